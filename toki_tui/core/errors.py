@@ -1,0 +1,95 @@
+"""The exceptions the core raises. Each message says what happened and what to do, and never holds a key."""
+
+from __future__ import annotations
+
+
+class TokiError(Exception):
+    """Base of every error toki reports to the user as one readable line."""
+
+
+class ConfigError(TokiError):
+    """The config file, a flag or an environment variable holds something toki cannot use (exit code 2)."""
+
+
+class MissingApiKeyError(ConfigError):
+    """No API key is available for the chosen endpoint; raised before any request is made."""
+
+
+class APIError(TokiError):
+    """The server or the network failed the request."""
+
+    retryable: bool = False
+
+
+class APIStatusError(APIError):
+    """The server answered with an HTTP error status.
+
+    `message` is the server's own `error.message` when it sent one, else a short readable summary of the body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.server_message = message
+        self.code = code
+        self.error_type = error_type
+        self.retry_after = retry_after
+        self.request_id = request_id
+        super().__init__(describe_status(status, message))
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke before a reply arrived."""
+
+    retryable = True
+
+
+class APITimeoutError(APIConnectionError):
+    """Connecting took too long, or the server went quiet for longer than the idle timeout."""
+
+
+class StreamError(APIError):
+    """The stream broke after HTTP 200: an error event, malformed data, or a dropped connection.
+
+    Whatever text arrived before the failure has already been yielded; the consumer keeps it.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, raw: str | None = None) -> None:
+        self.code = code
+        self.raw = raw
+        super().__init__(message)
+
+
+_STATUS_ADVICE: dict[int, str] = {
+    400: "the request was rejected; check the model and parameters",
+    401: "the API key is missing, wrong, disabled or expired; check TOKI_API_KEY or the endpoint's api_key_env / api_key_cmd",
+    402: "the account balance or quota is exhausted; top up or raise the key's quota in the console",
+    403: "the key is not allowed to do this, or its quota is used up; check the key's permissions and quota in the console",
+    404: "not found; check the base URL and the model id",
+    408: "the server timed out; try again",
+    413: "the request is too large; shorten the conversation or the prompt",
+    422: "the parameters were rejected; check the model and parameter values",
+    429: "rate limited; wait a little and try again",
+}
+
+
+def describe_status(status: int, server_message: str) -> str:
+    """One line: the status, what it means and what to do, then the server's own words."""
+    if status in _STATUS_ADVICE:
+        advice = _STATUS_ADVICE[status]
+    elif status >= 500:
+        advice = "the server had a problem; try again shortly"
+    else:
+        advice = "the server refused the request"
+    text = f"HTTP {status}: {advice}"
+    if server_message:
+        text += f" (server said: {server_message})"
+    return text

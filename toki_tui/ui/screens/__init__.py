@@ -1,0 +1,1 @@
+"""toki_tui.ui.screens."""
