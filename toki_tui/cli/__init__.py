@@ -1,7 +1,96 @@
-"""The `toki` command: parse argv, build config, client and store, and run a subcommand or the TUI."""
+"""The `toki` command: parse argv, then hand over to one subcommand module.
+
+This module stays import-light on purpose: `toki ask` must start about as fast as `import httpx` and must never
+import Textual, so each subcommand's module is imported only when that subcommand runs.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
+from toki_tui import __version__
+from toki_tui.cli.arguments import add_endpoint_arguments, add_parameter_arguments
+
+EXIT_OK = 0
+EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toki",
+        description="A terminal chat client for TOKI and any OpenAI-compatible API. "
+        "Run without a command to open the full-screen chat.",
+    )
+    parser.add_argument("--version", action="version", version=f"toki {__version__}")
+    add_endpoint_arguments(parser)
+    parser.add_argument("--resume", metavar="ID", help="open a saved conversation (an id, a unique prefix, or 'last')")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser(
+        "ask",
+        help="ask one question and stream the answer to stdout (reads stdin when piped)",
+        description="Stream one reply to stdout. Piped stdin comes first, then PROMPT. "
+        "Reasoning goes to stderr. Exit codes: 0 ok, 1 API or network error, 2 usage or config error, "
+        "130 interrupted.",
+    )
+    ask.add_argument("prompt", nargs="*", help="the question (joined with spaces)")
+    add_endpoint_arguments(ask)
+    add_parameter_arguments(ask)
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="continue the most recent conversation",
+    )
+    ask.add_argument("--conversation", metavar="ID", help="continue this conversation (id, unique prefix or 'last')")
+    ask.add_argument("--no-save", action="store_true", help="do not save this exchange in the history")
+    ask.add_argument("--usage", action="store_true", help="print token usage to stderr at the end")
+
+    models = commands.add_parser("models", help="list the endpoint's models with context length and price")
+    add_endpoint_arguments(models, with_model=False)
+    models.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    from toki_tui.cli.history import add_history_parser
+
+    add_history_parser(commands)
+
+    config = commands.add_parser("config", help="show where the config lives, or write an example config")
+    config.add_argument(
+        "action",
+        choices=["path", "init", "show"],
+        help="path: print the file's path; init: "
+        "write a commented example if there is none; show: print the effective settings",
+    )
+    return parser
+
 
 def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("toki: not built yet")
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "ask":
+            from toki_tui.cli.ask import run_ask
+
+            return run_ask(args)
+        if args.command == "models":
+            from toki_tui.cli.models import run_models
+
+            return run_models(args)
+        if args.command == "history":
+            from toki_tui.cli.history_command import run_history_command
+
+            return run_history_command(args)
+        if args.command == "config":
+            from toki_tui.cli.config_command import run_config_command
+
+            return run_config_command(args)
+        from toki_tui.cli.tui_command import run_tui_command
+
+        return run_tui_command(args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toki_tui.core.events import StreamEvent
+
 
 class TokiError(Exception):
     """Base of every error toki reports to the user as one readable line."""
@@ -65,14 +70,23 @@ class StreamError(APIError):
     def __init__(self, message: str, *, code: str | None = None, raw: str | None = None) -> None:
         self.code = code
         self.raw = raw
+        # Events parsed from the same chunk as the error (e.g. OpenRouter's final chunk); the client yields
+        # them before raising so no text is lost.
+        self.pending_events: list[StreamEvent] = []
         super().__init__(message)
 
 
 _STATUS_ADVICE: dict[int, str] = {
     400: "the request was rejected; check the model and parameters",
-    401: "the API key is missing, wrong, disabled or expired; check TOKI_API_KEY or the endpoint's api_key_env / api_key_cmd",
+    401: (
+        "the API key is missing, wrong, disabled or expired; "
+        "check TOKI_API_KEY or the endpoint's api_key_env / api_key_cmd"
+    ),
     402: "the account balance or quota is exhausted; top up or raise the key's quota in the console",
-    403: "the key is not allowed to do this, or its quota is used up; check the key's permissions and quota in the console",
+    403: (
+        "the key is not allowed to do this, or its quota is used up; "
+        "check the key's permissions and quota in the console"
+    ),
     404: "not found; check the base URL and the model id",
     408: "the server timed out; try again",
     413: "the request is too large; shorten the conversation or the prompt",

@@ -1,0 +1,44 @@
+"""Flags shared by several subcommands, so `toki`, `toki ask` and `toki models` spell them the same way."""
+
+from __future__ import annotations
+
+import argparse
+
+from toki_tui.core.params import PARAMETER_RANGES
+
+
+def add_endpoint_arguments(parser: argparse.ArgumentParser, *, with_model: bool = True) -> None:
+    # SUPPRESS keeps a flag given before the subcommand from being overwritten by the subparser's default.
+    if with_model:
+        parser.add_argument("-m", "--model", default=argparse.SUPPRESS, help="model id, e.g. deepseek/deepseek-chat-v3")
+    parser.add_argument(
+        "--endpoint", metavar="NAME", default=argparse.SUPPRESS, help="a named endpoint from the config"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="an OpenAI-compatible base URL, e.g. http://localhost:8000/v1",
+    )
+
+
+def add_parameter_arguments(parser: argparse.ArgumentParser) -> None:
+    def described(name: str) -> str:
+        return PARAMETER_RANGES[name].describe()
+
+    parser.add_argument("-s", "--system", metavar="TEXT", help="system prompt")
+    parser.add_argument("--temperature", metavar="T", help=f"sampling temperature, {described('temperature')}")
+    parser.add_argument("--top-p", metavar="P", help=f"nucleus sampling, {described('top_p')}")
+    parser.add_argument("--max-tokens", metavar="N", help=f"longest reply, {described('max_tokens')}")
+    parser.add_argument("--frequency-penalty", metavar="X", help=described("frequency_penalty"))
+    parser.add_argument("--presence-penalty", metavar="X", help=described("presence_penalty"))
+    parser.add_argument("--json", action="store_true", help="JSON mode: ask for a JSON object (response_format)")
+    parser.add_argument("--no-stream", action="store_true", help="wait for the whole reply instead of streaming")
+    parser.add_argument("--tools", metavar="FILE", help="a JSON file with an array of tool definitions")
+    parser.add_argument("--tool-choice", metavar="CHOICE", help="auto, none, required, or a function name")
+
+
+def flag(args: argparse.Namespace, name: str) -> str | None:
+    """The value of a flag that may be absent from the namespace (SUPPRESS defaults)."""
+    value = getattr(args, name, None)
+    return value if isinstance(value, str) else None

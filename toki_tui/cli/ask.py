@@ -1,0 +1,234 @@
+"""`toki ask`: one question, the reply streamed to stdout, reasoning to stderr, the exchange saved.
+
+It never imports Textual or Rich: it must start fast and work in a pipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from toki_tui.cli.common import (
+    EXIT_API_ERROR,
+    EXIT_USAGE,
+    UsageError,
+    exit_code_for,
+    load_settings,
+    open_store,
+    report,
+)
+from toki_tui.core.client import ChatClient
+from toki_tui.core.config import require_api_key
+from toki_tui.core.errors import TokiError
+from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
+from toki_tui.core.params import ChatParams, ParameterError, check_parameter
+from toki_tui.core.session import ChatSession
+from toki_tui.core.store import HistoryStore
+from toki_tui.core.terminal_text import strip_control
+
+_DIM = "\x1b[2m"
+_RESET = "\x1b[0m"
+
+
+def params_from_args(args: argparse.Namespace, defaults: ChatParams) -> ChatParams:
+    """The request parameters: the config's defaults, overridden by flags, every value validated."""
+    changes: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "max_tokens", "frequency_penalty", "presence_penalty"):
+        value = getattr(args, name, None)
+        if value is not None:
+            try:
+                changes[name] = check_parameter(name, value)
+            except ParameterError as error:
+                raise UsageError(f"invalid --{name.replace('_', '-')}: {error}") from None
+    if args.json:
+        changes["json_mode"] = True
+    if args.no_stream:
+        changes["stream"] = False
+    if args.tools:
+        changes["tools"] = _read_tools(Path(args.tools))
+    if args.tool_choice:
+        choice = args.tool_choice
+        changes["tool_choice"] = (
+            choice if choice in ("auto", "none", "required") else {"type": "function", "function": {"name": choice}}
+        )
+    try:
+        return defaults.replace(**changes)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
+
+
+def _read_tools(path: Path) -> list[dict[str, Any]]:
+    try:
+        tools = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read the tools file {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"the tools file {path} is not valid JSON: {error}") from None
+    if not isinstance(tools, list) or not all(isinstance(tool, dict) for tool in tools):
+        raise UsageError(f"the tools file {path} must hold a JSON array of tool objects")
+    return tools
+
+
+def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    """Piped stdin first, then the PROMPT words; at least one must be there."""
+    parts: list[str] = []
+    if not stdin.isatty():
+        piped = stdin.read()
+        if piped.strip():
+            parts.append(piped.rstrip("\n"))
+    if args.prompt:
+        parts.append(" ".join(args.prompt))
+    if not parts:
+        raise UsageError("nothing to ask: give a PROMPT or pipe text into toki ask")
+    return "\n\n".join(parts)
+
+
+class ReplyPrinter:
+    """Writes deltas as they arrive. Flushes once per burst of events (when the loop goes back to the network),
+    not once per token: a flush is a system call, and at thousands of tokens a second it would dominate."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.err_is_tty = err.isatty()
+        self._flush_scheduled = False
+        self._in_reasoning = False
+        self.printed_content = False
+        self._ends_with_newline = True
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        self.out.flush()
+        self.err.flush()
+
+    def handle(self, event: StreamEvent) -> None:
+        if isinstance(event, ContentDelta | RefusalDelta):
+            if event.choice_index != 0:
+                return
+            self._end_reasoning()
+            text = strip_control(event.text)
+            self.out.write(text)
+            self.printed_content = True
+            self._ends_with_newline = text.endswith("\n")
+            self._schedule_flush()
+        elif isinstance(event, ReasoningDelta):
+            if event.choice_index != 0:
+                return
+            if not self._in_reasoning:
+                self._in_reasoning = True
+                if self.err_is_tty:
+                    self.err.write(_DIM)
+            self.err.write(strip_control(event.text))
+            self._schedule_flush()
+        elif isinstance(event, RetryScheduled):
+            report(f"{event.reason}; retrying in {event.delay:.1f} s (attempt {event.attempt})", self.err)
+
+    def _end_reasoning(self) -> None:
+        if self._in_reasoning:
+            self._in_reasoning = False
+            self.err.write((_RESET if self.err_is_tty else "") + "\n")
+
+    def finish(self) -> None:
+        self._end_reasoning()
+        if self.printed_content and not self._ends_with_newline and self.out.isatty():
+            self.out.write("\n")
+        self.flush()
+
+
+def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
+    # Tool calls are data for the caller's script: one JSON document on stdout.
+    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
+
+
+async def _stream(session: ChatSession, prompt: str, printer: ReplyPrinter) -> None:
+    try:
+        async for event in session.send(prompt):
+            printer.handle(event)
+    finally:
+        printer.finish()
+        await session.client.aclose()
+
+
+def _choose_conversation(args: argparse.Namespace, store: HistoryStore | None) -> str | None:
+    if store is None:
+        if args.continue_last or args.conversation:
+            raise UsageError("--no-save cannot be combined with --continue or --conversation")
+        return None
+    if args.conversation:
+        return store.resolve_conversation_ref(args.conversation)
+    if args.continue_last:
+        recent = store.most_recent_conversation()
+        if recent is None:
+            raise UsageError("there is no conversation to continue yet")
+        return recent.id
+    return None
+
+
+def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    stdin = stdin if stdin is not None else sys.stdin
+    out = out if out is not None else sys.stdout
+    err = sys.stderr
+    store: HistoryStore | None = None
+    try:
+        config, resolved = load_settings(args)
+        params = params_from_args(args, config.parameters)
+        api_key = require_api_key(resolved)
+        prompt = read_prompt(args, stdin)
+        store = None if args.no_save else open_store()
+        conversation_id = _choose_conversation(args, store)
+        system_prompt = args.system if args.system is not None else config.system_prompt
+        model = resolved.model
+        if conversation_id is not None and store is not None:
+            conversation = store.get_conversation(conversation_id)
+            if args.system is None:
+                system_prompt = conversation.system_prompt
+            if getattr(args, "model", None) is None and conversation.model:
+                model = conversation.model
+        client = ChatClient(base_url=resolved.base_url, api_key=api_key, timeouts=config.timeouts)
+        session = ChatSession(
+            client=client,
+            store=store,
+            endpoint_name=resolved.name,
+            model=model,
+            params=params,
+            system_prompt=system_prompt,
+            conversation_id=conversation_id,
+        )
+        printer = ReplyPrinter(out, err)
+        try:
+            asyncio.run(_stream(session, prompt, printer))
+        except TokiError as error:
+            report(str(error))
+            return EXIT_API_ERROR
+        reply = session.reply
+        if reply is not None:
+            if reply.tool_calls:
+                _print_tool_calls(reply.tool_calls, out)
+            if reply.finish_reason == "length":
+                report("the reply was cut off at the token limit (--max-tokens)")
+            elif reply.finish_reason == "content_filter":
+                report("the reply was stopped by the provider's content filter")
+            if args.usage and reply.usage is not None:
+                report("usage: " + ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items()))
+        return 0
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    except BrokenPipeError:
+        # The reader went away (`toki ask ... | head`): not an error worth a traceback.
+        return 0
+    finally:
+        if store is not None:
+            store.close()
+
+
+__all__ = ["EXIT_USAGE", "ReplyPrinter", "params_from_args", "read_prompt", "run_ask"]

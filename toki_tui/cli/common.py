@@ -1,0 +1,60 @@
+"""What every subcommand needs: the config, the endpoint, the store, and one way to report an error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import NoReturn, TextIO
+
+from toki_tui.cli.arguments import flag
+from toki_tui.core import paths
+from toki_tui.core.config import Config, ResolvedEndpoint, load_config, resolve_endpoint
+from toki_tui.core.errors import ConfigError, TokiError
+from toki_tui.core.store import HistoryStore
+from toki_tui.core.terminal_text import strip_control
+
+EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+
+
+class UsageError(TokiError):
+    """A bad flag or argument: exit code 2."""
+
+
+def report(message: str, stream: TextIO | None = None) -> None:
+    """One readable line on stderr, prefixed like every other toki error."""
+    target = stream if stream is not None else sys.stderr
+    target.write(f"toki: {strip_control(message)}\n")
+    target.flush()
+
+
+def fail(message: str, code: int) -> NoReturn:
+    report(message)
+    raise SystemExit(code)
+
+
+def load_settings(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint]:
+    """The config file and the endpoint the flags and environment pick; a ConfigError is the caller's to report."""
+    config = load_config(paths.config_file())
+    resolved = resolve_endpoint(
+        config,
+        os.environ,
+        endpoint=flag(args, "endpoint"),
+        base_url=flag(args, "base_url"),
+        model=flag(args, "model"),
+    )
+    return config, resolved
+
+
+def open_store() -> HistoryStore:
+    """The history store, opened; its notices (a corrupt file moved aside, replies marked interrupted) go to stderr."""
+    store = HistoryStore(paths.history_file())
+    report_ = store.open()
+    for notice in report_.notices:
+        report(notice)
+    return store
+
+
+def exit_code_for(error: TokiError) -> int:
+    return EXIT_USAGE if isinstance(error, ConfigError | UsageError) else EXIT_API_ERROR

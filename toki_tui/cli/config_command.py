@@ -1,0 +1,48 @@
+"""`toki config path|init|show`: find, create and inspect the config file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from toki_tui.cli.common import EXIT_USAGE, exit_code_for, load_settings, report
+from toki_tui.core import paths
+from toki_tui.core.config import default_config_text
+from toki_tui.core.errors import TokiError
+
+
+def _write_private(path: os.PathLike[str], text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def run_config_command(args: argparse.Namespace) -> int:
+    path = paths.config_file()
+    if args.action == "path":
+        print(path)
+        return 0
+    if args.action == "init":
+        if path.exists():
+            report(f"{path} already exists; edit it, or move it away to start over")
+            return EXIT_USAGE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(path, default_config_text())
+        print(f"wrote an example config to {path}")
+        return 0
+    try:
+        config, resolved = load_settings(args)
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    out = sys.stdout
+    out.write(f"config file:   {path}{'' if path.exists() else ' (not created yet; toki config init)'}\n")
+    out.write(f"history file:  {paths.history_file()}\n")
+    out.write(f"endpoint:      {resolved.name} ({resolved.base_url})\n")
+    out.write(f"model:         {resolved.model}\n")
+    out.write(f"API key:       {'from ' + resolved.key_source if resolved.api_key else 'not set'}\n")
+    out.write(f"theme:         {config.theme}\n")
+    parameters = config.parameters.to_record()
+    out.write("parameters:    " + (", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults") + "\n")
+    return 0

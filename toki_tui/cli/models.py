@@ -1,0 +1,89 @@
+"""`toki models`: the endpoint's models with context length and price, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TextIO
+
+from toki_tui.cli.common import EXIT_API_ERROR, exit_code_for, load_settings, report
+from toki_tui.core import paths
+from toki_tui.core.client import ChatClient
+from toki_tui.core.config import require_api_key
+from toki_tui.core.errors import TokiError
+from toki_tui.core.model_cache import save_cached_models
+from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.terminal_text import strip_control
+
+
+def format_price(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.2f}/M"
+
+
+def format_context(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value // 1000}k" if value >= 1000 and value % 1000 == 0 else f"{value:,}"
+
+
+def print_models_table(models: list[ModelInfo], out: TextIO) -> None:
+    has_context = any(model.context_length for model in models)
+    has_price = any(
+        model.prompt_price_per_million is not None or model.completion_price_per_million is not None for model in models
+    )
+    rows: list[list[str]] = []
+    header = ["MODEL"]
+    if has_context:
+        header.append("CONTEXT")
+    if has_price:
+        header += ["INPUT", "OUTPUT"]
+    for model in models:
+        row = [strip_control(model.id)]
+        if has_context:
+            row.append(format_context(model.context_length))
+        if has_price:
+            row += [
+                format_price(model.prompt_price_per_million),
+                format_price(model.completion_price_per_million),
+            ]
+        rows.append(row)
+    if len(header) == 1:
+        for row in rows:
+            out.write(row[0] + "\n")
+        return
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+async def _fetch(client: ChatClient) -> list[ModelInfo]:
+    try:
+        return await client.list_models()
+    finally:
+        await client.aclose()
+
+
+def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out if out is not None else sys.stdout
+    try:
+        config, resolved = load_settings(args)
+        client = ChatClient(base_url=resolved.base_url, api_key=require_api_key(resolved), timeouts=config.timeouts)
+        try:
+            models = asyncio.run(_fetch(client))
+        except TokiError as error:
+            report(f"could not list the models of {resolved.base_url}: {error}")
+            return EXIT_API_ERROR
+        save_cached_models(paths.cache_dir(), resolved.name, models)
+        if args.json:
+            out.write(json.dumps([model.to_record() for model in models], indent=2) + "\n")
+        else:
+            print_models_table(models, out)
+        return 0
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    except BrokenPipeError:
+        return 0

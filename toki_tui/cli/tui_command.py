@@ -1,0 +1,23 @@
+"""`toki` with no command: the full-screen chat. Textual is imported only here."""
+
+from __future__ import annotations
+
+import argparse
+
+from toki_tui.cli.common import exit_code_for, load_settings, open_store, report
+from toki_tui.core.errors import TokiError
+
+
+def run_tui_command(args: argparse.Namespace) -> int:
+    try:
+        config, resolved = load_settings(args)
+        store = open_store()
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    from toki_tui.cli.tui import run_tui
+
+    try:
+        return run_tui(args, config, resolved, store)
+    finally:
+        store.close()

@@ -1,0 +1,228 @@
+"""Turn decoded Chat Completions JSON (stream chunks or a whole completion) into typed events.
+
+Everything here is tolerant by design (protocol.md §2, §6.11–§6.17): `choices` may be empty or missing, a delta
+may be missing or null, any field may be null, `finish_reason` may be any string, usage may come in every chunk
+or not at all, reasoning may arrive under several names, and errors may arrive inside a 200 stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from toki_tui.core.errors import StreamError
+from toki_tui.core.events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    RefusalDelta,
+    StreamEvent,
+    ToolCallDelta,
+    Usage,
+)
+from toki_tui.core.think_tags import ThinkTagSplitter
+from toki_tui.core.tool_calls import ToolCallRouter
+
+_RAW_EXCERPT = 200
+
+
+def excerpt(text: str, limit: int = _RAW_EXCERPT) -> str:
+    """A short, single-line excerpt of server text for an error message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def parse_usage(raw: object) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+
+    def number(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    details = raw.get("completion_tokens_details")
+    prompt_details = raw.get("prompt_tokens_details")
+    return Usage(
+        prompt_tokens=number(raw.get("prompt_tokens")),
+        completion_tokens=number(raw.get("completion_tokens")),
+        total_tokens=number(raw.get("total_tokens")),
+        reasoning_tokens=number(details.get("reasoning_tokens")) if isinstance(details, dict) else None,
+        cached_tokens=number(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None,
+    )
+
+
+def error_from_payload(payload: object) -> StreamError:
+    """A StreamError from any of the error shapes servers send: a dict with message/code, a string, anything."""
+    if isinstance(payload, dict):
+        message = payload.get("message")
+        code = payload.get("code")
+        error_type = payload.get("type")
+        text = message if isinstance(message, str) and message else excerpt(json.dumps(payload))
+        code_text = str(code) if code is not None else (str(error_type) if error_type else None)
+        return StreamError(f"the server reported an error mid-stream: {text}", code=code_text)
+    if isinstance(payload, str) and payload:
+        return StreamError(f"the server reported an error mid-stream: {excerpt(payload)}")
+    return StreamError("the server reported an error mid-stream without a message")
+
+
+def _reasoning_text(delta: dict[str, Any]) -> str:
+    # DeepSeek and vLLM < 0.11 use reasoning_content; OpenRouter, vLLM >= 0.11 and Ollama use reasoning. OpenRouter
+    # may send both with the same text, so the first one present wins.
+    for name in ("reasoning_content", "reasoning"):
+        value = delta.get(name)
+        if isinstance(value, str) and value:
+            return value
+    details = delta.get("reasoning_details")
+    if isinstance(details, list):
+        parts = []
+        for item in details:
+            if isinstance(item, dict):
+                text = item.get("text") or item.get("summary")
+                if isinstance(text, str):
+                    parts.append(text)
+        return "".join(parts)
+    return ""
+
+
+class _ChoiceState:
+    __slots__ = ("think", "tools")
+
+    def __init__(self) -> None:
+        self.think = ThinkTagSplitter()
+        self.tools = ToolCallRouter()
+
+
+class ChunkParser:
+    """Stateful: one per response. `parse_chunk()` for stream chunks, `parse_completion()` for a whole reply."""
+
+    __slots__ = ("_choices", "split_think_tags")
+
+    def __init__(self, *, split_think_tags: bool = True) -> None:
+        self._choices: dict[int, _ChoiceState] = {}
+        self.split_think_tags = split_think_tags
+
+    def _state(self, index: int) -> _ChoiceState:
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _ChoiceState()
+        return state
+
+    def parse_chunk(self, chunk: object) -> list[StreamEvent]:
+        """Events of one stream chunk. Raises StreamError for an error chunk, after the events it carried."""
+        if not isinstance(chunk, dict):
+            raise StreamError(f"the server sent a stream chunk that is not an object: {excerpt(json.dumps(chunk))}")
+        events: list[StreamEvent] = []
+        choices = chunk.get("choices")
+        if isinstance(choices, list):
+            for choice in choices:
+                if isinstance(choice, dict):
+                    self._parse_choice(choice, "delta", events)
+        usage = chunk.get("usage")
+        if usage is not None:
+            parsed = parse_usage(usage)
+            if parsed is not None:
+                events.append(parsed)
+        error = chunk.get("error")
+        if error:
+            # OpenAI sends a bare {"error": {...}}; OpenRouter adds it to a chunk whose choice ends with
+            # finish_reason "error". Either way the events before it are kept and the stream has failed.
+            raise _with_events(error_from_payload(error), events)
+        if chunk.get("object") == "error":
+            raise _with_events(error_from_payload(chunk), events)
+        return events
+
+    def parse_completion(self, body: object) -> list[StreamEvent]:
+        """Events of a non-stream completion body, as if it had been streamed in one piece."""
+        if not isinstance(body, dict):
+            raise StreamError(f"the server sent a reply that is not a JSON object: {excerpt(json.dumps(body))}")
+        if body.get("error"):
+            raise error_from_payload(body["error"])
+        if body.get("object") == "error":
+            raise error_from_payload(body)
+        events: list[StreamEvent] = []
+        choices = body.get("choices")
+        if not isinstance(choices, list):
+            raise StreamError(f"the server's reply has no choices: {excerpt(json.dumps(body))}")
+        for choice in choices:
+            if isinstance(choice, dict):
+                self._parse_choice(choice, "message", events)
+        events.extend(self.flush())
+        usage = parse_usage(body.get("usage"))
+        if usage is not None:
+            events.append(usage)
+        return events
+
+    def _parse_choice(self, choice: dict[str, Any], delta_key: str, events: list[StreamEvent]) -> None:
+        raw_index = choice.get("index")
+        index = raw_index if isinstance(raw_index, int) and not isinstance(raw_index, bool) else 0
+        delta = choice.get(delta_key)
+        if not isinstance(delta, dict):
+            # Some servers put a whole `message` in stream chunks; fall back to it.
+            delta = choice.get("message") if delta_key == "delta" else choice.get("delta")
+        if isinstance(delta, dict):
+            state = self._state(index)
+            reasoning = _reasoning_text(delta)
+            if reasoning:
+                events.append(ReasoningDelta(reasoning, index))
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                self._add_content(state, content, index, events)
+            elif isinstance(content, list):
+                # Content parts: keep the text parts, in order.
+                text = "".join(
+                    part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+                )
+                if text:
+                    self._add_content(state, text, index, events)
+            refusal = delta.get("refusal")
+            if isinstance(refusal, str) and refusal:
+                events.append(RefusalDelta(refusal, index))
+            tool_calls = delta.get("tool_calls")
+            if isinstance(tool_calls, list):
+                for entry in tool_calls:
+                    if isinstance(entry, dict):
+                        events.append(state.tools.route(entry, index))
+            function_call = delta.get("function_call")
+            if isinstance(function_call, dict):
+                # The deprecated single function call: treat it as tool call slot 0 of its own.
+                events.append(state.tools.route({"index": 0, "type": "function", "function": function_call}, index))
+        finish_reason = choice.get("finish_reason")
+        if isinstance(finish_reason, str) and finish_reason:
+            events.extend(self._flush_choice(index))
+            events.append(Finished(finish_reason, index))
+
+    def _add_content(self, state: _ChoiceState, text: str, index: int, events: list[StreamEvent]) -> None:
+        if not self.split_think_tags:
+            events.append(ContentDelta(text, index))
+            return
+        content, reasoning = state.think.feed(text)
+        if reasoning:
+            events.append(ReasoningDelta(reasoning, index))
+        if content:
+            events.append(ContentDelta(content, index))
+
+    def _flush_choice(self, index: int) -> list[StreamEvent]:
+        state = self._choices.get(index)
+        if state is None:
+            return []
+        content, reasoning = state.think.flush()
+        flushed: list[StreamEvent] = []
+        if reasoning:
+            flushed.append(ReasoningDelta(reasoning, index))
+        if content:
+            flushed.append(ContentDelta(content, index))
+        return flushed
+
+    def flush(self) -> list[StreamEvent]:
+        """At the end of the body: text held back by the think-tag splitter."""
+        flushed: list[StreamEvent] = []
+        for index in list(self._choices):
+            flushed.extend(self._flush_choice(index))
+        return flushed
+
+
+def _with_events(error: StreamError, events: list[StreamEvent]) -> StreamError:
+    error.pending_events = events
+    return error
+
+
+__all__ = ["ChunkParser", "ToolCallDelta", "error_from_payload", "excerpt", "parse_usage"]

@@ -1,0 +1,118 @@
+"""Read an HTTP error response into an APIStatusError, and decide whether and when to retry.
+
+Servers disagree on error bodies (protocol.md §1.3, §5, §6.19–20): `{"error": {...}}` with or without `type`,
+`{"error": "string"}`, `{"message": ...}`, an HTML page from a proxy, or nothing. Retry-After may be seconds, a
+float, an HTTP date, `retry-after-ms`, absent, or too long to wait for.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import json
+import random
+import re
+import time
+from collections.abc import Mapping
+
+from toki_tui.core.chunks import excerpt
+from toki_tui.core.errors import APIStatusError
+
+#: Statuses worth retrying, and only before any content arrived (protocol.md §5.3).
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: The longest server-requested wait toki honours automatically; longer ones are reported instead.
+MAX_RETRY_AFTER = 120.0
+_QUOTA_WORDS = ("quota", "insufficient", "balance", "credit", "billing")
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait, or None when it does not say (or says something unreadable)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return float(raw_ms) / 1000.0
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.timestamp() - (time.time() if now is None else now)
+
+
+def _summarise_non_json(body: bytes, content_type: str) -> str:
+    if not body.strip():
+        return ""
+    if "html" in content_type or body.lstrip()[:1] == b"<":
+        match = _TITLE.search(body)
+        if match:
+            title = html.unescape(match.group(1).decode("utf-8", "replace"))
+            return f"an HTML error page: {excerpt(title, 120)}"
+        text = html.unescape(_TAGS.sub(" ", body.decode("utf-8", "replace")))
+        return f"an HTML error page: {excerpt(text, 120)}"
+    return excerpt(body.decode("utf-8", "replace"))
+
+
+def status_error(status: int, body: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """Build the error for a failed response from its status, body and headers."""
+    content_type = headers.get("content-type", "")
+    message = ""
+    code: str | None = None
+    error_type: str | None = None
+    try:
+        parsed = json.loads(body) if body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        parsed = None
+        message = _summarise_non_json(body, content_type)
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed)
+        if isinstance(error, dict):
+            raw_message = error.get("message")
+            message = raw_message if isinstance(raw_message, str) else excerpt(json.dumps(error))
+            code = str(error["code"]) if error.get("code") is not None else None
+            error_type = error.get("type") if isinstance(error.get("type"), str) else None
+        elif isinstance(error, str):
+            message = error
+        else:
+            message = excerpt(json.dumps(parsed))
+    elif parsed is not None:
+        message = excerpt(json.dumps(parsed))
+    return APIStatusError(
+        status,
+        excerpt(message, 300),
+        code=code,
+        error_type=error_type,
+        retry_after=parse_retry_after(headers),
+        request_id=headers.get("x-request-id") or headers.get("x-generation-id"),
+    )
+
+
+def should_retry(error: APIStatusError) -> bool:
+    """Whether an error status is worth another attempt (before any content arrived)."""
+    if error.status not in RETRYABLE_STATUSES and error.status < 500:
+        return False
+    if error.status == 429:
+        # Rate limits and exhausted quotas share 429 (TOKI's rate-limit guide); waiting does not fix a quota.
+        text = f"{error.server_message} {error.code or ''}".lower()
+        if any(word in text for word in _QUOTA_WORDS):
+            return False
+    return error.retry_after is None or error.retry_after <= MAX_RETRY_AFTER
+
+
+def retry_delay(attempt: int, *, retry_after: float | None, status: int | None) -> float:
+    """Seconds to wait before retry number `attempt` (0-based): the server's word if sane, else jittered backoff."""
+    if retry_after is not None and 0 < retry_after <= MAX_RETRY_AFTER:
+        return retry_after
+    # TOKI's guide suggests 2^i s plus up to 1 s of jitter for 429; other failures back off from 0.5 s.
+    base = 1.0 if status == 429 else 0.5
+    return min(base * 2.0**attempt, 8.0) * (1.0 - 0.25 * random.random()) + (random.random() if status == 429 else 0.0)

@@ -1,0 +1,248 @@
+"""A conversation in progress: its history branch, the settings for the next request, and sending a turn.
+
+The conversation controller of design.md's streaming pipeline, shared by `toki ask` and the TUI:
+- the user message is written to the store before the request;
+- the reply row is created at the first byte with status "streaming", checkpointed at least once a second;
+- it ends "complete", "length", "stopped" (cancelled: Esc, Ctrl+C), or "error" with the error text;
+- a crash leaves it "streaming", which the store turns into "interrupted" at the next start.
+With no store (`--no-save`) the same happens in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toki_tui.core.client import ChatClient
+from toki_tui.core.errors import APIError
+from toki_tui.core.events import ResponseStarted, StreamEvent
+from toki_tui.core.params import ChatMessage, ChatParams
+from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
+
+if TYPE_CHECKING:
+    from toki_tui.core.store import HistoryStore, StoredMessage
+
+#: Replies in these states carry no text worth sending back as context.
+_SKIPPED_IN_CONTEXT = frozenset({"error"})
+
+
+@dataclass
+class _MemoryMessage:
+    """A message kept in memory when there is no store."""
+
+    role: str
+    content: str
+    status: str = "complete"
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ChatSession:
+    """Settings (`model`, `params`, `system_prompt`) are plain attributes: a change applies to the next request."""
+
+    def __init__(
+        self,
+        *,
+        client: ChatClient,
+        store: HistoryStore | None,
+        endpoint_name: str,
+        model: str,
+        params: ChatParams,
+        system_prompt: str | None = None,
+        conversation_id: str | None = None,
+        checkpoint_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.endpoint_name = endpoint_name
+        self.model = model
+        self.params = params
+        self.system_prompt = system_prompt
+        self.conversation_id = conversation_id
+        self.checkpoint_interval = checkpoint_interval
+        self._clock = clock
+        self._memory: list[_MemoryMessage] = []
+        self.reply: ReplyAccumulator | None = None
+        self.reply_message_id: int | None = None
+        self.reply_status: str | None = None
+
+    # ---- history --------------------------------------------------------------------------------------
+
+    def _ensure_conversation(self) -> str | None:
+        if self.store is None:
+            return None
+        if self.conversation_id is None:
+            conversation = self.store.create_conversation(
+                endpoint=self.endpoint_name,
+                model=self.model,
+                system_prompt=self.system_prompt,
+                params=self.params.to_record(),
+            )
+            self.conversation_id = conversation.id
+        else:
+            self.store.update_conversation_settings(
+                self.conversation_id,
+                model=self.model,
+                endpoint=self.endpoint_name,
+                system_prompt=self.system_prompt,
+                params=self.params.to_record(),
+            )
+        return self.conversation_id
+
+    def context_messages(self, branch: list[StoredMessage] | None = None) -> list[ChatMessage]:
+        """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning."""
+        messages: list[ChatMessage] = []
+        if self.system_prompt:
+            messages.append(ChatMessage("system", self.system_prompt))
+        source: list[Any]
+        if branch is not None:
+            source = branch
+        elif self.store is not None and self.conversation_id is not None:
+            source = self.store.branch(self.conversation_id)
+        else:
+            source = self._memory
+        for message in source:
+            if message.role == "assistant" and message.status in _SKIPPED_IN_CONTEXT and not message.content:
+                continue
+            if message.role == "assistant" and not message.content and not message.tool_calls:
+                continue
+            messages.append(
+                ChatMessage(
+                    message.role,
+                    message.content,
+                    name=message.name,
+                    tool_calls=tuple(message.tool_calls) if message.tool_calls else None,
+                    tool_call_id=message.tool_call_id,
+                )
+            )
+        return messages
+
+    # ---- sending --------------------------------------------------------------------------------------
+
+    async def send(self, user_text: str) -> AsyncIterator[StreamEvent]:
+        """Record the user message, then stream and record the reply. Raises APIError after recording it."""
+        conversation_id = self._ensure_conversation()
+        parent_id: int | None = None
+        if self.store is not None and conversation_id is not None:
+            parent_id = self.store.add_message(conversation_id, role="user", content=user_text).id
+        else:
+            self._memory.append(_MemoryMessage("user", user_text))
+        async for event in self._run_reply(parent_id):
+            yield event
+
+    async def retry(self) -> AsyncIterator[StreamEvent]:
+        """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
+        parent_id: int | None = None
+        if self.store is not None and self.conversation_id is not None:
+            branch = self.store.branch(self.conversation_id)
+            while branch and branch[-1].role == "assistant":
+                branch.pop()
+            if not branch:
+                raise APIError("there is no message to answer again")
+            parent_id = branch[-1].id
+            self.store.set_current_leaf(self.conversation_id, parent_id)
+        else:
+            while self._memory and self._memory[-1].role == "assistant":
+                self._memory.pop()
+            if not self._memory:
+                raise APIError("there is no message to answer again")
+        async for event in self._run_reply(parent_id):
+            yield event
+
+    async def _run_reply(self, parent_id: int | None) -> AsyncIterator[StreamEvent]:
+        reply = ReplyAccumulator(self._clock)
+        self.reply = reply
+        self.reply_message_id = None
+        self.reply_status = "streaming"
+        model, params = self.model, self.params
+        messages = self.context_messages()
+        status = "error"
+        error_text: str | None = None
+        last_checkpoint = self._clock()
+        store = self.store
+        try:
+            stream = self.client.stream_chat(model=model, messages=messages, params=params)
+            async with contextlib.aclosing(stream):
+                async for event in stream:
+                    reply.feed(event)
+                    if store is not None and self.conversation_id is not None:
+                        if self.reply_message_id is None and isinstance(event, ResponseStarted):
+                            self.reply_message_id = store.start_reply(
+                                self.conversation_id,
+                                parent_id=parent_id,
+                                model=model,
+                                endpoint=self.endpoint_name,
+                                params=params.to_record(),
+                            ).id
+                            last_checkpoint = self._clock()
+                        elif self.reply_message_id is not None:
+                            now = self._clock()
+                            if now - last_checkpoint >= self.checkpoint_interval:
+                                last_checkpoint = now
+                                store.checkpoint_reply(
+                                    self.reply_message_id,
+                                    content=reply.stored_content,
+                                    reasoning=reply.reasoning or None,
+                                    tool_calls=reply.tool_calls or None,
+                                )
+                    yield event
+            status = status_for_finish_reason(reply.finish_reason)
+        except (asyncio.CancelledError, GeneratorExit):
+            status = "stopped"
+            raise
+        except APIError as error:
+            status = "error"
+            error_text = str(error)
+            raise
+        finally:
+            reply.finish()
+            self.reply_status = status
+            self._record_reply(reply, parent_id, model, params, status, error_text)
+
+    def _record_reply(
+        self,
+        reply: ReplyAccumulator,
+        parent_id: int | None,
+        model: str,
+        params: ChatParams,
+        status: str,
+        error_text: str | None,
+    ) -> None:
+        if self.store is None or self.conversation_id is None:
+            if reply.has_output or status == "error":
+                self._memory.append(
+                    _MemoryMessage(
+                        "assistant", reply.stored_content, status=status, tool_calls=reply.tool_calls or None
+                    )
+                )
+            return
+        if self.reply_message_id is None:
+            if status == "stopped" and not reply.has_output:
+                return  # stopped before the server answered: nothing to keep
+            # Failed before the first byte (a 401, a refused connection): keep the error with the conversation.
+            self.reply_message_id = self.store.start_reply(
+                self.conversation_id,
+                parent_id=parent_id,
+                model=model,
+                endpoint=self.endpoint_name,
+                params=params.to_record(),
+            ).id
+        self.store.finish_reply(
+            self.reply_message_id,
+            content=reply.stored_content,
+            status=status,
+            reasoning=reply.reasoning or None,
+            tool_calls=reply.tool_calls or None,
+            finish_reason=reply.finish_reason,
+            usage=reply.usage.as_dict() if reply.usage is not None else None,
+            ttft=reply.ttft,
+            duration=reply.duration,
+            error=error_text,
+        )
