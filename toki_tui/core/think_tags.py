@@ -17,12 +17,19 @@ class ThinkTagSplitter:
     __slots__ = ("_pending", "_state")
 
     def __init__(self) -> None:
-        # "start": nothing but whitespace seen yet; "thinking": inside <think>; "content": plain text from now on.
+        # "start": only whitespace so far; "thinking": inside <think>; "after_think": just past </think>;
+        # "content": plain text from now on.
         self._state = "start"
         self._pending = ""
 
     def feed(self, text: str) -> tuple[str, str]:
         if self._state == "content":
+            return text, ""
+        if self._state == "after_think":
+            # The blank lines between "</think>" and the answer are layout, not content.
+            text = text.lstrip("\n")
+            if text:
+                self._state = "content"
             return text, ""
         if self._state == "start":
             self._pending += text
@@ -45,9 +52,10 @@ class ThinkTagSplitter:
         buffer = self._pending + text
         end = buffer.find(CLOSE_TAG)
         if end >= 0:
-            self._state = "content"
             self._pending = ""
-            return buffer[end + len(CLOSE_TAG) :].lstrip("\n"), buffer[:end]
+            self._state = "after_think"
+            content, _ = self.feed(buffer[end + len(CLOSE_TAG) :])
+            return content, buffer[:end]
         # Hold back a tail that could be the start of "</think>" split across deltas.
         keep = 0
         for size in range(min(len(CLOSE_TAG) - 1, len(buffer)), 0, -1):

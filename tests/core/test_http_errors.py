@@ -1,0 +1,97 @@
+"""Error bodies and Retry-After in every shape of protocol.md §6.19–20, and the retry policy of §5.3."""
+
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+
+from toki_tui.core.http_errors import parse_retry_after, retry_delay, should_retry, status_error
+
+
+def test_openai_error_body() -> None:
+    error = status_error(400, b'{"error":{"code":"invalid_request","message":"The \'model\' field is required.","type":"invalid_request_error"}}', {})
+    assert error.status == 400
+    assert error.server_message == "The 'model' field is required."
+    assert error.code == "invalid_request"
+    assert "HTTP 400" in str(error) and "model' field is required" in str(error)
+
+
+def test_rate_limit_body_without_type() -> None:
+    error = status_error(429, b'{"error":{"code":"rate_limit_exceeded","message":"Please retry after 30 seconds."}}', {})
+    assert error.error_type is None
+    assert error.code == "rate_limit_exceeded"
+    assert should_retry(error)
+
+
+def test_error_as_a_string_and_bare_message() -> None:
+    assert status_error(500, b'{"error":"boom"}', {}).server_message == "boom"
+    assert status_error(500, b'{"message":"bare"}', {}).server_message == "bare"
+
+
+def test_numeric_error_code() -> None:
+    assert status_error(402, b'{"error":{"code":402,"message":"Insufficient credits"}}', {}).code == "402"
+
+
+def test_html_error_page_is_summarised() -> None:
+    page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1>" + b"x" * 5000 + b"</body></html>"
+    error = status_error(502, page, {"content-type": "text/html"})
+    assert error.server_message == "an HTML error page: 502 Bad Gateway"
+    assert len(str(error)) < 200
+
+
+def test_empty_body() -> None:
+    error = status_error(503, b"", {})
+    assert str(error).startswith("HTTP 503")
+
+
+def test_401_advice_names_the_key_variable_but_not_the_key() -> None:
+    error = status_error(401, b'{"error":{"message":"Invalid API key sk-live-secret"}}', {})
+    assert "TOKI_API_KEY" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after": "1.5"}, 1.5),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({}, None),
+        ({"retry-after": "soon"}, None),
+    ],
+)
+def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> None:
+    assert parse_retry_after(headers) == expected
+
+
+def test_retry_after_http_date() -> None:
+    now = 1_700_000_000.0
+    header = email.utils.formatdate(now + 10, usegmt=True)
+    assert parse_retry_after({"retry-after": header}, now=now) == pytest.approx(10, abs=1)
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_retryable_statuses(status: int) -> None:
+    assert should_retry(status_error(status, b"{}", {}))
+
+
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 422])
+def test_not_retryable_statuses(status: int) -> None:
+    assert not should_retry(status_error(status, b"{}", {}))
+
+
+def test_quota_429_is_not_retried() -> None:
+    assert not should_retry(status_error(429, b'{"error":{"message":"insufficient quota for this key"}}', {}))
+
+
+def test_retry_after_over_120_seconds_is_not_waited_for() -> None:
+    assert not should_retry(status_error(429, b"{}", {"retry-after": "600"}))
+
+
+def test_retry_delay_honours_server_and_backs_off_otherwise() -> None:
+    assert retry_delay(0, retry_after=2.0, status=429) == 2.0
+    for attempt in range(3):
+        delay = retry_delay(attempt, retry_after=None, status=503)
+        assert 0.75 * 0.5 * 2**attempt <= delay <= 0.5 * 2**attempt
+    assert retry_delay(0, retry_after=0.0, status=500) <= 0.5

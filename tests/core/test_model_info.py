@@ -1,0 +1,52 @@
+"""Lenient /models parsing (protocol.md §4, §6.25)."""
+
+from __future__ import annotations
+
+import pytest
+
+from toki_tui.core.errors import APIError
+from toki_tui.core.model_info import ModelInfo, parse_models, price_per_million
+
+
+def test_openai_shape() -> None:
+    body = {"object": "list", "data": [{"id": "b", "object": "model", "owned_by": "x"}, {"id": "a", "object": "model"}]}
+    assert [m.id for m in parse_models(body)] == ["a", "b"]
+
+
+def test_openrouter_shape_with_context_and_prices() -> None:
+    body = {
+        "data": [
+            {
+                "id": "deepseek/deepseek-chat-v3",
+                "name": "DeepSeek V3",
+                "context_length": 163840,
+                "pricing": {"prompt": "0.0000003", "completion": "0.00000088"},
+            },
+            {"id": "openrouter/auto", "pricing": {"prompt": "-1", "completion": "-1"}, "top_provider": {"context_length": 2000000}},
+        ]
+    }
+    deepseek, auto = parse_models(body)
+    assert deepseek.context_length == 163840
+    assert deepseek.prompt_price_per_million == pytest.approx(0.3)
+    assert deepseek.completion_price_per_million == pytest.approx(0.88)
+    assert auto.prompt_price_per_million is None  # the "-1" dynamic-price sentinel is unknown, never a number
+    assert auto.context_length == 2000000
+
+
+def test_bare_list_and_strings() -> None:
+    assert [m.id for m in parse_models([{"id": "x"}, "y", 3, {"no": "id"}])] == ["x", "y"]
+
+
+def test_missing_data_is_a_clear_error() -> None:
+    with pytest.raises(APIError, match="no 'data'"):
+        parse_models({"object": "list"})
+
+
+@pytest.mark.parametrize("value", ["-1", -1, "abc", None, True, "nan", "inf"])
+def test_unknown_prices(value: object) -> None:
+    assert price_per_million(value) is None
+
+
+def test_record_round_trip() -> None:
+    model = ModelInfo("a/b", context_length=10, prompt_price_per_million=1.5)
+    assert ModelInfo.from_record(model.to_record()) == model
