@@ -139,6 +139,7 @@ class SSEDecoder:
             self._pending_size += len(chunk)
             if self._data_size + self._pending_size > self._max_event_bytes:
                 self._fail()
+                self._raise_if_failed()
             return []
 
         if self._pending:
