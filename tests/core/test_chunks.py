@@ -53,7 +53,9 @@ def test_chunks_without_choices_are_tolerated(body: dict) -> None:
 
 
 def test_usage_only_chunk() -> None:
-    events = ChunkParser().parse_chunk({"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}})
+    events = ChunkParser().parse_chunk(
+        {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}}
+    )
     assert events == [Usage(5, 7, 12)]
 
 
@@ -126,7 +128,9 @@ def test_object_error_form_raises() -> None:
 
 
 def test_openrouter_error_chunk_keeps_the_events_it_carried() -> None:
-    body = chunk({"content": "last words"}, finish="error", error={"code": "server_error", "message": "Provider disconnected"})
+    body = chunk(
+        {"content": "last words"}, finish="error", error={"code": "server_error", "message": "Provider disconnected"}
+    )
     with pytest.raises(StreamError, match="Provider disconnected") as caught:
         ChunkParser().parse_chunk(body)
     assert caught.value.pending_events == [ContentDelta("last words", 0), Finished("error", 0)]
@@ -140,7 +144,13 @@ def test_error_as_plain_string() -> None:
 def test_tool_call_fragments() -> None:
     parser = ChunkParser()
     first = parser.parse_chunk(
-        chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "get", "arguments": ""}}]})
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "call_1", "type": "function", "function": {"name": "get", "arguments": ""}}
+                ]
+            }
+        )
     )
     second = parser.parse_chunk(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a":1}'}}]}))
     assert first == [ToolCallDelta(0, id="call_1", name="get", arguments="", type="function")]

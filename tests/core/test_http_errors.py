@@ -10,7 +10,11 @@ from toki_tui.core.http_errors import parse_retry_after, retry_delay, should_ret
 
 
 def test_openai_error_body() -> None:
-    error = status_error(400, b'{"error":{"code":"invalid_request","message":"The \'model\' field is required.","type":"invalid_request_error"}}', {})
+    error = status_error(
+        400,
+        b'{"error":{"code":"invalid_request","message":"The \'model\' field is required.","type":"invalid_request_error"}}',
+        {},
+    )
     assert error.status == 400
     assert error.server_message == "The 'model' field is required."
     assert error.code == "invalid_request"
@@ -18,7 +22,9 @@ def test_openai_error_body() -> None:
 
 
 def test_rate_limit_body_without_type() -> None:
-    error = status_error(429, b'{"error":{"code":"rate_limit_exceeded","message":"Please retry after 30 seconds."}}', {})
+    error = status_error(
+        429, b'{"error":{"code":"rate_limit_exceeded","message":"Please retry after 30 seconds."}}', {}
+    )
     assert error.error_type is None
     assert error.code == "rate_limit_exceeded"
     assert should_retry(error)

@@ -22,7 +22,11 @@ def test_openrouter_shape_with_context_and_prices() -> None:
                 "context_length": 163840,
                 "pricing": {"prompt": "0.0000003", "completion": "0.00000088"},
             },
-            {"id": "openrouter/auto", "pricing": {"prompt": "-1", "completion": "-1"}, "top_provider": {"context_length": 2000000}},
+            {
+                "id": "openrouter/auto",
+                "pricing": {"prompt": "-1", "completion": "-1"},
+                "top_provider": {"context_length": 2000000},
+            },
         ]
     }
     deepseek, auto = parse_models(body)
