@@ -299,7 +299,7 @@ async def test_connection_refused_before_any_content_is_retried_then_reported(fa
     fake_server.script(drop_connection(0), drop_connection(0), drop_connection(0))
     chat = ChatClient(base_url=fake_server.base_url, api_key="k")
     try:
-        reply, error = await collect_until_error(chat)
+        _, error = await collect_until_error(chat)
     finally:
         await chat.aclose()
     assert isinstance(error, APIConnectionError)
