@@ -1,0 +1,84 @@
+"""What the conversation pane shows for one message: a frozen, UI-side view of a stored or streamed message.
+
+The widgets receive these ("attributes down") and never read the store themselves (design.md boundary 2).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class StoredMessageLike(Protocol):
+    """What `from_stored` needs of a store row (toki_tui.core.store.StoredMessage); every other field is optional."""
+
+    @property
+    def role(self) -> str: ...
+
+
+#: Statuses a message can end in (design.md "Message lifecycle"); anything else is shown as-is.
+KNOWN_STATUSES = ("complete", "streaming", "stopped", "length", "error", "interrupted")
+
+
+@dataclass(frozen=True)
+class DisplayMessage:
+    """One message as the conversation pane shows it."""
+
+    id: int | None
+    """The store's message id, or None for a message not (yet) saved."""
+    role: str
+    """"user", "assistant", "system", "developer" or "tool"."""
+    content: str
+    """The visible text (for an assistant refusal, the refusal text when `status` says so)."""
+    reasoning: str | None = None
+    """"Thinking" text, shown dimmed in a block that folds."""
+    status: str = "complete"
+    """One of KNOWN_STATUSES; unknown values are shown as a badge with their own name."""
+    model: str | None = None
+    """The model that wrote an assistant message."""
+    error: str | None = None
+    """The server's error text when `status == "error"`."""
+    tool_calls: list[dict[str, Any]] | None = None
+    """Tool calls in the Chat Completions form: {"id", "type", "function": {"name", "arguments"}}."""
+    usage: dict[str, Any] | None = None
+    """Token usage as stored (prompt_tokens, completion_tokens, ...)."""
+    refusal: str | None = None
+    """A refusal the model gave instead of (or besides) content; styled differently."""
+
+    @classmethod
+    def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:
+        """Build from a store row. Duck-typed: only the attributes below are read, each optional but `role`."""
+        return cls(
+            id=getattr(m, "id", None),
+            role=str(m.role),
+            content=getattr(m, "content", None) or "",
+            reasoning=getattr(m, "reasoning", None) or None,
+            status=getattr(m, "status", None) or "complete",
+            model=getattr(m, "model", None),
+            error=getattr(m, "error", None),
+            tool_calls=_json_list(getattr(m, "tool_calls", None)),
+            usage=_json_dict(getattr(m, "usage", None)),
+            refusal=getattr(m, "refusal", None) or None,
+        )
+
+
+def _json_list(value: object) -> list[dict[str, Any]] | None:
+    """Tool calls may arrive decoded or as the JSON text the store keeps; anything malformed is dropped."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, list) and value:
+        return [item for item in value if isinstance(item, dict)] or None
+    return None
+
+
+def _json_dict(value: object) -> dict[str, Any] | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) and value else None

@@ -1,0 +1,294 @@
+"""The conversation pane: a scrolling window of message widgets, and the one live reply.
+
+Only a window of recent messages is mounted (design.md: opening 5,000 messages costs what 50 do). Older ones
+are mounted as the user scrolls up, first from messages already given, then by asking the screen for more
+(`OlderMessagesWanted` -> `prepend_older`); when the window grows past a limit, widgets far from the viewport
+are removed, and mounted again if the user scrolls back. The view follows the bottom while a reply streams
+(Textual's anchor) until the user scrolls up, and follows again once they scroll back to the bottom.
+Widgets do no I/O: data comes in through the methods below and requests go up as messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_view import MessageView
+
+
+@dataclass
+class _Slot:
+    """A message known to the view, and its widget while mounted."""
+
+    stored: DisplayMessage
+    view: MessageView | None = None
+
+    @property
+    def message(self) -> DisplayMessage:
+        return self.view.message if self.view is not None else self.stored
+
+    def make_view(self) -> MessageView:
+        self.view = MessageView(self.stored)
+        return self.view
+
+    def drop_view(self) -> MessageView | None:
+        view, self.view = self.view, None
+        if view is not None:
+            self.stored = view.message
+        return view
+
+
+class ConversationView(VerticalScroll, can_focus=True):
+    """All messages of one conversation, newest at the bottom."""
+
+    DEFAULT_CSS = """
+    ConversationView { height: 1fr; padding: 0 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "toggle_reasoning", "Thinking"),
+        Binding("r", "retry", "Retry", show=False),
+    ]
+
+    INITIAL_WINDOW: ClassVar[int] = 40
+    """Messages mounted by show_messages."""
+    LOAD_CHUNK: ClassVar[int] = 25
+    """Messages mounted each time the user scrolls near an edge of the window."""
+    MAX_MOUNTED: ClassVar[int] = 100
+    """Past this many mounted messages, the ones furthest from the viewport are removed."""
+    EDGE_LINES: ClassVar[int] = 10
+    """How close (in lines) to the top or bottom of the window scrolling must come to load more."""
+
+    class OlderMessagesWanted(Message):
+        """The user scrolled near the top and older messages exist that the view has not been given."""
+
+        def __init__(self, before_message_id: int) -> None:
+            super().__init__()
+            self.before_message_id = before_message_id
+
+    class RetryRequested(Message):
+        """The user asked to retry the reply that failed (its id, or None if it was never saved)."""
+
+        def __init__(self, message_id: int | None) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._slots: list[_Slot] = []
+        self._lo = 0  # slots[_lo:_hi] are mounted, in order
+        self._hi = 0
+        self._has_older = False
+        self._older_requested = False
+        self._adjusting = False  # a window change is waiting for layout; don't start another
+        self._live: LiveReply | None = None
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[DisplayMessage]:
+        """Every message the view knows, oldest first (a live reply as of its last flush)."""
+        return [slot.message for slot in self._slots]
+
+    @property
+    def mounted_message_count(self) -> int:
+        return self._hi - self._lo
+
+    @property
+    def live_reply(self) -> LiveReply | None:
+        """The reply that is streaming, if any."""
+        return self._live if self._live is not None and not self._live.is_finished else None
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def show_messages(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
+        """Replace everything with `messages` and show the latest; one mount_all inside one batch update."""
+        self._slots = [_Slot(message) for message in messages]
+        self._has_older = has_older
+        self._older_requested = False
+        self._live = None
+        self._hi = len(self._slots)
+        self._lo = max(0, self._hi - self.INITIAL_WINDOW)
+        views = [slot.make_view() for slot in self._slots[self._lo : self._hi]]
+        with self.app.batch_update():
+            self.remove_children()
+            if views:
+                self.mount_all(views)
+        self.scroll_end(animate=False, immediate=False)
+        self.call_after_refresh(self._fill_viewport)
+
+    def prepend_older(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
+        """Add messages older than all known ones, keeping what the user looks at where it is."""
+        self._older_requested = False
+        self._has_older = has_older
+        if not messages:
+            return
+        self._slots[0:0] = [_Slot(message) for message in messages]
+        self._lo += len(messages)
+        self._hi += len(messages)
+        self._mount_above(self.LOAD_CHUNK)
+
+    def append_message(self, message: DisplayMessage) -> None:
+        """Add a message at the end (mounted only if the end of the conversation is mounted)."""
+        slot = _Slot(message)
+        bottom_mounted = self._hi == len(self._slots)
+        self._slots.append(slot)
+        if bottom_mounted:
+            self.mount(slot.make_view())
+            self._hi += 1
+            self._trim_top()
+
+    def start_reply(self, *, model: str | None) -> LiveReply:
+        """Mount the live reply widget at the end (jumping to the latest messages) and follow it."""
+        if self._live is not None and not self._live.is_finished:
+            self._live.finish(status="interrupted")
+        if self._hi != len(self._slots):
+            self._show_latest()
+        live = LiveReply(model=model)
+        slot = _Slot(live.message, live)
+        self._slots.append(slot)
+        self._hi += 1
+        self._live = live
+        self.mount(live)
+        self._trim_top()
+        self.scroll_end(animate=False, immediate=False)
+        return live
+
+    def clear(self) -> None:
+        """Remove every message (a new conversation)."""
+        self.show_messages([], has_older=False)
+
+    def scroll_to_latest(self) -> None:
+        """Show the newest messages and follow the bottom again."""
+        if self._hi != len(self._slots):
+            self._show_latest()
+        self.scroll_end(animate=False, immediate=False)
+
+    # -- actions ----------------------------------------------------------------------------------------------
+
+    def action_toggle_reasoning(self) -> None:
+        """Fold or unfold the reasoning of the newest message that has some."""
+        for view in reversed(list(self._mounted_views())):
+            if view.has_reasoning:
+                view.toggle_reasoning()
+                return
+
+    def action_retry(self) -> None:
+        """Retry the newest failed reply."""
+        for view in reversed(list(self._mounted_views())):
+            if view.message.status == "error":
+                self.post_message(self.RetryRequested(view.message.id))
+                return
+
+    @on(MessageView.RetryClicked)
+    def _retry_clicked(self, event: MessageView.RetryClicked) -> None:
+        event.stop()
+        self.post_message(self.RetryRequested(event.message_id))
+
+    # -- the window -------------------------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._adjusting or not self.is_mounted:
+            return
+        following = self._anchored and not self._anchor_released
+        if new_value <= self.EDGE_LINES and not following:
+            self._near_top()
+        elif new_value >= self.max_scroll_y - self.EDGE_LINES and self._hi < len(self._slots):
+            self._mount_below(self.LOAD_CHUNK)
+
+    def _fill_viewport(self) -> None:
+        """A short window that does not fill the pane cannot be scrolled up: load older ones right away."""
+        if self.max_scroll_y == 0 and not self._adjusting:
+            self._near_top()
+
+    def _near_top(self) -> None:
+        if self._lo > 0:
+            self._mount_above(self.LOAD_CHUNK)
+        elif self._has_older and not self._older_requested and self._slots:
+            oldest_id = self._slots[0].message.id
+            if oldest_id is not None:
+                self._older_requested = True
+                self.post_message(self.OlderMessagesWanted(oldest_id))
+
+    def _mounted_views(self) -> list[MessageView]:
+        return [slot.view for slot in self._slots[self._lo : self._hi] if slot.view is not None]
+
+    def _mount_above(self, count: int) -> None:
+        start = max(0, self._lo - count)
+        if start == self._lo:
+            return
+        views = [slot.make_view() for slot in self._slots[start : self._lo]]
+        first = self._slots[self._lo].view if self._lo < self._hi else None
+        self._lo = start
+        self._keep_in_place(first, lambda: self.mount_all(views, before=first) if first else self.mount_all(views))
+        self._trim_bottom()
+
+    def _mount_below(self, count: int) -> None:
+        end = min(len(self._slots), self._hi + count)
+        views = [slot.make_view() for slot in self._slots[self._hi : end]]
+        self._hi = end
+        self.mount_all(views)
+        self._trim_top()
+
+    def _trim_bottom(self) -> None:
+        """Remove the newest mounted messages beyond MAX_MOUNTED (the user is reading far above them)."""
+        excess = self.mounted_message_count - self.MAX_MOUNTED
+        if excess <= 0:
+            return
+        removed: list[Widget] = []
+        for slot in reversed(self._slots[self._hi - excess : self._hi]):
+            if slot.view is self._live and self.live_reply is not None:
+                break  # never the reply that is streaming
+            view = slot.drop_view()
+            if view is not None:
+                removed.append(view)
+            self._hi -= 1
+        if removed:
+            self.remove_children(removed)
+
+    def _trim_top(self) -> None:
+        """Remove the oldest mounted messages beyond MAX_MOUNTED, keeping the visible ones in place."""
+        excess = self.mounted_message_count - self.MAX_MOUNTED
+        if excess <= 0:
+            return
+        removed = [view for slot in self._slots[self._lo : self._lo + excess] if (view := slot.drop_view())]
+        self._lo += excess
+        keep = self._slots[self._lo].view if self._lo < self._hi else None
+        self._keep_in_place(keep, lambda: self.remove_children(removed))
+
+    def _keep_in_place(self, reference: MessageView | None, change: Callable[[], object]) -> None:
+        """Run `change` (a mount or removal above the viewport), then scroll by however far `reference` moved,
+        so the user keeps looking at the same lines. Not needed while following the bottom."""
+        following = self._anchored and not self._anchor_released
+        if reference is None or following or not reference.is_mounted:
+            change()
+            return
+        y_before = reference.virtual_region.y
+        self._adjusting = True
+        change()
+
+        def restore() -> None:
+            self._adjusting = False
+            if reference.is_mounted:
+                shift = reference.virtual_region.y - y_before
+                if shift:
+                    self.scroll_to(y=self.scroll_y + shift, animate=False, immediate=True, release_anchor=False)
+
+        self.call_after_refresh(restore)
+
+    def _show_latest(self) -> None:
+        messages = [slot.message for slot in self._slots]
+        has_older, live = self._has_older, self._live
+        self.show_messages(messages, has_older=has_older)
+        self._live = live if live is not None and live.is_finished else None

@@ -1,0 +1,166 @@
+"""The one streaming reply: appends go into buffers, a timer renders them at most ~15 times a second.
+
+Per-token UI work is waste (2,000 tokens/s is 33 tokens per frame), so `append_*` only buffer; the coalescer's
+timer flushes, feeding the incremental Markdown renderer (completed blocks rendered once, the tail re-rendered,
+an open fence plain until it closes). `finish()` always does a trailing flush, so the last tokens are never lost,
+and leaves this widget as the message's finished view: nothing is rendered a second time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.timer import Timer
+
+from toki_tui.ui.coalescer import DEFAULT_INTERVAL, PendingUpdate, UpdateCoalescer
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.safe_text import StreamSanitizer
+from toki_tui.ui.widgets.message_view import MessageView
+
+
+class LiveReply(MessageView):
+    """An assistant reply that is still arriving."""
+
+    def __init__(self, *, model: str | None = None, flush_interval: float = DEFAULT_INTERVAL) -> None:
+        super().__init__(DisplayMessage(id=None, role="assistant", content="", model=model, status="streaming"))
+        self._coalescer = UpdateCoalescer(interval=flush_interval)
+        self._flush_timer: Timer | None = None
+        self._content_sanitizer = StreamSanitizer()
+        self._reasoning_sanitizer = StreamSanitizer()
+        self._refusal_sanitizer = StreamSanitizer()
+        self._raw_content: list[str] = []
+        self._raw_reasoning: list[str] = []
+        self._raw_refusal: list[str] = []
+        self._tool_calls: list[dict[str, Any]] | None = None
+        self._content_started = False
+        self._finished = False
+        self._reasoning_expanded = True  # the thinking is worth watching until the answer starts
+
+    @property
+    def is_finished(self) -> bool:
+        return self._finished
+
+    @property
+    def content(self) -> str:
+        """Everything appended so far, as received (the view shows it sanitized)."""
+        return "".join(self._raw_content)
+
+    def append_content(self, text: str) -> None:
+        if not self._finished and text:
+            self._raw_content.append(text)
+            self._schedule(self._coalescer.add_content(text))
+
+    def append_reasoning(self, text: str) -> None:
+        if not self._finished and text:
+            self._raw_reasoning.append(text)
+            self._schedule(self._coalescer.add_reasoning(text))
+
+    def append_refusal(self, text: str) -> None:
+        if not self._finished and text:
+            self._raw_refusal.append(text)
+            self._schedule(self._coalescer.add_refusal(text))
+
+    def set_tool_calls(self, calls: list[dict[str, Any]]) -> None:
+        """The tool calls so far, in full (the caller accumulates the fragments)."""
+        if not self._finished:
+            self._tool_calls = [dict(call) for call in calls]
+            self._schedule(self._coalescer.set_tool_calls(calls))
+
+    def set_waiting(self, text: str) -> None:
+        """A line saying what the reply waits for ("retrying in 3 s (HTTP 429)"); "" removes it."""
+        if not self._finished:
+            self._schedule(self._coalescer.set_waiting(text))
+
+    def finish(
+        self,
+        *,
+        status: str,
+        error: str | None = None,
+        message_id: int | None = None,
+        usage: dict[str, Any] | None = None,
+    ) -> DisplayMessage:
+        """End the stream: show everything still buffered, close any open fence (highlighting it once) and
+        turn into the finished message view. Returns the message as it now stands. Calling it twice returns
+        the same message."""
+        if self._finished:
+            return self._message
+        self._finished = True
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        update = self._coalescer.take()
+        if update is not None:
+            self._apply(update, redraw=False)
+        self._apply_text(
+            self._content_sanitizer.flush(), self._reasoning_sanitizer.flush(), self._refusal_sanitizer.flush()
+        )
+        self._waiting = ""
+        self._content.close()
+        if self._content_started and not self._reasoning_toggled_by_user:
+            self._reasoning_expanded = False
+        self._message = DisplayMessage(
+            id=message_id,
+            role="assistant",
+            content="".join(self._raw_content),
+            reasoning="".join(self._raw_reasoning) or None,
+            status=status,
+            model=self._message.model,
+            error=error,
+            tool_calls=self._tool_calls,
+            usage=usage,
+            refusal="".join(self._raw_refusal) or None,
+        )
+        self._apply_classes()
+        self._changed(chrome=True)
+        return self._message
+
+    # -- flushing ---------------------------------------------------------------------------------------------
+
+    def _schedule(self, flush_needed: bool) -> None:
+        if flush_needed and self._flush_timer is None:
+            self._flush_timer = self.set_timer(self._coalescer.due_in(), self._flush, name="live-reply-flush")
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        update = self._coalescer.take()
+        if update is not None and not self._finished:
+            self._apply(update, redraw=True)
+
+    def _apply(self, update: PendingUpdate, *, redraw: bool) -> None:
+        chrome = self._apply_text(
+            self._content_sanitizer.feed(update.content),
+            self._reasoning_sanitizer.feed(update.reasoning),
+            self._refusal_sanitizer.feed(update.refusal),
+        )
+        if update.tool_calls is not None:
+            self._message = DisplayMessage(
+                id=None, role="assistant", content="", model=self._message.model, status="streaming",
+                tool_calls=update.tool_calls,
+            )  # fmt: skip
+            chrome = True
+        if update.waiting is not None and update.waiting != self._waiting:
+            self._waiting = update.waiting
+            chrome = True
+        if redraw:
+            self._changed(chrome=chrome)
+
+    def _apply_text(self, content: str, reasoning: str, refusal: str) -> bool:
+        """Feed sanitized text to the renderers; True if the small sections (fold line, badges) changed."""
+        chrome = False
+        if reasoning:
+            had_reasoning = self.has_reasoning
+            self._reasoning.feed(reasoning)
+            chrome = True if not had_reasoning else not self._reasoning_expanded  # the word count changed
+        if content:
+            self._content.feed(content)
+            if not self._content_started:
+                self._content_started = True
+                if self._waiting:
+                    self._waiting = ""
+                if self._reasoning_expanded and not self._reasoning_toggled_by_user:
+                    self._reasoning_expanded = False
+                chrome = True
+        if refusal:
+            self._refusal += refusal
+            chrome = True
+        return chrome

@@ -1,0 +1,299 @@
+"""One finished message in the conversation pane: ONE cheap line-API widget.
+
+A message is rendered into lines once per width (Markdown blocks, code highlighted once) and the widget hands
+those lines to Textual; it has no child widgets, so a window of mounted messages costs little to lay out and
+nothing to keep. Reasoning folds, the retry action and the badges are parts of the same lines, made clickable
+with `@click` style meta, never with markup parsed from the message (model text is untrusted).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.line_render import (
+    BLANK,
+    MarkdownLines,
+    PlainTextLines,
+    RenderContext,
+    render_plain,
+    render_strips,
+)
+from toki_tui.ui.safe_text import sanitize
+
+ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "developer": "Developer", "tool": "Tool"}
+
+STATUS_BADGES = {
+    "stopped": "■ stopped",
+    "interrupted": "⚠ interrupted: toki closed before this reply finished",
+    "error": "✖ error",
+    "length": "… truncated: the reply reached max_tokens",
+    "content_filter": "⊘ cut off by the provider's content filter",
+}
+
+
+class MessageView(Widget):
+    """A message, rendered once; clicks on "Thinking" fold it, a click on "retry" asks for a retry."""
+
+    DEFAULT_CSS = """
+    MessageView {
+        height: auto;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        border-left: outer $secondary 60%;
+    }
+    MessageView.-role-user { border-left: outer $primary; background: $boost; }
+    MessageView.-role-system, MessageView.-role-developer { border-left: outer $foreground 30%; }
+    MessageView.-status-error { border-left: outer $error; }
+    MessageView.-status-stopped, MessageView.-status-interrupted, MessageView.-status-length {
+        border-left: outer $warning 70%;
+    }
+    MessageView > .message-view--role { color: $text-secondary; text-style: bold; }
+    MessageView.-role-user > .message-view--role { color: $text-primary; }
+    MessageView > .message-view--meta { color: $text-muted; }
+    MessageView > .message-view--reasoning { color: $text-muted; text-style: italic; }
+    MessageView > .message-view--fold { color: $text-muted; text-style: bold; }
+    MessageView > .message-view--refusal { color: $text-warning; text-style: italic; }
+    MessageView > .message-view--tool { color: $text-accent; text-style: bold; }
+    MessageView > .message-view--badge { color: $text-warning; text-style: bold; }
+    MessageView > .message-view--error { color: $text-error; }
+    MessageView > .message-view--action { color: $text-accent; text-style: bold underline; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "message-view--role",
+        "message-view--meta",
+        "message-view--reasoning",
+        "message-view--fold",
+        "message-view--refusal",
+        "message-view--tool",
+        "message-view--badge",
+        "message-view--error",
+        "message-view--action",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "toggle_reasoning", "Thinking", show=False),
+        Binding("r", "retry", "Retry", show=False),
+    ]
+
+    DARK_CODE_THEME: ClassVar[str] = "monokai"
+    LIGHT_CODE_THEME: ClassVar[str] = "friendly"
+
+    class RetryClicked(Message):
+        """The retry action of an error message was used (ConversationView turns it into RetryRequested)."""
+
+        def __init__(self, message_id: int | None) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    def __init__(self, message: DisplayMessage, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._message = message
+        self._reasoning = PlainTextLines(indent=2)
+        self._reasoning.feed(sanitize(message.reasoning or ""))
+        self._reasoning_expanded = False
+        self._reasoning_toggled_by_user = False
+        self._markdown = message.role == "assistant"
+        self._content = MarkdownLines()
+        self._plain_content = PlainTextLines()
+        self._feed_content(sanitize(message.content))
+        if message.status != "streaming":
+            self._content.close()
+        self._refusal = sanitize(message.refusal or "")
+        self._waiting = ""
+        self._chrome: list[list[Strip]] | None = None  # header, reasoning fold line, refusal, tools, status
+        self._chrome_ctx: RenderContext | None = None
+        self._lines: list[Strip] | None = None
+        self._lines_ctx: RenderContext | None = None
+        self._apply_classes()
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    @property
+    def message(self) -> DisplayMessage:
+        """The message as last shown (for a live reply: as of its last flush)."""
+        return self._message
+
+    @property
+    def reasoning_expanded(self) -> bool:
+        return self._reasoning_expanded
+
+    @property
+    def has_reasoning(self) -> bool:
+        return bool(self._reasoning.text.strip())
+
+    def toggle_reasoning(self) -> None:
+        self._reasoning_toggled_by_user = True
+        self._set_reasoning_expanded(not self._reasoning_expanded)
+
+    def action_toggle_reasoning(self) -> None:
+        if self.has_reasoning:
+            self.toggle_reasoning()
+
+    def action_retry(self) -> None:
+        if self._message.status == "error":
+            self.post_message(self.RetryClicked(self._message.id))
+
+    # -- rendering --------------------------------------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._all_lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._all_lines(self.size.width)
+        if y < len(lines):
+            return lines[y].apply_style(self.rich_style)
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._chrome = None
+        self._lines = None
+
+    def _render_context(self, width: int) -> RenderContext:
+        dark = self.app.current_theme.dark if self.is_attached else True
+        return RenderContext(self.app.console, width, self.DARK_CODE_THEME if dark else self.LIGHT_CODE_THEME)
+
+    def _all_lines(self, width: int) -> list[Strip]:
+        if width <= 0:
+            return []
+        ctx = self._render_context(width)
+        if self._lines is not None and ctx == self._lines_ctx:
+            return self._lines
+        if self._chrome is None or ctx != self._chrome_ctx:
+            self._chrome = self._render_chrome(ctx)
+            self._chrome_ctx = ctx
+        header, fold, refusal, tools, status = self._chrome
+        lines = [*header, *fold]
+        if self._reasoning_expanded and fold:
+            self._reasoning.set_style(self.get_component_rich_style("message-view--reasoning", partial=True))
+            lines.extend(self._reasoning.strips(ctx))
+        content = self._content.strips(ctx) if self._markdown else self._plain_content.strips(ctx)
+        lines.extend(content)
+        for section in (refusal, tools, status):
+            if section and lines:
+                lines.append(BLANK)
+            lines.extend(section)
+        self._lines = lines
+        self._lines_ctx = ctx
+        return lines
+
+    def _render_chrome(self, ctx: RenderContext) -> list[list[Strip]]:
+        return [
+            render_strips(self._header_text(), ctx),
+            render_strips(self._fold_text(), ctx) if self.has_reasoning else [],
+            self._refusal_strips(ctx),
+            self._tool_strips(ctx),
+            self._status_strips(ctx),
+        ]
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"message-view--{name}", partial=True)
+
+    def _header_text(self) -> Text:
+        message = self._message
+        header = Text(ROLE_LABELS.get(message.role, sanitize(message.role).title()), style=self._style("role"))
+        meta = self._style("meta")
+        if message.model:
+            header.append(f" · {sanitize(message.model)}", style=meta)
+        if message.status == "streaming":
+            header.append(" · streaming…", style=meta)
+        tokens = (message.usage or {}).get("completion_tokens")
+        if isinstance(tokens, int):
+            header.append(f" · {tokens:,} tokens", style=meta)
+        return header
+
+    def _fold_text(self) -> Text:
+        click = Style.from_meta({"@click": "toggle_reasoning"})
+        style = self._style("fold") + click
+        if self._reasoning_expanded:
+            return Text("▾ Thinking", style=style)
+        words = len(self._reasoning.text.split())
+        return Text.assemble(("▸ Thinking", style), (f" ({words:,} words)", self._style("meta") + click))
+
+    def _refusal_strips(self, ctx: RenderContext) -> list[Strip]:
+        if not self._refusal:
+            return []
+        return render_strips(
+            Text.assemble(("⊘ Refused: ", self._style("badge")), (self._refusal, self._style("refusal"))), ctx
+        )
+
+    def _tool_strips(self, ctx: RenderContext) -> list[Strip]:
+        strips: list[Strip] = []
+        for call in self._message.tool_calls or []:
+            name, arguments = _tool_call_parts(call)
+            strips.extend(render_strips(Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool"))), ctx))
+            if arguments:
+                strips.extend(render_plain(arguments, ctx, self._style("meta"), indent=2))
+        return strips
+
+    def _status_strips(self, ctx: RenderContext) -> list[Strip]:
+        strips: list[Strip] = []
+        if self._waiting:
+            strips.extend(render_strips(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
+        status = self._message.status
+        if status in ("complete", "streaming"):
+            return strips
+        badge = Text(STATUS_BADGES.get(status, f"● {sanitize(status)}"), style=self._style("badge"))
+        if status == "error":
+            badge.stylize(self._style("error"))
+            if self._message.error:
+                badge.append(f": {sanitize(self._message.error)}", style=self._style("error"))
+            badge.append("   ")
+            badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
+        strips.extend(render_strips(badge, ctx))
+        return strips
+
+    # -- state changes ----------------------------------------------------------------------------------------
+
+    def _feed_content(self, text: str) -> None:
+        if self._markdown:
+            self._content.feed(text)
+        else:
+            self._plain_content.feed(text)
+
+    def _set_reasoning_expanded(self, expanded: bool) -> None:
+        if expanded != self._reasoning_expanded:
+            self._reasoning_expanded = expanded
+            self._changed(chrome=True)
+
+    def _apply_classes(self) -> None:
+        self.set_classes(f"-role-{self._message.role} -status-{self._message.status}")
+
+    def _changed(self, *, chrome: bool = False) -> None:
+        """Something shown changed: re-assemble the lines, and re-layout only if the height changed."""
+        old_height = len(self._lines) if self._lines is not None else None
+        if chrome:
+            self._chrome = None
+        self._lines = None
+        if not self.is_attached or self.size.width <= 0:
+            self.refresh(layout=True)
+            return
+        new_height = len(self._all_lines(self.size.width))
+        self.refresh(layout=new_height != old_height)
+
+
+def _tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
+    """The name and pretty arguments of a tool call, in the nested (OpenAI) or flat form; all sanitized."""
+    function = call.get("function") if isinstance(call.get("function"), dict) else call
+    assert isinstance(function, dict)
+    name = sanitize(str(function.get("name") or "(unnamed tool)"))
+    arguments = function.get("arguments") or ""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass  # still streaming or not JSON: show as sent
+    else:
+        arguments = json.dumps(arguments, indent=2, ensure_ascii=False)
+    return name, sanitize(arguments)
