@@ -86,6 +86,9 @@ class RecordedRequest:
         self.finished.set()
 
     def mark_disconnected(self, body_bytes_sent: int) -> None:
+        # The final write can fail after mark_completed ran just before it: the client did not get it all.
+        self.completed.clear()
+        self.completed_at = None
         self.body_bytes_sent = body_bytes_sent
         self.disconnected_at = time.monotonic()
         self.disconnected.set()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
@@ -96,10 +96,20 @@ def closes_connection(reply: Reply) -> bool:
 
 
 async def send_reply(
-    connection: Connection, reply: Reply, *, request_id: str, keep_alive: bool, progress: SendProgress
+    connection: Connection,
+    reply: Reply,
+    *,
+    request_id: str,
+    keep_alive: bool,
+    progress: SendProgress,
+    before_last_write: Callable[[], None] = lambda: None,
 ) -> Outcome:
     """Write `reply`. Returns how it ended; raises ClientGone if the client left first. The caller closes
-    the connection when `closes_connection(reply)` or the request asked for it."""
+    the connection when `closes_connection(reply)` or the request asked for it.
+
+    For a complete reply `before_last_write` runs just before the final bytes go out, so whatever it records
+    is visible to a client that has just read the end of the body (no race in tests).
+    """
     await connection.sleep(reply.head_delay)
     if reply.drop_after_bytes is not None:
         data = encode_full(reply, request_id=request_id)[: reply.drop_after_bytes]
@@ -107,15 +117,22 @@ async def send_reply(
             await connection.write(data)
         return "server_closed"
 
-    await connection.write(encode_head(reply, request_id=request_id, keep_alive=keep_alive))
-    for part in timed_frames(reply):
-        await connection.sleep(part.delay)
-        await connection.write(frame(reply, part.data))
-        progress.body_bytes += len(part.data)
-
-    if reply.ending == "complete":
-        if reply.framing == "chunked":
-            await connection.write(b"0\r\n\r\n")
+    head = encode_head(reply, request_id=request_id, keep_alive=keep_alive)
+    # (delay, bytes on the wire, body bytes they carry)
+    writes = [(part.delay, frame(reply, part.data), len(part.data)) for part in timed_frames(reply)]
+    if reply.ending == "complete" and reply.framing == "chunked":
+        writes.append((0.0, b"0\r\n\r\n", 0))
+    complete = reply.ending == "complete"
+    if complete and not writes:
+        before_last_write()
+    await connection.write(head)
+    for number, (delay, data, body_size) in enumerate(writes):
+        await connection.sleep(delay)
+        if complete and number == len(writes) - 1:
+            before_last_write()
+        await connection.write(data)
+        progress.body_bytes += body_size
+    if complete:
         return "completed"
     if reply.ending == "hang":
         await connection.sleep(reply.hang_seconds)
@@ -127,6 +144,5 @@ async def send_reply(
             progress.body_bytes += len(reply.keepalive_comment)
             await connection.sleep(reply.keepalive_interval)
         return "server_closed"
-    # "abrupt_close": let the socket buffer drain so the client reads every byte, then the caller closes.
-    await asyncio.sleep(0)
+    # "abrupt_close": the caller closes the socket (after flushing) without the terminating chunk.
     return "server_closed"

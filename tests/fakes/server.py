@@ -317,6 +317,7 @@ class FakeServer:
                 request_id=f"req_fake_{next(self._request_ids)}",
                 keep_alive=keep_alive,
                 progress=progress,
+                before_last_write=lambda: record.mark_completed(len(reply.body)),
             )
         except ClientGone:
             record.mark_disconnected(progress.body_bytes)
@@ -327,9 +328,7 @@ class FakeServer:
             raise
         finally:
             await connection.stop_watching()
-        if outcome == "completed":
-            record.mark_completed(progress.body_bytes)
-        else:
+        if outcome != "completed":
             record.mark_server_closed(progress.body_bytes)
         self._log(record, reply)
         return keep_alive

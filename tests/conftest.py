@@ -1,0 +1,78 @@
+"""Shared fixtures: the loopback fake server and environments that keep tests away from the developer's
+real config, history, API key and proxies."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.server import FakeServer
+
+TEST_API_KEY = "sk-test-1234567890"
+
+# Proxy variables would route loopback requests through a proxy (httpx honours them), so tests drop them.
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@dataclass(frozen=True)
+class IsolatedDirs:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+
+
+def _make_dirs(root: Path) -> IsolatedDirs:
+    dirs = IsolatedDirs(config_dir=root / "config", data_dir=root / "data", cache_dir=root / "cache")
+    for folder in (dirs.config_dir, dirs.data_dir, dirs.cache_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    return dirs
+
+
+def _is_inherited_noise(name: str) -> bool:
+    return name.startswith("TOKI_") or name.lower() in _PROXY_VARIABLES
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    """A fresh FakeServer on 127.0.0.1:<free port>, stopped (all connections cut) after the test."""
+    server = FakeServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def toki_env(tmp_path: Path, fake_server: FakeServer) -> dict[str, str]:
+    """The environment for running `toki` as a subprocess against `fake_server`: the parent environment
+    without any TOKI_* or proxy variable, plus private config/data/cache dirs and a test key."""
+    dirs = _make_dirs(tmp_path / "toki")
+    env = {name: value for name, value in os.environ.items() if not _is_inherited_noise(name)}
+    env.update(
+        TOKI_CONFIG_DIR=str(dirs.config_dir),
+        TOKI_DATA_DIR=str(dirs.data_dir),
+        TOKI_CACHE_DIR=str(dirs.cache_dir),
+        TOKI_BASE_URL=fake_server.base_url,
+        TOKI_API_KEY=TEST_API_KEY,
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IsolatedDirs:
+    """For in-process tests: TOKI_CONFIG_DIR / TOKI_DATA_DIR / TOKI_CACHE_DIR point into tmp_path, and every
+    other TOKI_* variable (a real TOKI_API_KEY or TOKI_BASE_URL) and proxy variable is removed."""
+    for name in list(os.environ):
+        if _is_inherited_noise(name):
+            monkeypatch.delenv(name, raising=False)
+    dirs = _make_dirs(tmp_path / "toki")
+    monkeypatch.setenv("TOKI_CONFIG_DIR", str(dirs.config_dir))
+    monkeypatch.setenv("TOKI_DATA_DIR", str(dirs.data_dir))
+    monkeypatch.setenv("TOKI_CACHE_DIR", str(dirs.cache_dir))
+    return dirs
