@@ -351,22 +351,19 @@ def test_server_answers_while_the_test_thread_blocks_on_a_subprocess(fake_server
 
 
 def test_cli_serves_a_scenario_until_killed() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.server", "--port", "0", "--scenario", "markdown", "--quiet"],
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip()
-        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
-        with httpx.Client(base_url=base_url) as client:
-            reply = client.post("/chat/completions", json=CHAT).json()
-        assert "```python" in reply["choices"][0]["message"]["content"]
-    finally:
-        process.terminate()
-        process.wait(10)
+    command = [sys.executable, "-m", "tests.fakes.server", "--port", "0", "--scenario", "markdown", "--quiet"]
+    repo_root = Path(__file__).resolve().parents[2]
+    with subprocess.Popen(command, cwd=repo_root, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            base_url = process.stdout.readline().strip()
+            assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
+            with httpx.Client(base_url=base_url) as client:
+                reply = client.post("/chat/completions", json=CHAT).json()
+            assert "```python" in reply["choices"][0]["message"]["content"]
+        finally:
+            process.terminate()
+    assert process.returncode == 0  # SIGTERM stops it cleanly
 
 
 def test_wait_for_requests_times_out_when_nothing_arrives(fake_server: FakeServer) -> None:
@@ -383,3 +380,23 @@ def test_env_fixtures_isolate_from_the_developer(
     assert all(Path(toki_env[name]).is_relative_to(tmp_path) for name in ("TOKI_CONFIG_DIR", "TOKI_DATA_DIR"))
     assert os.environ["TOKI_DATA_DIR"] == str(isolated_dirs.data_dir) and isolated_dirs.data_dir.is_dir()
     assert "TOKI_API_KEY" not in os.environ
+
+
+def test_openai_sdk_reads_our_streams_tool_calls_and_retry_after(fake_server: FakeServer) -> None:
+    """The reference client agrees the fake speaks the protocol: streams, tool calls, 429 + Retry-After."""
+    import openai
+
+    client = openai.OpenAI(base_url=fake_server.base_url, api_key=TEST_API_KEY, max_retries=2)
+    stream = client.chat.completions.create(
+        model="deepseek/deepseek-chat-v3", messages=[{"role": "user", "content": "ping pong"}], stream=True
+    )
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices) == "ping pong"
+    fake_server.script(stream_tool_calls([{"name": "lookup", "arguments": {"q": "toki"}}], index_mode="normal"))
+    with client.chat.completions.stream(model="m", messages=[{"role": "user", "content": "x"}]) as tool_stream:
+        [call] = tool_stream.get_final_completion().choices[0].message.tool_calls or []
+    assert call.function.name == "lookup" and json.loads(call.function.arguments) == {"q": "toki"}
+    fake_server.script(rate_limit_reply(retry_after=0.05), rate_limit_reply(retry_after_ms=50))
+    answer = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "third time"}])
+    assert answer.choices[0].message.content == "third time"
+    retry_counts = [r.headers.get("x-stainless-retry-count") for r in fake_server.chat_requests()[-3:]]
+    assert retry_counts == ["0", "1", "2"]

@@ -176,3 +176,9 @@ class Connection:
                 await self._writer.drain()
             self._writer.close()
             await self._writer.wait_closed()
+
+    def abort(self) -> None:
+        """Drop the connection at once (server shutdown); no awaiting, so it is safe while cancelled."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self._writer.transport.abort()

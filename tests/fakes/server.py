@@ -261,6 +261,7 @@ class FakeServer:
         self._connections_accepted += 1
         connection_id = self._connections_accepted
         current: RecordedRequest | None = None
+        stopping = False
         try:
             for sequence in itertools.count(1):
                 try:
@@ -274,14 +275,19 @@ class FakeServer:
                 if not await self._answer(connection, parsed, current):
                     break
                 current = None
-        except (asyncio.CancelledError, ClientGone):
+        except asyncio.CancelledError:
+            stopping = True  # stop(): end quietly, so asyncio has no cancelled handler task to report
+        except ClientGone:
             pass
         except Exception:
             traceback.print_exc(file=sys.stderr)
         finally:
             if current is not None and not current.finished.is_set():
                 current.mark_server_closed(0)
-            await connection.close()
+            if stopping:
+                connection.abort()
+            else:
+                await connection.close()
             self._connection_tasks.discard(task)
 
     def _record(self, parsed: ParsedRequest, connection_id: int, sequence: int) -> RecordedRequest:
