@@ -1,0 +1,333 @@
+"""What config.toml holds, as frozen dataclasses. Import these from toki_tui.core.config.
+
+Every field carries a docstring under it: that is the reference documentation of the file. Each dataclass checks
+its own values on construction (raising ConfigError naming the field and the expected form), and the loader in
+config.py uses the same validators to name the file and key instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from toki_tui.core.errors import ConfigError
+from toki_tui.core.params import ChatParams, ParameterError
+from toki_tui.core.secrets import TOKI_API_KEY, check_base_url
+
+DEFAULT_ENDPOINT = "toki"
+DEFAULT_BASE_URL = "https://www.tokiai.ai/v1"
+DEFAULT_MODEL = "deepseek/deepseek-chat-v3"
+DEFAULT_THEME = "toki-dark"
+
+ENDPOINT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEY_TEXT = re.compile(r"[\x21-\x7e]+")
+
+# Validators return the cleaned value or raise ValueError holding the expected form; the loader adds the file and
+# key, the dataclasses their field name.
+
+
+def valid_text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty string")
+    return value
+
+
+def valid_optional_text(value: object) -> str | None:
+    return None if value is None else valid_text(value)
+
+
+def valid_endpoint_name(value: object) -> str:
+    if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.fullmatch(value):
+        raise ValueError("an endpoint name of letters, digits, '_', '.' and '-', such as work")
+    return value
+
+
+def valid_env_name(value: object) -> str | None:
+    # "" says "no variable": how a file turns off TOKI_API_KEY for [endpoints.toki].
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+        raise ValueError('the NAME of an environment variable such as "WORK_API_KEY", not the key itself')
+    return value
+
+
+def valid_stored_key(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _KEY_TEXT.fullmatch(value):
+        raise ValueError("a key without spaces or control characters")
+    return value
+
+
+def valid_base_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("an http:// or https:// URL such as https://www.tokiai.ai/v1")
+    return check_base_url(value)
+
+
+def valid_models(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(m, str) and m.strip() for m in value):
+        raise ValueError('an array of model ids such as ["deepseek/deepseek-chat-v3"]')
+    return tuple(value)
+
+
+def valid_seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise ValueError("a number of seconds greater than 0")
+    return float(value)
+
+
+def valid_optional_seconds(value: object) -> float | None:
+    return None if value is None else valid_seconds(value)
+
+
+def show_value(value: object) -> str:
+    """A short form of a bad value for an error message."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str) and "://" in value and "@" in value:
+        return "a URL with a user name or password (not shown)"
+    text = repr(value) if not isinstance(value, bool) else str(value).lower()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check(owner: object, checks: Mapping[str, Callable[[Any], Any]]) -> None:
+    """Run `checks` on a dataclass's fields, storing cleaned values; used by each __post_init__."""
+    for name, validator in checks.items():
+        value = getattr(owner, name)
+        try:
+            object.__setattr__(owner, name, validator(value))
+        except ValueError as error:
+            secret = name.startswith("api_key")
+            shown = "another value (not shown: it may be a secret)" if secret else show_value(value)
+            raise ConfigError(f"{type(owner).__name__}.{name}: expected {error}, got {shown}") from None
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """An OpenAI-compatible server, as a `[endpoints.NAME]` table. Its key is only ever sent to its own host."""
+
+    name: str
+    """The endpoint's name: the NAME of `[endpoints.NAME]`, used by `--endpoint NAME` and `default_endpoint`."""
+    base_url: str
+    """The API root, such as `https://www.tokiai.ai/v1` or `http://localhost:11434/v1`; toki adds
+    `/chat/completions` and `/models`. Required (except for `[endpoints.toki]`, which defaults to TOKI's)."""
+    api_key_env: str | None = None
+    """The name of the environment variable that holds this endpoint's key, such as `"WORK_API_KEY"`.
+    Tried first. The built-in "toki" endpoint uses `TOKI_API_KEY`."""
+    api_key_cmd: str | None = None
+    """A shell command that prints this endpoint's key, such as `"pass show toki"`; its first line is used.
+    Tried when the `api_key_env` variable is not set; it runs only when the key is about to be used."""
+    api_key: str | None = field(default=None, repr=False)
+    """A key kept in this file (mode 0600), written by the TUI's "enter key" dialog. Tried last; prefer
+    `api_key_env` or `api_key_cmd`, which keep the key out of the file."""
+    models: tuple[str, ...] = ()
+    """Model ids for this endpoint, such as `["llama3.1:8b"]`: offered when its /models request fails, and the
+    model used when `--endpoint` picks it and `default_model` is not among them. Leave empty to use /models."""
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            {
+                "name": valid_endpoint_name,
+                "base_url": valid_base_url,
+                "api_key_env": valid_env_name,
+                "api_key_cmd": valid_optional_text,
+                "api_key": valid_stored_key,
+                "models": valid_models,
+            },
+        )
+
+
+BUILTIN_ENDPOINT = EndpointConfig(name=DEFAULT_ENDPOINT, base_url=DEFAULT_BASE_URL, api_key_env=TOKI_API_KEY)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long toki waits, in seconds, as the `[timeouts]` table."""
+
+    connect: float = 10.0
+    """To open a connection to the server."""
+    idle: float = 120.0
+    """For the next byte of a reply; a server silent this long mid-reply is given up on (the partial reply is
+    kept). Reasoning models can think quietly for a while before their first token."""
+    total: float | None = 900.0
+    """For a whole reply, start to finish. `0` in the file means no limit."""
+
+    def __post_init__(self) -> None:
+        _check(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
+
+
+def _builtin_endpoints() -> Mapping[str, EndpointConfig]:
+    return MappingProxyType({DEFAULT_ENDPOINT: BUILTIN_ENDPOINT})
+
+
+def _empty_keymap() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything config.toml can hold. Command-line flags and TOKI_API_KEY / TOKI_BASE_URL / TOKI_MODEL take
+    precedence over it; missing keys take the defaults shown here."""
+
+    default_endpoint: str = DEFAULT_ENDPOINT
+    """The endpoint used when `--endpoint` does not pick one: "toki" or the NAME of an `[endpoints.NAME]` table."""
+    default_model: str = DEFAULT_MODEL
+    """The model used when neither `--model` nor `TOKI_MODEL` picks one."""
+    parameters: ChatParams = field(default_factory=ChatParams)
+    """The `[parameters]` table: temperature (0 to 2), top_p (0 to 1), max_tokens (at least 1),
+    frequency_penalty and presence_penalty (-2 to 2), json_mode and stream (true/false). A parameter left out is
+    not sent, so the server's default applies. `system_prompt` lives in the same table (see below)."""
+    system_prompt: str | None = None
+    """`system_prompt` in `[parameters]`: the system message that starts every new conversation."""
+    theme: str = DEFAULT_THEME
+    """The colour theme: a built-in one (toki-dark, toki-light, toki-high-contrast) or the name of a theme file in
+    the themes folder next to this file. An unknown or broken theme falls back to toki-dark with a notice."""
+    keymap: Mapping[str, str] = field(default_factory=_empty_keymap)
+    """The `[keymap]` table: binding id = keys, overriding the built-in key bindings, such as
+    `"app.new_conversation" = "ctrl+n"`; separate several keys with commas."""
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    """The `[timeouts]` table."""
+    endpoints: Mapping[str, EndpointConfig] = field(default_factory=_builtin_endpoints)
+    """The `[endpoints.NAME]` tables, plus the built-in "toki" endpoint (https://www.tokiai.ai/v1, key from
+    TOKI_API_KEY), which `[endpoints.toki]` can adjust."""
+    source: Path | None = field(default=None, compare=False)
+    """The file this config was read from; None when there was none (not a key of the file)."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.parameters, ChatParams):
+            raise ConfigError("Config.parameters: expected a ChatParams")
+        if not isinstance(self.timeouts, Timeouts):
+            raise ConfigError("Config.timeouts: expected a Timeouts")
+        _check(
+            self,
+            {
+                "default_model": valid_text,
+                "theme": valid_text,
+                "system_prompt": lambda v: None if v is None or v == "" else valid_text(v),
+                "keymap": valid_keymap,
+                "endpoints": _endpoints,
+            },
+        )
+        if self.default_endpoint not in self.endpoints:
+            names = ", ".join(self.endpoints)
+            raise ConfigError(
+                f"Config.default_endpoint: expected one of the endpoints ({names}), got "
+                f"{show_value(self.default_endpoint)}"
+            )
+
+
+def valid_keymap(value: object) -> Mapping[str, str]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise ValueError('binding ids mapped to keys, such as "app.quit" = "ctrl+q"')
+    return MappingProxyType(dict(value))
+
+
+def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(e, EndpointConfig) and e.name == k for k, e in value.items()
+    ):
+        raise ValueError("a mapping of endpoint names to EndpointConfig with the same name")
+    return MappingProxyType(dict(value))
+
+
+def with_changes(config: Config, **changes: Any) -> Config:
+    """A copy of `config` with fields changed and checked, for the TUI's "save as default".
+
+    Field names of Config, plus `model` for `default_model` and `endpoint` for `default_endpoint`. `parameters`
+    may be a ChatParams or a mapping of parameter values. Raises ConfigError on a bad value.
+    """
+    aliases = {"model": "default_model", "endpoint": "default_endpoint"}
+    known = {f.name for f in dataclasses.fields(Config)}
+    updates: dict[str, Any] = {}
+    for name, value in changes.items():
+        field_name = aliases.get(name, name)
+        if field_name not in known:
+            raise TypeError(f"with_changes() got an unknown field {name!r}")
+        updates[field_name] = value
+    parameters = updates.get("parameters")
+    if isinstance(parameters, Mapping):
+        try:
+            updates["parameters"] = ChatParams.create(**parameters)
+        except ParameterError as error:
+            raise ConfigError(f"parameters: {error}") from None
+    return dataclasses.replace(config, **updates)
+
+
+def with_endpoint(config: Config, endpoint: EndpointConfig) -> Config:
+    """A copy of `config` with `endpoint` added, or replacing the endpoint of the same name (e.g. to store the key
+    typed into the "enter key" dialog: `with_endpoint(c, dataclasses.replace(c.endpoints[n], api_key=key))`)."""
+    return dataclasses.replace(config, endpoints={**config.endpoints, endpoint.name: endpoint})
+
+
+def default_config_text() -> str:
+    """A commented example config (`toki config init`, the README). As written it loads as the defaults."""
+    return _EXAMPLE_CONFIG
+
+
+_EXAMPLE_CONFIG = f"""\
+# toki configuration. `toki config path` prints where this file lives.
+#
+# Precedence: command-line flags, then the environment (TOKI_API_KEY, TOKI_BASE_URL, TOKI_MODEL),
+# then this file, then the defaults shown below. Uncomment a line to change it.
+#
+# Keep keys out of this file: name an environment variable (api_key_env) or a command that prints
+# the key (api_key_cmd). An endpoint's key is only ever sent to that endpoint's own host.
+
+# The endpoint and model used when no flag or environment variable picks one.
+# default_endpoint = "{DEFAULT_ENDPOINT}"
+# default_model = "{DEFAULT_MODEL}"
+
+# A built-in theme (toki-dark, toki-light, toki-high-contrast) or the name of a theme file
+# in the themes folder next to this file.
+# theme = "{DEFAULT_THEME}"
+
+[parameters]
+# Sent with every request. A parameter left commented is not sent: the server's default applies.
+# temperature = 0.7            # 0 to 2; higher is more random
+# top_p = 1.0                  # 0 to 1
+# max_tokens = 4096            # at least 1; upper bound on the reply length
+# frequency_penalty = 0.0      # -2 to 2
+# presence_penalty = 0.0       # -2 to 2
+# json_mode = false            # ask for a JSON object reply
+# stream = true                # show the reply as it is written
+# system_prompt = "You are a concise assistant."
+
+[timeouts]
+# In seconds.
+# connect = 10.0               # to open a connection
+# idle = 120.0                 # the server may stay silent this long in the middle of a reply
+# total = 900.0                # for a whole reply; 0 means no limit
+
+[keymap]
+# Binding id = keys, overriding the built-in bindings; separate several keys with commas.
+# "app.quit" = "ctrl+q"
+
+# The built-in endpoint: TOKI, with the key from TOKI_API_KEY. Uncomment to read the key
+# from a password manager instead (TOKI_API_KEY still wins when it is set).
+# [endpoints.toki]
+# api_key_cmd = "pass show toki"
+
+# Any OpenAI-compatible server: use it with `toki --endpoint work`, or make it the default above.
+# [endpoints.work]
+# base_url = "https://api.example.com/v1"  # the API root; toki adds /chat/completions
+# api_key_env = "WORK_API_KEY"             # the NAME of the variable holding the key, or:
+# api_key_cmd = "pass show work/api"       # a command that prints the key
+# models = ["gpt-4o-mini", "gpt-4o"]       # offered when /models is unavailable
+
+# A local server that needs no key.
+# [endpoints.local]
+# base_url = "http://localhost:11434/v1"
+# models = ["llama3.1:8b"]
+"""
