@@ -20,7 +20,7 @@ _ESCAPE_SEQUENCE = re.compile(
     r"""
       (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]                     # CSI: cursor moves, colours, modes
     | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)   # OSC/DCS/SOS/PM/APC
-    | \x1b [ -/]* [0-~]                                       # other ESC sequences (charset, keypad, RIS)
+    | \x1b [ -/]* [0-OQ-WYZ\\`-~]                     # other ESC sequences (charset, keypad, RIS)
     """,
     re.VERBOSE,
 )

@@ -114,11 +114,19 @@ class LiveReply(MessageView):
         self._changed(chrome=True)
         return self._message
 
+    def flush(self) -> None:
+        """Render everything buffered now instead of at the next timer tick (for screenshots and tests)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        self._flush()
+
     # -- flushing ---------------------------------------------------------------------------------------------
 
     def _schedule(self, flush_needed: bool) -> None:
         if flush_needed and self._flush_timer is None:
-            self._flush_timer = self.set_timer(self._coalescer.due_in(), self._flush, name="live-reply-flush")
+            # Textual timers need a positive delay; a millisecond still lets a burst of appends gather.
+            delay = max(self._coalescer.due_in(), 0.001)
+            self._flush_timer = self.set_timer(delay, self._flush, name="live-reply-flush")
 
     def _flush(self) -> None:
         self._flush_timer = None

@@ -1,0 +1,57 @@
+"""Helpers for the conversation pane tests: a tiny app around ConversationView and ways to read its picture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input
+
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.conversation_view import ConversationView
+
+
+class ConversationApp(App[None]):
+    """The conversation pane above an Input, as the chat screen has it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield ConversationView()
+        yield Input(id="prompt")
+
+    @property
+    def conversation(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+
+def widget_strips(widget: Widget) -> list[Strip]:
+    """Every line the widget paints (all of it, not only the part inside the viewport)."""
+    return widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))
+
+
+def widget_text(widget: Widget) -> str:
+    return "\n".join(strip.text.rstrip() for strip in widget_strips(widget))
+
+
+def screen_text(app: App[Any]) -> str:
+    """The text of the whole screen as it would be painted."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+def make_messages(count: int, first_id: int = 1) -> list[DisplayMessage]:
+    return [
+        DisplayMessage(
+            id=first_id + index,
+            role="user" if index % 2 == 0 else "assistant",
+            content=f"message number {first_id + index}\n\nsome *markdown* text",
+            model=None if index % 2 == 0 else "toki-1",
+        )
+        for index in range(count)
+    ]

@@ -1,0 +1,182 @@
+"""The live reply: coalesced rendering, trailing flush, code fences highlighted once closed, untrusted text."""
+
+from __future__ import annotations
+
+import pytest
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from tests.ui.conversation_support import ConversationApp, widget_strips, widget_text
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.line_render import MarkdownLines
+from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_view import MessageView
+
+
+def words(count: int) -> list[str]:
+    return [f"w{index} " for index in range(count)]
+
+
+async def test_streamed_text_is_all_on_screen_after_finish() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model="toki-1")
+        await pilot.pause()
+        pieces = ["Here is **bold** and a list:\n\n", "- one\n", "- two\n\n", *words(300)]
+        for piece in pieces:
+            live.append_content(piece)
+        message = live.finish(status="complete", message_id=42)
+        await pilot.pause()
+        text = " ".join(widget_text(live).split())
+        assert "Here is bold and a list:" in text
+        assert "• one" in text and "• two" in text
+        assert "w0 w1 w2" in text and "w298 w299" in text
+        assert message == DisplayMessage(
+            id=42, role="assistant", content="".join(pieces), model="toki-1", status="complete"
+        )
+        assert app.conversation.messages[-1].id == 42
+
+
+async def test_finish_flushes_tokens_that_arrived_after_the_last_timer_tick() -> None:
+    app = ConversationApp()
+    async with app.run_test() as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("first part ")
+        await pilot.pause(0.2)  # let at least one timer flush happen
+        assert "first part" in widget_text(live)
+        live.append_content("and the LAST-TOKEN")
+        live.finish(status="stopped")  # no pause in between: only the trailing flush can show it
+        await pilot.pause()
+        assert "first part and the LAST-TOKEN" in widget_text(live)
+        assert "■ stopped" in widget_text(live)
+
+
+async def test_appends_are_coalesced_not_rendered_per_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    feeds: list[str] = []
+    original_feed = MarkdownLines.feed
+
+    def counting_feed(self: MarkdownLines, text: str) -> None:
+        if text:
+            feeds.append(text)
+        original_feed(self, text)
+
+    monkeypatch.setattr(MarkdownLines, "feed", counting_feed)
+    app = ConversationApp()
+    async with app.run_test() as pilot:
+        live = app.conversation.start_reply(model=None)
+        for piece in words(2000):
+            live.append_content(piece)
+        await pilot.pause(0.2)
+        assert len(feeds) == 1  # 2,000 appends, one render
+        assert feeds[0] == "".join(words(2000))
+
+
+def code_line(strips: list[Strip], needle: str) -> list[Segment]:
+    [line] = [strip for strip in strips if needle in strip.text]
+    return [segment for segment in line if segment.text.strip() and segment.text != "▌"]  # not the border
+
+
+def foreground_colors(segments: list[Segment]) -> set[object]:
+    return {(segment.style or Style()).color for segment in segments}
+
+
+async def test_open_fence_is_plain_and_highlighted_once_closed() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("Code:\n\n```python\ndef answer(x):\n    return 42  # comment\n")
+        live.flush()
+        await pilot.pause()
+        open_segments = code_line(widget_strips(live), "def answer")
+        assert len(foreground_colors(open_segments)) == 1  # plain: one colour for the whole line
+        live.append_content("```\n\nAfter.")
+        live.flush()
+        await pilot.pause()
+        closed_segments = code_line(widget_strips(live), "def answer")
+        assert len(foreground_colors(closed_segments)) > 1  # highlighted: keyword, name, ... differ
+        assert "```" not in widget_text(live)
+
+
+async def test_a_long_open_fence_renders_each_line_once() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("```\n")
+        for line in range(400):
+            live.append_content(f"line_{line} = {line}\n")
+            if line % 50 == 0:
+                live.flush()
+        live.flush()
+        await pilot.pause()
+        text = widget_text(live)
+        assert "line_0 = 0" in text and "line_399 = 399" in text
+        live.finish(status="complete")
+        await pilot.pause()
+        assert "line_399 = 399" in widget_text(live)
+
+
+async def test_markup_and_escape_sequences_from_the_model_are_harmless() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model="[red]evil[/]")
+        live.append_content("Look: [bold red]x[/] \x1b]52;c;SGVsbG8=")
+        live.flush()  # the sequence is split across flushes: it must still vanish whole
+        live.append_content("\x07 and \x1b[2J[link=http://evil]y[/link] ")
+        live.append_reasoning("think \x1b]8;;http://evil\x1b\\")
+        live.finish(status="error", error="[blink]server[/] said \x1b[31mno")
+        await pilot.pause()
+        text = widget_text(live)
+        assert "Look: [bold red]x[/]  and [link=http://evil]y[/link]" in text
+        assert "[red]evil[/]" in text
+        assert "[blink]server[/] said no" in text
+        for strip in widget_strips(live):
+            for segment in strip:
+                assert "\x1b" not in segment.text and "\x07" not in segment.text
+                assert segment.style is None or segment.style.link is None
+        assert "SGVsbG8" not in text
+
+
+async def test_reasoning_shows_while_thinking_and_folds_when_the_answer_starts() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_reasoning("Let me consider the question carefully.")
+        live.flush()
+        await pilot.pause()
+        assert "▾ Thinking" in widget_text(live)
+        assert "consider the question" in widget_text(live)
+        live.append_content("The answer.")
+        live.flush()
+        await pilot.pause()
+        assert "▸ Thinking (6 words)" in widget_text(live)
+        assert "consider the question" not in widget_text(live)
+        # A click on the fold line (line 1 of the content, after the header) opens it again.
+        await pilot.click(live, offset=(4, 1))
+        assert live.reasoning_expanded
+        assert "consider the question" in widget_text(live)
+        # So does the key on the conversation pane.
+        app.conversation.focus()
+        await pilot.press("t")
+        assert not live.reasoning_expanded
+
+
+async def test_waiting_text_tool_calls_and_refusal_are_shown() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.set_waiting("retrying in 3 s (HTTP 429)")
+        live.flush()
+        await pilot.pause()
+        assert "⏳ retrying in 3 s (HTTP 429)" in widget_text(live)
+        live.set_tool_calls(
+            [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}}]
+        )
+        live.append_refusal("I can't help with that.")
+        live.finish(status="complete")
+        await pilot.pause()
+        text = widget_text(live)
+        assert "retrying" not in text
+        assert "⚙ get_weather" in text and '"city": "Oslo"' in text
+        assert "⊘ Refused: I can't help with that." in text
+        assert isinstance(live, MessageView) and isinstance(live, LiveReply)

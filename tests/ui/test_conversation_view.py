@@ -1,0 +1,188 @@
+"""The conversation pane: a bounded window of mounted messages, loading older ones on scroll-up, following the
+bottom while streaming, and the retry action."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TypeVar
+
+from textual.message import Message
+
+from tests.ui.conversation_support import ConversationApp, make_messages, screen_text, widget_text
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.message_view import MessageView
+
+T = TypeVar("T", bound=Message)
+
+
+def posted_of(posted: list[Message], kind: type[T]) -> list[T]:
+    """Each posted message of `kind` once (the hook sees a message again at every node it bubbles through)."""
+    unique = {id(message): message for message in posted if isinstance(message, kind)}
+    return list(unique.values())
+
+
+async def test_opening_5000_messages_mounts_a_bounded_window_showing_the_latest() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(5000), has_older=False)
+        await pilot.pause()
+        mounted = list(view.query(MessageView))
+        assert len(mounted) == ConversationView.INITIAL_WINDOW
+        assert view.mounted_message_count == len(mounted)
+        assert len(view.messages) == 5000
+        assert "message number 5000" in screen_text(app)  # the newest is on screen
+        assert view.scroll_y == view.max_scroll_y
+
+
+async def test_scrolling_up_mounts_older_messages_then_asks_for_more_and_keeps_the_position() -> None:
+    posted: list[Message] = []
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40), message_hook=posted.append) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(60, first_id=1000), has_older=True)
+        await pilot.pause()
+        assert view.mounted_message_count == ConversationView.INITIAL_WINDOW
+
+        view.scroll_home(animate=False)
+        await pilot.pause()
+        assert view.mounted_message_count == 60  # the rest of what it was given, mounted on scroll-up
+        assert not posted_of(posted, ConversationView.OlderMessagesWanted)
+
+        view.scroll_home(animate=False)
+        await pilot.pause()
+        [wanted] = posted_of(posted, ConversationView.OlderMessagesWanted)
+        assert wanted.before_message_id == 1000
+
+        top_view = next(iter(view.query(MessageView)))
+        assert top_view.message.id == 1000
+        screen_y_before = top_view.region.y
+        view.prepend_older(make_messages(20, first_id=980), has_older=False)
+        await pilot.pause()
+        await pilot.pause()
+        assert view.messages[0].id == 980
+        assert view.mounted_message_count == 80
+        assert top_view.region.y == screen_y_before  # what the user looked at did not move
+
+
+async def test_the_window_stays_bounded_when_the_user_keeps_scrolling_up() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(1000), has_older=False)
+        await pilot.pause()
+        for _ in range(8):
+            view.scroll_home(animate=False)
+            await pilot.pause()
+            await pilot.pause()
+        assert len(view.query(MessageView)) <= ConversationView.MAX_MOUNTED
+        assert view.mounted_message_count <= ConversationView.MAX_MOUNTED
+        view.scroll_to_latest()
+        await pilot.pause()
+        assert "message number 1000" in screen_text(app)
+
+
+async def test_follows_the_bottom_unless_the_user_scrolled_up() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(10), has_older=False)
+        await pilot.pause()
+        live = view.start_reply(model=None)
+        for line in range(40):
+            live.append_content(f"line {line}\n\n")
+        live.flush()
+        await pilot.pause()
+        assert view.max_scroll_y > 0
+        assert view.scroll_y == view.max_scroll_y  # following
+
+        view.scroll_up(animate=False)
+        await pilot.pause()
+        held_at = view.scroll_y
+        for line in range(40, 80):
+            live.append_content(f"line {line}\n\n")
+        live.flush()
+        await pilot.pause()
+        assert view.scroll_y == held_at < view.max_scroll_y  # the reader is left alone
+
+        view.scroll_end(animate=False)
+        await pilot.pause()
+        for line in range(80, 120):
+            live.append_content(f"line {line}\n\n")
+        live.flush()
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y  # following again
+        assert "line 119" in screen_text(app)
+
+
+async def test_retry_on_an_error_message_posts_retry_requested() -> None:
+    posted: list[Message] = []
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
+        view = app.conversation
+        failed = DisplayMessage(id=7, role="assistant", content="partial", status="error", error="HTTP 500: boom")
+        view.show_messages([*make_messages(2), failed], has_older=False)
+        await pilot.pause()
+        error_view = list(view.query(MessageView))[-1]
+        lines = widget_text(error_view).splitlines()
+        [row] = [y for y, line in enumerate(lines) if "↻ retry" in line]
+        assert "✖ error: HTTP 500: boom" in lines[row]
+        await pilot.click(error_view, offset=(lines[row].index("↻ retry") + 1, row))
+        [retry] = posted_of(posted, ConversationView.RetryRequested)
+        assert retry.message_id == 7
+
+        view.focus()
+        await pilot.press("r")
+        assert len(posted_of(posted, ConversationView.RetryRequested)) == 2
+
+
+async def test_statuses_are_shown_as_badges() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.conversation
+        view.show_messages(
+            [
+                DisplayMessage(id=1, role="assistant", content="cut", status="interrupted"),
+                DisplayMessage(id=2, role="assistant", content="long", status="length"),
+                DisplayMessage(id=3, role="assistant", content="half", status="stopped"),
+            ],
+            has_older=False,
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        assert "⚠ interrupted" in text
+        assert "… truncated" in text
+        assert "■ stopped" in text
+
+
+async def test_append_message_and_clear() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.conversation
+        view.append_message(DisplayMessage(id=1, role="user", content="**not bold** [b]x[/b]"))
+        await pilot.pause()
+        assert "**not bold** [b]x[/b]" in screen_text(app)  # user text is shown exactly as typed
+        view.clear()
+        await pilot.pause()
+        assert not view.query(MessageView)
+        assert view.messages == []
+
+
+def test_display_message_from_a_stored_row() -> None:
+    row = SimpleNamespace(
+        id=5,
+        role="assistant",
+        content="hi",
+        reasoning="",
+        status="length",
+        model="m",
+        error=None,
+        tool_calls='[{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]',
+        usage='{"completion_tokens": 3}',
+    )
+    message = DisplayMessage.from_stored(row)
+    assert message.reasoning is None
+    assert message.status == "length"
+    assert message.tool_calls == [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    assert message.usage == {"completion_tokens": 3}
