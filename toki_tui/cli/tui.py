@@ -1,0 +1,32 @@
+"""Running the full-screen chat from the command line. Textual is imported here, never by `toki ask`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toki_tui.core.config import Config
+    from toki_tui.core.secrets import ResolvedEndpoint
+    from toki_tui.core.store import HistoryStore
+
+
+def add_tui_arguments(parser: argparse.ArgumentParser) -> None:
+    """The TUI's own flags (`--resume ID|last`); skipped where the parser already has them."""
+    if "--resume" not in parser._option_string_actions:
+        parser.add_argument(
+            "--resume",
+            metavar="ID",
+            help="open a saved conversation: its id, a unique prefix of it, or 'last'",
+        )
+
+
+def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint, store: HistoryStore) -> int:
+    """Open the chat on a new conversation, or on `--resume`'s; returns the exit code. The store stays open
+    (the caller closes it)."""
+    from toki_tui.ui.factory import create_app
+
+    resume = getattr(args, "resume", None)
+    app = create_app(config=config, endpoint=resolved_endpoint, store=store, resume=resume)
+    result = app.run()
+    return 0 if result is None else int(result)

@@ -1,0 +1,130 @@
+"""TokiApp: holds the config, the endpoint, the client and the store; registers themes; owns app-wide keys.
+
+Everything about the conversation lives in ChatScreen. The app only does what outlives a screen: the theme, the
+config file (theme choice, "save as default", an API key typed into the dialog) and the client for the endpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from toki_tui.core.config import Config, EndpointConfig, save_config, with_changes, with_endpoint
+from toki_tui.core.errors import TokiError
+from toki_tui.core.params import ChatParams
+from toki_tui.core.secrets import ResolvedEndpoint
+from toki_tui.ui.themes import ThemeCatalog, choose_theme
+
+if TYPE_CHECKING:
+    from toki_tui.core.client import ChatClient
+    from toki_tui.core.store import HistoryStore
+
+ClientFactory = Callable[[ResolvedEndpoint], "ChatClient"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AppPaths:
+    """Where the app reads and writes; tests point these into a temporary folder."""
+
+    config_file: Path
+    cache_dir: Path
+    themes_dir: Path
+
+
+class TokiApp(App[int]):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "toki"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="app.theme"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        endpoint: ResolvedEndpoint,
+        store: HistoryStore,
+        client_factory: ClientFactory,
+        paths: AppPaths,
+        themes: ThemeCatalog,
+        resume: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.endpoint = endpoint
+        self.store = store
+        self.paths = paths
+        self.resume = resume
+        self._client_factory = client_factory
+        self.client: ChatClient = client_factory(endpoint)
+        self._themes = themes
+        self._theme_ready = False
+        for theme in themes.themes:
+            self.register_theme(theme)
+        theme_name, self._theme_notice = choose_theme(config.theme, self.available_themes)
+        self.theme = theme_name
+
+    def on_mount(self) -> None:
+        from toki_tui.ui.screens.chat import ChatScreen
+
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
+        self.push_screen(ChatScreen())
+        problems = [line for line in (self._themes.problem_report(), self._theme_notice) if line]
+        if problems:
+            # One notification for every theme problem, so a broken folder is not a storm of toasts.
+            self.notify("\n".join(problems), title="Themes", severity="warning", timeout=10)
+        self._theme_ready = True
+
+    @property
+    def needs_api_key(self) -> bool:
+        return self.endpoint.key_required and not self.endpoint.api_key
+
+    # ---- config writes --------------------------------------------------------------------------------------
+
+    def _save(self, config: Config, what: str) -> bool:
+        try:
+            save_config(config, self.paths.config_file)
+        except (OSError, TokiError) as error:
+            self.notify(f"Could not save {what} to {self.paths.config_file}: {error}", severity="error")
+            return False
+        self.config = config
+        return True
+
+    def watch_theme(self, theme_name: str) -> None:
+        if self._theme_ready and theme_name != self.config.theme:
+            self._save(with_changes(self.config, theme=theme_name), "the theme")
+
+    def save_defaults(self, *, model: str, params: ChatParams, system_prompt: str | None) -> bool:
+        """Make these the settings of every new conversation ("save as default")."""
+        try:
+            changed = with_changes(self.config, model=model, parameters=params, system_prompt=system_prompt)
+        except TokiError as error:
+            self.notify(str(error), severity="error")
+            return False
+        return self._save(changed, "the defaults")
+
+    async def use_api_key(self, key: str) -> bool:
+        """Save the key typed into the dialog to the config (0600) and switch the client to it."""
+        current: EndpointConfig | None = self.config.endpoints.get(self.endpoint.name)
+        if current is not None and not self._save(
+            with_endpoint(self.config, dataclasses.replace(current, api_key=key)), "the API key"
+        ):
+            return False
+        self.endpoint = dataclasses.replace(self.endpoint, api_key=key, key_source="config file")
+        old_client = self.client
+        self.client = self._client_factory(self.endpoint)
+        await old_client.aclose()
+        return True
+
+    async def action_quit(self) -> None:
+        await self.client.aclose()
+        self.exit(0)

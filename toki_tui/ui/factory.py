@@ -1,0 +1,69 @@
+"""`create_app()`: the one place that builds TokiApp, used by the CLI, the tests, the screenshots and benchmarks.
+
+Paths default to toki_tui.core.paths (which honour TOKI_CONFIG_DIR / TOKI_DATA_DIR / TOKI_CACHE_DIR), so a test
+that sets those never touches the developer's real files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from toki_tui.core import paths as toki_paths
+from toki_tui.core.client import ChatClient
+from toki_tui.core.config import Config
+from toki_tui.core.secrets import ResolvedEndpoint
+from toki_tui.ui.app import AppPaths, ClientFactory, TokiApp
+from toki_tui.ui.themes import load_all_themes
+
+if TYPE_CHECKING:
+    from toki_tui.core.store import HistoryStore
+
+
+def default_client_factory(
+    config: Config, transport: httpx.AsyncBaseTransport | None = None, max_retries: int = 2
+) -> ClientFactory:
+    def build(endpoint: ResolvedEndpoint) -> ChatClient:
+        return ChatClient(
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key,
+            timeouts=config.timeouts,
+            max_retries=max_retries,
+            transport=transport,
+        )
+
+    return build
+
+
+def create_app(
+    *,
+    config: Config,
+    endpoint: ResolvedEndpoint,
+    store: HistoryStore,
+    resume: str | None = None,
+    client_factory: ClientFactory | None = None,
+    config_file: Path | None = None,
+    cache_dir: Path | None = None,
+    themes_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> TokiApp:
+    """Build the app. `store` must already be open; `resume` is a conversation id, prefix or "last"."""
+    environment = os.environ if env is None else env
+    app_paths = AppPaths(
+        config_file=config_file or toki_paths.config_file(environment),
+        cache_dir=cache_dir or toki_paths.cache_dir(environment),
+        themes_dir=themes_dir or toki_paths.user_themes_dir(environment),
+    )
+    return TokiApp(
+        config=config,
+        endpoint=endpoint,
+        store=store,
+        client_factory=client_factory or default_client_factory(config),
+        paths=app_paths,
+        themes=load_all_themes(app_paths.themes_dir),
+        resume=resume,
+    )

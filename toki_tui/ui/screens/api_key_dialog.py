@@ -1,0 +1,73 @@
+"""Asks for the API key when none is configured. The key is returned to the app, which saves it to the config."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class ApiKeyDialog(ModalScreen[str | None]):
+    """Returns the key typed (stripped), or None for "later" (history stays browsable without a key)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later")]
+
+    def __init__(self, *, endpoint_name: str, base_url: str, config_path: str) -> None:
+        super().__init__()
+        self._endpoint_name = endpoint_name
+        self._base_url = base_url
+        self._config_path = config_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="api-key-dialog", classes="dialog"):
+            yield Static("An API key is needed", classes="dialog-title")
+            yield Static(
+                f"The endpoint [b]{self._endpoint_name}[/b] ({self._base_url}) has no API key, so nothing can be "
+                "sent yet. Your saved conversations are still here to browse.\n\n"
+                f"Paste a key to save it in {self._config_path} (readable only by you), or press Esc and set "
+                "the environment variable [b]TOKI_API_KEY[/b] before starting toki — that way the key never "
+                "touches the disk.",
+                id="api-key-explanation",
+                markup=True,
+            )
+            yield Input(placeholder="API key", password=True, id="api-key-input")
+            yield Static("", id="api-key-error", classes="param-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save key", variant="primary", id="api-key-save")
+                yield Button("Later", id="api-key-later")
+
+    def on_mount(self) -> None:
+        self.query_one("#api-key-input", Input).focus()
+
+    def _submit(self) -> None:
+        key = self.query_one("#api-key-input", Input).value.strip()
+        if not key:
+            self.query_one("#api-key-error", Static).update("Paste a key first, or choose Later.")
+            return
+        if any(ch.isspace() for ch in key) or not key.isprintable():
+            self.query_one("#api-key-error", Static).update("A key has no spaces or control characters.")
+            return
+        self.dismiss(key)
+
+    @on(Input.Submitted, "#api-key-input")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed, "#api-key-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed, "#api-key-later")
+    def _later_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_later(self) -> None:
+        self.dismiss(None)

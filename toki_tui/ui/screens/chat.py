@@ -1,0 +1,382 @@
+"""The chat screen: conversation in the middle, prompt below, parameters right, history left (Ctrl+B).
+
+The screen owns the ChatSession and every worker that touches the client or the store; widgets only show what
+they are given and post what the user did. Slash commands are handled in chat_commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from toki_tui.core.errors import APIError, TokiError
+from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.session import ChatSession
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.screens.chat_commands import run_slash_command
+from toki_tui.ui.screens.chat_messages import (
+    ModelsLoaded,
+    ReplyEnded,
+    ReplyStateChanged,
+)
+from toki_tui.ui.screens.conversation_screen import ConversationScreen
+from toki_tui.ui.screens.model_loading import fetch_models, known_models
+from toki_tui.ui.screens.reply_pump import pump_reply
+from toki_tui.ui.slash_commands import is_slash_command, unescape_prompt
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.history_list import HistoryList
+from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
+
+HISTORY_AUTO_WIDTH = 150
+"""At this width and wider the history list shows without asking; below it Ctrl+B shows it."""
+PARAMS_AUTO_WIDTH = 110
+"""At this width and wider the parameter sidebar shows without asking."""
+
+
+class ChatScreen(ConversationScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop_reply", "Stop", id="chat.stop"),
+        Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
+        Binding("ctrl+b", "toggle_history", "History", id="chat.history"),
+        Binding("ctrl+e", "toggle_params", "Params", id="chat.params"),
+        Binding("ctrl+n", "new_conversation", "New", id="chat.new"),
+        Binding("ctrl+r", "retry", "Retry", show=False, id="chat.retry"),
+        Binding("f1", "help", "Help", id="chat.help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.models: list[ModelInfo] = []
+        self.models_note = "Loading the model list…"
+        self.streaming = False
+        self._history_visible: bool | None = None  # None: decided by the width
+        self._params_visible: bool | None = None
+        self._speed_timer: Timer | None = None
+        self._countdown_timer: Timer | None = None
+        self._countdown_left = 0.0
+        self._settings_timer: Timer | None = None
+
+    # ---- building -------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield HistoryList(id="history")
+            with Vertical(id="center"):
+                yield ConversationView(id="conversation")
+                yield Static("", id="prompt-hint")
+                yield PromptInput(id="prompt")
+                yield StatusLine(id="status")
+            yield ParameterSidebar(id="params")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.toki
+        self.session = ChatSession(
+            client=app.client,
+            store=app.store,
+            endpoint_name=app.endpoint.name,
+            model=app.endpoint.model,
+            params=app.config.parameters,
+            system_prompt=app.config.system_prompt,
+        )
+        self.models = known_models(app.paths.cache_dir, app.endpoint.name, app.endpoint.models, app.endpoint.model)
+        self._show_session_settings()
+        status = self.query_one(StatusLine)
+        status.endpoint_name = app.endpoint.name
+        self.query_one(PromptInput).focus()
+        self._apply_layout(self.size.width)
+        if app.resume:
+            self.open_conversation(app.resume)
+        # Everything below waits for the first frame: start-up never waits for the network or a long list.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.load_models()
+        if self._sidebar_shown("history"):
+            self.load_history("")
+        if self.toki.needs_api_key:
+            self.ask_for_api_key()
+
+    # ---- layout ---------------------------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_layout(event.size.width)
+
+    def _sidebar_shown(self, which: str) -> bool:
+        explicit = self._history_visible if which == "history" else self._params_visible
+        if explicit is not None:
+            return explicit
+        width = self.size.width
+        return width >= (HISTORY_AUTO_WIDTH if which == "history" else PARAMS_AUTO_WIDTH)
+
+    def _apply_layout(self, width: int) -> None:
+        self.set_class(not self._sidebar_shown("history"), "-hide-history")
+        self.set_class(not self._sidebar_shown("params"), "-hide-params")
+        self.set_class(width < 100, "-narrow")
+
+    def action_toggle_history(self) -> None:
+        self._history_visible = not self._sidebar_shown("history")
+        self._apply_layout(self.size.width)
+        if self._history_visible:
+            if not self._history_loaded:
+                self.load_history(self._history_query)
+            self.query_one(HistoryList).focus_list()
+        else:
+            self.query_one(PromptInput).focus()
+
+    def action_toggle_params(self) -> None:
+        self._params_visible = not self._sidebar_shown("params")
+        self._apply_layout(self.size.width)
+        if not self._params_visible:
+            self.query_one(PromptInput).focus()
+
+    # ---- the model list -------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="models", exit_on_error=False)
+    async def load_models(self) -> None:
+        app = self.toki
+        try:
+            fetched = await fetch_models(app.client, app.paths.cache_dir, app.endpoint.name)
+        except APIError as error:
+            note = f"Offline list (cache and config): {error}" if self.models else f"No model list: {error}"
+            self.post_message(ModelsLoaded(self.models, note=note, final=True))
+            return
+        self.post_message(ModelsLoaded(fetched, note="", final=True))
+
+    @on(ModelsLoaded)
+    def _models_loaded(self, message: ModelsLoaded) -> None:
+        from toki_tui.ui.screens.model_picker import ModelPickerScreen
+
+        self.models, self.models_note = message.models, message.note
+        for screen in self.app.screen_stack:
+            if isinstance(screen, ModelPickerScreen):
+                screen.update_models(self.models, self.models_note)
+
+    def action_pick_model(self) -> None:
+        from toki_tui.ui.screens.model_picker import ModelPickerScreen
+
+        picker = ModelPickerScreen(self.models, current_model=self.session.model, note=self.models_note)
+        self.app.push_screen(picker, self._model_chosen)
+
+    def _model_chosen(self, model_id: str | None) -> None:
+        if model_id:
+            self.set_model(model_id)
+        self.query_one(PromptInput).focus()
+
+    def set_model(self, model_id: str) -> None:
+        self.session.model = model_id
+        self.query_one(ParameterSidebar).show_model(model_id)
+        self.query_one(StatusLine).model_id = model_id
+        self.schedule_settings_save()
+
+    # ---- parameters -----------------------------------------------------------------------------------------
+
+    @on(ParameterSidebar.ParameterChanged)
+    def _parameter_changed(self, message: ParameterSidebar.ParameterChanged) -> None:
+        self.apply_setting(message.name, message.value, echo=False)
+
+    def apply_setting(self, name: str, value: Any, *, echo: bool) -> None:
+        """Change one setting of the next request; `echo` also updates the sidebar (for slash commands)."""
+        if name == "system_prompt":
+            self.session.system_prompt = value
+        else:
+            self.session.params = self.session.params.replace(**{name: value})
+        if echo:
+            self._show_session_settings()
+        self.schedule_settings_save()
+
+    def schedule_settings_save(self) -> None:
+        """Save the settings with the conversation, once typing pauses (not on every keystroke)."""
+        if self.session.conversation_id is None:
+            return  # a new conversation gets its settings when its first message is saved
+        if self._settings_timer is not None:
+            self._settings_timer.stop()
+        self._settings_timer = self.set_timer(0.4, self._save_settings)
+
+    def _save_settings(self) -> None:
+        session = self.session
+        if session.conversation_id is None:
+            return
+        try:
+            self.toki.store.update_conversation_settings(
+                session.conversation_id,
+                model=session.model,
+                endpoint=session.endpoint_name,
+                system_prompt=session.system_prompt,
+                params=session.params.to_record(),
+            )
+        except TokiError as error:
+            self.notify(f"Could not save the settings: {error}", severity="error")
+
+    @on(ParameterSidebar.ModelPickRequested)
+    def _model_pick_requested(self) -> None:
+        self.action_pick_model()
+
+    @on(ParameterSidebar.SaveDefaultsRequested)
+    def _save_defaults(self) -> None:
+        session = self.session
+        if self.toki.save_defaults(model=session.model, params=session.params, system_prompt=session.system_prompt):
+            self.notify(f"Saved as the default for new conversations in {self.toki.paths.config_file}")
+
+    # ---- sending --------------------------------------------------------------------------------------------
+
+    @on(PromptInput.HintChanged)
+    def _hint_changed(self, message: PromptInput.HintChanged) -> None:
+        self.query_one("#prompt-hint", Static).update(message.hint)
+        self.query_one("#prompt-hint").set_class(bool(message.hint), "-visible")
+
+    @on(PromptInput.Submitted)
+    def _prompt_submitted(self, message: PromptInput.Submitted) -> None:
+        text = message.text
+        if is_slash_command(text):
+            run_slash_command(self, text)
+            return
+        self.send_prompt(unescape_prompt(text))
+
+    def send_prompt(self, text: str) -> None:
+        if self.streaming:
+            self.query_one(PromptInput).text = text
+            self.notify("A reply is still arriving; Esc stops it.", severity="warning")
+            return
+        if self.toki.needs_api_key:
+            self.query_one(PromptInput).text = text
+            self.ask_for_api_key()
+            return
+        self.session.client = self.toki.client
+        conversation = self.query_one(ConversationView)
+        conversation.append_message(DisplayMessage(id=None, role="user", content=text))
+        live = conversation.start_reply(model=self.session.model)
+        self._reply_started()
+        self.stream_reply(self.session.send(text), live, was_retry=False)
+
+    @work(exclusive=True, group="reply", exit_on_error=False)
+    async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
+        await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
+
+    def _reply_started(self) -> None:
+        self.streaming = True
+        status = self.query_one(StatusLine)
+        status.state, status.notice, status.tokens_per_second = "waiting", "", None
+        self._speed_timer = self.set_interval(0.25, self._show_speed)
+        self.refresh_bindings()
+
+    def _show_speed(self) -> None:
+        reply = self.session.reply
+        if reply is not None:
+            self.query_one(StatusLine).tokens_per_second = reply.tokens_per_second()
+
+    @on(ReplyStateChanged)
+    def _reply_state_changed(self, message: ReplyStateChanged) -> None:
+        status = self.query_one(StatusLine)
+        self._stop_countdown()
+        if message.state == "retrying" and message.retry_delay is not None:
+            status.state = "waiting"
+            self._countdown_left = message.retry_delay
+            self._tick_countdown(message.reason)
+            self._countdown_timer = self.set_interval(1.0, lambda: self._tick_countdown(message.reason))
+        else:
+            status.state, status.notice = message.state, ""
+
+    def _tick_countdown(self, reason: str) -> None:
+        seconds = max(0, round(self._countdown_left))
+        self.query_one(StatusLine).notice = f"{reason}: retrying in {seconds} s"
+        live = self.query_one(ConversationView).live_reply
+        if live is not None:
+            live.set_waiting(f"{reason}: retrying in {seconds} s")
+        self._countdown_left -= 1.0
+
+    def _stop_countdown(self) -> None:
+        if self._countdown_timer is not None:
+            self._countdown_timer.stop()
+            self._countdown_timer = None
+
+    @on(ReplyEnded)
+    def _reply_ended(self, message: ReplyEnded) -> None:
+        self.streaming = False
+        self._stop_countdown()
+        if self._speed_timer is not None:
+            self._speed_timer.stop()
+            self._speed_timer = None
+        status = self.query_one(StatusLine)
+        status.state = {"complete": "ready", "length": "cut at max_tokens"}.get(message.status, message.status)
+        status.tokens_per_second = None
+        status.notice = ""
+        if message.usage:
+            status.last_usage = message.usage
+        if message.status == "error":
+            wait = f" (the server asks to wait {message.retry_after:.0f} s)" if message.retry_after else ""
+            status.notice = "Ctrl+R retries" + wait
+        self.refresh_bindings()
+        if message.conversation_id is not None and self.pending_title:
+            self.rename_conversation(self.pending_title)
+            self.pending_title = None
+        if message.was_retry and message.conversation_id is not None:
+            self.open_conversation(message.conversation_id)  # show the new branch, not the replaced reply
+        if self._sidebar_shown("history"):
+            self.load_history(self._history_query)
+
+    def action_stop_reply(self) -> None:
+        if self.streaming:
+            for worker in self.workers:
+                if worker.group == "reply":
+                    worker.cancel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_reply":
+            return self.streaming  # the Esc hint shows only while a reply arrives
+        return True
+
+    @on(ConversationView.RetryRequested)
+    def _retry_requested(self) -> None:
+        self.action_retry()
+
+    def action_retry(self) -> None:
+        if self.streaming or (self.session.conversation_id is None and not self.query_one(ConversationView).messages):
+            return
+        if self.toki.needs_api_key:
+            self.ask_for_api_key()
+            return
+        self.session.client = self.toki.client
+        live = self.query_one(ConversationView).start_reply(model=self.session.model)
+        self._reply_started()
+        self.stream_reply(self.session.retry(), live, was_retry=True)
+
+    # ---- dialogs --------------------------------------------------------------------------------------------
+
+    def ask_for_api_key(self) -> None:
+        from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
+
+        if any(isinstance(screen, ApiKeyDialog) for screen in self.app.screen_stack):
+            return
+        app = self.toki
+        dialog = ApiKeyDialog(
+            endpoint_name=app.endpoint.name, base_url=app.endpoint.base_url, config_path=str(app.paths.config_file)
+        )
+        self.app.push_screen(dialog, self._api_key_entered)
+
+    def _api_key_entered(self, key: str | None) -> None:
+        self.use_api_key(key)
+
+    @work(group="api-key", exit_on_error=False)
+    async def use_api_key(self, key: str | None) -> None:
+        if key is None:
+            self.notify("No API key yet: history is browsable; set TOKI_API_KEY or send a message to be asked again.")
+            return
+        if await self.toki.use_api_key(key):
+            self.session.client = self.toki.client
+            self.notify("API key saved.")
+            self.load_models()
+
+    def action_help(self) -> None:
+        from toki_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

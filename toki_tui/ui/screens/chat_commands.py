@@ -1,0 +1,56 @@
+"""Carrying out a slash command on the chat screen. Parsing and validation are in toki_tui.ui.slash_commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from toki_tui.ui.slash_commands import (
+    NewConversation,
+    SetModel,
+    SetParameter,
+    SetSwitch,
+    SetSystemPrompt,
+    SetTitle,
+    ShowHelp,
+    SlashCommandError,
+    parse_slash_command,
+)
+from toki_tui.ui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from toki_tui.ui.screens.chat import ChatScreen
+
+
+def run_slash_command(screen: ChatScreen, text: str) -> None:
+    """Apply the command, or put the text back in the prompt and say what is wrong with it."""
+    try:
+        action = parse_slash_command(text)
+    except SlashCommandError as error:
+        prompt = screen.query_one(PromptInput)
+        prompt.text = text.rstrip("\n")
+        prompt.move_cursor(prompt.document.end)
+        screen.notify(str(error), title="Command not applied", severity="error")
+        return
+    if isinstance(action, SetModel):
+        if action.model_id is None:
+            screen.action_pick_model()
+        else:
+            screen.set_model(action.model_id)
+            screen.notify(f"Model: {action.model_id} (from the next message)")
+    elif isinstance(action, SetParameter):
+        screen.apply_setting(action.name, action.value, echo=True)
+        shown = "server default" if action.value is None else f"{action.value:g}"
+        screen.notify(f"{action.name} = {shown} (from the next message)")
+    elif isinstance(action, SetSystemPrompt):
+        screen.apply_setting("system_prompt", action.text, echo=True)
+        screen.notify("System prompt cleared." if action.text is None else "System prompt set.")
+    elif isinstance(action, SetSwitch):
+        screen.apply_setting(action.name, action.enabled, echo=True)
+        label = "JSON mode" if action.name == "json_mode" else "Streaming"
+        screen.notify(f"{label} {'on' if action.enabled else 'off'}.")
+    elif isinstance(action, NewConversation):
+        screen.action_new_conversation()
+    elif isinstance(action, SetTitle):
+        screen.rename_conversation(action.title)
+    elif isinstance(action, ShowHelp):
+        screen.action_help()

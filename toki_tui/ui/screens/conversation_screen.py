@@ -1,0 +1,165 @@
+"""The part of the chat screen that reads the history: opening a conversation (and its older messages as the
+user scrolls up), the history list with its search, renaming, and starting afresh.
+
+Workers read the store and post messages; the handlers below change the session and the widgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.screen import Screen
+
+from toki_tui.core.errors import TokiError
+from toki_tui.core.session import ChatSession
+from toki_tui.ui.screens import history_loading
+from toki_tui.ui.screens.chat_messages import (
+    ConversationLoaded,
+    ConversationLoadFailed,
+    HistoryLoaded,
+    OlderMessagesLoaded,
+)
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.history_list import HistoryList
+from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from toki_tui.ui.app import TokiApp
+
+
+class ConversationScreen(Screen[None]):
+    """Base of ChatScreen: owns `session` and everything about which conversation is shown."""
+
+    session: ChatSession
+    streaming: bool = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending_title: str | None = None
+        self._history_query = ""
+        self._history_loaded = False
+
+    @property
+    def toki(self) -> TokiApp:
+        return cast("TokiApp", self.app)
+
+    def _show_session_settings(self) -> None:
+        session = self.session
+        self.query_one(ParameterSidebar).show_settings(
+            model=session.model, params=session.params, system_prompt=session.system_prompt
+        )
+        self.query_one(StatusLine).model_id = session.model
+
+    def action_stop_reply(self) -> None:
+        """Overridden by ChatScreen; a conversation cannot change under a streaming reply."""
+
+    def _sidebar_shown(self, which: str) -> bool:
+        return True
+
+    # ---- conversations --------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="conversation", exit_on_error=False)
+    async def open_conversation(self, reference: str) -> None:
+        try:
+            loaded = history_loading.load_conversation(self.toki.store, reference)
+        except TokiError as error:
+            self.post_message(ConversationLoadFailed(str(error)))
+            return
+        self.post_message(ConversationLoaded(loaded))
+
+    @on(ConversationLoaded)
+    def _conversation_loaded(self, message: ConversationLoaded) -> None:
+        loaded = message.conversation
+        session = self.session
+        session.conversation_id = loaded.conversation_id
+        session.model = loaded.model or session.model
+        session.params = loaded.params
+        session.system_prompt = loaded.system_prompt
+        self._show_session_settings()
+        self.query_one(ConversationView).show_messages(loaded.messages, has_older=loaded.has_older)
+        self.query_one(ConversationView).border_title = loaded.title
+        self.query_one(StatusLine).last_usage = next((m.usage for m in reversed(loaded.messages) if m.usage), None)
+
+    @on(ConversationLoadFailed)
+    def _conversation_load_failed(self, message: ConversationLoadFailed) -> None:
+        self.notify(f"Could not open the conversation: {message.reason}", severity="error", timeout=8)
+
+    @on(ConversationView.OlderMessagesWanted)
+    def _older_wanted(self, message: ConversationView.OlderMessagesWanted) -> None:
+        if self.session.conversation_id is not None:
+            self.load_older(self.session.conversation_id, message.before_message_id)
+
+    @work(exclusive=True, group="older", exit_on_error=False)
+    async def load_older(self, conversation_id: str, before_message_id: int) -> None:
+        messages, has_older = history_loading.load_older(self.toki.store, conversation_id, before_message_id)
+        self.post_message(OlderMessagesLoaded(conversation_id, messages, has_older=has_older))
+
+    @on(OlderMessagesLoaded)
+    def _older_loaded(self, message: OlderMessagesLoaded) -> None:
+        if message.conversation_id == self.session.conversation_id:
+            self.query_one(ConversationView).prepend_older(message.messages, has_older=message.has_older)
+
+    def action_new_conversation(self) -> None:
+        if self.streaming:
+            self.action_stop_reply()
+        app = self.toki
+        self.session.conversation_id = None
+        self.pending_title = None
+        self.query_one(ConversationView).clear()
+        self.query_one(ConversationView).border_title = ""
+        self.query_one(StatusLine).last_usage = None
+        self.session.params = app.config.parameters
+        self.session.system_prompt = app.config.system_prompt
+        self._show_session_settings()
+        self.query_one(PromptInput).focus()
+
+    def rename_conversation(self, title: str) -> None:
+        conversation_id = self.session.conversation_id
+        if conversation_id is None:
+            self.pending_title = title
+            self.notify("The title will be set when the first message is saved.")
+            return
+        try:
+            self.toki.store.rename_conversation(conversation_id, title)
+        except TokiError as error:
+            self.notify(f"Could not rename: {error}", severity="error")
+            return
+        self.query_one(ConversationView).border_title = title
+        self.load_history(self._history_query)
+
+    # ---- the history list -----------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def load_history(self, query: str) -> None:
+        store = self.toki.store
+        try:
+            if query.strip():
+                entries = history_loading.search_entries(store, query.strip())
+            else:
+                entries = history_loading.list_entries(store)
+        except TokiError as error:
+            self.notify(f"Could not read the history: {error}", severity="error")
+            return
+        self.post_message(HistoryLoaded(entries, query=query))
+
+    @on(HistoryLoaded)
+    def _history_loaded_message(self, message: HistoryLoaded) -> None:
+        if message.query == self._history_query:
+            self._history_loaded = True
+            self.query_one(HistoryList).show_entries(message.entries, current_id=self.session.conversation_id)
+
+    @on(HistoryList.SearchChanged)
+    def _history_search(self, message: HistoryList.SearchChanged) -> None:
+        self._history_query = message.query
+        self.load_history(message.query)
+
+    @on(HistoryList.ConversationChosen)
+    def _history_chosen(self, message: HistoryList.ConversationChosen) -> None:
+        if self.streaming:
+            self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            return
+        self.open_conversation(message.conversation_id)
+        self.query_one(PromptInput).focus()

@@ -1,0 +1,130 @@
+"""Reading the history store for the chat screen: the conversation list, search hits, a conversation's messages.
+
+Plain functions over the store (no widgets), called from the chat screen's workers; they turn store rows into
+what the widgets are given (HistoryEntry, DisplayMessage).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from toki_tui.core.params import ChatParams, ParameterError
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.history_list import HistoryEntry
+
+if TYPE_CHECKING:
+    from toki_tui.core.store import HistoryStore
+
+HISTORY_PAGE = 200
+"""Conversations listed in the sidebar; searching reaches the rest."""
+MESSAGE_PAGE = 60
+"""Messages fetched when a conversation opens, and each time the user scrolls above them."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConversation:
+    conversation_id: str
+    title: str
+    model: str | None
+    system_prompt: str | None
+    params: ChatParams
+    messages: list[DisplayMessage]
+    has_older: bool
+
+
+def _when(value: Any) -> str:
+    """A short relative time for the list: "14:05", "Mon", "3 Mar", "2023"."""
+    if isinstance(value, datetime):
+        stamp = value.timestamp()
+    elif isinstance(value, int | float):
+        stamp = float(value)
+    elif isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return value[:10]
+    else:
+        return ""
+    moment, now = time.localtime(stamp), time.localtime()
+    age = time.time() - stamp
+    if moment.tm_year == now.tm_year and moment.tm_yday == now.tm_yday:
+        return time.strftime("%H:%M", moment)
+    if 0 <= age < 6 * 86400:
+        return time.strftime("%a", moment)
+    if moment.tm_year == now.tm_year:
+        return time.strftime("%d %b", moment).lstrip("0")
+    return time.strftime("%Y", moment)
+
+
+def entry_for(conversation: Any) -> HistoryEntry:
+    details = [
+        part
+        for part in (
+            _when(getattr(conversation, "updated_at", None)),
+            getattr(conversation, "model", None) or "",
+        )
+        if part
+    ]
+    count = getattr(conversation, "message_count", None)
+    if isinstance(count, int):
+        details.append(f"{count} msg")
+    return HistoryEntry(
+        conversation_id=str(conversation.id),
+        title=getattr(conversation, "title", None) or "Untitled",
+        detail=" · ".join(details),
+    )
+
+
+def list_entries(store: HistoryStore, limit: int = HISTORY_PAGE) -> list[HistoryEntry]:
+    return [entry_for(conversation) for conversation in store.list_conversations(limit=limit)]
+
+
+def search_entries(store: HistoryStore, query: str, limit: int = HISTORY_PAGE) -> list[HistoryEntry]:
+    """One row per conversation that matches, best first, with the snippet of its best hit."""
+    entries: dict[str, HistoryEntry] = {}
+    for hit in store.search(query, limit=limit):
+        conversation_id = str(hit.conversation_id)
+        if conversation_id in entries:
+            continue
+        snippet = " ".join(str(getattr(hit, "snippet", "") or "").split())
+        title = getattr(hit, "title", None) or getattr(hit, "conversation_title", None) or "Untitled"
+        entries[conversation_id] = HistoryEntry(conversation_id, title, snippet)
+    return list(entries.values())
+
+
+def _params_of(conversation: Any) -> ChatParams:
+    record = getattr(conversation, "params", None)
+    if not isinstance(record, dict):
+        return ChatParams()
+    try:
+        return ChatParams.from_record(record)
+    except ParameterError:
+        return ChatParams()  # settings saved by another version that this one refuses: start from defaults
+
+
+def load_conversation(store: HistoryStore, reference: str, limit: int = MESSAGE_PAGE) -> LoadedConversation:
+    """The conversation named by an id, a unique prefix or "last", with its latest messages.
+
+    Raises the store's error (a TokiError) when the reference matches nothing or more than one.
+    """
+    conversation = store.resolve_conversation_ref(reference)
+    messages, has_older = store.latest_messages(conversation.id, limit=limit)
+    return LoadedConversation(
+        conversation_id=str(conversation.id),
+        title=getattr(conversation, "title", None) or "Untitled",
+        model=getattr(conversation, "model", None),
+        system_prompt=getattr(conversation, "system_prompt", None),
+        params=_params_of(conversation),
+        messages=[DisplayMessage.from_stored(message) for message in messages],
+        has_older=has_older,
+    )
+
+
+def load_older(
+    store: HistoryStore, conversation_id: str, before_message_id: int, limit: int = MESSAGE_PAGE
+) -> tuple[list[DisplayMessage], bool]:
+    messages, has_older = store.older_messages(conversation_id, before_message_id, limit=limit)
+    return [DisplayMessage.from_stored(message) for message in messages], has_older

@@ -1,0 +1,159 @@
+"""The model picker: a modal with a fuzzy filter over the endpoint's models, their context length and price.
+
+It opens at once with whatever is known (the cache and the config's models) and refreshes in place when the
+chat screen's background load finishes. A filter that matches nothing can still be chosen as a model id, for
+servers whose /models list is incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from toki_tui.core.model_info import ModelInfo
+
+
+def format_context(tokens: int | None) -> str:
+    if tokens is None:
+        return "ctx unknown"
+    if tokens >= 1_000_000 and tokens % 1_000_000 == 0:
+        return f"{tokens // 1_000_000}M ctx"
+    if tokens >= 1000:
+        return f"{tokens / 1000:.0f}k ctx"
+    return f"{tokens} ctx"
+
+
+def format_price(model: ModelInfo) -> str:
+    """USD per million tokens, prompt / completion; "unknown" when the server did not say (or said -1)."""
+    prompt, completion = model.prompt_price_per_million, model.completion_price_per_million
+    if prompt is None and completion is None:
+        return "price unknown"
+
+    def one(value: float | None) -> str:
+        if value is None:
+            return "unknown"
+        if value == 0:
+            return "free"
+        return f"${value:.2f}" if value >= 0.01 else f"${value:.4f}"
+
+    return f"{one(prompt)} in / {one(completion)} out per 1M"
+
+
+def rank_models(models: Sequence[ModelInfo], query: str) -> list[tuple[ModelInfo, Content]]:
+    """Models matching `query` fuzzily, best first, each with its id highlighted where it matched."""
+    if not query.strip():
+        return [(model, Content(model.id)) for model in models]
+    matcher = Matcher(query.strip())
+    scored: list[tuple[float, int, ModelInfo, Content]] = []
+    for position, model in enumerate(models):
+        haystack = model.id if model.name is None else f"{model.id} {model.name}"
+        score = matcher.match(haystack)
+        if score > 0:
+            scored.append((score, position, model, matcher.highlight(model.id)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(model, label) for _, _, model, label in scored]
+
+
+class ModelPickerScreen(ModalScreen[str | None]):
+    """Returns the chosen model id, or None when dismissed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_picker", "Close"),
+        Binding("down", "cursor_down", "Next", show=False),
+        Binding("up", "cursor_up", "Previous", show=False),
+    ]
+
+    def __init__(self, models: Sequence[ModelInfo], *, current_model: str | None, note: str = "") -> None:
+        super().__init__()
+        self._models = list(models)
+        self._current_model = current_model
+        self._note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("Choose a model", id="picker-title")
+            yield Input(placeholder="Type to filter (fuzzy)… Enter picks, Esc closes", id="picker-filter")
+            yield OptionList(id="picker-options")
+            yield Static(self._note, id="picker-note")
+
+    def on_mount(self) -> None:
+        self._refresh_options()
+
+    def update_models(self, models: Sequence[ModelInfo], note: str = "") -> None:
+        """Called by the chat screen when the background load finishes while the picker is open."""
+        self._models = list(models)
+        self._note = note
+        self.query_one("#picker-note", Static).update(note)
+        self._refresh_options()
+
+    @property
+    def shown_model_ids(self) -> list[str]:
+        options = self.query_one("#picker-options", OptionList)
+        return [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+
+    def _refresh_options(self) -> None:
+        query = self.query_one("#picker-filter", Input).value
+        options = self.query_one("#picker-options", OptionList)
+        ranked = rank_models(self._models, query)
+        options.clear_options()
+        options.add_options(
+            Option(
+                Content.assemble(
+                    label,
+                    ("  ✓" if model.id == self._current_model else "", "$success"),
+                    "\n",
+                    (f"  {format_context(model.context_length)} · {format_price(model)}", "dim"),
+                ),
+                id=model.id,
+            )
+            for model, label in ranked
+        )
+        if ranked:
+            index = next((i for i, (m, _) in enumerate(ranked) if m.id == self._current_model), 0)
+            options.highlighted = 0 if query.strip() else index
+        elif query.strip():
+            options.add_option(
+                Option(Content.assemble(("Use ", "dim"), query.strip(), (" as the model id", "dim")), id=query.strip())
+            )
+            options.highlighted = 0
+        else:
+            options.add_option(Option(Content("No models known yet."), disabled=True))
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._refresh_options()
+
+    @on(Input.Submitted, "#picker-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.query_one("#picker-options", OptionList)
+        if options.highlighted is not None:
+            option = options.get_option_at_index(options.highlighted)
+            if option.id is not None and not option.disabled:
+                self.dismiss(option.id)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.dismiss(event.option.id)
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#picker-options", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#picker-options", OptionList).action_cursor_up()
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)

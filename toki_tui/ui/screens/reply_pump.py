@@ -1,0 +1,91 @@
+"""Feeding one reply's stream events into the live reply widget, from the chat screen's reply worker.
+
+The live reply coalesces text itself (design.md: at most one repaint per 50-100 ms), so each content event is a
+cheap append; only state changes (first byte, a scheduled retry, the end) go through the message queue. When the
+worker is cancelled (Esc), the CancelledError runs through ChatSession.send, which closes the HTTP response and
+records the partial reply as "stopped"; then the widget is finished with the same status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+from textual.message import Message
+
+from toki_tui.core.errors import APIError, APIStatusError
+from toki_tui.core.events import (
+    ContentDelta,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    RetryScheduled,
+    StreamEvent,
+    ToolCallDelta,
+)
+from toki_tui.core.session import ChatSession
+from toki_tui.ui.screens.chat_messages import ReplyEnded, ReplyStateChanged
+from toki_tui.ui.widgets.live_reply import LiveReply
+
+
+async def pump_reply(
+    events: AsyncIterator[StreamEvent],
+    live: LiveReply,
+    session: ChatSession,
+    post: Callable[[Message], object],
+    *,
+    was_retry: bool = False,
+) -> None:
+    status = "complete"
+    error_text: str | None = None
+    retry_after: float | None = None
+    streaming = False
+    try:
+        async for event in events:
+            if isinstance(event, ContentDelta):
+                if event.choice_index == 0:
+                    live.append_content(event.text)
+            elif isinstance(event, ReasoningDelta):
+                if event.choice_index == 0:
+                    live.append_reasoning(event.text)
+            elif isinstance(event, RefusalDelta):
+                if event.choice_index == 0:
+                    live.append_refusal(event.text)
+            elif isinstance(event, ToolCallDelta):
+                if event.choice_index == 0 and session.reply is not None:
+                    live.set_tool_calls(session.reply.tool_calls)
+            elif isinstance(event, ResponseStarted):
+                if not streaming:
+                    streaming = True
+                    live.set_waiting("")
+                    post(ReplyStateChanged("streaming"))
+            elif isinstance(event, RetryScheduled):
+                streaming = False
+                live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
+                post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+        status = session.reply_status or "complete"
+    except asyncio.CancelledError:
+        status = "stopped"
+        raise
+    except APIError as error:
+        status = "error"
+        error_text = str(error)
+        if isinstance(error, APIStatusError):
+            retry_after = error.retry_after
+    except Exception as error:  # a bug must not leave the reply spinning forever; show it instead
+        status = "error"
+        error_text = f"unexpected error: {type(error).__name__}: {error}"
+    finally:
+        reply = session.reply
+        usage = reply.usage.as_dict() if reply is not None and reply.usage is not None else None
+        live.finish(status=status, error=error_text, message_id=session.reply_message_id, usage=usage)
+        post(
+            ReplyEnded(
+                status=status,
+                error=error_text,
+                usage=usage,
+                conversation_id=session.conversation_id,
+                retry_after=retry_after,
+                was_retry=was_retry,
+            )
+        )

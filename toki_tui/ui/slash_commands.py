@@ -1,0 +1,188 @@
+"""Slash commands typed in the prompt: parsing into typed actions and completion of command names.
+
+Pure functions with no Textual or I/O, so every command and every error message is unit-tested directly. Values
+are validated here with the same rules as the sidebar (toki_tui.core.params), so `/temperature 3` is refused
+with the allowed range before anything changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toki_tui.core.params import PARAMETER_RANGES, ParameterError, check_parameter
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    argument: str
+    help: str
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("model", "ID", "switch the model for the next request (no ID: open the model picker)"),
+    CommandSpec("temperature", "0-2|off", "sampling temperature"),
+    CommandSpec("top_p", "0-1|off", "nucleus sampling"),
+    CommandSpec("max_tokens", "N|off", "upper bound on the reply length"),
+    CommandSpec("frequency_penalty", "-2-2|off", "penalise frequent tokens"),
+    CommandSpec("presence_penalty", "-2-2|off", "penalise tokens already present"),
+    CommandSpec("system", "TEXT", "set the system prompt (no text: clear it)"),
+    CommandSpec("json", "on|off", "ask for a JSON object reply"),
+    CommandSpec("stream", "on|off", "stream the reply as it is generated"),
+    CommandSpec("new", "", "start a new conversation"),
+    CommandSpec("title", "TEXT", "rename this conversation"),
+    CommandSpec("help", "", "show keys and commands"),
+)
+COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
+_CLEAR_WORDS = {"off", "none", "default", "unset"}
+_ON_WORDS = {"on", "true", "yes", "1"}
+_OFF_WORDS = {"off", "false", "no", "0"}
+
+
+class SlashCommandError(ValueError):
+    """The text looks like a command but cannot be used; the message says what to type instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetModel:
+    model_id: str | None
+    """None opens the model picker."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetParameter:
+    name: str
+    value: float | int | None
+    """None lets the server choose."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetSystemPrompt:
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetSwitch:
+    name: str
+    """"json_mode" or "stream"."""
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewConversation:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetTitle:
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowHelp:
+    pass
+
+
+SlashAction = SetModel | SetParameter | SetSystemPrompt | SetSwitch | NewConversation | SetTitle | ShowHelp
+
+
+def is_slash_command(text: str) -> bool:
+    """A prompt starting with "/" followed by a letter is a command; "//x" sends "/x" literally."""
+    stripped = text.lstrip()
+    return len(stripped) > 1 and stripped[0] == "/" and stripped[1].isalpha()
+
+
+def unescape_prompt(text: str) -> str:
+    """A leading "//" is how to send a message that starts with a slash."""
+    stripped = text.lstrip()
+    return stripped[1:] if stripped.startswith("//") else text
+
+
+def _on_off(name: str, argument: str) -> bool:
+    word = argument.strip().lower()
+    if word in _ON_WORDS:
+        return True
+    if word in _OFF_WORDS:
+        return False
+    raise SlashCommandError(f"/{name} takes on or off, not {argument.strip()!r}")
+
+
+def parse_slash_command(text: str) -> SlashAction:
+    """Turn "/temperature 0.3" into SetParameter("temperature", 0.3); raise SlashCommandError on bad input."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        raise SlashCommandError("commands start with /")
+    head, _, argument = stripped[1:].partition(" ")
+    name = head.strip().lower()
+    argument = argument.strip()
+    if name not in COMMAND_NAMES:
+        candidates = complete_command_name(name)
+        hint = f" (did you mean /{candidates[0]}?)" if candidates else ""
+        raise SlashCommandError(f"unknown command /{name}{hint}; /help lists the commands")
+    if name == "model":
+        return SetModel(argument.split()[0] if argument else None)
+    if name in PARAMETER_RANGES:
+        if not argument:
+            allowed = PARAMETER_RANGES[name].describe()
+            raise SlashCommandError(f"/{name} needs a value: {allowed}, or off")
+        if argument.lower() in _CLEAR_WORDS:
+            return SetParameter(name, None)
+        try:
+            return SetParameter(name, check_parameter(name, argument))
+        except ParameterError as error:
+            raise SlashCommandError(str(error)) from None
+    if name == "system":
+        return SetSystemPrompt(argument or None)
+    if name in ("json", "stream"):
+        if not argument:
+            raise SlashCommandError(f"/{name} takes on or off")
+        return SetSwitch("json_mode" if name == "json" else "stream", _on_off(name, argument))
+    if name == "new":
+        return NewConversation()
+    if name == "title":
+        if not argument:
+            raise SlashCommandError("/title needs the new title")
+        return SetTitle(argument)
+    return ShowHelp()
+
+
+def complete_command_name(prefix: str) -> list[str]:
+    """Command names starting with `prefix` (without the slash), in table order."""
+    prefix = prefix.lower()
+    return [name for name in COMMAND_NAMES if name.startswith(prefix)]
+
+
+def complete_prompt(text: str) -> str | None:
+    """What Tab turns the prompt into: the full command name (plus a space) or the longest common prefix.
+
+    None when there is nothing to complete (not a command, or already past the name).
+    """
+    if not text.startswith("/") or " " in text or "\n" in text:
+        return None
+    matches = complete_command_name(text[1:])
+    if not matches:
+        return None
+    if len(matches) == 1:
+        return f"/{matches[0]} "
+    common = matches[0]
+    for name in matches[1:]:
+        while not name.startswith(common):
+            common = common[:-1]
+    return f"/{common}" if len(common) > len(text) - 1 else None
+
+
+def completion_hint(text: str) -> str:
+    """A one-line hint listing the commands the prompt could become, shown while typing a command name."""
+    if not text.startswith("/") or "\n" in text:
+        return ""
+    name, space, _ = text[1:].partition(" ")
+    if space:
+        spec = next((spec for spec in COMMANDS if spec.name == name.lower()), None)
+        return f"/{spec.name} {spec.argument} — {spec.help}" if spec else ""
+    matches = complete_command_name(name)
+    return "  ".join(f"/{match}" for match in matches) + ("  (Tab completes)" if matches else "")
+
+
+def help_lines() -> list[tuple[str, str]]:
+    """(usage, description) for every command, for the help screen."""
+    return [(f"/{spec.name} {spec.argument}".rstrip(), spec.help) for spec in COMMANDS]

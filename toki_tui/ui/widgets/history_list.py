@@ -1,0 +1,99 @@
+"""The saved conversations, newest first, with a search box. The screen supplies the rows and runs the searches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One row: what the list shows of a conversation."""
+
+    conversation_id: str
+    title: str
+    detail: str
+    """A dim second line: when, which model, how many messages, or the matching snippet of a search."""
+
+
+class HistoryList(Vertical):
+    """Posts `SearchChanged` while the user types and `ConversationChosen` when one is picked."""
+
+    DEFAULT_CSS = """
+    HistoryList { width: 32; }
+    HistoryList > #history-search { margin: 0 0 1 0; }
+    HistoryList > OptionList { height: 1fr; }
+    HistoryList > #history-empty { color: $text-muted; padding: 0 1; }
+    """
+
+    class SearchChanged(Message):
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    class ConversationChosen(Message):
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("History", classes="sidebar-title")
+        yield Input(placeholder="Search history…", id="history-search")
+        yield OptionList(id="history-options")
+        yield Static("", id="history-empty")
+
+    def show_entries(self, entries: Sequence[HistoryEntry], *, current_id: str | None = None) -> None:
+        options = self.query_one("#history-options", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(
+            Option(
+                Content.assemble((entry.title or "Untitled", "bold"), "\n", (entry.detail, "dim")),
+                id=entry.conversation_id,
+            )
+            for entry in entries
+        )
+        query = self.query_one("#history-search", Input).value
+        empty = self.query_one("#history-empty", Static)
+        if entries:
+            empty.update("")
+        else:
+            empty.update("No match." if query else "No saved conversations yet.")
+        if current_id is not None:
+            for index, entry in enumerate(entries):
+                if entry.conversation_id == current_id:
+                    options.highlighted = index
+                    return
+        if highlighted is not None and entries:
+            options.highlighted = min(highlighted, len(entries) - 1)
+
+    @property
+    def option_count(self) -> int:
+        return self.query_one("#history-options", OptionList).option_count
+
+    def focus_list(self) -> None:
+        self.query_one("#history-options", OptionList).focus()
+
+    @on(Input.Changed, "#history-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.SearchChanged(event.value))
+
+    @on(Input.Submitted, "#history-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_list()
+
+    @on(OptionList.OptionSelected, "#history-options")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.ConversationChosen(event.option.id))

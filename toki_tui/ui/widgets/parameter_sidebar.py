@@ -1,0 +1,128 @@
+"""The parameter sidebar: model, sampling numbers, system prompt, JSON mode, streaming, "save as default".
+
+Every number is checked as it is typed with the rules of toki_tui.core.params; a bad value is refused on the spot
+(the field turns red and says the allowed range) and never reaches the session. Valid changes are posted up as
+`ParameterChanged`; the screen applies them to the next request and saves them with the conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static, Switch, TextArea
+
+from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+
+NUMERIC_FIELDS: tuple[tuple[str, str], ...] = (
+    ("temperature", "Temperature"),
+    ("top_p", "Top p"),
+    ("max_tokens", "Max tokens"),
+    ("frequency_penalty", "Frequency penalty"),
+    ("presence_penalty", "Presence penalty"),
+)
+SWITCH_FIELDS: tuple[tuple[str, str], ...] = (("json_mode", "JSON mode"), ("stream", "Stream"))
+
+
+class ParameterSidebar(VerticalScroll):
+    """Shows the settings of the next request. Posts messages; holds no session and does no I/O."""
+
+    class ParameterChanged(Message):
+        """`name` is a ChatParams field or "system_prompt"; `value` is already validated."""
+
+        def __init__(self, name: str, value: Any) -> None:
+            super().__init__()
+            self.name = name
+            self.value = value
+
+    class ModelPickRequested(Message):
+        pass
+
+    class SaveDefaultsRequested(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        yield Static("Parameters", classes="sidebar-title")
+        yield Label("Model")
+        yield Button("(none)", id="param-model", classes="model-button")
+        for name, title in NUMERIC_FIELDS:
+            yield Label(title)
+            yield Input(
+                placeholder=f"default ({PARAMETER_RANGES[name].describe()})",
+                id=f"param-{name}",
+                classes="param-input",
+                type="text",
+                compact=True,
+            )
+            yield Static("", id=f"param-{name}-error", classes="param-error")
+        for name, title in SWITCH_FIELDS:
+            with Horizontal(classes="switch-row"):
+                yield Switch(id=f"param-{name}", animate=False)
+                yield Label(title)
+        yield Label("System prompt")
+        yield TextArea("", id="param-system_prompt", soft_wrap=True, tab_behavior="focus", compact=True)
+        yield Button("Save as default", id="param-save-default", variant="primary")
+
+    def show_settings(self, *, model: str, params: ChatParams, system_prompt: str | None) -> None:
+        """Put the session's settings in the fields without echoing them back as changes."""
+        with self.prevent(Input.Changed, Switch.Changed, TextArea.Changed):
+            self.show_model(model)
+            for name, _ in NUMERIC_FIELDS:
+                value = getattr(params, name)
+                field = self.query_one(f"#param-{name}", Input)
+                field.value = "" if value is None else f"{value:g}"
+                self._set_error(name, "")
+            for name, _ in SWITCH_FIELDS:
+                self.query_one(f"#param-{name}", Switch).value = bool(getattr(params, name))
+            system = self.query_one("#param-system_prompt", TextArea)
+            if system.text != (system_prompt or ""):
+                system.text = system_prompt or ""
+
+    def show_model(self, model: str) -> None:
+        self.query_one("#param-model", Button).label = model or "(choose a model)"
+
+    def _set_error(self, name: str, message: str) -> None:
+        self.query_one(f"#param-{name}-error", Static).update(message)
+        self.query_one(f"#param-{name}", Input).set_class(bool(message), "-invalid")
+
+    @on(Input.Changed, ".param-input")
+    def _number_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        assert event.input.id is not None
+        name = event.input.id.removeprefix("param-")
+        text = event.value.strip()
+        if not text:
+            self._set_error(name, "")
+            self.post_message(self.ParameterChanged(name, None))
+            return
+        try:
+            value = check_parameter(name, text)
+        except ParameterError as error:
+            self._set_error(name, str(error))
+            return
+        self._set_error(name, "")
+        self.post_message(self.ParameterChanged(name, value))
+
+    @on(Switch.Changed)
+    def _switch_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        assert event.switch.id is not None
+        self.post_message(self.ParameterChanged(event.switch.id.removeprefix("param-"), event.value))
+
+    @on(TextArea.Changed, "#param-system_prompt")
+    def _system_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.post_message(self.ParameterChanged("system_prompt", event.text_area.text or None))
+
+    @on(Button.Pressed, "#param-model")
+    def _model_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ModelPickRequested())
+
+    @on(Button.Pressed, "#param-save-default")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.SaveDefaultsRequested())
