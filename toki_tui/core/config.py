@@ -91,7 +91,7 @@ class _Problems:
             return validator(value)
         except ValueError as error:
             secret = key.rsplit(".", 1)[-1] in _SECRET_KEYS
-            shown = "another value (not shown: it may be a secret)" if secret else show_value(value)
+            shown = "a value not shown here (it may be a key)" if secret else show_value(value)
             self.lines.append(f"{key}: expected {error}, got {shown}")
             return _INVALID
 

@@ -107,7 +107,7 @@ def _check(owner: object, checks: Mapping[str, Callable[[Any], Any]]) -> None:
             object.__setattr__(owner, name, validator(value))
         except ValueError as error:
             secret = name.startswith("api_key")
-            shown = "another value (not shown: it may be a secret)" if secret else show_value(value)
+            shown = "a value not shown here (it may be a key)" if secret else show_value(value)
             raise ConfigError(f"{type(owner).__name__}.{name}: expected {error}, got {shown}") from None
 
 

@@ -47,25 +47,25 @@ Origin = tuple[str, str, int]
 
 
 def check_base_url(url: str) -> str:
-    """`url` normalised (no trailing slash, lower-case scheme), or ValueError saying what a base URL looks like."""
+    """`url` normalised (no trailing slash, lower-case scheme), or ValueError holding the expected form."""
     text = url.strip()
     example = "an http:// or https:// URL such as https://www.tokiai.ai/v1"
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ValueError(f"expected {example}") from None
+        raise ValueError(example) from None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(f"expected {example}")
+        raise ValueError(example)
     if parts.username is not None or parts.password is not None:
         # A password in the URL would show up wherever the URL is shown; keys go in api_key_env / api_key_cmd.
-        raise ValueError(f"expected {example} without a user name or password (use api_key_env or api_key_cmd)")
+        raise ValueError(f"{example} without a user name or password (use api_key_env or api_key_cmd)")
     if parts.query or parts.fragment:
-        raise ValueError(f"expected {example} without a ?query or #fragment")
+        raise ValueError(f"{example} without a ?query or #fragment")
     path = parts.path.rstrip("/")
     if path.lower().endswith("/chat/completions"):
         raise ValueError(
-            "expected the API root such as https://www.tokiai.ai/v1, without /chat/completions "
+            "the API root such as https://www.tokiai.ai/v1, without /chat/completions "
             "(toki adds /chat/completions and /models itself)"
         )
     return f"{parts.scheme.lower()}://{parts.netloc}{path}"
@@ -178,7 +178,7 @@ def _checked_url(url: str, source: str) -> str:
     except ValueError as error:
         # A URL with a password in it is not echoed: the password is a secret too.
         shown = "a URL with a user name or password" if "@" in url else repr(url.strip())
-        raise ConfigError(f"{source}: {error}, got {shown}") from None
+        raise ConfigError(f"{source}: expected {error}, got {shown}") from None
 
 
 def _checked_key(key: str, source: str) -> str:
