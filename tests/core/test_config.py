@@ -376,6 +376,8 @@ def test_with_changes_checks_values() -> None:
         with_changes(Config(), model=" ")
     with pytest.raises(ConfigError, match=r"default_endpoint: expected one of the endpoints \(toki\)"):
         with_changes(Config(), endpoint="nowhere")
+    assert with_changes(Config(), system_prompt="  ").system_prompt == "  "
+    assert with_changes(Config(), system_prompt="").system_prompt is None
     with pytest.raises(TypeError, match="unknown field 'colour'"):
         with_changes(Config(), colour="red")
 

@@ -39,6 +39,7 @@ from toki_tui.core.config_model import (
     valid_optional_text,
     valid_seconds,
     valid_stored_key,
+    valid_system_prompt,
     valid_text,
     with_changes,
     with_endpoint,
@@ -137,12 +138,6 @@ def _flag(value: object) -> bool:
     return value
 
 
-def _system_prompt(value: object) -> str | None:
-    if not isinstance(value, str):
-        raise ValueError("a string")
-    return value or None
-
-
 def _total_seconds(value: object) -> float | None:
     if value == 0 and not isinstance(value, bool):
         return None
@@ -161,7 +156,7 @@ def _parse_parameters(problems: _Problems, table: dict[str, Any]) -> dict[str, A
         elif key in ("json_mode", "stream"):
             values[key] = problems.check(f"parameters.{key}", value, _flag)
         elif key == "system_prompt":
-            values[key] = problems.check("parameters.system_prompt", value, _system_prompt)
+            values[key] = problems.check("parameters.system_prompt", value, valid_system_prompt)
     if any(value is _INVALID for value in values.values()):
         return {}
     system_prompt = values.pop("system_prompt", None)

@@ -42,6 +42,12 @@ def valid_optional_text(value: object) -> str | None:
     return None if value is None else valid_text(value)
 
 
+def valid_system_prompt(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("a string")
+    return value or None
+
+
 def valid_endpoint_name(value: object) -> str:
     if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.fullmatch(value):
         raise ValueError("an endpoint name of letters, digits, '_', '.' and '-', such as work")
@@ -213,7 +219,7 @@ class Config:
             {
                 "default_model": valid_text,
                 "theme": valid_text,
-                "system_prompt": lambda v: None if v is None or v == "" else valid_text(v),
+                "system_prompt": valid_system_prompt,
                 "keymap": valid_keymap,
                 "endpoints": _endpoints,
             },
