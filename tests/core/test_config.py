@@ -57,7 +57,7 @@ def test_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     assert config.default_model == "deepseek/deepseek-chat-v3"
     toki = config.endpoints["toki"]
     assert (toki.base_url, toki.api_key_env) == ("https://www.tokiai.ai/v1", "TOKI_API_KEY")
-    assert config.timeouts == Timeouts(connect=10.0, idle=120.0, total=900.0)
+    assert config.timeouts == Timeouts(connect=10.0, idle=120.0, total=None)
 
 
 def test_a_full_file_loads_every_field(tmp_path: Path) -> None:

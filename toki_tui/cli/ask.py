@@ -16,13 +16,13 @@ from toki_tui.cli.common import (
     EXIT_API_ERROR,
     EXIT_USAGE,
     UsageError,
+    api_key_for,
     exit_code_for,
     load_settings,
     open_store,
     report,
 )
 from toki_tui.core.client import ChatClient
-from toki_tui.core.config import require_api_key
 from toki_tui.core.errors import TokiError
 from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.params import ChatParams, ParameterError, check_parameter
@@ -181,7 +181,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
     try:
         config, resolved = load_settings(args)
         params = params_from_args(args, config.parameters)
-        api_key = require_api_key(resolved)
+        api_key = api_key_for(resolved)
         prompt = read_prompt(args, stdin)
         store = None if args.no_save else open_store()
         conversation_id = _choose_conversation(args, store)

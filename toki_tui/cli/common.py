@@ -9,7 +9,7 @@ from typing import NoReturn, TextIO
 
 from toki_tui.cli.arguments import flag
 from toki_tui.core import paths
-from toki_tui.core.config import Config, ResolvedEndpoint, load_config, resolve_endpoint
+from toki_tui.core.config import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
 from toki_tui.core.errors import ConfigError, TokiError
 from toki_tui.core.store import HistoryStore
 from toki_tui.core.terminal_text import strip_control
@@ -54,6 +54,11 @@ def open_store() -> HistoryStore:
     for notice in report_.notices:
         report(notice)
     return store
+
+
+def api_key_for(resolved: ResolvedEndpoint) -> str | None:
+    """The key to send: required unless the endpoint has no key options at all (a local server)."""
+    return require_api_key(resolved) if resolved.key_required else resolved.api_key
 
 
 def exit_code_for(error: TokiError) -> int:

@@ -8,10 +8,9 @@ import json
 import sys
 from typing import TextIO
 
-from toki_tui.cli.common import EXIT_API_ERROR, exit_code_for, load_settings, report
+from toki_tui.cli.common import EXIT_API_ERROR, api_key_for, exit_code_for, load_settings, report
 from toki_tui.core import paths
 from toki_tui.core.client import ChatClient
-from toki_tui.core.config import require_api_key
 from toki_tui.core.errors import TokiError
 from toki_tui.core.model_cache import save_cached_models
 from toki_tui.core.model_info import ModelInfo
@@ -70,7 +69,7 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
     try:
         config, resolved = load_settings(args)
-        client = ChatClient(base_url=resolved.base_url, api_key=require_api_key(resolved), timeouts=config.timeouts)
+        client = ChatClient(base_url=resolved.base_url, api_key=api_key_for(resolved), timeouts=config.timeouts)
         try:
             models = asyncio.run(_fetch(client))
         except TokiError as error:

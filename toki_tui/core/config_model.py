@@ -163,10 +163,12 @@ class Timeouts:
     connect: float = 10.0
     """To open a connection to the server."""
     idle: float = 120.0
-    """For the next byte of a reply; a server silent this long mid-reply is given up on (the partial reply is
-    kept). Reasoning models can think quietly for a while before their first token."""
-    total: float | None = 900.0
-    """For a whole reply, start to finish. `0` in the file means no limit."""
+    """For the next piece of content of a reply; a server that sends no content this long is given up on (the
+    partial reply is kept). Keep-alive comments do not count as content. Reasoning models can think quietly for
+    a while before their first token."""
+    total: float | None = None
+    """A ceiling for a whole reply, start to finish; unset or `0` means no limit (long replies from slow models
+    can take many minutes, and the idle limit already catches a server that has stopped)."""
 
     def __post_init__(self) -> None:
         _check(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
@@ -314,7 +316,7 @@ _EXAMPLE_CONFIG = f"""\
 # In seconds.
 # connect = 10.0               # to open a connection
 # idle = 120.0                 # the server may stay silent this long in the middle of a reply
-# total = 900.0                # for a whole reply; 0 means no limit
+# total = 0                    # a ceiling for a whole reply; 0 means no limit
 
 [keymap]
 # Binding id = keys, overriding the built-in bindings; separate several keys with commas.
