@@ -47,7 +47,7 @@ class ChatScreen(ConversationScreen):
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
         Binding("ctrl+b", "toggle_history", "History", id="chat.history"),
-        Binding("ctrl+e", "toggle_params", "Params", id="chat.params"),
+        Binding("f2,ctrl+g", "toggle_params", "Params", id="chat.params"),
         Binding("ctrl+n", "new_conversation", "New", id="chat.new"),
         Binding("ctrl+r", "retry", "Retry", show=False, id="chat.retry"),
         Binding("f1", "help", "Help", id="chat.help"),

@@ -50,8 +50,8 @@ class StatusLine(Static):
         model = self.model_id or "no model"
         pieces.append((model, "bold $primary"))
         if self.endpoint_name:
-            pieces.append((f" @ {self.endpoint_name}", ""))
-        pieces.append(("  │  ", "dim"))
+            pieces.append((f" @ {self.endpoint_name}", "$text-muted"))
+        pieces.append((" · ", "$text-muted"))
         state_style = {
             "streaming": "bold $success",
             "waiting": "bold $warning",
@@ -60,9 +60,9 @@ class StatusLine(Static):
         }.get(self.state, "")
         pieces.append((self.state, state_style))
         if self.tokens_per_second is not None and self.state == "streaming":
-            pieces.append((f"  {self.tokens_per_second:,.0f} tok/s", "$accent"))
+            pieces.append((f" {self.tokens_per_second:,.0f} tok/s", "$accent"))
         tail = self.notice or format_usage(self.last_usage)
         if tail:
-            pieces.append(("  │  ", "dim"))
+            pieces.append((" · ", "$text-muted"))
             pieces.append((tail, "$warning" if self.notice else ""))
         return Content.assemble(*pieces)

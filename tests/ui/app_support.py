@@ -1,0 +1,97 @@
+"""Helpers for the app tests: build the real TokiApp through create_app() against the fake server, with the
+config, cache and history in a temporary folder (never the developer's own)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.fakes.server import FakeServer
+from toki_tui.core.config import Config, load_config, resolve_endpoint
+from toki_tui.core.store import HistoryStore
+from toki_tui.ui.app import TokiApp
+from toki_tui.ui.factory import create_app, default_client_factory
+from toki_tui.ui.screens.chat import ChatScreen
+
+TEST_KEY = "sk-test-ui-0123456789"
+
+
+@dataclass
+class AppHarness:
+    app: TokiApp
+    store: HistoryStore
+    server: FakeServer
+    root: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "config" / "config.toml"
+
+    @property
+    def screen(self) -> ChatScreen:
+        screen = self.app.screen
+        for candidate in self.app.screen_stack:
+            if isinstance(candidate, ChatScreen):
+                return candidate
+        raise AssertionError(f"no chat screen; the screen is {screen!r}")
+
+
+def make_app(
+    root: Path,
+    server: FakeServer,
+    *,
+    api_key: str | None = TEST_KEY,
+    config: Config | None = None,
+    resume: str | None = None,
+    store: HistoryStore | None = None,
+    max_retries: int = 0,
+) -> AppHarness:
+    for folder in ("config", "data", "cache"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    config_file = root / "config" / "config.toml"
+    if config is None:
+        config = load_config(config_file)
+    env = {"TOKI_BASE_URL": server.base_url}
+    if api_key is not None:
+        env["TOKI_API_KEY"] = api_key
+    endpoint = resolve_endpoint(config, env)
+    if store is None:
+        store = HistoryStore(root / "data" / "history.sqlite3")
+        store.open()
+    app = create_app(
+        config=config,
+        endpoint=endpoint,
+        store=store,
+        resume=resume,
+        client_factory=default_client_factory(config, max_retries=max_retries),
+        config_file=config_file,
+        cache_dir=root / "cache",
+        themes_dir=root / "config" / "themes",
+    )
+    return AppHarness(app=app, store=store, server=server, root=root)
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the app run until `condition()` is true (or fail after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` into the focused widget key by key (spaces and slashes included)."""
+    names = {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore"}
+    await pilot.press(*[names.get(ch, ch) for ch in text])
+
+
+async def wait_for_request_end(request: Any, timeout: float = 5.0) -> None:
+    """Wait (without blocking the app's loop) until the fake server is done with `request`."""
+    await asyncio.get_running_loop().run_in_executor(None, request.finished.wait, timeout)
