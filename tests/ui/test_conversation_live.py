@@ -98,22 +98,28 @@ async def test_open_fence_is_plain_and_highlighted_once_closed() -> None:
         assert "```" not in widget_text(live)
 
 
-async def test_a_long_open_fence_renders_each_line_once() -> None:
+async def test_a_long_fence_is_highlighted_in_the_background_without_moving_the_text() -> None:
     app = ConversationApp()
     async with app.run_test(size=(100, 40)) as pilot:
         live = app.conversation.start_reply(model=None)
-        live.append_content("```\n")
+        live.append_content("```python\n")
         for line in range(400):
-            live.append_content(f"line_{line} = {line}\n")
+            live.append_content(f"def line_{line}(): return {line}\n")
             if line % 50 == 0:
                 live.flush()
         live.flush()
         await pilot.pause()
         text = widget_text(live)
-        assert "line_0 = 0" in text and "line_399 = 399" in text
+        assert "def line_0(): return 0" in text and "def line_399(): return 399" in text
+        height_open = live.outer_size.height
+        live.append_content("```\n")
         live.finish(status="complete")
+        # Shown at once, still plain: a 400-line fence is highlighted in slices, not in one long block.
+        assert len(foreground_colors(code_line(widget_strips(live), "def line_399"))) == 1
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "line_399 = 399" in widget_text(live)
+        assert len(foreground_colors(code_line(widget_strips(live), "def line_399"))) > 1
+        assert live.outer_size.height == height_open  # the header line, the code lines: same height
 
 
 async def test_markup_and_escape_sequences_from_the_model_are_harmless() -> None:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markdown import Markdown
 from rich.padding import Padding
-from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.strip import Strip
 
+from toki_tui.ui.code_render import fence_header, highlight_now, plain_code_strips
 from toki_tui.ui.markdown_blocks import Block, BlockSplitter
 
 BLANK = Strip([])
@@ -50,46 +49,29 @@ def render_plain(text: str, ctx: RenderContext, style: Style | None = None, inde
     return render_strips(renderable, ctx)
 
 
-def _code_background(code_theme: str) -> Style:
-    return Syntax.get_theme(code_theme).get_background_style()
+def render_markdown(text: str, ctx: RenderContext) -> list[Strip]:
+    return render_strips(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
 
 
-def fence_header(language: str, ctx: RenderContext) -> Strip:
-    """The line above a code block, naming its language; the same while open and once highlighted."""
-    background = _code_background(ctx.code_theme)
-    label = Segment(f" {language or 'code'} ", background + Style(dim=True, italic=True))
-    return Strip([label]).extend_cell_length(ctx.width, background).crop(0, ctx.width)
+@dataclass(frozen=True, slots=True)
+class HighlightJob:
+    """A long closed fence shown plain for now; its highlighted lines replace `line_count` lines at `offset`."""
 
-
-def render_fence(block: Block, ctx: RenderContext) -> list[Strip]:
-    """A closed fence: highlighted once, here."""
-    syntax = Syntax(
-        block.text,
-        block.language or "text",
-        theme=ctx.code_theme,
-        word_wrap=True,
-        padding=(0, 1),
-    )
-    return [fence_header(block.language, ctx), *render_strips(syntax, ctx)]
-
-
-def render_code_line_plain(line: str, ctx: RenderContext) -> list[Strip]:
-    """One line of an open fence: no highlighting, the code block's background, the same padding."""
-    background = _code_background(ctx.code_theme)
-    return render_strips(Padding(Text(line, end=""), (0, 1), style=background, expand=True), ctx)
-
-
-def render_block(block: Block, ctx: RenderContext) -> list[Strip]:
-    if block.kind == "fence":
-        return render_fence(block, ctx)
-    return render_strips(Markdown(block.text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
+    block: Block
+    ctx: RenderContext
+    offset: int
+    line_count: int
 
 
 class MarkdownLines:
     """The rendered lines of a Markdown text that may still be growing at its end."""
 
+    DEFER_FENCE_LINES = 60
+    """Fences longer than this are shown plain at once and highlighted in slices by the owner (see jobs)."""
+
     def __init__(self) -> None:
         self._splitter = BlockSplitter()
+        self._jobs: list[HighlightJob] = []
         self._blocks: list[Block] = []
         self._closed = False
         self._ctx: RenderContext | None = None
@@ -97,6 +79,7 @@ class MarkdownLines:
         self._rendered_blocks = 0
         self._fence_lines: list[Strip] = []  # the open fence's complete lines, rendered plain
         self._fence_rendered = 0
+        self._fence_language = ""
         self._tail: list[Strip] | None = None  # the unfinished end, rendered; None when stale
 
     @property
@@ -120,6 +103,7 @@ class MarkdownLines:
         """All lines at `ctx`; renders only what is new since the last call."""
         if ctx != self._ctx:
             self._ctx = ctx
+            self._jobs = []
             self._settled = []
             self._rendered_blocks = 0
             self._fence_lines = []
@@ -129,7 +113,7 @@ class MarkdownLines:
             for block in self._blocks[self._rendered_blocks :]:
                 if self._settled:
                     self._settled.append(BLANK)
-                self._settled.extend(render_block(block, ctx))
+                self._settled.extend(self._render_block(block, ctx))
             self._rendered_blocks = len(self._blocks)
             self._tail = None
             # A block completing means any open fence closed: its plain lines are stale.
@@ -143,6 +127,31 @@ class MarkdownLines:
             return self._tail
         return [*self._settled, BLANK, *self._tail]
 
+    def take_highlight_jobs(self) -> list[HighlightJob]:
+        """Long fences waiting to be highlighted; the owner runs `highlight_steps` and calls `apply_highlight`."""
+        jobs, self._jobs = self._jobs, []
+        return jobs
+
+    def apply_highlight(self, job: HighlightJob, strips: list[Strip]) -> bool:
+        """Swap a fence's plain lines for highlighted ones; False if the lines were re-rendered meanwhile."""
+        if job.ctx != self._ctx or len(strips) != job.line_count:
+            return False
+        self._settled[job.offset : job.offset + job.line_count] = strips
+        return True
+
+    def _render_block(self, block: Block, ctx: RenderContext) -> list[Strip]:
+        if block.kind == "markdown":
+            return render_markdown(block.text, ctx)
+        line_count = block.text.count("\n") + 1
+        if line_count <= self.DEFER_FENCE_LINES:
+            return highlight_now(block.text, block.language, ctx)
+        if self._fence_lines and self._fence_rendered == line_count and self._fence_language == block.language:
+            plain = self._fence_lines  # the open fence just closed: its plain lines are already rendered
+        else:
+            plain = [fence_header(block.language, ctx), *plain_code_strips(block.text.split("\n"), ctx)]
+        self._jobs.append(HighlightJob(block, ctx, len(self._settled), len(plain)))
+        return plain
+
     def _render_tail(self, ctx: RenderContext) -> list[Strip]:
         fence = self._splitter.open_fence
         if fence is None:
@@ -151,14 +160,14 @@ class MarkdownLines:
             tail = self._splitter.tail_markdown
             if not tail.strip():
                 return []
-            return render_strips(Markdown(tail, code_theme=ctx.code_theme, hyperlinks=False), ctx)
+            return render_markdown(tail, ctx)
         if not self._fence_lines:
             self._fence_lines.append(fence_header(fence.language, ctx))
-        for line in fence.lines[self._fence_rendered :]:
-            self._fence_lines.extend(render_code_line_plain(line, ctx))
+            self._fence_language = fence.language
+        self._fence_lines.extend(plain_code_strips(fence.lines[self._fence_rendered :], ctx))
         self._fence_rendered = len(fence.lines)
         if fence.partial:
-            return [*self._fence_lines, *render_code_line_plain(fence.partial, ctx)]
+            return [*self._fence_lines, *plain_code_strips([fence.partial], ctx)]
         return self._fence_lines
 
 

@@ -8,7 +8,9 @@ with `@click` style meta, never with markup parsed from the message (model text 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -19,9 +21,11 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from toki_tui.ui.code_render import highlight_steps
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import (
     BLANK,
+    HighlightJob,
     MarkdownLines,
     PlainTextLines,
     RenderContext,
@@ -29,6 +33,9 @@ from toki_tui.ui.line_render import (
     render_strips,
 )
 from toki_tui.ui.safe_text import sanitize
+
+HIGHLIGHT_SLICE = 0.004
+"""Seconds of highlighting work between two returns to the event loop."""
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "developer": "Developer", "tool": "Tool"}
 
@@ -178,8 +185,12 @@ class MessageView(Widget):
         if self._reasoning_expanded and fold:
             self._reasoning.set_style(self.get_component_rich_style("message-view--reasoning", partial=True))
             lines.extend(self._reasoning.strips(ctx))
-        content = self._content.strips(ctx) if self._markdown else self._plain_content.strips(ctx)
-        lines.extend(content)
+        if self._markdown:
+            lines.extend(self._content.strips(ctx))
+            for job in self._content.take_highlight_jobs():
+                self.run_worker(self._highlight(job), group="highlight", exit_on_error=False)
+        else:
+            lines.extend(self._plain_content.strips(ctx))
         for section in (refusal, tools, status):
             if section and lines:
                 lines.append(BLANK)
@@ -253,6 +264,22 @@ class MessageView(Widget):
             badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
         strips.extend(render_strips(badge, ctx))
         return strips
+
+    async def _highlight(self, job: HighlightJob) -> None:
+        """Highlight a long fence in slices of a few milliseconds, so keys and the stream keep flowing."""
+        steps = highlight_steps(job.block.text, job.block.language, job.ctx)
+        deadline = time.perf_counter() + HIGHLIGHT_SLICE
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                strips: list[Strip] = done.value
+                break
+            if time.perf_counter() > deadline:
+                await asyncio.sleep(0)
+                deadline = time.perf_counter() + HIGHLIGHT_SLICE
+        if self._content.apply_highlight(job, strips):
+            self._changed()
 
     # -- state changes ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,109 @@
+"""Code blocks: plain while their fence is open, highlighted once when it closes, the same height either way.
+
+Highlighting is a generator of small steps so that a long fence (thousands of lines) can be highlighted on the
+event loop in slices of a few milliseconds (see MessageView) instead of blocking it for a few hundred; short
+fences run the steps straight through. Every line is laid out on its own, by the same code for the plain and the
+highlighted form, so swapping one for the other never moves the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING
+
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from toki_tui.ui.line_render import RenderContext
+
+TAB_SIZE = 4
+_TOKENS_PER_STEP = 400
+_LINES_PER_STEP = 60
+
+
+def code_background(code_theme: str) -> Style:
+    return Syntax.get_theme(code_theme).get_background_style()
+
+
+def fence_header(language: str, ctx: RenderContext) -> Strip:
+    """The line above a code block, naming its language; the same while open and once highlighted."""
+    background = code_background(ctx.code_theme)
+    label = Segment(f" {language or 'code'} ", background + Style(dim=True, italic=True))
+    return Strip([label]).extend_cell_length(ctx.width, background).crop(0, ctx.width)
+
+
+def plain_code_strips(lines: Iterable[str], ctx: RenderContext) -> list[Strip]:
+    """Code lines of an open fence: no highlighting, laid out exactly as the highlighted lines will be."""
+    return code_strips([Text(line, end="") for line in lines], ctx)
+
+
+def code_strips(lines: Iterable[Text], ctx: RenderContext) -> list[Strip]:
+    """Code lines on the code block's background, one cell of padding each side, long lines folded."""
+    background = code_background(ctx.code_theme)
+    inner_width = max(1, ctx.width - 2)
+    pad = Segment(" ", background)
+    strips: list[Strip] = []
+    for line in lines:
+        if "\t" in line.plain:
+            line.expand_tabs(TAB_SIZE)
+        parts = line.wrap(ctx.console, inner_width, overflow="fold") if line.cell_len > inner_width else [line]
+        for part in parts:
+            segments = [pad, *Segment.apply_style(part.render(ctx.console), background)]
+            strips.append(Strip(segments).extend_cell_length(ctx.width, background))
+    return strips
+
+
+def _lexer(language: str) -> Lexer | None:
+    if not language:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False, tabsize=TAB_SIZE)
+    except ClassNotFound:
+        return None
+
+
+def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[None, None, list[Strip]]:
+    """Highlight `code` in small steps (each `next()` does a bounded amount of work); returns the strips."""
+    lexer = _lexer(language)
+    if lexer is None:  # unknown language: the plain form is the final form
+        return [fence_header(language, ctx), *plain_code_strips(code.split("\n"), ctx)]
+    theme = Syntax.get_theme(ctx.code_theme)
+    lines: list[Text] = [Text(end="")]
+    for count, (token_type, value) in enumerate(lexer.get_tokens(code), start=1):
+        style = theme.get_style_for_token(token_type)
+        first, *rest = value.split("\n")
+        if first:
+            lines[-1].append(first, style)
+        for part in rest:
+            line = Text(end="")
+            if part:
+                line.append(part, style)
+            lines.append(line)
+        if count % _TOKENS_PER_STEP == 0:
+            yield
+    expected = code.count("\n") + 1
+    del lines[expected:]  # a lexer may add a final newline
+    lines.extend(Text(end="") for _ in range(expected - len(lines)))
+    strips = [fence_header(language, ctx)]
+    for start in range(0, len(lines), _LINES_PER_STEP):
+        strips.extend(code_strips(lines[start : start + _LINES_PER_STEP], ctx))
+        yield
+    return strips
+
+
+def highlight_now(code: str, language: str, ctx: RenderContext) -> list[Strip]:
+    """Run all of `highlight_steps` at once (for short fences)."""
+    steps = highlight_steps(code, language, ctx)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: list[Strip] = done.value
+            return result
