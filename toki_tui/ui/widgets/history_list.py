@@ -72,8 +72,8 @@ class HistoryList(Vertical):
                 if entry.conversation_id == current_id:
                     options.highlighted = index
                     return
-        if highlighted is not None and entries:
-            options.highlighted = min(highlighted, len(entries) - 1)
+        if entries:
+            options.highlighted = 0 if highlighted is None else min(highlighted, len(entries) - 1)
 
     @property
     def option_count(self) -> int:

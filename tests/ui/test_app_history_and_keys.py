@@ -1,0 +1,179 @@
+"""Resume (--resume and the history list), titles, new conversations, the missing-key dialog, themes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.widgets import Input, OptionList
+from toki_tui.core.store import HistoryStore
+
+from tests.fakes.server import FakeServer, stream_text
+from tests.ui.app_support import make_app, type_text, wait_until
+from toki_tui.core.config import load_config
+from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
+from toki_tui.ui.screens.help import HelpScreen
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.history_list import HistoryList
+
+
+def seed(store: HistoryStore, title_word: str, turns: int, *, model: str = "seed/model") -> str:
+    conversation = store.create_conversation(
+        endpoint="toki", model=model, system_prompt="be brief", params={"temperature": 0.7}
+    )
+    for turn in range(turns):
+        question = store.add_message(conversation.id, role="user", content=f"{title_word} question {turn}")
+        reply = store.start_reply(conversation.id, parent_id=question.id, model=model, endpoint="toki", params={})
+        store.finish_reply(reply.id, content=f"answer {turn}", status="complete")
+    return str(conversation.id)
+
+
+def open_store(root: Path) -> HistoryStore:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(root / "data" / "history.sqlite3")
+    store.open()
+    return store
+
+
+async def test_resume_last_shows_the_latest_messages_and_restores_settings(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    store = open_store(tmp_path)
+    seed(store, "older", 2)
+    conversation_id = seed(store, "newest", 300)
+    fake_server.script(stream_text("continuing"))
+    harness = make_app(tmp_path, fake_server, resume="last", store=store)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) > 0)
+        assert harness.screen.session.conversation_id == conversation_id
+        assert view.messages[-1].content == "answer 299"
+        assert len(view.messages) < 600  # only the latest page, the rest loads on scroll-up
+        assert harness.screen.session.model == "seed/model"
+        assert harness.screen.session.params.temperature == 0.7
+        assert harness.screen.session.system_prompt == "be brief"
+        await type_text(pilot, "go on")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        body = fake_server.chat_requests()[0].json()
+        assert body["model"] == "seed/model"
+        assert body["temperature"] == 0.7
+        assert body["messages"][0] == {"role": "system", "content": "be brief"}
+        assert body["messages"][-1] == {"role": "user", "content": "go on"}
+        assert body["messages"][-2] == {"role": "assistant", "content": "answer 299"}
+
+
+async def test_the_history_list_opens_a_conversation_and_searches(tmp_path: Path, fake_server: FakeServer) -> None:
+    store = open_store(tmp_path)
+    first = seed(store, "pelican", 1)
+    seed(store, "walrus", 1)
+    harness = make_app(tmp_path, fake_server, store=store)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+b")
+        history = harness.app.screen.query_one(HistoryList)
+        await wait_until(pilot, lambda: history.option_count == 2)
+        history.query_one("#history-search", Input).focus()
+        await type_text(pilot, "pelican")
+        await wait_until(pilot, lambda: history.option_count == 1)
+        await pilot.press("enter")  # from the search box to the list
+        options = history.query_one(OptionList)
+        assert options.has_focus
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: harness.screen.session.conversation_id == first)
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) == 2)
+        assert view.messages[0].content == "pelican question 0"
+
+
+async def test_title_and_new_conversation(tmp_path: Path, fake_server: FakeServer) -> None:
+    fake_server.script(stream_text("one"), stream_text("two"))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "/title My plans")
+        await pilot.press("enter")
+        await type_text(pilot, "first question")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        first_id = harness.screen.session.conversation_id
+        assert first_id is not None
+        await wait_until(pilot, lambda: harness.store.get_conversation(first_id).title == "My plans")
+        await type_text(pilot, "/new")
+        await pilot.press("enter")
+        assert harness.screen.session.conversation_id is None
+        assert harness.app.screen.query_one(ConversationView).messages == []
+        await type_text(pilot, "second question")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
+        assert harness.screen.session.conversation_id not in (None, first_id)
+        assert fake_server.chat_requests()[1].json()["messages"] == [{"role": "user", "content": "second question"}]
+
+
+async def test_help_lists_the_commands(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(100, 40)) as pilot:
+        await type_text(pilot, "/help")
+        await pilot.press("enter")
+        assert isinstance(harness.app.screen, HelpScreen)
+        text = str(harness.app.screen.query_one("#help-text").render())
+        assert "/temperature" in text and "Ctrl+J" in text
+        await pilot.press("escape")
+        assert not isinstance(harness.app.screen, HelpScreen)
+
+
+async def test_tab_completes_a_command_name(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "/tem")
+        await pilot.press("tab")
+        assert harness.app.screen.query_one("#prompt").text == "/temperature "  # type: ignore[attr-defined]
+
+
+async def test_without_a_key_the_app_opens_asks_for_one_and_saves_it_0600(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    store = open_store(tmp_path)
+    seed(store, "browsable", 1)
+    fake_server.script(stream_text("now with a key"))
+    harness = make_app(tmp_path, fake_server, api_key=None, store=store)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
+        await pilot.press("escape")  # later: the history is still browsable
+        await pilot.press("ctrl+b")
+        history = harness.app.screen.query_one(HistoryList)
+        await wait_until(pilot, lambda: history.option_count == 1)
+        harness.app.screen.query_one("#prompt").focus()
+        await type_text(pilot, "hello")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
+        assert fake_server.chat_requests() == []
+        await type_text(pilot, "sk-typed-key-42")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not harness.app.needs_api_key)
+        assert harness.config_file.stat().st_mode & 0o777 == 0o600
+        assert load_config(harness.config_file).endpoints["toki"].api_key == "sk-typed-key-42"
+        # The prompt kept the text; sending now carries the key.
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        assert fake_server.chat_requests()[0].headers.get("authorization") == "Bearer sk-typed-key-42"
+    assert "sk-typed-key-42" not in repr(harness.app.endpoint)
+
+
+async def test_a_bad_user_theme_is_reported_once_and_the_choice_is_saved(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    themes = tmp_path / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "#12345z"\nbackground = "notacolour"\n')
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#ff0000"\ndark = false\n')
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        notices = [n for n in harness.app._notifications if n.title == "Themes"]
+        assert len(notices) == 1
+        assert "#12345z" in notices[0].message and "notacolour" in notices[0].message
+        assert harness.app.theme == "toki-dark"
+        assert "mine" in harness.app.available_themes
+        assert "broken" not in harness.app.available_themes
+        harness.app.theme = "toki-light"
+        await pilot.pause()
+    assert load_config(harness.config_file).theme == "toki-light"
+    assert os.stat(harness.config_file).st_mode & 0o777 == 0o600
