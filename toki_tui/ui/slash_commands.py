@@ -7,6 +7,7 @@ with the allowed range before anything changes.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from toki_tui.core.params import PARAMETER_RANGES, ParameterError, check_parameter
@@ -116,7 +117,7 @@ def parse_slash_command(text: str) -> SlashAction:
     name = head.strip().lower()
     argument = argument.strip()
     if name not in COMMAND_NAMES:
-        candidates = complete_command_name(name)
+        candidates = complete_command_name(name) or difflib.get_close_matches(name, COMMAND_NAMES, n=1)
         hint = f" (did you mean /{candidates[0]}?)" if candidates else ""
         raise SlashCommandError(f"unknown command /{name}{hint}; /help lists the commands")
     if name == "model":
