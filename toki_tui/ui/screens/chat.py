@@ -125,6 +125,8 @@ class ChatScreen(ConversationScreen):
 
     def action_toggle_history(self) -> None:
         self._history_visible = not self._sidebar_shown("history")
+        if self._history_visible and self.size.width < HISTORY_AUTO_WIDTH and self._params_visible is None:
+            self._params_visible = False  # two sidebars would squeeze the conversation; F2 brings it back
         self._apply_layout(self.size.width)
         if self._history_visible:
             if not self._history_loaded:

@@ -64,7 +64,7 @@ def entry_for(conversation: Any) -> HistoryEntry:
         part
         for part in (
             _when(getattr(conversation, "updated_at", None)),
-            getattr(conversation, "model", None) or "",
+            (getattr(conversation, "model", None) or "").rpartition("/")[2],
         )
         if part
     ]

@@ -1,0 +1,162 @@
+"""Regenerate screenshots/*.svg from the loopback fake server: `python screenshots/make_screenshots.py`.
+
+Every picture comes from the real app built by create_app(), a real history store and the fake server, in a
+temporary folder (the user's own config and history are never read). No API key is involved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from toki_tui.core.store import HistoryStore
+
+from tests.fakes.server import FakeServer, models_reply, stream_text
+from toki_tui.core.config import Config, resolve_endpoint
+from toki_tui.core.params import ChatParams
+from toki_tui.ui.factory import create_app
+
+OUT = Path(__file__).resolve().parent
+
+REPLY = """Here is a small **retry helper** with exponential back-off:
+
+```python
+import asyncio
+import random
+
+
+async def retry(call, attempts: int = 5, base: float = 0.5):
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except ConnectionError:
+            if attempt == attempts - 1:
+                raise
+            delay = base * 2**attempt * random.uniform(0.8, 1.2)
+            await asyncio.sleep(delay)
+```
+
+- Jitter keeps many clients from retrying in lock-step.
+- The last failure is re-raised, so callers still see it.
+"""
+
+HISTORY = [
+    ("Packing list for Kyoto in April", "What should I pack for Kyoto in early April?", "Layers: mornings are cool."),
+    ("SQLite WAL vs rollback journal", "When is WAL mode a bad idea?", "On network file systems."),
+    ("Regex for ISO dates", "A regex for ISO 8601 dates?", "`\\d{4}-\\d{2}-\\d{2}` for the date part."),
+    ("Explain Rust lifetimes simply", "Explain lifetimes like I'm five.", "A borrow may not outlive its owner."),
+]
+
+
+def seed(store: HistoryStore) -> None:
+    for title, question, answer in HISTORY:
+        conversation = store.create_conversation(
+            endpoint="toki", model="deepseek/deepseek-chat-v3", system_prompt=None, params={}
+        )
+        asked = store.add_message(conversation.id, role="user", content=question)
+        reply = store.start_reply(
+            conversation.id, parent_id=asked.id, model="deepseek/deepseek-chat-v3", endpoint="toki", params={}
+        )
+        store.finish_reply(reply.id, content=answer, status="complete", usage={"prompt_tokens": 20})
+        store.rename_conversation(conversation.id, title)
+
+
+async def shoot(root: Path, server: FakeServer) -> None:
+    config = Config(parameters=ChatParams(temperature=0.7, max_tokens=1024))
+    endpoint = resolve_endpoint(config, {"TOKI_BASE_URL": server.base_url, "TOKI_API_KEY": "sk-screenshot"})
+    store = HistoryStore(root / "history.sqlite3")
+    store.open()
+    seed(store)
+
+    def build(theme: str = "toki-dark") -> object:
+        from dataclasses import replace
+
+        return create_app(
+            config=replace(config, theme=theme),
+            endpoint=endpoint,
+            store=store,
+            config_file=root / "config.toml",
+            cache_dir=root / "cache",
+            themes_dir=root / "themes",
+        )
+
+    tokens = [REPLY[i : i + 6] for i in range(0, len(REPLY), 6)]
+    cut = REPLY.index("await asyncio.sleep")
+    first_part = sum(1 for i in range(0, len(REPLY), 6) if i < cut)
+
+    # 1. A reply with a code block, caught while it streams (the fence is still open).
+    server.script(stream_text(tokens, chunk_delay=0.01))
+    app = build()
+    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press(*"retry helper", "enter")
+        screen = app.screen  # type: ignore[attr-defined]
+        for _ in range(500):
+            reply = screen.session.reply
+            if reply is not None and len(reply.content) >= first_part * 6:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.15)
+        app.save_screenshot(str(OUT / "chat-streaming.svg"))  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+
+    # 2. The model picker with context lengths and prices.
+    server.script_models(models_reply("openrouter"))
+    app = build()
+    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        for _ in range(200):
+            if app.screen.models_note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
+                break
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+o")
+        await pilot.press(*"deep")
+        await pilot.pause(0.1)
+        app.save_screenshot(str(OUT / "model-picker.svg"))  # type: ignore[attr-defined]
+
+    # 3. The parameter sidebar, with a refused value.
+    server.script(stream_text("Sure — set to 0.7 for a bit of variety."))
+    app = build()
+    async with app.run_test(size=(140, 40)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press(*"/temperature 0.7", "enter")
+        await pilot.press(*"hello", "enter")
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+        app.screen.query_one("#param-top_p").focus()  # type: ignore[attr-defined]
+        await pilot.press("1", "full_stop", "5")
+        await pilot.pause(0.1)
+        app.save_screenshot(str(OUT / "sidebar.svg"))  # type: ignore[attr-defined]
+
+    # 4. The history list, searching.
+    app = build()
+    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("ctrl+b")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+b", "ctrl+b")
+        await pilot.pause(0.2)
+        app.save_screenshot(str(OUT / "history.svg"))  # type: ignore[attr-defined]
+
+    # 5. The light theme.
+    app = build("toki-light")
+    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("ctrl+b")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(OUT / "light-theme.svg"))  # type: ignore[attr-defined]
+    store.close()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="toki-shots-") as folder, FakeServer() as server:
+        asyncio.run(shoot(Path(folder), server))
+    for name in ("chat-streaming", "model-picker", "sidebar", "history", "light-theme"):
+        print(OUT / f"{name}.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""SVG snapshots of the main screens. Each docstring says what a reviewer should see in the picture.
+
+Regenerate after an intended change with `pytest tests/snapshots --snapshot-update` and look at the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.fakes.server import FakeServer, stream_text
+from tests.ui.app_support import make_app, type_text, wait_until
+from toki_tui.core.config import Config, EndpointConfig
+from toki_tui.core.model_info import ModelInfo
+from toki_tui.ui.screens.model_picker import ModelPickerScreen
+
+OFFLINE = Config(endpoints={"toki": EndpointConfig(name="toki", base_url="http://127.0.0.1:9/v1")})
+"""An endpoint nobody answers on (port 9, discard): pictures must not depend on a random port or the network."""
+
+
+def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+    """80×24: both sidebars collapsed; the conversation fills the width; the prompt at the bottom shows its
+    placeholder naming Enter, Ctrl+J / Alt+Enter and "/"; the status line says the model and "ready"; the footer
+    lists Send, Model, History, Params, New, Help, Quit."""
+    harness = make_app(tmp_path, fake_server, config=OFFLINE)
+    assert snap_compare(harness.app, terminal_size=(80, 24))
+
+
+def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+    """200×60: history list on the left, parameter sidebar on the right (temperature 0.3 after the slash
+    command), a user message and a finished Markdown reply with a highlighted Python block in the middle, and
+    the usage of the reply (12 in · N out) in the status line."""
+    fake_server.script(stream_text("Sure:\n\n```python\nprint('hello')\n```\n\nThat prints **hello**."))
+    harness = make_app(tmp_path, fake_server)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await type_text(pilot, "/temperature 0.3")
+        await pilot.press("enter")
+        await type_text(pilot, "say hello in python")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        await harness.app.workers.wait_for_complete()
+        # Times in the history list change every minute; the list shows only titles for the picture.
+        harness.app.screen.query_one("#history").display = False
+        harness.app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(harness.app, terminal_size=(200, 60), run_before=run_before)
+
+
+def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+    """The model picker over the chat: filter box with "gpt", matching ids with the matched letters
+    highlighted, each with its context length and price per million tokens; a model without prices says
+    "price unknown"."""
+    harness = make_app(tmp_path, fake_server, config=OFFLINE)
+    models = [
+        ModelInfo(
+            id="openai/gpt-4o", context_length=128_000, prompt_price_per_million=2.5, completion_price_per_million=10.0
+        ),
+        ModelInfo(
+            id="openai/gpt-4o-mini",
+            context_length=128_000,
+            prompt_price_per_million=0.15,
+            completion_price_per_million=0.6,
+        ),
+        ModelInfo(id="openrouter/auto-gpt"),
+        ModelInfo(id="deepseek/deepseek-chat-v3", context_length=163_840),
+    ]
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await harness.app.push_screen(ModelPickerScreen(models, current_model="openai/gpt-4o", note=""))
+        await type_text(pilot, "gpt")
+        harness.app.clear_notifications()
+        await pilot.pause(0.1)
+
+    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+    """toki-light: a white background; the "An API key is needed" dialog explaining that history stays
+    browsable, where the key would be saved, and TOKI_API_KEY; a masked input and Save key / Later buttons."""
+    from dataclasses import replace
+
+    harness = make_app(tmp_path, fake_server, config=replace(OFFLINE, theme="toki-light"), api_key=None)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
+
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
+        harness.app.screen.query_one("#api-key-explanation").update(  # type: ignore[attr-defined]
+            "The endpoint toki has no API key. (The config path is left out of the picture: it is a temp dir.)\n\n"
+            "Paste a key to save it (readable only by you), or press Esc and set TOKI_API_KEY."
+        )
+        harness.app.clear_notifications()
+        await pilot.pause(0.1)
+
+    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=run_before)
