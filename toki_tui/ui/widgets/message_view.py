@@ -121,6 +121,7 @@ class MessageView(Widget):
         self._chrome: list[list[Strip]] | None = None  # header, reasoning fold line, refusal, tools, status
         self._chrome_ctx: RenderContext | None = None
         self._lines: list[Strip] | None = None
+        self._base_style: Style | None = None
         self._lines_ctx: RenderContext | None = None
         self._apply_classes()
 
@@ -158,12 +159,15 @@ class MessageView(Widget):
 
     def render_line(self, y: int) -> Strip:
         lines = self._all_lines(self.size.width)
+        if self._base_style is None:
+            self._base_style = self.rich_style  # computing it walks the ancestors: once per style change
         if y < len(lines):
-            return lines[y].apply_style(self.rich_style)
-        return Strip.blank(self.size.width, self.rich_style)
+            return lines[y].apply_style(self._base_style)
+        return Strip.blank(self.size.width, self._base_style)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base_style = None
         self._chrome = None
         self._lines = None
 
