@@ -30,9 +30,9 @@ def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: Fak
 
 def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
     """200×60: history list on the left, parameter sidebar on the right (temperature 0.3 after the slash
-    command), a user message and a finished Markdown reply with a highlighted Python block in the middle, and
+    command), a user message and a finished Markdown reply (a two-item list, inline code, bold, italics) in the middle, and
     the usage of the reply (12 in · N out) in the status line."""
-    fake_server.script(stream_text("Sure:\n\n```python\nprint('hello')\n```\n\nThat prints **hello**."))
+    fake_server.script(stream_text("Sure:\n\n- use `print`\n- pass it a **string**\n\nThat prints *hello*."))
     harness = make_app(tmp_path, fake_server)
 
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -45,7 +45,7 @@ def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: 
         # Times in the history list change every minute; the list shows only titles for the picture.
         harness.app.screen.query_one("#history").display = False
         harness.app.clear_notifications()
-        await pilot.pause(0.2)
+        await pilot.pause(0.5)
 
     assert snap_compare(harness.app, terminal_size=(200, 60), run_before=run_before)
 
