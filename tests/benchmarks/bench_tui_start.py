@@ -1,0 +1,168 @@
+"""TUI start-up and long-session figures (prints them; never fails on a number).
+
+1. Cold start to first frame, each in a fresh process, headless, median of N runs, measured in the same run:
+   - a bare Textual app (one Static), the reference;
+   - toki's app built by create_app() on a history of 10,000 conversations.
+   The ratio is the figure of interest (the issue asks for at most 1.3x).
+2. 200 turns of ~2,000 tokens in one session against the fake server: resident memory growth, and the time of
+   the first and last turns.
+
+    python -m tests.benchmarks.bench_tui_start [--runs 7] [--conversations 10000] [--turns 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BARE_CHILD = """
+import sys, time
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+async def first_frame(pilot):
+    await pilot.pause()
+    print("FRAME", flush=True)
+    pilot.app.exit()
+
+Bare().run(headless=True, size=(120, 40), auto_pilot=first_frame)
+"""
+
+TOKI_CHILD = """
+import os, sys
+from pathlib import Path
+from toki_tui.core.config import Config, resolve_endpoint
+from toki_tui.core.store import HistoryStore
+from toki_tui.ui.factory import create_app
+
+root = Path(sys.argv[1])
+config = Config()
+endpoint = resolve_endpoint(config, {"TOKI_BASE_URL": "http://127.0.0.1:9/v1", "TOKI_API_KEY": "k"})
+store = HistoryStore(root / "history.sqlite3")
+store.open()
+app = create_app(config=config, endpoint=endpoint, store=store, config_file=root / "config.toml",
+                 cache_dir=root / "cache", themes_dir=root / "themes")
+
+async def first_frame(pilot):
+    await pilot.pause()
+    print("FRAME", flush=True)
+    pilot.app.exit()
+
+app.run(headless=True, size=(200, 60), auto_pilot=first_frame)
+"""
+
+
+def time_child(code: str, *args: str) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKI_")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    process.wait(timeout=30)
+    if "FRAME" not in line:
+        raise RuntimeError(f"child did not draw a frame: {process.stderr.read() if process.stderr else ''}")
+    return elapsed
+
+
+def seed_history(root: Path, conversations: int) -> None:
+    from toki_tui.core.store import HistoryStore
+
+    store = HistoryStore(root / "history.sqlite3")
+    store.open()
+    for number in range(conversations):
+        conversation = store.create_conversation(endpoint="toki", model="m", system_prompt=None, params={})
+        asked = store.add_message(conversation.id, role="user", content=f"question number {number} about things")
+        reply = store.start_reply(conversation.id, parent_id=asked.id, model="m", endpoint="toki", params={})
+        store.finish_reply(reply.id, content=f"answer {number}", status="complete")
+    store.close()
+
+
+def bench_start(runs: int, conversations: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="toki-bench-start-") as folder:
+        root = Path(folder)
+        started = time.perf_counter()
+        seed_history(root, conversations)
+        print(f"seeded {conversations:,} conversations in {time.perf_counter() - started:.1f} s")
+        time_child(BARE_CHILD)  # warm the OS file cache for both, so neither pays for the first disk read
+        time_child(TOKI_CHILD, str(root))
+        bare, toki = [], []
+        for _ in range(runs):  # interleaved, so machine noise hits both alike
+            bare.append(time_child(BARE_CHILD))
+            toki.append(time_child(TOKI_CHILD, str(root)))
+        bare_median, toki_median = statistics.median(bare), statistics.median(toki)
+        print(f"cold start to first frame, median of {runs}:")
+        print(f"  bare Textual app:                     {bare_median * 1000:7.0f} ms")
+        print(f"  toki with {conversations:,} conversations: {toki_median * 1000:7.0f} ms")
+        print(f"  ratio: {toki_median / bare_median:.2f}x (target <= 1.3x)")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def bench_turns(turns: int, tokens_per_turn: int) -> None:
+    from tests.fakes.server import FakeServer, stream_text
+    from tests.ui.app_support import make_app
+
+    words = [f"w{i % 97} " if i % 40 else "\n\n" for i in range(tokens_per_turn)]
+    with tempfile.TemporaryDirectory(prefix="toki-bench-turns-") as folder, FakeServer() as server:
+        server.default_reply = stream_text(words)
+        harness = make_app(Path(folder), server)
+        async with harness.app.run_test(size=(120, 40)) as pilot:
+            screen = harness.screen
+            durations: list[float] = []
+            baseline = 0.0
+            for turn in range(turns):
+                started = time.perf_counter()
+                screen.send_prompt(f"turn {turn}")
+                while screen.streaming:
+                    await pilot.pause(0.005)
+                await pilot.pause()
+                durations.append(time.perf_counter() - started)
+                if turn == 4:
+                    baseline = rss_mb()  # after warm-up: imports, first highlight, caches
+            grown = rss_mb() - baseline
+        first = statistics.median(durations[1:6])
+        last = statistics.median(durations[-5:])
+        print(f"{turns} turns of {tokens_per_turn:,} tokens in one session:")
+        print(f"  resident memory growth after turn 5: {grown:.1f} MB (target <= 50 MB)")
+        print(f"  turn time, median of turns 2-6: {first * 1000:.0f} ms; of the last 5: {last * 1000:.0f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--tokens", type=int, default=2_000)
+    parser.add_argument("--skip-start", action="store_true")
+    parser.add_argument("--skip-turns", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_start:
+        bench_start(args.runs, args.conversations)
+    if not args.skip_turns:
+        asyncio.run(bench_turns(args.turns, args.tokens))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
