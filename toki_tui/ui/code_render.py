@@ -19,10 +19,12 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
-from textual.strip import Strip
 
 if TYPE_CHECKING:
     from toki_tui.ui.line_render import RenderContext
+
+Line = list[Segment]
+"""One rendered line (see line_render for why not a Strip)."""
 
 TAB_SIZE = 4
 _TOKENS_PER_STEP = 400
@@ -33,32 +35,32 @@ def code_background(code_theme: str) -> Style:
     return Syntax.get_theme(code_theme).get_background_style()
 
 
-def fence_header(language: str, ctx: RenderContext) -> Strip:
+def fence_header(language: str, ctx: RenderContext) -> Line:
     """The line above a code block, naming its language; the same while open and once highlighted."""
     background = code_background(ctx.code_theme)
     label = Segment(f" {language or 'code'} ", background + Style(dim=True, italic=True))
-    return Strip([label]).extend_cell_length(ctx.width, background).crop(0, ctx.width)
+    return Segment.adjust_line_length([label], ctx.width, background)
 
 
-def plain_code_strips(lines: Iterable[str], ctx: RenderContext) -> list[Strip]:
+def plain_code_lines(lines: Iterable[str], ctx: RenderContext) -> list[Line]:
     """Code lines of an open fence: no highlighting, laid out exactly as the highlighted lines will be."""
-    return code_strips([Text(line, end="") for line in lines], ctx)
+    return code_lines([Text(line, end="") for line in lines], ctx)
 
 
-def code_strips(lines: Iterable[Text], ctx: RenderContext) -> list[Strip]:
+def code_lines(lines: Iterable[Text], ctx: RenderContext) -> list[Line]:
     """Code lines on the code block's background, one cell of padding each side, long lines folded."""
     background = code_background(ctx.code_theme)
     inner_width = max(1, ctx.width - 2)
     pad = Segment(" ", background)
-    strips: list[Strip] = []
+    rendered: list[Line] = []
     for line in lines:
         if "\t" in line.plain:
             line.expand_tabs(TAB_SIZE)
         parts = line.wrap(ctx.console, inner_width, overflow="fold") if line.cell_len > inner_width else [line]
         for part in parts:
             segments = [pad, *Segment.apply_style(part.render(ctx.console), background)]
-            strips.append(Strip(segments).extend_cell_length(ctx.width, background))
-    return strips
+            rendered.append(Segment.adjust_line_length(segments, ctx.width, background))
+    return rendered
 
 
 @lru_cache(maxsize=64)
@@ -72,11 +74,11 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
-def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[None, None, list[Strip]]:
-    """Highlight `code` in small steps (each `next()` does a bounded amount of work); returns the strips."""
+def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[None, None, list[Line]]:
+    """Highlight `code` in small steps (each `next()` does a bounded amount of work); returns the lines."""
     lexer = _lexer(language)
     if lexer is None:  # unknown language: the plain form is the final form
-        return [fence_header(language, ctx), *plain_code_strips(code.split("\n"), ctx)]
+        return [fence_header(language, ctx), *plain_code_lines(code.split("\n"), ctx)]
     theme = Syntax.get_theme(ctx.code_theme)
     lines: list[Text] = [Text(end="")]
     for count, (token_type, value) in enumerate(lexer.get_tokens(code), start=1):
@@ -94,19 +96,19 @@ def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[N
     expected = code.count("\n") + 1
     del lines[expected:]  # a lexer may add a final newline
     lines.extend(Text(end="") for _ in range(expected - len(lines)))
-    strips = [fence_header(language, ctx)]
+    rendered = [fence_header(language, ctx)]
     for start in range(0, len(lines), _LINES_PER_STEP):
-        strips.extend(code_strips(lines[start : start + _LINES_PER_STEP], ctx))
+        rendered.extend(code_lines(lines[start : start + _LINES_PER_STEP], ctx))
         yield
-    return strips
+    return rendered
 
 
-def highlight_now(code: str, language: str, ctx: RenderContext) -> list[Strip]:
+def highlight_now(code: str, language: str, ctx: RenderContext) -> list[Line]:
     """Run all of `highlight_steps` at once (for short fences)."""
     steps = highlight_steps(code, language, ctx)
     while True:
         try:
             next(steps)
         except StopIteration as done:
-            result: list[Strip] = done.value
+            result: list[Line] = done.value
             return result

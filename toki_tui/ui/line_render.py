@@ -1,9 +1,13 @@
-"""Render message text into Textual `Strip`s once, and keep them: the basis of the cheap message widgets.
+"""Render message text into lines of Rich segments once, and keep them: the basis of the cheap message widgets.
 
 A message widget is one line-API widget whose lines come from here. Completed Markdown blocks are rendered once
 per width and kept; only the unfinished tail of a streaming reply is rendered again on each flush. An open code
 fence is shown as plain text, one complete line rendered once, and highlighted once when it closes.
 All text reaching these functions has been through `safe_text` and is wrapped in `Text`, never parsed as markup.
+
+Lines are kept as plain lists of segments, not Textual `Strip`s: a Strip carries eight caches, and a long reply
+holds thousands of lines, which the garbage collector would otherwise scan on every full collection (measured:
+the main source of stalls while streaming). The widget makes a Strip only for a line it paints.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
-from textual.strip import Strip
 
-from toki_tui.ui.code_render import fence_header, highlight_now, plain_code_strips
+from toki_tui.ui.code_render import Line as Line  # re-exported: the type of every rendered line
+from toki_tui.ui.code_render import fence_header, highlight_now, plain_code_lines
 from toki_tui.ui.markdown_blocks import Block, BlockSplitter
 
-BLANK = Strip([])
+BLANK: Line = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,22 +39,21 @@ class RenderContext:
         return self.console.options.update(width=self.width, min_width=self.width, highlight=False, markup=False)
 
 
-def render_strips(renderable: RenderableType, ctx: RenderContext) -> list[Strip]:
+def render_lines(renderable: RenderableType, ctx: RenderContext) -> list[Line]:
     """Render to lines at the context's width."""
-    lines = ctx.console.render_lines(renderable, ctx.options(), pad=False, new_lines=False)
-    return [Strip(line) for line in lines]
+    return ctx.console.render_lines(renderable, ctx.options(), pad=False, new_lines=False)
 
 
-def render_plain(text: str, ctx: RenderContext, style: Style | None = None, indent: int = 0) -> list[Strip]:
+def render_plain(text: str, ctx: RenderContext, style: Style | None = None, indent: int = 0) -> list[Line]:
     """Plain (already sanitized) text, word-wrapped, optionally indented."""
     renderable: RenderableType = Text(text, style=style or "", end="")
     if indent:
         renderable = Padding(renderable, (0, 0, 0, indent))
-    return render_strips(renderable, ctx)
+    return render_lines(renderable, ctx)
 
 
-def render_markdown(text: str, ctx: RenderContext) -> list[Strip]:
-    return render_strips(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
+def render_markdown(text: str, ctx: RenderContext) -> list[Line]:
+    return render_lines(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,12 @@ class MarkdownLines:
         self._blocks: list[Block] = []
         self._closed = False
         self._ctx: RenderContext | None = None
-        self._settled: list[Strip] = []  # all completed blocks, blank lines between them
+        self._settled: list[Line] = []  # all completed blocks, blank lines between them
         self._rendered_blocks = 0
-        self._fence_lines: list[Strip] = []  # the open fence's complete lines, rendered plain
+        self._fence_lines: list[Line] = []  # the open fence's complete lines, rendered plain
         self._fence_rendered = 0
         self._fence_language = ""
-        self._tail: list[Strip] | None = None  # the unfinished end, rendered; None when stale
+        self._tail: list[Line] | None = None  # the unfinished end, rendered; None when stale
 
     @property
     def block_count(self) -> int:
@@ -99,7 +102,7 @@ class MarkdownLines:
             self._closed = True
             self._tail = None
 
-    def strips(self, ctx: RenderContext) -> list[Strip]:
+    def lines(self, ctx: RenderContext) -> list[Line]:
         """All lines at `ctx`; renders only what is new since the last call."""
         if ctx != self._ctx:
             self._ctx = ctx
@@ -132,14 +135,14 @@ class MarkdownLines:
         jobs, self._jobs = self._jobs, []
         return jobs
 
-    def apply_highlight(self, job: HighlightJob, strips: list[Strip]) -> bool:
+    def apply_highlight(self, job: HighlightJob, lines: list[Line]) -> bool:
         """Swap a fence's plain lines for highlighted ones; False if the lines were re-rendered meanwhile."""
-        if job.ctx != self._ctx or len(strips) != job.line_count:
+        if job.ctx != self._ctx or len(lines) != job.line_count:
             return False
-        self._settled[job.offset : job.offset + job.line_count] = strips
+        self._settled[job.offset : job.offset + job.line_count] = lines
         return True
 
-    def _render_block(self, block: Block, ctx: RenderContext) -> list[Strip]:
+    def _render_block(self, block: Block, ctx: RenderContext) -> list[Line]:
         if block.kind == "markdown":
             return render_markdown(block.text, ctx)
         line_count = block.text.count("\n") + 1
@@ -148,11 +151,11 @@ class MarkdownLines:
         if self._fence_lines and self._fence_rendered == line_count and self._fence_language == block.language:
             plain = self._fence_lines  # the open fence just closed: its plain lines are already rendered
         else:
-            plain = [fence_header(block.language, ctx), *plain_code_strips(block.text.split("\n"), ctx)]
+            plain = [fence_header(block.language, ctx), *plain_code_lines(block.text.split("\n"), ctx)]
         self._jobs.append(HighlightJob(block, ctx, len(self._settled), len(plain)))
         return plain
 
-    def _render_tail(self, ctx: RenderContext) -> list[Strip]:
+    def _render_tail(self, ctx: RenderContext) -> list[Line]:
         fence = self._splitter.open_fence
         if fence is None:
             self._fence_lines = []
@@ -164,10 +167,10 @@ class MarkdownLines:
         if not self._fence_lines:
             self._fence_lines.append(fence_header(fence.language, ctx))
             self._fence_language = fence.language
-        self._fence_lines.extend(plain_code_strips(fence.lines[self._fence_rendered :], ctx))
+        self._fence_lines.extend(plain_code_lines(fence.lines[self._fence_rendered :], ctx))
         self._fence_rendered = len(fence.lines)
         if fence.partial:
-            return [*self._fence_lines, *plain_code_strips([fence.partial], ctx)]
+            return [*self._fence_lines, *plain_code_lines([fence.partial], ctx)]
         return self._fence_lines
 
 
@@ -180,7 +183,7 @@ class PlainTextLines:
         self._style = style
         self._indent = indent
         self._ctx: RenderContext | None = None
-        self._rendered: list[Strip] = []
+        self._rendered: list[Line] = []
         self._rendered_count = 0
 
     @property
@@ -197,7 +200,7 @@ class PlainTextLines:
             self._style = style
             self._ctx = None
 
-    def strips(self, ctx: RenderContext) -> list[Strip]:
+    def lines(self, ctx: RenderContext) -> list[Line]:
         if ctx != self._ctx:
             self._ctx = ctx
             self._rendered = []

@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -26,11 +27,12 @@ from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import (
     BLANK,
     HighlightJob,
+    Line,
     MarkdownLines,
     PlainTextLines,
     RenderContext,
+    render_lines,
     render_plain,
-    render_strips,
 )
 from toki_tui.ui.safe_text import sanitize
 
@@ -118,9 +120,9 @@ class MessageView(Widget):
             self._content.close()
         self._refusal = sanitize(message.refusal or "")
         self._waiting = ""
-        self._chrome: list[list[Strip]] | None = None  # header, reasoning fold line, refusal, tools, status
+        self._chrome: list[list[Line]] | None = None  # header, reasoning fold line, refusal, tools, status
         self._chrome_ctx: RenderContext | None = None
-        self._lines: list[Strip] | None = None
+        self._lines: list[Line] | None = None
         self._base_style: Style | None = None
         self._lines_ctx: RenderContext | None = None
         self._apply_classes()
@@ -162,7 +164,7 @@ class MessageView(Widget):
         if self._base_style is None:
             self._base_style = self.rich_style  # computing it walks the ancestors: once per style change
         if y < len(lines):
-            return lines[y].apply_style(self._base_style)
+            return Strip(Segment.apply_style(lines[y], self._base_style))
         return Strip.blank(self.size.width, self._base_style)
 
     def notify_style_update(self) -> None:
@@ -175,7 +177,7 @@ class MessageView(Widget):
         dark = self.app.current_theme.dark if self.is_attached else True
         return RenderContext(self.app.console, width, self.DARK_CODE_THEME if dark else self.LIGHT_CODE_THEME)
 
-    def _all_lines(self, width: int) -> list[Strip]:
+    def _all_lines(self, width: int) -> list[Line]:
         if width <= 0:
             return []
         ctx = self._render_context(width)
@@ -188,13 +190,13 @@ class MessageView(Widget):
         lines = [*header, *fold]
         if self._reasoning_expanded and fold:
             self._reasoning.set_style(self.get_component_rich_style("message-view--reasoning", partial=True))
-            lines.extend(self._reasoning.strips(ctx))
+            lines.extend(self._reasoning.lines(ctx))
         if self._markdown:
-            lines.extend(self._content.strips(ctx))
+            lines.extend(self._content.lines(ctx))
             for job in self._content.take_highlight_jobs():
                 self.run_worker(self._highlight(job), group="highlight", exit_on_error=False)
         else:
-            lines.extend(self._plain_content.strips(ctx))
+            lines.extend(self._plain_content.lines(ctx))
         for section in (refusal, tools, status):
             if section and lines:
                 lines.append(BLANK)
@@ -203,13 +205,13 @@ class MessageView(Widget):
         self._lines_ctx = ctx
         return lines
 
-    def _render_chrome(self, ctx: RenderContext) -> list[list[Strip]]:
+    def _render_chrome(self, ctx: RenderContext) -> list[list[Line]]:
         return [
-            render_strips(self._header_text(), ctx),
-            render_strips(self._fold_text(), ctx) if self.has_reasoning else [],
-            self._refusal_strips(ctx),
-            self._tool_strips(ctx),
-            self._status_strips(ctx),
+            render_lines(self._header_text(), ctx),
+            render_lines(self._fold_text(), ctx) if self.has_reasoning else [],
+            self._refusal_lines(ctx),
+            self._tool_lines(ctx),
+            self._status_lines(ctx),
         ]
 
     def _style(self, name: str) -> Style:
@@ -236,29 +238,29 @@ class MessageView(Widget):
         words = len(self._reasoning.text.split())
         return Text.assemble(("▸ Thinking", style), (f" ({words:,} words)", self._style("meta") + click))
 
-    def _refusal_strips(self, ctx: RenderContext) -> list[Strip]:
+    def _refusal_lines(self, ctx: RenderContext) -> list[Line]:
         if not self._refusal:
             return []
-        return render_strips(
+        return render_lines(
             Text.assemble(("⊘ Refused: ", self._style("badge")), (self._refusal, self._style("refusal"))), ctx
         )
 
-    def _tool_strips(self, ctx: RenderContext) -> list[Strip]:
-        strips: list[Strip] = []
+    def _tool_lines(self, ctx: RenderContext) -> list[Line]:
+        lines: list[Line] = []
         for call in self._message.tool_calls or []:
             name, arguments = _tool_call_parts(call)
-            strips.extend(render_strips(Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool"))), ctx))
+            lines.extend(render_lines(Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool"))), ctx))
             if arguments:
-                strips.extend(render_plain(arguments, ctx, self._style("meta"), indent=2))
-        return strips
+                lines.extend(render_plain(arguments, ctx, self._style("meta"), indent=2))
+        return lines
 
-    def _status_strips(self, ctx: RenderContext) -> list[Strip]:
-        strips: list[Strip] = []
+    def _status_lines(self, ctx: RenderContext) -> list[Line]:
+        lines: list[Line] = []
         if self._waiting:
-            strips.extend(render_strips(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
+            lines.extend(render_lines(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
         status = self._message.status
         if status in ("complete", "streaming"):
-            return strips
+            return lines
         badge = Text(STATUS_BADGES.get(status, f"● {sanitize(status)}"), style=self._style("badge"))
         if status == "error":
             badge.stylize(self._style("error"))
@@ -266,8 +268,8 @@ class MessageView(Widget):
                 badge.append(f": {sanitize(self._message.error)}", style=self._style("error"))
             badge.append("   ")
             badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
-        strips.extend(render_strips(badge, ctx))
-        return strips
+        lines.extend(render_lines(badge, ctx))
+        return lines
 
     async def _highlight(self, job: HighlightJob) -> None:
         """Highlight a long fence in slices of a few milliseconds, so keys and the stream keep flowing."""
@@ -277,12 +279,12 @@ class MessageView(Widget):
             try:
                 next(steps)
             except StopIteration as done:
-                strips: list[Strip] = done.value
+                highlighted: list[Line] = done.value
                 break
             if time.perf_counter() > deadline:
                 await asyncio.sleep(0)
                 deadline = time.perf_counter() + HIGHLIGHT_SLICE
-        if self._content.apply_highlight(job, strips):
+        if self._content.apply_highlight(job, highlighted):
             self._changed()
 
     # -- state changes ----------------------------------------------------------------------------------------
