@@ -29,9 +29,10 @@ def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: Fak
 
 
 def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
-    """200×60: history list on the left, parameter sidebar on the right (temperature 0.3 after the slash
-    command), a user message and a finished Markdown reply (a two-item list, inline code, bold, italics) in the middle, and
-    the usage of the reply (12 in · N out) in the status line."""
+    """200×60: the parameter sidebar on the right (temperature 0.3 after the slash command; the history list is
+    hidden for the picture because its times change), a user message and a finished Markdown reply (a two-item
+    list, inline code, bold, italics) in the middle, and the usage of the reply (12 in · N out) in the status
+    line."""
     fake_server.script(stream_text("Sure:\n\n- use `print`\n- pass it a **string**\n\nThat prints *hello*."))
     harness = make_app(tmp_path, fake_server)
 
