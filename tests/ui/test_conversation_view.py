@@ -186,3 +186,32 @@ def test_display_message_from_a_stored_row() -> None:
     assert message.status == "length"
     assert message.tool_calls == [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
     assert message.usage == {"completion_tokens": 3}
+
+
+async def test_selecting_a_message_copies_its_text_without_the_frame() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.conversation
+        view.show_messages(
+            [DisplayMessage(id=1, role="assistant", content="Some **bold** words.\n\n```python\nx = 1\n```")],
+            has_older=False,
+        )
+        await pilot.pause()
+        message_view = view.query_one(MessageView)
+        message_view.text_select_all()
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None
+        assert "Some bold words." in selected and "x = 1" in selected
+        assert "▌" not in selected
+
+
+async def test_a_short_conversation_with_older_messages_asks_for_them_at_once() -> None:
+    posted: list[Message] = []
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40), message_hook=posted.append) as pilot:
+        app.conversation.show_messages(make_messages(2, first_id=50), has_older=True)
+        await pilot.pause()
+        await pilot.pause()
+        [wanted] = posted_of(posted, ConversationView.OlderMessagesWanted)
+        assert wanted.before_message_id == 50

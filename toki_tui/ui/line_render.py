@@ -19,12 +19,16 @@ from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
+from rich.theme import Theme
 
 from toki_tui.ui.code_render import Line as Line  # re-exported: the type of every rendered line
 from toki_tui.ui.code_render import fence_header, highlight_now, plain_code_lines
 from toki_tui.ui.markdown_blocks import Block, BlockSplitter
 
 BLANK: Line = []
+
+
+_NO_STYLE = Style()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ class RenderContext:
     console: Console
     width: int
     code_theme: str
+    inline_code: Style = _NO_STYLE
+    """The style of `inline code` (Rich's default, cyan on black, is unreadable on light themes)."""
 
     def options(self) -> ConsoleOptions:
         return self.console.options.update(width=self.width, min_width=self.width, highlight=False, markup=False)
@@ -53,7 +59,20 @@ def render_plain(text: str, ctx: RenderContext, style: Style | None = None, inde
 
 
 def render_markdown(text: str, ctx: RenderContext) -> list[Line]:
-    return render_lines(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
+    """One Markdown block, without the blank lines Rich puts around some elements (lists, tables): the
+    spacing between blocks is ours, one blank line, the same whichever way the text was split."""
+    with ctx.console.use_theme(Theme({"markdown.code": ctx.inline_code})):
+        lines = render_lines(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
+    start, end = 0, len(lines)
+    while start < end and _is_blank(lines[start]):
+        start += 1
+    while end > start and _is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _is_blank(line: Line) -> bool:
+    return all(not segment.text.strip() and not (segment.style and segment.style.bgcolor) for segment in line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -76,6 +76,7 @@ class MessageView(Widget):
     MessageView > .message-view--badge { color: $text-warning; text-style: bold; }
     MessageView > .message-view--error { color: $text-error; }
     MessageView > .message-view--action { color: $text-accent; text-style: bold underline; }
+    MessageView > .message-view--code { color: $text-accent; background: $foreground 8%; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -88,12 +89,8 @@ class MessageView(Widget):
         "message-view--badge",
         "message-view--error",
         "message-view--action",
+        "message-view--code",
     }
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_reasoning", "Thinking", show=False),
-        Binding("r", "retry", "Retry", show=False),
-    ]
 
     DARK_CODE_THEME: ClassVar[str] = "monokai"
     LIGHT_CODE_THEME: ClassVar[str] = "friendly"
@@ -163,9 +160,33 @@ class MessageView(Widget):
         lines = self._all_lines(self.size.width)
         if self._base_style is None:
             self._base_style = self.rich_style  # computing it walks the ancestors: once per style change
-        if y < len(lines):
-            return Strip(Segment.apply_style(lines[y], self._base_style))
-        return Strip.blank(self.size.width, self._base_style)
+        if y >= len(lines):
+            return Strip.blank(self.size.width, self._base_style)
+        segments = lines[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            segments = self._highlight_selection(segments, *span)
+        # The offsets let Textual map the mouse to (x, y) in these lines, for selecting text.
+        return Strip(Segment.apply_style(segments, self._base_style)).apply_offsets(0, y)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected part of the text as shown (without the border, so copying picks up no frame)."""
+        text = "\n".join(
+            "".join(segment.text for segment in line).rstrip() for line in self._all_lines(self.size.width)
+        )
+        return selection.extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def _highlight_selection(self, segments: Line, start: int, end: int) -> Line:
+        length = Segment.get_line_length(segments)
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return segments
+        before, selected, after = Segment.divide(segments, [start, end, length])
+        style = self.screen.get_component_rich_style("screen--selection")
+        return [*before, *Segment.apply_style(selected, post_style=style), *after]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -175,7 +196,8 @@ class MessageView(Widget):
 
     def _render_context(self, width: int) -> RenderContext:
         dark = self.app.current_theme.dark if self.is_attached else True
-        return RenderContext(self.app.console, width, self.DARK_CODE_THEME if dark else self.LIGHT_CODE_THEME)
+        code_theme = self.DARK_CODE_THEME if dark else self.LIGHT_CODE_THEME
+        return RenderContext(self.app.console, width, code_theme, self._style("code"))
 
     def _all_lines(self, width: int) -> list[Line]:
         if width <= 0:
@@ -189,7 +211,7 @@ class MessageView(Widget):
         header, fold, refusal, tools, status = self._chrome
         lines = [*header, *fold]
         if self._reasoning_expanded and fold:
-            self._reasoning.set_style(self.get_component_rich_style("message-view--reasoning", partial=True))
+            self._reasoning.set_style(self._style("reasoning"))
             lines.extend(self._reasoning.lines(ctx))
         if self._markdown:
             lines.extend(self._content.lines(ctx))
@@ -215,7 +237,9 @@ class MessageView(Widget):
         ]
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"message-view--{name}", partial=True)
+        # Full (not partial) styles: theme colours such as $text-muted have alpha and only come out right
+        # blended over the widget's background.
+        return self.get_component_rich_style(f"message-view--{name}")
 
     def _header_text(self) -> Text:
         message = self._message
