@@ -186,3 +186,46 @@ async def test_waiting_text_tool_calls_and_refusal_are_shown() -> None:
         assert "⚙ get_weather" in text and '"city": "Oslo"' in text
         assert "⊘ Refused: I can't help with that." in text
         assert isinstance(live, MessageView) and isinstance(live, LiveReply)
+
+
+async def test_a_huge_unfinished_line_or_paragraph_is_shown_whole_while_streaming() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("```json\n")
+        blob = "".join(f"{index:05d}," for index in range(3000))  # 18,000 characters, no newline
+        for start in range(0, len(blob), 700):
+            live.append_content(blob[start : start + 700])
+            live.flush()
+        await pilot.pause()
+        lines = widget_text(live).splitlines()
+        code_start = next(index for index, line in enumerate(lines) if line.strip(" ▌") == "json") + 1
+        shown = "".join(line.strip(" ▌") for line in lines[code_start:])
+        assert shown == blob  # every character, in order, no gaps where frozen chunks meet
+
+        live.append_content("\n```\n\n")
+        paragraph = " ".join(f"word{index}" for index in range(3000))
+        for start in range(0, len(paragraph), 500):
+            live.append_content(paragraph[start : start + 500])
+            live.flush()
+        await pilot.pause()
+        assert " ".join(widget_text(live).split()).endswith("word2998 word2999")
+        assert all(f"word{index} " in widget_text(live) for index in (0, 1000, 2000))
+        live.finish(status="complete")
+        await pilot.pause()
+        assert " ".join(widget_text(live).split()).endswith("word2998 word2999")
+
+
+async def test_the_conversation_knows_the_partial_reply_while_it_streams() -> None:
+    app = ConversationApp()
+    async with app.run_test() as pilot:
+        live = app.conversation.start_reply(model="toki-1")
+        live.append_reasoning("hmm")
+        live.append_content("partial ans")
+        await pilot.pause()
+        [message] = app.conversation.messages
+        assert (message.content, message.reasoning, message.status) == ("partial ans", "hmm", "streaming")
+        assert id(app.conversation.live_reply) == id(live)  # (an `is` here would narrow the type for mypy)
+        live.finish(status="stopped")
+        assert app.conversation.live_reply is None
+        assert app.conversation.messages[-1].status == "stopped"

@@ -12,6 +12,7 @@ the main source of stalls while streaming). The widget makes a Strip only for a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -85,6 +86,44 @@ class HighlightJob:
     line_count: int
 
 
+class GrowingTextLines:
+    """A long text that grows at its end (one huge paragraph, one huge line of minified JSON), rendered as
+    chunks that are frozen once rendered plus a short live end, so each flush costs the same however long
+    the text has grown. Until the block completes (and is rendered whole), a line may break early where two
+    chunks meet: a small, temporary price for not re-rendering 80 kB fifteen times a second."""
+
+    LIMIT = 4000
+    """Characters of unfrozen text that trigger freezing a chunk."""
+    KEEP = 1000
+    """Characters left unfrozen after freezing (the end still changes as text arrives)."""
+
+    def __init__(self) -> None:
+        self._frozen_chars = 0
+        self._frozen: list[Line] = []
+
+    def reset(self) -> None:
+        self._frozen_chars = 0
+        self._frozen = []
+
+    def render(self, text: str, render: Callable[[str], list[Line]], cut: Callable[[str, int, int], int]) -> list[Line]:
+        """Lines of `text` (which extends the text of the last call); `cut(text, start, end)` picks where a
+        frozen chunk that starts at `start` ends, at or before `end`."""
+        if self._frozen_chars > len(text):
+            self.reset()
+        while len(text) - self._frozen_chars > self.LIMIT:
+            end = cut(text, self._frozen_chars, len(text) - self.KEEP)
+            self._frozen.extend(render(text[self._frozen_chars : end]))
+            self._frozen_chars = end
+        if self._frozen_chars == 0:
+            return render(text)
+        return [*self._frozen, *render(text[self._frozen_chars :])]
+
+
+def _cut_at_space(text: str, start: int, end: int) -> int:
+    space = text.rfind(" ", start + 1, end)
+    return space + 1 if space > start else end
+
+
 class MarkdownLines:
     """The rendered lines of a Markdown text that may still be growing at its end."""
 
@@ -103,6 +142,8 @@ class MarkdownLines:
         self._fence_rendered = 0
         self._fence_language = ""
         self._tail: list[Line] | None = None  # the unfinished end, rendered; None when stale
+        self._long_tail = GrowingTextLines()  # a huge unfinished paragraph
+        self._long_line = GrowingTextLines()  # a huge unfinished line in an open fence
 
     @property
     def block_count(self) -> int:
@@ -131,6 +172,8 @@ class MarkdownLines:
             self._fence_lines = []
             self._fence_rendered = 0
             self._tail = None
+            self._long_tail.reset()
+            self._long_line.reset()
         if self._rendered_blocks < len(self._blocks):
             for block in self._blocks[self._rendered_blocks :]:
                 if self._settled:
@@ -138,9 +181,11 @@ class MarkdownLines:
                 self._settled.extend(self._render_block(block, ctx))
             self._rendered_blocks = len(self._blocks)
             self._tail = None
-            # A block completing means any open fence closed: its plain lines are stale.
+            # A block completing means any open fence closed and the unfinished block is a new one.
             self._fence_lines = []
             self._fence_rendered = 0
+            self._long_tail.reset()
+            self._long_line.reset()
         if self._tail is None:
             self._tail = self._render_tail(ctx)
         if not self._tail:
@@ -182,14 +227,22 @@ class MarkdownLines:
             tail = self._splitter.tail_markdown
             if not tail.strip():
                 return []
-            return render_markdown(tail, ctx)
+            return self._long_tail.render(tail, lambda text: render_markdown(text, ctx), _cut_at_space)
         if not self._fence_lines:
             self._fence_lines.append(fence_header(fence.language, ctx))
             self._fence_language = fence.language
-        self._fence_lines.extend(plain_code_lines(fence.lines[self._fence_rendered :], ctx))
-        self._fence_rendered = len(fence.lines)
+        if len(fence.lines) > self._fence_rendered:
+            self._fence_lines.extend(plain_code_lines(fence.lines[self._fence_rendered :], ctx))
+            self._fence_rendered = len(fence.lines)
+            self._long_line.reset()  # the partial line is a new one
         if fence.partial:
-            return [*self._fence_lines, *plain_code_lines([fence.partial], ctx)]
+            row = max(1, ctx.width - 2)  # code folds at this many cells: chunks of whole rows join seamlessly
+
+            def cut_at_row(text: str, start: int, end: int) -> int:
+                return start + max(1, (end - start) // row) * row
+
+            partial = self._long_line.render(fence.partial, lambda text: plain_code_lines([text], ctx), cut_at_row)
+            return [*self._fence_lines, *partial]
         return self._fence_lines
 
 

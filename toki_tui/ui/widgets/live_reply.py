@@ -8,6 +8,7 @@ and leaves this widget as the message's finished view: nothing is rendered a sec
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.timer import Timer
@@ -39,6 +40,18 @@ class LiveReply(MessageView):
     @property
     def is_finished(self) -> bool:
         return self._finished
+
+    @property
+    def message(self) -> DisplayMessage:
+        """The reply so far (everything appended, flushed or not); once finished, the finished message."""
+        if self._finished:
+            return self._message
+        return replace(
+            self._message,
+            content="".join(self._raw_content),
+            reasoning="".join(self._raw_reasoning) or None,
+            refusal="".join(self._raw_refusal) or None,
+        )
 
     @property
     def content(self) -> str:
