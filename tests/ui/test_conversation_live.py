@@ -229,3 +229,19 @@ async def test_the_conversation_knows_the_partial_reply_while_it_streams() -> No
         live.finish(status="stopped")
         assert app.conversation.live_reply is None
         assert app.conversation.messages[-1].status == "stopped"
+
+
+async def test_two_long_fences_closing_in_one_flush_keep_their_own_lines() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("```python\n" + "".join(f"a_{n} = {n}\n" for n in range(100)))
+        live.flush()  # the open fence's plain lines are now rendered and cached
+        live.append_content("```\n\n```python\n" + "".join(f"b_{n} = {n}\n" for n in range(100)) + "```\n")
+        live.finish(status="complete")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = widget_text(live)
+        for name in ("a_0 = 0", "a_99 = 99", "b_0 = 0", "b_99 = 99"):
+            assert text.count(name) == 1, name
+        assert text.index("a_99 = 99") < text.index("b_0 = 0")

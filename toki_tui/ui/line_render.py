@@ -209,13 +209,18 @@ class MarkdownLines:
     def _render_block(self, block: Block, ctx: RenderContext) -> list[Line]:
         if block.kind == "markdown":
             return render_markdown(block.text, ctx)
+        # The open-fence cache belongs to the first fence that completes; never to a later one.
+        cached, cached_count, cached_language = self._fence_lines, self._fence_rendered, self._fence_language
+        self._fence_lines, self._fence_rendered = [], 0
         line_count = block.text.count("\n") + 1
         if line_count <= self.DEFER_FENCE_LINES:
             return highlight_now(block.text, block.language, ctx)
-        if self._fence_lines and self._fence_rendered == line_count and self._fence_language == block.language:
-            plain = self._fence_lines  # the open fence just closed: its plain lines are already rendered
+        code_lines = block.text.split("\n")
+        if cached and cached_count <= line_count and cached_language == block.language:
+            # The open fence just closed: most of its plain lines are rendered already.
+            plain = [*cached, *plain_code_lines(code_lines[cached_count:], ctx)]
         else:
-            plain = [fence_header(block.language, ctx), *plain_code_lines(block.text.split("\n"), ctx)]
+            plain = [fence_header(block.language, ctx), *plain_code_lines(code_lines, ctx)]
         self._jobs.append(HighlightJob(block, ctx, len(self._settled), len(plain)))
         return plain
 
