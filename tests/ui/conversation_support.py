@@ -7,12 +7,14 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.message_view import MessageView
 
 
 class ConversationApp(App[None]):
@@ -38,6 +40,13 @@ def widget_strips(widget: Widget) -> list[Strip]:
 
 def widget_text(widget: Widget) -> str:
     return "\n".join(strip.text.rstrip() for strip in widget_strips(widget))
+
+
+def message_text(view: MessageView) -> str:
+    """All of a message's text as rendered, whether or not layout has caught up with it yet."""
+    selected = view.get_selection(Selection(None, None))
+    assert selected is not None
+    return selected[0]
 
 
 def screen_text(app: App[Any]) -> str:

@@ -7,7 +7,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tests.ui.conversation_support import ConversationApp, widget_strips, widget_text
+from tests.ui.conversation_support import ConversationApp, message_text, widget_strips, widget_text
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import MarkdownLines
 from toki_tui.ui.widgets.live_reply import LiveReply
@@ -235,13 +235,15 @@ async def test_two_long_fences_closing_in_one_flush_keep_their_own_lines() -> No
     app = ConversationApp()
     async with app.run_test(size=(100, 40)) as pilot:
         live = app.conversation.start_reply(model=None)
+        await pilot.pause()  # laid out: from now on flushes render at its width
         live.append_content("```python\n" + "".join(f"a_{n} = {n}\n" for n in range(100)))
         live.flush()  # the open fence's plain lines are now rendered and cached
         live.append_content("```\n\n```python\n" + "".join(f"b_{n} = {n}\n" for n in range(100)) + "```\n")
         live.finish(status="complete")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = widget_text(live)
-        for name in ("a_0 = 0", "a_99 = 99", "b_0 = 0", "b_99 = 99"):
-            assert text.count(name) == 1, name
-        assert text.index("a_99 = 99") < text.index("b_0 = 0")
+        for moment in ("plain, at once", "highlighted, later"):
+            text = message_text(live)
+            for name in ("a_0 = 0", "a_99 = 99", "b_0 = 0", "b_99 = 99"):
+                assert text.count(name) == 1, (moment, name)
+            assert text.index("a_99 = 99") < text.index("b_0 = 0")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
