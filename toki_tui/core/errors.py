@@ -107,3 +107,8 @@ def describe_status(status: int, server_message: str) -> str:
     if server_message:
         text += f" (server said: {server_message})"
     return text
+
+
+class HistoryError(TokiError):
+    """The history file cannot be used as asked: a newer schema, an unknown or ambiguous conversation id, a failed
+    write. The message names the file or the id and says what toki will do."""

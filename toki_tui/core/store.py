@@ -1,0 +1,342 @@
+"""HistoryStore: every conversation and message toki has seen, in one SQLite file, safe against crashes and
+against several toki processes at once.
+
+- Writes run in `BEGIN IMMEDIATE` transactions that wait for another process's write (store_connection.py).
+- WAL mode: readers never wait for the writer, and a committed write survives `kill -9`.
+- Messages form a tree (`parent_id`): regenerating or editing adds a sibling; the conversation's
+  `current_leaf_id` says which branch is shown. Branches are walked leaf-upwards over the primary key, so the
+  newest 100 messages of a 5,000-message conversation cost 100 lookups.
+
+The schema and the opening rules are in store_schema.py, the connection in store_connection.py, branch reading in
+store_tree.py, search in store_search.py, the records in store_models.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sqlite3
+import time
+import uuid
+from typing import Any, Literal
+
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.store_connection import CONVERSATION_SELECT
+from toki_tui.core.store_models import (
+    FINAL_STATUSES,
+    ROLES,
+    STATUSES,
+    Conversation,
+    OpenReport,
+    SearchHit,
+    StoredMessage,
+    conversation_from_row,
+    dump_json,
+    title_from_text,
+)
+from toki_tui.core.store_search import SNIPPET_END, SNIPPET_START, search_history
+from toki_tui.core.store_tree import ImportedMessage, TreeQueries, insert_tree
+
+
+class _Sentinel(enum.Enum):
+    LEAF = "the conversation's current leaf"
+    UNSET = "unchanged"
+
+
+LEAF: Literal[_Sentinel.LEAF] = _Sentinel.LEAF
+"""`add_message(parent_id=LEAF)` (the default): attach to the conversation's current leaf."""
+UNSET: Literal[_Sentinel.UNSET] = _Sentinel.UNSET
+"""`update_conversation_settings(system_prompt=UNSET)` (the default): leave the system prompt as it is."""
+
+
+class HistoryStore(TreeQueries):
+    """The history: `HistoryStore(path)` does no I/O; `open()` does, and reports what it found."""
+
+    def create_conversation(
+        self,
+        *,
+        endpoint: str,
+        model: str,
+        title: str = "",
+        system_prompt: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Conversation:
+        now = time.time()
+        conversation_id = uuid.uuid4().hex
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at, endpoint, model, system_prompt, "
+                "params) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, title, now, now, endpoint, model, system_prompt, dump_json(params or {})),
+            )
+        return Conversation(
+            conversation_id, title, now, now, endpoint, model, system_prompt, dict(params or {}), None, False, False, 0
+        )
+
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        with self._read() as db:
+            return self._conversation(db, conversation_id)
+
+    def resolve_conversation_ref(self, ref: str) -> str:
+        """The full id for a full id, a unique prefix of one, or "last" (the most recent conversation)."""
+        wanted = ref.strip().lower()
+        if wanted == "last":
+            recent = self.most_recent_conversation()
+            if recent is None:
+                raise HistoryError("there are no conversations in the history yet")
+            return recent.id
+        if not wanted or any(character not in "0123456789abcdef" for character in wanted):
+            raise HistoryError(f"{ref!r} is not a conversation id (use the id from `toki history list`, or 'last')")
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT id, title FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 3",
+                (wanted, wanted + "g"),
+            ).fetchall()
+        if not rows:
+            raise HistoryError(f"no conversation id starts with {wanted!r}")
+        if len(rows) > 1:
+            examples = ", ".join(f"{row[0][:12]} ({row[1] or 'untitled'})" for row in rows[:2])
+            raise HistoryError(f"{wanted!r} matches more than one conversation ({examples}, ...); give more of the id")
+        return str(rows[0][0])
+
+    def list_conversations(
+        self, limit: int = 50, offset: int = 0, *, include_archived: bool = False
+    ) -> list[Conversation]:
+        """Pinned first, then the most recently active."""
+        where = "" if include_archived else " WHERE archived = 0"
+        with self._read() as db:
+            rows = db.execute(
+                f"{CONVERSATION_SELECT}{where} ORDER BY pinned DESC, updated_at DESC, seq DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [conversation_from_row(row) for row in rows]
+
+    def most_recent_conversation(self) -> Conversation | None:
+        """The unarchived conversation with the latest activity, pinned or not (what `toki ask -c` continues)."""
+        with self._read() as db:
+            row = db.execute(
+                f"{CONVERSATION_SELECT} WHERE archived = 0 ORDER BY updated_at DESC, seq DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else conversation_from_row(row)
+
+    def _update_conversation(self, conversation_id: str, assignments: str, values: tuple[Any, ...]) -> None:
+        with self._write() as db:
+            cursor = db.execute(f"UPDATE conversations SET {assignments} WHERE id = ?", (*values, conversation_id))
+            if cursor.rowcount == 0:
+                raise HistoryError(f"there is no conversation {conversation_id[:8]!r} in the history {self.path}")
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        self._update_conversation(conversation_id, "title = ?", (" ".join(title.split()),))
+
+    def set_archived(self, conversation_id: str, archived: bool) -> None:
+        self._update_conversation(conversation_id, "archived = ?", (int(archived),))
+
+    def set_pinned(self, conversation_id: str, pinned: bool) -> None:
+        self._update_conversation(conversation_id, "pinned = ?", (int(pinned),))
+
+    def update_conversation_settings(
+        self,
+        conversation_id: str,
+        *,
+        model: str | None = None,
+        endpoint: str | None = None,
+        system_prompt: str | Literal[_Sentinel.UNSET] | None = UNSET,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        """Change what the next request uses; None (or UNSET for the system prompt) leaves a setting as it is."""
+        assignments: list[str] = []
+        values: list[Any] = []
+        for column, value in (("model", model), ("endpoint", endpoint), ("params", dump_json(params))):
+            if value is not None:
+                assignments.append(f"{column} = ?")
+                values.append(value)
+        if system_prompt is not UNSET:
+            assignments.append("system_prompt = ?")
+            values.append(system_prompt)
+        if assignments:
+            self._update_conversation(conversation_id, ", ".join(assignments), tuple(values))
+        else:
+            self.get_conversation(conversation_id)  # still say so when the id is wrong
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """The conversation and all its messages, at once and for good."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            if cursor.rowcount == 0:
+                raise HistoryError(f"there is no conversation {conversation_id[:8]!r} in the history {self.path}")
+
+    # ---- messages -------------------------------------------------------------------------------------
+
+    def _insert_message(
+        self, db: sqlite3.Connection, conversation: Conversation, parent_id: int | None, fields: dict[str, Any]
+    ) -> StoredMessage:
+        if parent_id is not None:
+            row = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (parent_id,)).fetchone()
+            if row is None or row[0] != conversation.id:
+                raise HistoryError(f"message {parent_id} is not in conversation {conversation.id[:8]!r}")
+        record: dict[str, Any] = {"conversation_id": conversation.id, "parent_id": parent_id, **fields}
+        names = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cursor = db.execute(f"INSERT INTO messages ({names}) VALUES ({marks})", tuple(record.values()))
+        message_id = cursor.lastrowid
+        title_update = ""
+        title_values: tuple[str, ...] = ()
+        if not conversation.title and record["role"] == "user":
+            title_update = ", title = CASE WHEN title = '' THEN ? ELSE title END"
+            title_values = (title_from_text(record["content"]),)
+        db.execute(
+            f"UPDATE conversations SET current_leaf_id = ?, updated_at = ?{title_update} WHERE id = ?",
+            (message_id, record["created_at"], *title_values, conversation.id),
+        )
+        return self._message(db, int(message_id or 0))
+
+    def add_message(
+        self,
+        conversation_id: str,
+        *,
+        role: str,
+        content: str,
+        parent_id: int | Literal[_Sentinel.LEAF] | None = LEAF,
+        name: str | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+        tool_call_id: str | None = None,
+        status: str = "complete",
+    ) -> StoredMessage:
+        """Add a message under `parent_id` (by default the current leaf) and make it the current leaf. The first
+        user message of an untitled conversation gives it its title."""
+        if role not in ROLES:
+            raise HistoryError(f"{role!r} is not a message role (one of {', '.join(sorted(ROLES))})")
+        if status not in STATUSES:
+            raise HistoryError(f"{status!r} is not a message status (one of {', '.join(STATUSES)})")
+        with self._write() as db:
+            conversation = self._conversation(db, conversation_id)
+            parent = conversation.current_leaf_id if parent_id is LEAF else parent_id
+            fields = {
+                "role": role,
+                "content": content,
+                "name": name,
+                "tool_calls": dump_json(tool_calls),
+                "tool_call_id": tool_call_id,
+                "status": status,
+                "created_at": time.time(),
+            }
+            return self._insert_message(db, conversation, parent, fields)
+
+    def start_reply(
+        self, conversation_id: str, *, parent_id: int | None, model: str, endpoint: str, params: dict[str, Any]
+    ) -> StoredMessage:
+        """The assistant row of a reply that has started arriving: empty, "streaming", owned by this process."""
+        now = time.time()
+        with self._write() as db:
+            conversation = self._conversation(db, conversation_id)
+            fields = {
+                "role": "assistant",
+                "content": "",
+                "status": "streaming",
+                "created_at": now,
+                "model": model,
+                "endpoint": endpoint,
+                "params": dump_json(params),
+                "writer_pid": os.getpid(),
+                "touched_at": now,
+            }
+            return self._insert_message(db, conversation, parent_id, fields)
+
+    def checkpoint_reply(
+        self,
+        message_id: int,
+        *,
+        content: str,
+        reasoning: str | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Save the reply's text so far (a crash then loses only what came after). One row update, no fsync,
+        no re-indexing: well under 5 ms. A reply that has already ended is left as it ended."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, touched_at = ?, "
+                "status = 'streaming' WHERE id = ? AND status IN ('streaming', 'interrupted')",
+                (content, reasoning, dump_json(tool_calls), time.time(), message_id),
+            )
+            if cursor.rowcount == 0:
+                self._message(db, message_id)  # raises if it does not exist
+
+    def finish_reply(
+        self,
+        message_id: int,
+        *,
+        content: str,
+        status: str,
+        reasoning: str | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
+        finish_reason: str | None = None,
+        usage: dict[str, Any] | None = None,
+        ttft: float | None = None,
+        duration: float | None = None,
+        error: str | None = None,
+    ) -> StoredMessage:
+        """Record how the reply ended: "complete", "stopped", "length", "error" (or "interrupted")."""
+        if status not in FINAL_STATUSES:
+            raise HistoryError(f"{status!r} is not a final reply status (one of {', '.join(sorted(FINAL_STATUSES))})")
+        now = time.time()
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE messages SET content = ?, status = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, "
+                "usage = ?, ttft = ?, duration = ?, error = ?, writer_pid = NULL, touched_at = ? WHERE id = ?",
+                (
+                    content,
+                    status,
+                    reasoning,
+                    dump_json(tool_calls),
+                    finish_reason,
+                    dump_json(usage),
+                    ttft,
+                    duration,
+                    error,
+                    now,
+                    message_id,
+                ),
+            )
+            if cursor.rowcount == 0:
+                raise HistoryError(f"there is no message {message_id} in the history {self.path}")
+            message = self._message(db, message_id)
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, message.conversation_id))
+            return message
+
+    def set_current_leaf(self, conversation_id: str, leaf_id: int) -> None:
+        """Show (and continue from) the branch ending at `leaf_id`, e.g. after picking another sibling."""
+        with self._write() as db:
+            row = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (leaf_id,)).fetchone()
+            if row is None or row[0] != conversation_id:
+                raise HistoryError(f"message {leaf_id} is not in conversation {conversation_id[:8]!r}")
+            db.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (leaf_id, conversation_id))
+
+    def import_conversation(self, conversation: Conversation, messages: list[ImportedMessage]) -> Conversation:
+        """Insert a whole conversation as given (times, statuses, the tree), in one transaction; for imports.
+
+        Message ids are the store's own: each ImportedMessage names its parent by its position in `messages`
+        (parents come first), and `conversation.current_leaf_id` is such a position too.
+        """
+        with self._write() as db:
+            insert_tree(db, conversation, messages)
+            return self._conversation(db, conversation.id)
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Messages and titles containing every word of `query` (the last word as a prefix), best first."""
+        with self._read() as db:
+            return search_history(db, query, limit)
+
+
+__all__ = [
+    "LEAF",
+    "SNIPPET_END",
+    "SNIPPET_START",
+    "UNSET",
+    "Conversation",
+    "HistoryError",
+    "HistoryStore",
+    "ImportedMessage",
+    "OpenReport",
+    "SearchHit",
+    "StoredMessage",
+]

@@ -1,0 +1,154 @@
+"""The connection half of HistoryStore: opening, closing, and the read and write transactions every query uses.
+
+Writes run in `BEGIN IMMEDIATE` transactions: a writer takes the write lock up front, so it waits (up to the busy
+timeout) for another process instead of failing with "database is locked" half-way through. One connection is
+used under a lock, so the TUI's worker threads can share the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.store_models import (
+    CONVERSATION_COLUMNS,
+    MESSAGE_COLUMNS,
+    Conversation,
+    OpenReport,
+    StoredMessage,
+    conversation_from_row,
+    message_from_row,
+)
+from toki_tui.core.store_schema import interrupt_abandoned_replies, open_database
+
+CONVERSATION_SELECT = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
+
+
+class StoreConnection:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    # ---- lifecycle ------------------------------------------------------------------------------------
+
+    def open(self) -> OpenReport:
+        """Create the folder and file if needed, migrate, replace a corrupt file, and mark replies abandoned by
+        a crashed process "interrupted". Calling it again on an open store only reports."""
+        with self._lock:
+            if self._connection is not None:
+                return OpenReport(self.path, False, None, None, 0, ())
+            try:
+                opened = open_database(self.path)
+                interrupted = interrupt_abandoned_replies(opened.connection, time.time())
+            except sqlite3.Error as error:
+                raise HistoryError(f"cannot open the history file {self.path}: {error}") from error
+            except OSError as error:
+                raise HistoryError(f"cannot open the history file {self.path}: {error.strerror or error}") from error
+            self._connection = opened.connection
+        notices: list[str] = []
+        if opened.corrupt_moved_to is not None:
+            notices.append(
+                f"the history file {self.path} could not be read as a database; it was kept as "
+                f"{opened.corrupt_moved_to} and a new, empty history was started"
+            )
+        if opened.migrated_from is not None:
+            notices.append(
+                f"the history file {self.path} was upgraded from version {opened.migrated_from}; "
+                f"the old file was copied to {opened.backup}"
+            )
+        if interrupted:
+            plural = "reply was" if interrupted == 1 else "replies were"
+            notices.append(f"{interrupted} {plural} cut off when toki stopped unexpectedly; kept as 'interrupted'")
+        return OpenReport(
+            path=self.path,
+            created=opened.created,
+            migrated_from=opened.migrated_from,
+            corrupt_moved_to=opened.corrupt_moved_to,
+            interrupted_count=interrupted,
+            notices=tuple(notices),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise HistoryError(f"the history {self.path} is not open (call open() first)")
+        return self._connection
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._db()
+            except sqlite3.Error as error:
+                raise self._failure(error) from error
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock at BEGIN so it waits for other processes, not fails."""
+        with self._lock:
+            db = self._db()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise self._failure(error) from error
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException as error:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise self._failure(error) from error
+                raise
+
+    def _failure(self, error: sqlite3.Error) -> HistoryError:
+        if "locked" in str(error) or "busy" in str(error):
+            return HistoryError(
+                f"the history file {self.path} stayed busy with another toki process for too long; "
+                "nothing was saved by this step, try again"
+            )
+        return HistoryError(f"the history file {self.path} failed: {error}")
+
+    # ---- conversations --------------------------------------------------------------------------------
+
+    def _conversation(self, db: sqlite3.Connection, conversation_id: str) -> Conversation:
+        row = db.execute(f"{CONVERSATION_SELECT} WHERE id = ?", (conversation_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"there is no conversation {conversation_id[:8]!r} in the history {self.path}")
+        return conversation_from_row(row)
+
+    def _message(self, db: sqlite3.Connection, message_id: int) -> StoredMessage:
+        row = db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"there is no message {message_id} in the history {self.path}")
+        return message_from_row(row)
+
+    def get_message(self, message_id: int) -> StoredMessage:
+        with self._read() as db:
+            return self._message(db, message_id)
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        with self._read() as db:
+            return db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None

@@ -1,0 +1,317 @@
+"""The history file's schema, and opening it safely: create, migrate (after a copy), recover, or refuse.
+
+The schema version lives in `PRAGMA user_version`. Opening never damages what is on disk:
+- a file that is not SQLite, or that SQLite cannot read, is moved aside (never deleted) and a fresh one created;
+- a file written by a newer toki is refused before anything writes to it (not even the switch to WAL);
+- before a migration the file is copied with `VACUUM INTO`, so a failed or unwanted upgrade can be undone.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from toki_tui.core.errors import HistoryError
+
+SCHEMA_VERSION = 1
+
+BUSY_TIMEOUT_SECONDS = 10.0
+"""How long a write waits for another toki process's write to finish before giving up."""
+
+STALE_STREAMING_SECONDS = 15 * 60
+"""A "streaming" row untouched this long is interrupted even if a process with its writer's pid exists
+(the pid was reused): far above the client's idle limit, so a live reply is never cut off."""
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+_TOKENIZER = "unicode61 remove_diacritics 2"
+
+# One statement per item: executescript() would commit the surrounding BEGIN IMMEDIATE.
+SCHEMA_V1: tuple[str, ...] = (
+    """CREATE TABLE conversations (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        endpoint TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        system_prompt TEXT,
+        params TEXT NOT NULL DEFAULT '{}',
+        current_leaf_id INTEGER,
+        archived INTEGER NOT NULL DEFAULT 0,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        message_count INTEGER NOT NULL DEFAULT 0
+    )""",
+    # The list: unarchived, pinned first, most recent first (read backwards); and "the most recent" for -c.
+    "CREATE INDEX conversations_listed ON conversations(archived, pinned, updated_at)",
+    "CREATE INDEX conversations_listed_all ON conversations(pinned, updated_at)",
+    "CREATE INDEX conversations_recent ON conversations(archived, updated_at)",
+    """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL DEFAULT '',
+        reasoning TEXT,
+        tool_calls TEXT,
+        tool_call_id TEXT,
+        name TEXT,
+        status TEXT NOT NULL DEFAULT 'complete',
+        created_at REAL NOT NULL,
+        model TEXT,
+        endpoint TEXT,
+        params TEXT,
+        usage TEXT,
+        ttft REAL,
+        duration REAL,
+        finish_reason TEXT,
+        error TEXT,
+        writer_pid INTEGER,
+        touched_at REAL
+    )""",
+    "CREATE INDEX messages_by_conversation ON messages(conversation_id, id)",
+    "CREATE INDEX messages_by_parent ON messages(parent_id)",
+    "CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming'",
+    """CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
+        UPDATE conversations SET message_count = message_count + 1 WHERE id = new.conversation_id;
+    END""",
+    """CREATE TRIGGER messages_uncounted AFTER DELETE ON messages BEGIN
+        UPDATE conversations SET message_count = message_count - 1 WHERE id = old.conversation_id;
+    END""",
+    # Full-text index. A reply still streaming is left out, so a checkpoint (every second, the whole text so
+    # far) costs one row update instead of re-indexing a growing text; it is indexed when it ends.
+    f"CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id', "
+    f"tokenize='{_TOKENIZER}')",
+    """CREATE TRIGGER messages_fts_inserted AFTER INSERT ON messages WHEN new.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END""",
+    """CREATE TRIGGER messages_fts_deleted AFTER DELETE ON messages WHEN old.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END""",
+    """CREATE TRIGGER messages_fts_updated AFTER UPDATE OF content, status ON messages
+        WHEN old.content IS NOT new.content OR (old.status = 'streaming') != (new.status = 'streaming')
+    BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+            SELECT 'delete', old.id, old.content WHERE old.status != 'streaming';
+        INSERT INTO messages_fts(rowid, content) SELECT new.id, new.content WHERE new.status != 'streaming';
+    END""",
+    f"CREATE VIRTUAL TABLE titles_fts USING fts5(title, content='conversations', content_rowid='seq', "
+    f"tokenize='{_TOKENIZER}')",
+    """CREATE TRIGGER titles_fts_inserted AFTER INSERT ON conversations BEGIN
+        INSERT INTO titles_fts(rowid, title) VALUES (new.seq, new.title);
+    END""",
+    """CREATE TRIGGER titles_fts_deleted AFTER DELETE ON conversations BEGIN
+        INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+    END""",
+    """CREATE TRIGGER titles_fts_updated AFTER UPDATE OF title ON conversations
+        WHEN old.title IS NOT new.title
+    BEGIN
+        INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.seq, old.title);
+        INSERT INTO titles_fts(rowid, title) VALUES (new.seq, new.title);
+    END""",
+)
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: dict[int, Migration] = {}
+"""`MIGRATIONS[n]` turns a version n-1 history into version n, inside the open's write transaction."""
+
+
+@dataclass(frozen=True)
+class OpenedDatabase:
+    connection: sqlite3.Connection
+    created: bool
+    migrated_from: int | None
+    backup: Path | None
+    corrupt_moved_to: Path | None
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (the store issues BEGIN IMMEDIATE itself), shareable by worker threads
+    (the store serialises calls with a lock), waiting up to BUSY_TIMEOUT_SECONDS for other writers."""
+    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _free_name(base: Path) -> Path:
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
+
+
+def move_aside(path: Path) -> Path:
+    """Rename the history file (and its WAL/SHM companions, which belong to it) to `<name>.corrupt-<time>`."""
+    target = _free_name(path.with_name(f"{path.name}.corrupt-{_timestamp()}"))
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, target.with_name(target.name + suffix))
+    return target
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(len(_SQLITE_HEADER))
+    # An empty file is a valid empty database (SQLite writes the header on the first write).
+    return header == _SQLITE_HEADER or header == b""
+
+
+def _probe(connection: sqlite3.Connection) -> int:
+    """The schema version, reading enough of the file to fail now, not later, if it is not a database."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return int(version)
+
+
+def _has_tables(connection: sqlite3.Connection) -> bool:
+    row = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'conversations'").fetchone()
+    return row is not None
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """WAL lets readers and one writer work at once. Switching needs a moment alone with the file, which
+    several processes starting together may not get at first, and SQLite does not wait for it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+    # In WAL mode NORMAL loses no committed write when a process dies (only on power loss), and a commit
+    # costs no fsync, which keeps a checkpoint far under 5 ms.
+    connection.execute("PRAGMA synchronous = NORMAL")
+
+
+def _newer_version_error(path: Path, version: int) -> HistoryError:
+    return HistoryError(
+        f"the history file {path} was written by a newer toki (history version {version}; this toki reads up "
+        f"to {SCHEMA_VERSION}); toki left it untouched. Upgrade toki, or set TOKI_DATA_DIR to another folder."
+    )
+
+
+def _backup(connection: sqlite3.Connection, path: Path, version: int) -> Path:
+    target = _free_name(path.with_name(f"{path.name}.v{version}-backup-{_timestamp()}"))
+    connection.execute("VACUUM INTO ?", (str(target),))
+    return target
+
+
+def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int) -> tuple[bool, int | None]:
+    """Inside one write transaction (re-reading the version: another process may have done it meanwhile)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        created, migrated_from = False, None
+        if version == 0 and not _has_tables(connection):
+            for statement in SCHEMA_V1:
+                connection.execute(statement)
+            created, version = True, 1
+        if version > SCHEMA_VERSION:
+            raise _newer_version_error(path, version)
+        if version < SCHEMA_VERSION:
+            migrated_from = version
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[step](connection)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return created, migrated_from
+
+
+def open_database(path: Path) -> OpenedDatabase:
+    """Open (creating, migrating or replacing a corrupt file as needed) and return a ready connection."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    corrupt_moved_to: Path | None = None
+    if path.exists() and not _has_sqlite_header(path):
+        corrupt_moved_to = move_aside(path)
+    connection = connect(path)
+    try:
+        version = _probe(connection)
+    except sqlite3.OperationalError as error:
+        connection.close()
+        raise HistoryError(f"cannot open the history file {path}: {error}") from error
+    except sqlite3.DatabaseError:
+        # "file is not a database", "database disk image is malformed": keep it for the user, start afresh.
+        connection.close()
+        corrupt_moved_to = move_aside(path)
+        connection = connect(path)
+        version = _probe(connection)
+    try:
+        if version > SCHEMA_VERSION:
+            raise _newer_version_error(path, version)
+        _use_wal(connection)
+        backup = None
+        if 0 < version < SCHEMA_VERSION:
+            backup = _backup(connection, path, version)
+        if version != SCHEMA_VERSION:
+            created, migrated_from = _create_or_migrate(connection, path, version)
+        else:
+            created, migrated_from = False, None
+    except BaseException:
+        connection.close()
+        raise
+    return OpenedDatabase(connection, created or corrupt_moved_to is not None, migrated_from, backup, corrupt_moved_to)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine). Windows has no signal 0, so there every
+    streaming row found at start-up counts as abandoned."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:
+        return False
+    return True
+
+
+def interrupt_abandoned_replies(connection: sqlite3.Connection, now: float) -> int:
+    """Mark "interrupted" every reply left "streaming" by a process that is gone. A reply another running toki
+    is still writing (the TUI while `toki ask` starts) is left alone."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        rows = connection.execute(
+            "SELECT id, writer_pid, touched_at FROM messages WHERE status = 'streaming'"
+        ).fetchall()
+        abandoned = [
+            (message_id,)
+            for message_id, writer_pid, touched_at in rows
+            if writer_pid is None
+            or not process_alive(int(writer_pid))
+            or touched_at is None
+            or now - float(touched_at) > STALE_STREAMING_SECONDS
+        ]
+        connection.executemany(
+            "UPDATE messages SET status = 'interrupted', writer_pid = NULL WHERE id = ? AND status = 'streaming'",
+            abandoned,
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return len(abandoned)

@@ -1,0 +1,72 @@
+"""Full-text search over the history: turning what a user typed into a safe FTS5 query, and ranking hits.
+
+Users type words, not FTS5 syntax: `foo-bar (`, `"unbalanced`, `AND`, `col:value` must search for those
+words and never raise a syntax error. Every word is quoted as an FTS5 string (so operators, parentheses and
+column filters lose their meaning) and the last one also matches as a prefix, for search-as-you-type.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from toki_tui.core.store_models import SearchHit
+
+SNIPPET_START = "«"
+"""Put before each matching word in a SearchHit snippet."""
+SNIPPET_END = "»"
+"""Put after each matching word in a SearchHit snippet."""
+
+_SNIPPET_WORDS = 12
+
+
+def fts_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for `text` (all words must occur), or None when it has no searchable word."""
+    words = [word for word in text.split() if any(character.isalnum() for character in word)]
+    if not words:
+        return None
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    if not text[-1].isspace():
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _one_line(snippet: str) -> str:
+    return " ".join(snippet.split())
+
+
+def search_history(connection: sqlite3.Connection, text: str, limit: int) -> list[SearchHit]:
+    """The best `limit` hits among messages and titles, best first.
+
+    Each FTS query sorts by its own `rank` (bm25) inside FTS5 with the LIMIT, so snippets are made only for
+    the rows returned, however many messages match.
+    """
+    query = fts_query(text)
+    if query is None or limit <= 0:
+        return []
+    message_rows = connection.execute(
+        f"""SELECT m.conversation_id, m.id, c.title, hit.snippet, hit.rank
+            FROM (SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', {_SNIPPET_WORDS}) AS snippet, rank
+                  FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?) AS hit
+            JOIN messages AS m ON m.id = hit.rowid
+            JOIN conversations AS c ON c.id = m.conversation_id
+            ORDER BY hit.rank""",
+        (SNIPPET_START, SNIPPET_END, query, limit),
+    ).fetchall()
+    title_rows = connection.execute(
+        """SELECT c.id, c.title, hit.snippet, hit.rank
+           FROM (SELECT rowid, highlight(titles_fts, 0, ?, ?) AS snippet, rank
+                 FROM titles_fts WHERE titles_fts MATCH ? ORDER BY rank LIMIT ?) AS hit
+           JOIN conversations AS c ON c.seq = hit.rowid
+           ORDER BY hit.rank""",
+        (SNIPPET_START, SNIPPET_END, query, limit),
+    ).fetchall()
+    hits = [
+        SearchHit(conversation_id, message_id, title, _one_line(snippet), float(rank))
+        for conversation_id, message_id, title, snippet, rank in message_rows
+    ]
+    hits += [
+        SearchHit(conversation_id, None, title, _one_line(snippet), float(rank))
+        for conversation_id, title, snippet, rank in title_rows
+    ]
+    hits.sort(key=lambda hit: hit.rank)
+    return hits[:limit]

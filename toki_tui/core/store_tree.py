@@ -1,0 +1,190 @@
+"""Reading a conversation's message tree: a branch, a page of it, siblings; and inserting a whole tree.
+
+A branch is walked from its leaf up to the root with a recursive query over the primary key, stopping after
+`limit` steps, so a page of the newest messages costs the same in a 5,000-message conversation as in a short
+one. No depth column is needed, and nothing has to be renumbered when a branch is added.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.store_connection import StoreConnection
+from toki_tui.core.store_models import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
+
+_PREFIXED_COLUMNS = ", ".join(f"m.{column.strip()}" for column in MESSAGE_COLUMNS.split(","))
+
+_WALK_UP = f"""
+WITH RECURSIVE chain(id, parent_id, step) AS (
+    SELECT id, parent_id, 0 FROM messages WHERE id = ? AND conversation_id = ?
+    UNION ALL
+    SELECT m.id, m.parent_id, chain.step + 1 FROM messages AS m JOIN chain ON m.id = chain.parent_id
+    WHERE chain.step + 1 < ?
+)
+SELECT {_PREFIXED_COLUMNS} FROM chain JOIN messages AS m ON m.id = chain.id ORDER BY chain.step DESC
+"""
+
+_UNLIMITED = 1 << 62
+
+
+@dataclass(frozen=True)
+class ImportedMessage:
+    """A message to insert with `HistoryStore.import_conversation`, as it was (times, status, how made)."""
+
+    parent_index: int | None
+    """The position of its parent in the list being imported (always earlier), or None for a root."""
+    role: str
+    content: str
+    created_at: float
+    status: str = "complete"
+    reasoning: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    model: str | None = None
+    endpoint: str | None = None
+    params: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+    ttft: float | None = None
+    duration: float | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+
+
+def walk_up(
+    db: sqlite3.Connection, conversation_id: str, start_id: int, limit: int
+) -> tuple[list[StoredMessage], bool]:
+    """Up to `limit` messages ending at `start_id`, oldest first, and whether older ones exist above them."""
+    if limit <= 0:
+        return [], True
+    rows = db.execute(_WALK_UP, (start_id, conversation_id, limit)).fetchall()
+    messages = [message_from_row(row) for row in rows]
+    has_older = bool(messages) and messages[0].parent_id is not None
+    return messages, has_older
+
+
+def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: list[ImportedMessage]) -> None:
+    """Insert a conversation and its messages in order (inside the caller's transaction)."""
+    db.execute(
+        "INSERT INTO conversations (id, title, created_at, updated_at, endpoint, model, system_prompt, params, "
+        "archived, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation.id,
+            conversation.title,
+            conversation.created_at,
+            conversation.updated_at,
+            conversation.endpoint,
+            conversation.model,
+            conversation.system_prompt,
+            dump_json(conversation.params),
+            int(conversation.archived),
+            int(conversation.pinned),
+        ),
+    )
+    ids: list[int] = []
+    for index, message in enumerate(messages):
+        parent_id = None
+        if message.parent_index is not None:
+            if not 0 <= message.parent_index < index:
+                raise HistoryError(f"message {index + 1}'s parent must be an earlier message")
+            parent_id = ids[message.parent_index]
+        # A reply that was streaming when exported has no writer here any more.
+        status = "interrupted" if message.status == "streaming" else message.status
+        cursor = db.execute(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, tool_calls, "
+            "tool_call_id, name, status, created_at, model, endpoint, params, usage, ttft, duration, "
+            "finish_reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                conversation.id,
+                parent_id,
+                message.role,
+                message.content,
+                message.reasoning,
+                dump_json(message.tool_calls),
+                message.tool_call_id,
+                message.name,
+                status,
+                message.created_at,
+                message.model,
+                message.endpoint,
+                dump_json(message.params),
+                dump_json(message.usage),
+                message.ttft,
+                message.duration,
+                message.finish_reason,
+                message.error,
+            ),
+        )
+        ids.append(int(cursor.lastrowid or 0))
+    leaf_index = conversation.current_leaf_id
+    if leaf_index is not None:
+        if not 0 <= leaf_index < len(ids):
+            raise HistoryError("the current message is not one of the conversation's messages")
+        db.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (ids[leaf_index], conversation.id))
+
+
+class TreeQueries(StoreConnection):
+    """The branch-reading part of HistoryStore."""
+
+    def branch(self, conversation_id: str, leaf_id: int | None = None) -> list[StoredMessage]:
+        """Root to `leaf_id` (by default the current leaf), oldest first: the messages sent as context."""
+        with self._read() as db:
+            start = leaf_id if leaf_id is not None else self._conversation(db, conversation_id).current_leaf_id
+            if start is None:
+                return []
+            messages, _ = walk_up(db, conversation_id, start, _UNLIMITED)
+            if not messages:
+                raise HistoryError(f"message {start} is not in conversation {conversation_id[:8]!r}")
+            return messages
+
+    def latest_messages(self, conversation_id: str, limit: int = 100) -> tuple[list[StoredMessage], bool]:
+        """The newest `limit` messages of the current branch, oldest first, and whether older ones exist."""
+        with self._read() as db:
+            leaf = self._conversation(db, conversation_id).current_leaf_id
+            if leaf is None:
+                return [], False
+            return walk_up(db, conversation_id, leaf, limit)
+
+    def older_messages(
+        self, conversation_id: str, before_message_id: int, limit: int = 100
+    ) -> tuple[list[StoredMessage], bool]:
+        """The `limit` messages of the branch just above `before_message_id` (for scrolling up)."""
+        with self._read() as db:
+            before = self._message(db, before_message_id)
+            if before.conversation_id != conversation_id:
+                raise HistoryError(f"message {before_message_id} is not in conversation {conversation_id[:8]!r}")
+            if before.parent_id is None:
+                return [], False
+            return walk_up(db, conversation_id, before.parent_id, limit)
+
+    def siblings(self, message_id: int) -> list[StoredMessage]:
+        """The message and its alternatives (same parent), oldest first; e.g. the replies regenerated."""
+        with self._read() as db:
+            message = self._message(db, message_id)
+            if message.parent_id is None:
+                rows = db.execute(
+                    f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL "
+                    "ORDER BY id",
+                    (message.conversation_id,),
+                ).fetchall()
+            else:
+                rows = db.execute(
+                    f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE parent_id = ? ORDER BY id", (message.parent_id,)
+                ).fetchall()
+            return [message_from_row(row) for row in rows]
+
+    def deepest_leaf(self, message_id: int) -> int:
+        """The leaf reached from `message_id` by always following the newest child: where to continue after
+        switching to a sibling, so its whole branch is shown."""
+        with self._read() as db:
+            current = message_id
+            while True:
+                row = db.execute(
+                    "SELECT id FROM messages WHERE parent_id = ? ORDER BY id DESC LIMIT 1", (current,)
+                ).fetchone()
+                if row is None:
+                    return current
+                current = int(row[0])
