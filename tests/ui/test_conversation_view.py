@@ -215,3 +215,16 @@ async def test_a_short_conversation_with_older_messages_asks_for_them_at_once() 
         await pilot.pause()
         [wanted] = posted_of(posted, ConversationView.OlderMessagesWanted)
         assert wanted.before_message_id == 50
+
+
+def test_display_message_from_a_real_store_row() -> None:
+    from toki_tui.core.store_models import StoredMessage
+
+    fields: dict[str, object] = dict.fromkeys(StoredMessage.__dataclass_fields__)
+    fields.update(
+        id=9, conversation_id="c", role="assistant", content="answer", reasoning="why", status="interrupted",
+        created_at=0.0, model="toki-1", usage={"completion_tokens": 5},
+    )  # fmt: skip
+    message = DisplayMessage.from_stored(StoredMessage(**fields))  # type: ignore[arg-type]
+    assert (message.id, message.content, message.reasoning, message.status) == (9, "answer", "why", "interrupted")
+    assert message.usage == {"completion_tokens": 5}
