@@ -47,7 +47,11 @@ class StoreConnection:
                 return OpenReport(self.path, False, None, None, 0, ())
             try:
                 opened = open_database(self.path)
-                interrupted = interrupt_abandoned_replies(opened.connection, time.time())
+                try:
+                    interrupted = interrupt_abandoned_replies(opened.connection, time.time())
+                except BaseException:
+                    opened.connection.close()
+                    raise
             except sqlite3.Error as error:
                 raise HistoryError(f"cannot open the history file {self.path}: {error}") from error
             except OSError as error:

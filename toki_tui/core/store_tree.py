@@ -160,6 +160,15 @@ class TreeQueries(StoreConnection):
                 return [], False
             return walk_up(db, conversation_id, before.parent_id, limit)
 
+    def conversation_messages(self, conversation_id: str) -> list[StoredMessage]:
+        """Every message of the conversation, every branch, in the order they were added (for export)."""
+        with self._read() as db:
+            self._conversation(db, conversation_id)
+            rows = db.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+            ).fetchall()
+            return [message_from_row(row) for row in rows]
+
     def siblings(self, message_id: int) -> list[StoredMessage]:
         """The message and its alternatives (same parent), oldest first; e.g. the replies regenerated."""
         with self._read() as db:

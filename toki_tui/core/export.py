@@ -1,0 +1,280 @@
+"""Export a conversation as Markdown (to read) or JSON (to keep), and import JSON back: toki's own export or
+ChatGPT's `conversations.json`.
+
+The JSON export is lossless: every message of every branch, with how each reply was made. Message ids in the
+document are its own (1, 2, 3 ... in the order the messages were written), not the database's, so exporting,
+importing into any history and exporting again gives the same document. The API key has no field anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toki_tui.core.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.store import HistoryStore
+from toki_tui.core.store_models import ROLES, STATUSES, Conversation, StoredMessage
+from toki_tui.core.store_tree import ImportedMessage
+from toki_tui.core.terminal_text import strip_control
+
+EXPORT_FORMAT = "toki.conversation"
+EXPORT_VERSION = 1
+
+_MESSAGE_FIELDS = (
+    "role",
+    "content",
+    "reasoning",
+    "tool_calls",
+    "tool_call_id",
+    "name",
+    "status",
+    "created_at",
+    "model",
+    "endpoint",
+    "params",
+    "usage",
+    "ttft",
+    "duration",
+    "finish_reason",
+    "error",
+)
+
+
+@dataclass
+class ImportResult:
+    source: str
+    """"toki" or "chatgpt"."""
+    imported: list[Conversation] = field(default_factory=list)
+    skipped: list[Conversation] = field(default_factory=list)
+    """Conversations already in the history (same id): importing the same file twice adds nothing."""
+
+
+# ---- JSON ---------------------------------------------------------------------------------------------------
+
+_C1_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def dumps_json(value: Any, *, indent: int | None = 2) -> str:
+    """JSON that is safe to print to a terminal: ensure_ascii=False keeps text readable, but would let C1
+    control characters (a one-byte CSI) through raw, so those are written as \\u escapes like C0 ones are."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _C1_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def export_document(store: HistoryStore, conversation_id: str) -> dict[str, Any]:
+    """The lossless JSON document of one conversation (every branch)."""
+    conversation = store.get_conversation(conversation_id)
+    messages = store.conversation_messages(conversation_id)
+    local_id = {message.id: number for number, message in enumerate(messages, start=1)}
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "id": conversation.id,
+        "title": conversation.title,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "endpoint": conversation.endpoint,
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "params": conversation.params,
+        "archived": conversation.archived,
+        "pinned": conversation.pinned,
+        "current_message": local_id.get(conversation.current_leaf_id) if conversation.current_leaf_id else None,
+        "messages": [
+            {
+                "id": local_id[message.id],
+                "parent": local_id[message.parent_id] if message.parent_id is not None else None,
+                **{name: getattr(message, name) for name in _MESSAGE_FIELDS},
+            }
+            for message in messages
+        ],
+    }
+
+
+def export_json(store: HistoryStore, conversation_id: str) -> str:
+    return dumps_json(export_document(store, conversation_id)) + "\n"
+
+
+def _expect(value: Any, kinds: type | tuple[type, ...], where: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    # bool is an int in Python; a JSON true is never a valid time or count.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
+        raise HistoryError(f"{where} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+_NUMBER = (int, float)
+
+
+def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> ImportedMessage:
+    _expect(item, dict, where)
+    role = _expect(item.get("role"), str, f"{where}.role")
+    status = _expect(item.get("status", "complete"), str, f"{where}.status")
+    if role not in ROLES:
+        raise HistoryError(f"{where}.role {role!r} is not one of {', '.join(sorted(ROLES))}")
+    if status not in STATUSES:
+        raise HistoryError(f"{where}.status {status!r} is not one of {', '.join(STATUSES)}")
+    parent = _expect(item.get("parent"), int, f"{where}.parent", optional=True)
+    if parent is not None and parent not in index_of:
+        raise HistoryError(f"{where}.parent {parent} is not an earlier message")
+    return ImportedMessage(
+        parent_index=index_of[parent] if parent is not None else None,
+        role=role,
+        content=_expect(item.get("content", ""), str, f"{where}.content"),
+        created_at=float(_expect(item.get("created_at", 0.0), _NUMBER, f"{where}.created_at")),
+        status=status,
+        reasoning=_expect(item.get("reasoning"), str, f"{where}.reasoning", optional=True),
+        tool_calls=_expect(item.get("tool_calls"), list, f"{where}.tool_calls", optional=True),
+        tool_call_id=_expect(item.get("tool_call_id"), str, f"{where}.tool_call_id", optional=True),
+        name=_expect(item.get("name"), str, f"{where}.name", optional=True),
+        model=_expect(item.get("model"), str, f"{where}.model", optional=True),
+        endpoint=_expect(item.get("endpoint"), str, f"{where}.endpoint", optional=True),
+        params=_expect(item.get("params"), dict, f"{where}.params", optional=True),
+        usage=_expect(item.get("usage"), dict, f"{where}.usage", optional=True),
+        ttft=_expect(item.get("ttft"), _NUMBER, f"{where}.ttft", optional=True),
+        duration=_expect(item.get("duration"), _NUMBER, f"{where}.duration", optional=True),
+        finish_reason=_expect(item.get("finish_reason"), str, f"{where}.finish_reason", optional=True),
+        error=_expect(item.get("error"), str, f"{where}.error", optional=True),
+    )
+
+
+def _from_document(document: dict[str, Any], where: str) -> tuple[Conversation, list[ImportedMessage]]:
+    version = document.get("version")
+    if not isinstance(version, int) or version > EXPORT_VERSION:
+        raise HistoryError(f"{where} is a toki export of version {version!r}; this toki reads up to {EXPORT_VERSION}")
+    conversation_id = _expect(document.get("id"), str, f"{where}.id")
+    if not re.fullmatch(r"[0-9a-f]{32}", conversation_id):
+        raise HistoryError(f"{where}.id {conversation_id!r} is not a toki conversation id")
+    index_of: dict[int, int] = {}
+    messages: list[ImportedMessage] = []
+    for position, item in enumerate(_expect(document.get("messages", []), list, f"{where}.messages")):
+        message_where = f"{where}.messages[{position}]"
+        messages.append(_imported_message(item, message_where, index_of))
+        local = _expect(item.get("id"), int, f"{message_where}.id")
+        if local in index_of:
+            raise HistoryError(f"{message_where}.id {local} appears twice")
+        index_of[local] = position
+    current = _expect(document.get("current_message"), int, f"{where}.current_message", optional=True)
+    if current is not None and current not in index_of:
+        raise HistoryError(f"{where}.current_message {current} is not one of its messages")
+    now = time.time()
+    conversation = Conversation(
+        id=conversation_id,
+        title=_expect(document.get("title", ""), str, f"{where}.title"),
+        created_at=float(_expect(document.get("created_at", now), _NUMBER, f"{where}.created_at")),
+        updated_at=float(_expect(document.get("updated_at", now), _NUMBER, f"{where}.updated_at")),
+        endpoint=_expect(document.get("endpoint", ""), str, f"{where}.endpoint"),
+        model=_expect(document.get("model", ""), str, f"{where}.model"),
+        system_prompt=_expect(document.get("system_prompt"), str, f"{where}.system_prompt", optional=True),
+        params=_expect(document.get("params", {}), dict, f"{where}.params"),
+        current_leaf_id=index_of[current] if current is not None else None,
+        archived=bool(document.get("archived", False)),
+        pinned=bool(document.get("pinned", False)),
+        message_count=len(messages),
+    )
+    return conversation, messages
+
+
+def import_data(store: HistoryStore, data: Any, source_name: str = "the file") -> ImportResult:
+    """Import parsed JSON: a toki export, a list of them, or ChatGPT's conversations.json (or one of its items)."""
+    items = data if isinstance(data, list) else [data]
+    if items and all(isinstance(item, dict) and is_chatgpt_conversation(item) for item in items):
+        result = ImportResult("chatgpt")
+        parsed = chatgpt_conversations(items, source_name)
+    elif all(isinstance(item, dict) and item.get("format") == EXPORT_FORMAT for item in items):
+        result = ImportResult("toki")
+        where = [source_name if len(items) == 1 else f"{source_name}[{number}]" for number in range(len(items))]
+        parsed = [_from_document(item, label) for item, label in zip(items, where, strict=True)]
+    else:
+        raise HistoryError(
+            f"{source_name} is neither a toki export (`toki history export ID --format json`) "
+            "nor ChatGPT's conversations.json"
+        )
+    for conversation, messages in parsed:
+        if store.conversation_exists(conversation.id):
+            result.skipped.append(store.get_conversation(conversation.id))
+        else:
+            result.imported.append(store.import_conversation(conversation, messages))
+    return result
+
+
+def import_file(store: HistoryStore, path: Path) -> ImportResult:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise HistoryError(f"cannot read {path}: {error}") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise HistoryError(f"{path} is not JSON ({error.msg} at line {error.lineno})") from error
+    return import_data(store, data, str(path))
+
+
+# ---- Markdown -----------------------------------------------------------------------------------------------
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run inside `text`, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _reply_details(message: StoredMessage) -> str:
+    parts = [message.model or ""]
+    if message.duration is not None:
+        parts.append(f"{message.duration:.1f} s")
+    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
+        parts.append(f"{message.usage['completion_tokens']} tokens")
+    if message.status != "complete":
+        parts.append(message.status)
+    return " · ".join(part for part in parts if part)
+
+
+def _message_markdown(message: StoredMessage) -> list[str]:
+    heading = message.role.capitalize()
+    details = _reply_details(message) if message.role == "assistant" else ""
+    lines = [f"## {heading}" + (f" · {details}" if details else ""), "", f"*{_when(message.created_at)}*", ""]
+    if message.reasoning:
+        lines += ["<details><summary>Reasoning</summary>", "", message.reasoning.strip(), "", "</details>", ""]
+    if message.content:
+        lines += [message.content.rstrip(), ""]
+    if message.tool_calls:
+        calls = json.dumps(message.tool_calls, ensure_ascii=False, indent=2)
+        fence = _fence(calls)
+        lines += ["Tool calls:", "", f"{fence}json", calls, fence, ""]
+    if message.error:
+        lines += [f"> **Error:** {message.error}", ""]
+    return lines
+
+
+def export_markdown(store: HistoryStore, conversation_id: str) -> str:
+    """The conversation's current branch as a readable Markdown document (control characters removed)."""
+    conversation = store.get_conversation(conversation_id)
+    lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
+    lines.append(f"- Conversation: `{conversation.id}`")
+    lines.append(f"- Started: {_when(conversation.created_at)}; last active: {_when(conversation.updated_at)}")
+    if conversation.model or conversation.endpoint:
+        lines.append(f"- Model: {conversation.model or '?'} (endpoint: {conversation.endpoint or '?'})")
+    if conversation.params:
+        settings = ", ".join(f"{name} {json.dumps(value)}" for name, value in conversation.params.items())
+        lines.append(f"- Parameters: {settings}")
+    lines.append("")
+    if conversation.system_prompt:
+        lines += ["## System prompt", "", conversation.system_prompt.rstrip(), ""]
+    for message in store.branch(conversation_id):
+        lines += _message_markdown(message)
+    return strip_control("\n".join(lines).rstrip() + "\n")
