@@ -1,0 +1,296 @@
+"""`toki history`: list, show, search, export, import, rename and delete saved conversations.
+
+Output is for people (aligned columns, local dates, 8-character ids) unless `--json` asks for scripts. Stored
+text is untrusted: control characters are stripped before anything reaches the terminal, and JSON output
+escapes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from toki_tui.core.errors import HistoryError, TokiError
+from toki_tui.core.export import dumps_json, export_json, export_markdown, import_file
+from toki_tui.core.store import Conversation, HistoryStore, SearchHit, StoredMessage
+from toki_tui.core.terminal_text import strip_control
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+SHORT_ID = 8
+
+
+def add_history_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    history = subparsers.add_parser("history", help="list, show, search, export, import or delete saved conversations")
+    actions = history.add_subparsers(dest="history_action", metavar="ACTION")
+    reference_help = "conversation id, a unique prefix of it, or 'last'"
+
+    listing = actions.add_parser("list", help="the most recent conversations (pinned first)")
+    listing.add_argument("-n", "--limit", type=int, default=30, help="how many to list (default 30)")
+    listing.add_argument("--all", action="store_true", help="include archived conversations")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    show = actions.add_parser("show", help="print a conversation (its current branch)")
+    show.add_argument("id", metavar="ID", help=reference_help)
+    show.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    search = actions.add_parser("search", help="full-text search over every message and title")
+    search.add_argument("query", metavar="QUERY", nargs="+", help="words to find (all must occur)")
+    search.add_argument("-n", "--limit", type=int, default=20, help="how many hits (default 20)")
+    search.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    export = actions.add_parser("export", help="write a conversation as Markdown or lossless JSON")
+    export.add_argument("id", metavar="ID", help=reference_help)
+    export.add_argument("--format", choices=["md", "json"], default="md", help="md (to read) or json (to re-import)")
+    export.add_argument("-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of stdout")
+
+    importing = actions.add_parser("import", help="import a toki JSON export or ChatGPT's conversations.json")
+    importing.add_argument("file", metavar="FILE", type=Path)
+
+    rename = actions.add_parser("rename", help="give a conversation a new title")
+    rename.add_argument("id", metavar="ID", help=reference_help)
+    rename.add_argument("title", metavar="TITLE", nargs="+")
+
+    delete = actions.add_parser("delete", help="delete a conversation and all its messages")
+    delete.add_argument("id", metavar="ID", help=reference_help)
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run_history(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    action = getattr(args, "history_action", None) or "list"
+    handler = _HANDLERS[action]
+    try:
+        return handler(args, store, out, err)
+    except TokiError as error:
+        _error(err, str(error))
+        return EXIT_FAILED
+
+
+# ---- output helpers -----------------------------------------------------------------------------------------
+
+
+def _error(err: TextIO, message: str) -> None:
+    err.write(f"toki: {strip_control(message)}\n")
+    err.flush()
+
+
+def _safe(text: str | None) -> str:
+    return strip_control(text or "")
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join(_safe(text).split())
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def _conversation_record(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "endpoint": conversation.endpoint,
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "params": conversation.params,
+        "current_leaf_id": conversation.current_leaf_id,
+        "archived": conversation.archived,
+        "pinned": conversation.pinned,
+        "message_count": conversation.message_count,
+    }
+
+
+def _message_record(message: StoredMessage) -> dict[str, Any]:
+    return dataclasses.asdict(message)
+
+
+def _write_json(out: TextIO, value: Any) -> None:
+    out.write(dumps_json(value) + "\n")
+
+
+def _option(args: argparse.Namespace, name: str, default: Any) -> Any:
+    return getattr(args, name, default)
+
+
+# ---- actions ------------------------------------------------------------------------------------------------
+
+
+def _list(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    limit = max(1, _option(args, "limit", 30))
+    conversations = store.list_conversations(limit=limit, include_archived=_option(args, "all", False))
+    if _option(args, "json", False):
+        _write_json(out, [_conversation_record(conversation) for conversation in conversations])
+        return EXIT_OK
+    if not conversations:
+        out.write("No saved conversations yet. Start one with `toki` or `toki ask`.\n")
+        return EXIT_OK
+    model_width = min(28, max(5, *(len(_one_line(c.model)) for c in conversations)))
+    out.write(f"{'ID':<{SHORT_ID}}  {'UPDATED':<16}  {'MSGS':>5}  {'MODEL':<{model_width}}  TITLE\n")
+    for conversation in conversations:
+        model = _one_line(conversation.model)
+        if len(model) > model_width:
+            model = "…" + model[-(model_width - 1) :]
+        marks = ("* " if conversation.pinned else "") + ("[archived] " if conversation.archived else "")
+        title = marks + (_one_line(conversation.title) or "(untitled)")
+        out.write(
+            f"{conversation.id[:SHORT_ID]}  {_when(conversation.updated_at)}  {conversation.message_count:>5}  "
+            f"{model:<{model_width}}  {title}\n"
+        )
+    return EXIT_OK
+
+
+def _describe_reply(message: StoredMessage) -> str:
+    parts = [_one_line(message.model)]
+    if message.duration is not None:
+        parts.append(f"{message.duration:.1f} s")
+    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
+        parts.append(f"{message.usage['completion_tokens']} tokens")
+    return " · ".join(part for part in parts if part)
+
+
+def _show(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    conversation = store.get_conversation(store.resolve_conversation_ref(args.id))
+    messages = store.branch(conversation.id)
+    if _option(args, "json", False):
+        record = {"conversation": _conversation_record(conversation), "messages": list(map(_message_record, messages))}
+        _write_json(out, record)
+        return EXIT_OK
+    out.write(f"{_one_line(conversation.title) or '(untitled)'}\n")
+    facts = [conversation.id, _one_line(conversation.model), f"started {_when(conversation.created_at)}"]
+    facts.append(f"{conversation.message_count} messages")
+    out.write(" · ".join(fact for fact in facts if fact) + "\n")
+    if conversation.system_prompt:
+        out.write(f"\nSystem prompt: {_safe(conversation.system_prompt).strip()}\n")
+    for message in messages:
+        heading = [message.role, _when(message.created_at)]
+        if message.role == "assistant":
+            heading.append(_describe_reply(message))
+        if message.status != "complete":
+            heading.append(f"[{message.status}]")
+        out.write("\n── " + " · ".join(part for part in heading if part) + " ──\n")
+        if message.reasoning:
+            out.write(f"(reasoning) {_safe(message.reasoning).strip()}\n\n")
+        if message.content:
+            out.write(_safe(message.content).rstrip() + "\n")
+        if message.tool_calls:
+            out.write(_safe(dumps_json(message.tool_calls, indent=None)) + "\n")
+        if message.error:
+            out.write(f"error: {_one_line(message.error)}\n")
+    return EXIT_OK
+
+
+def _hit_record(hit: SearchHit) -> dict[str, Any]:
+    return dataclasses.asdict(hit)
+
+
+def _search(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    query = " ".join(args.query)
+    hits = store.search(query, limit=max(1, _option(args, "limit", 20)))
+    if _option(args, "json", False):
+        _write_json(out, [_hit_record(hit) for hit in hits])
+        return EXIT_OK
+    if not hits:
+        out.write(f"Nothing matches {_one_line(query)!r}.\n")
+        return EXIT_OK
+    for hit in hits:
+        where = "title" if hit.message_id is None else f"message {hit.message_id}"
+        out.write(f"{hit.conversation_id[:SHORT_ID]}  {_one_line(hit.title) or '(untitled)'}  ({where})\n")
+        out.write(f"          {_one_line(hit.snippet)}\n")
+    return EXIT_OK
+
+
+def _write_file_atomically(path: Path, text: str) -> None:
+    """Write next to the target then rename, so an interrupted export never leaves half a file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _export(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    conversation_id = store.resolve_conversation_ref(args.id)
+    text = export_json(store, conversation_id) if args.format == "json" else export_markdown(store, conversation_id)
+    if args.output is None:
+        out.write(text)
+        return EXIT_OK
+    try:
+        _write_file_atomically(args.output, text)
+    except OSError as error:
+        raise HistoryError(f"cannot write {args.output}: {error.strerror or error}") from error
+    err.write(f"Wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    result = import_file(store, args.file)
+    source = "ChatGPT" if result.source == "chatgpt" else "toki"
+    count = len(result.imported)
+    out.write(f"Imported {count} conversation{'' if count == 1 else 's'} from a {source} export.\n")
+    for conversation in result.imported:
+        out.write(f"  {conversation.id[:SHORT_ID]}  {_one_line(conversation.title) or '(untitled)'}\n")
+    if result.skipped:
+        out.write(f"Skipped {len(result.skipped)} already in the history:\n")
+        for conversation in result.skipped:
+            out.write(f"  {conversation.id[:SHORT_ID]}  {_one_line(conversation.title) or '(untitled)'}\n")
+    return EXIT_OK
+
+
+def _rename(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    conversation_id = store.resolve_conversation_ref(args.id)
+    title = " ".join(" ".join(args.title).split())
+    if not title:
+        _error(err, "the new title is empty")
+        return EXIT_USAGE
+    store.rename_conversation(conversation_id, title)
+    out.write(f"Renamed {conversation_id[:SHORT_ID]} to {_one_line(title)!r}.\n")
+    return EXIT_OK
+
+
+def _confirm(question: str, err: TextIO) -> bool:
+    err.write(question)
+    err.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def _delete(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
+    conversation = store.get_conversation(store.resolve_conversation_ref(args.id))
+    label = f"{conversation.id[:SHORT_ID]} {_one_line(conversation.title) or '(untitled)'!r}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            _error(err, f"not deleting {label} without --yes (input is not a terminal to ask on)")
+            return EXIT_USAGE
+        count = conversation.message_count
+        if not _confirm(f"Delete {label} and its {count} message{'' if count == 1 else 's'}? [y/N] ", err):
+            err.write("Nothing deleted.\n")
+            return EXIT_FAILED
+    store.delete_conversation(conversation.id)
+    out.write(f"Deleted {label}.\n")
+    return EXIT_OK
+
+
+_HANDLERS = {
+    "list": _list,
+    "show": _show,
+    "search": _search,
+    "export": _export,
+    "import": _import,
+    "rename": _rename,
+    "delete": _delete,
+}
