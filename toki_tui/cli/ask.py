@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from toki_tui.cli.common import (
     EXIT_API_ERROR,
@@ -27,8 +27,10 @@ from toki_tui.core.errors import TokiError
 from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
 from toki_tui.core.terminal_text import strip_control
+
+if TYPE_CHECKING:
+    from toki_tui.core.store import HistoryStore
 
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from toki_tui.cli.arguments import flag
 from toki_tui.core import paths
 from toki_tui.core.config import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
 from toki_tui.core.errors import ConfigError, TokiError
-from toki_tui.core.store import HistoryStore
 from toki_tui.core.terminal_text import strip_control
+
+if TYPE_CHECKING:
+    from toki_tui.core.store import HistoryStore
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
@@ -49,6 +51,8 @@ def load_settings(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint]:
 
 def open_store() -> HistoryStore:
     """The history store, opened; its notices (a corrupt file moved aside, replies marked interrupted) go to stderr."""
+    from toki_tui.core.store import HistoryStore  # not imported by `toki ask --no-save`
+
     store = HistoryStore(paths.history_file())
     report_ = store.open()
     for notice in report_.notices:

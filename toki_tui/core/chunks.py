@@ -24,6 +24,8 @@ from toki_tui.core.think_tags import ThinkTagSplitter
 from toki_tui.core.tool_calls import ToolCallRouter
 
 _RAW_EXCERPT = 200
+#: Delta keys that carry nothing but text (OpenAI repeats a null refusal; some servers repeat the role).
+_PLAIN_DELTA_KEYS = frozenset({"content", "role", "refusal"})
 
 
 def excerpt(text: str, limit: int = _RAW_EXCERPT) -> str:
@@ -94,11 +96,15 @@ class _ChoiceState:
 class ChunkParser:
     """Stateful: one per response. `parse_chunk()` for stream chunks, `parse_completion()` for a whole reply."""
 
-    __slots__ = ("_choices", "split_think_tags")
+    __slots__ = ("_choices", "content_events", "finished", "split_think_tags")
 
     def __init__(self, *, split_think_tags: bool = True) -> None:
         self._choices: dict[int, _ChoiceState] = {}
         self.split_think_tags = split_think_tags
+        #: How many chunks carried content, reasoning, a refusal or a tool call (the idle timer watches it).
+        self.content_events = 0
+        #: Whether any choice has ended with a finish_reason.
+        self.finished = False
 
     def _state(self, index: int) -> _ChoiceState:
         state = self._choices.get(index)
@@ -155,11 +161,26 @@ class ChunkParser:
         raw_index = choice.get("index")
         index = raw_index if isinstance(raw_index, int) and not isinstance(raw_index, bool) else 0
         delta = choice.get(delta_key)
+        # Fast path for the chunk that makes up almost all of a stream: a plain text delta, nothing else.
+        if (
+            delta.__class__ is dict
+            and delta.keys() <= _PLAIN_DELTA_KEYS
+            and choice.get("finish_reason") is None
+            and (content := delta.get("content")).__class__ is str
+            and delta.get("refusal") is None
+        ):
+            state = self._state(index)
+            if state.think.passthrough or not self.split_think_tags:
+                if content:
+                    self.content_events += 1
+                    events.append(ContentDelta(content, index))
+                return
         if not isinstance(delta, dict):
             # Some servers put a whole `message` in stream chunks; fall back to it.
             delta = choice.get("message") if delta_key == "delta" else choice.get("delta")
         if isinstance(delta, dict):
             state = self._state(index)
+            produced_before = len(events)
             reasoning = _reasoning_text(delta)
             if reasoning:
                 events.append(ReasoningDelta(reasoning, index))
@@ -185,8 +206,11 @@ class ChunkParser:
             if isinstance(function_call, dict):
                 # The deprecated single function call: treat it as tool call slot 0 of its own.
                 events.append(state.tools.route({"index": 0, "type": "function", "function": function_call}, index))
+            if len(events) != produced_before:
+                self.content_events += 1
         finish_reason = choice.get("finish_reason")
         if isinstance(finish_reason, str) and finish_reason:
+            self.finished = True
             events.extend(self._flush_choice(index))
             events.append(Finished(finish_reason, index))
 

@@ -11,15 +11,12 @@ the file, each key and the expected form; broken TOML is reported with its line 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from toki_tui.core.config_model import (
     BUILTIN_ENDPOINT,
@@ -105,6 +102,8 @@ class _Problems:
     def unknown_keys(self, prefix: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
         for key in table:
             if key not in known:
+                import difflib  # only on a bad key: keeps it off `toki ask`'s start-up path
+
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 self.lines.append(f"{prefix}{key}: unknown key{hint}; expected one of {', '.join(known)}")
@@ -340,6 +339,8 @@ def save_config(config: Config, path: Path) -> None:
     A symlinked config file (dotfile managers) is followed, so the link survives. Raises ConfigError on failure,
     leaving any previous file as it was.
     """
+    import tomli_w  # only when saving: keeps it off `toki ask`'s start-up path
+
     text = _SAVED_HEADER + tomli_w.dumps(config_to_toml(config), multiline_strings=True)
     config_from_toml(tomllib.loads(text), path)  # never write a file toki could not read back
     try:

@@ -10,27 +10,37 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "toki"
 
 
 def config_dir(env: Mapping[str, str] = os.environ) -> Path:
     """The folder of config.toml and user themes."""
     override = env.get("TOKI_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+    if override:
+        return Path(override)
+    import platformdirs  # deferred: `toki ask` with TOKI_*_DIR set never needs it
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     """The folder of the history database."""
     override = env.get("TOKI_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+    if override:
+        return Path(override)
+    import platformdirs  # deferred: `toki ask` with TOKI_*_DIR set never needs it
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def cache_dir(env: Mapping[str, str] = os.environ) -> Path:
     """The folder of disposable caches (the model list)."""
     override = env.get("TOKI_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME))
+    if override:
+        return Path(override)
+    import platformdirs  # deferred: `toki ask` with TOKI_*_DIR set never needs it
+
+    return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def config_file(env: Mapping[str, str] = os.environ) -> Path:

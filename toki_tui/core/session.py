@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.client import ChatClient
 from toki_tui.core.errors import APIError
-from toki_tui.core.events import ResponseStarted, StreamEvent
+from toki_tui.core.events import StreamEvent
 from toki_tui.core.params import ChatMessage, ChatParams
 from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
 
@@ -168,12 +168,13 @@ class ChatSession:
         last_checkpoint = self._clock()
         store = self.store
         try:
-            stream = self.client.stream_chat(model=model, messages=messages, params=params)
+            stream = self.client.stream_chat_batches(model=model, messages=messages, params=params)
             async with contextlib.aclosing(stream):
-                async for event in stream:
-                    reply.feed(event)
+                async for batch in stream:
+                    for event in batch:
+                        reply.feed(event)
                     if store is not None and self.conversation_id is not None:
-                        if self.reply_message_id is None and isinstance(event, ResponseStarted):
+                        if self.reply_message_id is None and reply.response_started:
                             self.reply_message_id = store.start_reply(
                                 self.conversation_id,
                                 parent_id=parent_id,
@@ -192,7 +193,8 @@ class ChatSession:
                                     reasoning=reply.reasoning or None,
                                     tool_calls=reply.tool_calls or None,
                                 )
-                    yield event
+                    for event in batch:
+                        yield event
             status = status_for_finish_reason(reply.finish_reason)
         except (asyncio.CancelledError, GeneratorExit):
             status = "stopped"

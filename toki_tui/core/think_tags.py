@@ -22,6 +22,11 @@ class ThinkTagSplitter:
         self._state = "start"
         self._pending = ""
 
+    @property
+    def passthrough(self) -> bool:
+        """True once the think block (if any) is behind us: from now on content is just content."""
+        return self._state == "content"
+
     def feed(self, text: str) -> tuple[str, str]:
         if self._state == "content":
             return text, ""
