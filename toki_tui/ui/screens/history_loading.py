@@ -110,13 +110,13 @@ def load_conversation(store: HistoryStore, reference: str, limit: int = MESSAGE_
 
     Raises the store's error (a TokiError) when the reference matches nothing or more than one.
     """
-    conversation = store.resolve_conversation_ref(reference)
+    conversation = store.get_conversation(store.resolve_conversation_ref(reference))
     messages, has_older = store.latest_messages(conversation.id, limit=limit)
     return LoadedConversation(
-        conversation_id=str(conversation.id),
-        title=getattr(conversation, "title", None) or "Untitled",
-        model=getattr(conversation, "model", None),
-        system_prompt=getattr(conversation, "system_prompt", None),
+        conversation_id=conversation.id,
+        title=conversation.title or "Untitled",
+        model=conversation.model,
+        system_prompt=conversation.system_prompt,
         params=_params_of(conversation),
         messages=[DisplayMessage.from_stored(message) for message in messages],
         has_older=has_older,
