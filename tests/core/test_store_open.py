@@ -1,0 +1,177 @@
+"""Opening a history: a corrupt or foreign file, a newer schema, a migration, replies left streaming."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toki_tui.core import store_schema
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.store import HistoryStore
+
+
+def history_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "history.sqlite3"
+
+
+def seeded(path: Path, text: str = "remember the milk") -> str:
+    with HistoryStore(path) as store:
+        conversation = store.create_conversation(endpoint="toki", model="m")
+        store.add_message(conversation.id, role="user", content=text)
+        return conversation.id
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"this is not a database at all\n" * 100, b"\x00\xff" * 3000, b"SQLite format 3\x00" + b"\xee" * 5000],
+    ids=["text", "binary", "sqlite-header-then-garbage"],
+)
+def test_an_unreadable_file_is_moved_aside_and_a_fresh_history_starts(tmp_path: Path, garbage: bytes) -> None:
+    path = history_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(garbage)
+    store = HistoryStore(path)
+    report = store.open()
+    try:
+        assert report.created and report.corrupt_moved_to is not None
+        moved = report.corrupt_moved_to
+        assert moved.parent == path.parent and moved.name.startswith("history.sqlite3.corrupt-")
+        assert moved.read_bytes() == garbage  # kept byte for byte
+        [notice] = report.notices
+        assert str(path) in notice and str(moved) in notice and "new, empty history" in notice
+        conversation = store.create_conversation(endpoint="toki", model="m")
+        assert store.get_conversation(conversation.id).id == conversation.id
+    finally:
+        store.close()
+
+
+def test_two_corrupt_files_in_the_same_second_are_both_kept(tmp_path: Path) -> None:
+    path = history_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    moved = []
+    for content in (b"first broken file", b"second broken file"):
+        path.unlink(missing_ok=True)
+        for companion in path.parent.glob("history.sqlite3-*"):
+            companion.unlink()
+        path.write_bytes(content)
+        with HistoryStore(path) as store:
+            pass
+        report_target = sorted(path.parent.glob("history.sqlite3.corrupt-*"))
+        moved = [target for target in report_target if not target.name.endswith(("-wal", "-shm"))]
+    assert sorted(target.read_bytes() for target in moved) == [b"first broken file", b"second broken file"]
+    assert store.path == path
+
+
+def test_a_history_from_a_newer_toki_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = history_path(tmp_path)
+    seeded(path)
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute(f"PRAGMA user_version = {store_schema.SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    store = HistoryStore(path)
+    with pytest.raises(HistoryError) as raised:
+        store.open()
+    message = str(raised.value)
+    assert str(path) in message and "newer toki" in message and "untouched" in message
+    assert path.read_bytes() == before
+    assert not list(path.parent.glob("*.corrupt-*"))
+
+
+def test_a_migration_copies_the_file_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = history_path(tmp_path)
+    conversation_id = seeded(path)
+
+    def add_tags(connection: sqlite3.Connection) -> None:
+        connection.execute("ALTER TABLE conversations ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
+
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 2, add_tags)
+    with HistoryStore(path) as store:
+        report = store.open()  # already open: reports nothing new
+        assert report.migrated_from is None
+        assert store.get_conversation(conversation_id).title == "remember the milk"
+    with HistoryStore(path) as store:
+        pass
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        assert connection.execute("SELECT tags FROM conversations").fetchall() == [("",)]
+    [backup] = path.parent.glob("history.sqlite3.v1-backup-*")
+    with contextlib.closing(sqlite3.connect(backup)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+        assert connection.execute("SELECT title FROM conversations").fetchall() == [("remember the milk",)]
+
+
+def test_the_migration_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = history_path(tmp_path)
+    seeded(path)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 2, lambda connection: None)
+    store = HistoryStore(path)
+    report = store.open()
+    store.close()
+    assert report.migrated_from == 1 and not report.created
+    [notice] = report.notices
+    assert "upgraded from version 1" in notice and "backup" in notice
+
+
+def _streaming_reply(path: Path, writer_pid: int | None) -> int:
+    with HistoryStore(path) as store:
+        conversation = store.create_conversation(endpoint="toki", model="m")
+        asked = store.add_message(conversation.id, role="user", content="go")
+        reply = store.start_reply(conversation.id, parent_id=asked.id, model="m", endpoint="toki", params={})
+        store.checkpoint_reply(reply.id, content="half a sentence")
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE messages SET writer_pid = ? WHERE id = ?", (writer_pid, reply.id))
+    return reply.id
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_replies_left_streaming_by_a_dead_process_become_interrupted(tmp_path: Path) -> None:
+    path = history_path(tmp_path)
+    reply_id = _streaming_reply(path, _dead_pid())
+    store = HistoryStore(path)
+    report = store.open()
+    try:
+        assert report.interrupted_count == 1
+        assert any("interrupted" in notice for notice in report.notices)
+        reply = store.get_message(reply_id)
+        assert (reply.status, reply.content) == ("interrupted", "half a sentence")
+        assert [hit.message_id for hit in store.search("sentence")] == [reply_id]  # now searchable
+    finally:
+        store.close()
+    with HistoryStore(path) as again:
+        assert again.get_message(reply_id).status == "interrupted"
+
+
+def test_a_reply_another_live_process_is_writing_is_left_alone(tmp_path: Path) -> None:
+    path = history_path(tmp_path)
+    with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE) as alive:
+        try:
+            reply_id = _streaming_reply(path, alive.pid)
+            store = HistoryStore(path)
+            report = store.open()
+            assert report.interrupted_count == 0 and report.notices == ()
+            assert store.get_message(reply_id).status == "streaming"
+            store.close()
+        finally:
+            assert alive.stdin is not None
+            alive.stdin.close()
+            alive.wait()
+
+
+def test_an_unopenable_location_is_a_history_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(HistoryError, match="cannot open the history file"):
+        HistoryStore(blocker / "history.sqlite3").open()
+    assert blocker.read_text() == "a file where the folder should be"
