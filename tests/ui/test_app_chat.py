@@ -182,3 +182,22 @@ async def test_ctrl_q_quits(tmp_path: Path, fake_server: FakeServer) -> None:
         await pilot.pause()
         assert harness.app.return_value == 0
     assert not harness.app.is_running
+
+
+async def test_text_and_enter_arriving_in_one_burst_are_sent_whole(tmp_path: Path, fake_server: FakeServer) -> None:
+    """A terminal delivers fast typing (or a paste without bracketed paste) as one burst of key events; the
+    Enter at its end must see every character before it."""
+    from textual import events
+
+    fake_server.script(stream_text("ok"))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        names = {" ": "space", "/": "slash", ".": "full_stop"}
+        for character in "/temperature 0.3\rfast words\r":
+            key = "enter" if character == "\r" else names.get(character, character)
+            harness.app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: bool(fake_server.chat_requests()))
+        await wait_for_request_end(fake_server.chat_requests()[0])
+        body = fake_server.chat_requests()[0].json()
+        assert body["messages"][-1] == {"role": "user", "content": "fast words"}
+        assert body["temperature"] == 0.3

@@ -23,8 +23,12 @@ _NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 class PromptInput(TextArea):
     """The prompt. Posts `Submitted` with the text; never sends anything itself."""
 
+    # Enter is handled in _on_key, in order with the typed characters. A priority binding would run before the
+    # characters still queued for this widget were inserted, so text typed or pasted in one burst followed by
+    # Enter (fast typists, tmux send-keys, terminals without bracketed paste) was sent cut short or not at all.
+    # The binding stays for the footer's key hint.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Send", show=True, priority=True),
+        Binding("enter", "submit", "Send", show=True),
     ]
 
     class Submitted(Message):
@@ -74,6 +78,11 @@ class PromptInput(TextArea):
         self.replace("\n", start, end, maintain_selection_offset=False)
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
         if event.key in _NEWLINE_KEYS:
             event.stop()
             event.prevent_default()
