@@ -87,7 +87,8 @@ def wall_time(command: list[str], env: dict[str, str]) -> float:
 
 def main() -> None:
     with FakeServer() as server, tempfile.TemporaryDirectory() as folder:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKI_")}
+        # Byte-code caching on, as in a real install (pip compiles the package); the warm-up runs write it.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKI_") and k != "PYTHONDONTWRITEBYTECODE"}
         env.update(
             TOKI_CONFIG_DIR=str(Path(folder) / "config"),
             TOKI_DATA_DIR=str(Path(folder) / "data"),
@@ -99,6 +100,9 @@ def main() -> None:
         toki_saving = [sys.executable, "-m", "toki_tui", "ask", "hi"]
         reference = [sys.executable, "-c", REFERENCE, server.base_url]
 
+        for command in (toki, toki_saving, reference):
+            server.script(stream_text(["warm-up"]))
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)
         ref_cpu = per_token_cpu(server, reference, env)
         toki_cpu = per_token_cpu(server, toki, env)
         toki_saving_cpu = per_token_cpu(server, toki_saving, env)
