@@ -2,7 +2,8 @@
 
 Users type words, not FTS5 syntax: `foo-bar (`, `"unbalanced`, `AND`, `col:value` must search for those
 words and never raise a syntax error. Every word is quoted as an FTS5 string (so operators, parentheses and
-column filters lose their meaning) and the last one also matches as a prefix, for search-as-you-type.
+column filters lose their meaning) and the last one, if 3 letters or more, also matches as a prefix, for
+search-as-you-type.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ SNIPPET_END = "»"
 
 _SNIPPET_WORDS = 12
 
+PREFIX_MIN_LENGTH = 3
+"""The last word matches as a prefix only from this length: "a*" would match half the history, slowly."""
+
+RANKED_MATCHES = 5_000
+"""At most this many of the newest matching messages are ranked by bm25 (see search_history)."""
+
 
 def fts_query(text: str) -> str | None:
     """The FTS5 MATCH expression for `text` (all words must occur), or None when it has no searchable word."""
@@ -25,7 +32,7 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    if not text[-1].isspace():
+    if not text[-1].isspace() and len(words[-1]) >= PREFIX_MIN_LENGTH:
         quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -43,14 +50,22 @@ def search_history(connection: sqlite3.Connection, text: str, limit: int) -> lis
     query = fts_query(text)
     if query is None or limit <= 0:
         return []
+    # Ranking scores every match, which for a word found in most of 500,000 messages takes seconds. FTS5 reads
+    # matches newest first cheaply, so only the newest RANKED_MATCHES are ranked: all of them for a rare word,
+    # the recent ones for a common word (which is what someone typing a common word most likely wants).
+    (oldest_ranked,) = connection.execute(
+        f"""SELECT min(rowid) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+            ORDER BY rowid DESC LIMIT {RANKED_MATCHES})""",
+        (query,),
+    ).fetchone()
     message_rows = connection.execute(
         f"""SELECT m.conversation_id, m.id, c.title, hit.snippet, hit.rank
             FROM (SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', {_SNIPPET_WORDS}) AS snippet, rank
-                  FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?) AS hit
+                  FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?) AS hit
             JOIN messages AS m ON m.id = hit.rowid
             JOIN conversations AS c ON c.id = m.conversation_id
             ORDER BY hit.rank""",
-        (SNIPPET_START, SNIPPET_END, query, limit),
+        (SNIPPET_START, SNIPPET_END, query, oldest_ranked or 0, limit),
     ).fetchall()
     title_rows = connection.execute(
         """SELECT c.id, c.title, hit.snippet, hit.rank

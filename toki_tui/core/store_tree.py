@@ -17,6 +17,8 @@ from toki_tui.core.store_models import MESSAGE_COLUMNS, Conversation, StoredMess
 
 _PREFIXED_COLUMNS = ", ".join(f"m.{column.strip()}" for column in MESSAGE_COLUMNS.split(","))
 
+# A parent is always written before its children (imports too), so along a branch ids grow from root to leaf
+# and the walk's result is ordered by id, without sorting on the step count.
 _WALK_UP = f"""
 WITH RECURSIVE chain(id, parent_id, step) AS (
     SELECT id, parent_id, 0 FROM messages WHERE id = ? AND conversation_id = ?
@@ -24,7 +26,7 @@ WITH RECURSIVE chain(id, parent_id, step) AS (
     SELECT m.id, m.parent_id, chain.step + 1 FROM messages AS m JOIN chain ON m.id = chain.parent_id
     WHERE chain.step + 1 < ?
 )
-SELECT {_PREFIXED_COLUMNS} FROM chain JOIN messages AS m ON m.id = chain.id ORDER BY chain.step DESC
+SELECT {_PREFIXED_COLUMNS} FROM messages AS m WHERE m.id IN (SELECT id FROM chain) ORDER BY m.id
 """
 
 _UNLIMITED = 1 << 62
