@@ -118,16 +118,18 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(timings)
 
 
-def pick_words(store: HistoryStore) -> tuple[str, str]:
-    """A rare word (in a few dozen messages) and the most common one, found in the generated text."""
+def pick_words(store: HistoryStore) -> tuple[str, str, str]:
+    """The rarest word, the most common word and the most common 3-letter prefix in the generated text."""
     connection = sqlite3.connect(store.path)
     with contextlib.closing(connection):
         connection.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, messages_fts, row)")
         common = connection.execute("SELECT term FROM temp.vocab ORDER BY doc DESC LIMIT 1").fetchone()[0]
-        rare = connection.execute(
-            "SELECT term FROM temp.vocab WHERE doc BETWEEN 20 AND 60 ORDER BY doc DESC LIMIT 1"
+        common_prefix = connection.execute(
+            "SELECT substr(term, 1, 3) AS prefix FROM temp.vocab WHERE length(term) >= 3 "
+            "GROUP BY prefix ORDER BY sum(doc) DESC LIMIT 1"
         ).fetchone()[0]
-    return str(rare), str(common)
+        rare = connection.execute("SELECT term FROM temp.vocab ORDER BY doc, term LIMIT 1").fetchone()[0]
+    return str(rare), str(common), str(common_prefix)
 
 
 def measure(path: Path, runs: int, messages: int) -> None:
@@ -137,12 +139,12 @@ def measure(path: Path, runs: int, messages: int) -> None:
     opened_ms = (time.perf_counter() - started) * 1000
     try:
         long_id = max(store.list_conversations(limit=10_000), key=lambda c: c.message_count).id
-        rare, common = pick_words(store)
+        rare, common, common_prefix = pick_words(store)
         newest, _ = store.latest_messages(long_id, 100)
         figures: list[tuple[str, float, str]] = [
             ("open the history (first open in this process)", opened_ms, ""),
             ("list the 50 most recent conversations", median_ms(lambda: store.list_conversations(50), runs), "<= 20"),
-            (f"search a rare word ({rare!r})", median_ms(lambda: store.search(rare), runs), "<= 100"),
+            (f"search the rarest word ({rare!r})", median_ms(lambda: store.search(rare), runs), "<= 100"),
             (f"search the most common word ({common!r})", median_ms(lambda: store.search(common), runs), "<= 100"),
             (
                 f"search two words ({rare} {common})",
@@ -150,6 +152,11 @@ def measure(path: Path, runs: int, messages: int) -> None:
                 "<= 100",
             ),
             (f"search a prefix ({rare[:3]}...)", median_ms(lambda: store.search(rare[:3]), runs), "<= 100"),
+            (
+                f"search the most common prefix ({common_prefix}...)",
+                median_ms(lambda: store.search(common_prefix), runs),
+                "<= 100",
+            ),
             (
                 "newest 100 messages of the 5,000-message conversation",
                 median_ms(lambda: store.latest_messages(long_id, 100), runs),
