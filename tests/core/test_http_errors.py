@@ -12,7 +12,8 @@ from toki_tui.core.http_errors import parse_retry_after, retry_delay, should_ret
 def test_openai_error_body() -> None:
     error = status_error(
         400,
-        b'{"error":{"code":"invalid_request","message":"The \'model\' field is required.","type":"invalid_request_error"}}',
+        b'{"error":{"code":"invalid_request","message":"The \'model\' field is required.",'
+        b'"type":"invalid_request_error"}}',
         {},
     )
     assert error.status == 400

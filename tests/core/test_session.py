@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from toki_tui.core.store import HistoryStore
 
 from tests.fakes.server import (
     FakeServer,
@@ -25,6 +24,7 @@ from toki_tui.core.errors import APIStatusError, StreamError
 from toki_tui.core.events import ContentDelta
 from toki_tui.core.params import ChatParams
 from toki_tui.core.session import ChatSession
+from toki_tui.core.store import HistoryStore
 
 
 @pytest.fixture

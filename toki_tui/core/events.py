@@ -95,12 +95,5 @@ class RetryScheduled:
 
 
 StreamEvent = (
-    ResponseStarted
-    | ContentDelta
-    | ReasoningDelta
-    | RefusalDelta
-    | ToolCallDelta
-    | Usage
-    | Finished
-    | RetryScheduled
+    ResponseStarted | ContentDelta | ReasoningDelta | RefusalDelta | ToolCallDelta | Usage | Finished | RetryScheduled
 )
