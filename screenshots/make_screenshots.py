@@ -13,11 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from toki_tui.core.store import HistoryStore
-
 from tests.fakes.server import FakeServer, models_reply, stream_text
 from toki_tui.core.config import Config, resolve_endpoint
 from toki_tui.core.params import ChatParams
+from toki_tui.core.store import HistoryStore
 from toki_tui.ui.factory import create_app
 
 OUT = Path(__file__).resolve().parent

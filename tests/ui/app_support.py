@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from toki_tui.core.store import HistoryStore
 
 from tests.fakes.server import FakeServer
 from toki_tui.core.config import Config, load_config, resolve_endpoint
+from toki_tui.core.store import HistoryStore
 from toki_tui.ui.app import TokiApp
 from toki_tui.ui.factory import create_app, default_client_factory
 from toki_tui.ui.screens.chat import ChatScreen

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
-from toki_tui.core.store import HistoryStore
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
 from toki_tui.core.config import load_config
+from toki_tui.core.store import HistoryStore
 from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
 from toki_tui.ui.screens.help import HelpScreen
 from toki_tui.ui.widgets.conversation_view import ConversationView
