@@ -28,6 +28,7 @@ from tests.fakes.server import (
     stream_tool_calls,
 )
 from toki_tui.core.client import ChatClient, DefaultTimeouts
+from toki_tui.core.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.errors import APIConnectionError, APIStatusError, APITimeoutError, StreamError
 from toki_tui.core.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
 from toki_tui.core.params import ChatMessage, ChatParams
@@ -36,9 +37,14 @@ from toki_tui.core.reply import ReplyAccumulator
 HELLO = [ChatMessage("user", "hello")]
 
 
-@pytest.fixture
-async def client(fake_server: FakeServer) -> AsyncIterator[ChatClient]:
-    chat = ChatClient(base_url=fake_server.base_url, api_key=TEST_API_KEY, timeouts=DefaultTimeouts(idle=5))
+@pytest.fixture(params=["pooled", "direct"])
+async def client(fake_server: FakeServer, request: pytest.FixtureRequest) -> AsyncIterator[ChatClient]:
+    """Every client test runs on httpx's pooled transport (the TUI) and on the one-shot DirectTransport
+    (`toki ask`), so both meet every fault the same way."""
+    transport = DirectTransport() if request.param == "direct" else None
+    chat = ChatClient(
+        base_url=fake_server.base_url, api_key=TEST_API_KEY, timeouts=DefaultTimeouts(idle=5), transport=transport
+    )
     yield chat
     await chat.aclose()
 
@@ -404,3 +410,18 @@ async def test_reasoning_and_content_events_interleave_in_order(client: ChatClie
     _, events = await collect(client)
     kinds = [type(e).__name__ for e in events if isinstance(e, ReasoningDelta | ContentDelta)]
     assert kinds.index("ReasoningDelta") < kinds.index("ContentDelta")
+
+
+def test_proxy_variables_turn_the_direct_transport_off() -> None:
+    assert proxy_configured({"HTTPS_PROXY": "http://proxy:3128"})
+    assert proxy_configured({"all_proxy": "socks5://proxy"})
+    assert not proxy_configured({"NO_PROXY": "localhost"})
+
+
+async def test_direct_transport_refused_connection_is_a_connection_error() -> None:
+    chat = ChatClient(base_url="http://127.0.0.1:9/v1", api_key="k", max_retries=0, transport=DirectTransport())
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APIConnectionError) and "127.0.0.1" in str(error)

@@ -69,7 +69,9 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
     try:
         config, resolved = load_settings(args)
-        client = ChatClient(base_url=resolved.base_url, api_key=api_key_for(resolved), timeouts=config.timeouts)
+        client = ChatClient(
+            base_url=resolved.base_url, api_key=api_key_for(resolved), timeouts=config.timeouts, one_shot=True
+        )
         try:
             models = asyncio.run(_fetch(client))
         except TokiError as error:

@@ -20,6 +20,7 @@ import httpx
 
 from toki_tui import __version__
 from toki_tui.core.chunks import ChunkParser, error_from_payload, excerpt
+from toki_tui.core.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, StreamError
 from toki_tui.core.events import (
     ResponseStarted,
@@ -65,12 +66,16 @@ class ChatClient:
         timeouts: TimeoutSettings | None = None,
         max_retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
+        one_shot: bool = False,
     ) -> None:
+        """`one_shot=True` (for `toki ask` and `toki models`) uses a pool-less transport that starts faster
+        (see direct_transport.py), unless a proxy is configured or a transport is given."""
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.timeouts: TimeoutSettings = timeouts if timeouts is not None else DefaultTimeouts()
         self.max_retries = max_retries
         self._transport = transport
+        self._one_shot = one_shot
         self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -84,13 +89,16 @@ class ChatClient:
             timeouts = self.timeouts
             # Loading the CA bundle costs ~60 ms of start-up; a plain-http endpoint (a local server) never uses it.
             plain_http = self.base_url.lower().startswith("http://")
+            transport = self._transport
+            if transport is None and self._one_shot and not proxy_configured():
+                transport = DirectTransport()
             self._http = httpx.AsyncClient(
                 verify=not plain_http,
                 # The trailing slash makes httpx join "chat/completions" under the base path (protocol.md §6.23).
                 base_url=self.base_url + "/",
                 headers=headers,
                 timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.idle, write=60.0, pool=timeouts.connect),
-                transport=self._transport,
+                transport=transport,
                 follow_redirects=False,
                 trust_env=True,
             )
