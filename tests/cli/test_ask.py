@@ -255,3 +255,14 @@ def test_config_init_writes_a_private_file(toki_env: dict[str, str]) -> None:
     path = Path(toki_env["TOKI_CONFIG_DIR"]) / "config.toml"
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert run_toki(["config", "show"], toki_env).returncode == 0
+
+
+def test_base_url_to_a_keyless_local_server_needs_no_key(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    env = {k: v for k, v in toki_env.items() if k not in ("TOKI_API_KEY", "TOKI_BASE_URL")}
+    env["TOKI_API_KEY"] = TEST_API_KEY  # the TOKI key must not travel to another host
+    fake_server.script(stream_text("local answer"))
+    result = run_toki(["ask", "--no-save", "--base-url", fake_server.base_url, "hi"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "local answer"
+    [request] = fake_server.chat_requests()
+    assert "authorization" not in request.headers

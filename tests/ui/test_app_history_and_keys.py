@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
-from toki_tui.core.config import load_config
+from toki_tui.core.config import Config, EndpointConfig, load_config, with_changes, with_endpoint
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
 from toki_tui.ui.screens.help import HelpScreen
@@ -134,7 +134,10 @@ async def test_without_a_key_the_app_opens_asks_for_one_and_saves_it_0600(
     store = open_store(tmp_path)
     seed(store, "browsable", 1)
     fake_server.script(stream_text("now with a key"))
-    harness = make_app(tmp_path, fake_server, api_key=None, store=store)
+    # An endpoint that needs a key (api_key_env names a variable that is not set) and has none.
+    local = EndpointConfig("local", fake_server.base_url, api_key_env="TOKI_TEST_UNSET_KEY")
+    config = with_changes(with_endpoint(Config(), local), endpoint="local")
+    harness = make_app(tmp_path, fake_server, api_key=None, store=store, config=config)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
         await pilot.press("escape")  # later: the history is still browsable
@@ -150,7 +153,11 @@ async def test_without_a_key_the_app_opens_asks_for_one_and_saves_it_0600(
         await pilot.press("enter")
         await wait_until(pilot, lambda: not harness.app.needs_api_key)
         assert harness.config_file.stat().st_mode & 0o777 == 0o600
-        assert load_config(harness.config_file).endpoints["toki"].api_key == "sk-typed-key-42"
+        saved = load_config(harness.config_file)
+        # Saved on the endpoint of the host it is used for, and nowhere else.
+        assert saved.endpoints["local"].api_key == "sk-typed-key-42"
+        assert saved.endpoints["local"].base_url == fake_server.base_url
+        assert saved.endpoints["toki"].api_key is None
         # The prompt kept the text; sending now carries the key.
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)

@@ -8,9 +8,11 @@ The key-to-host rule (oterm once sent `OPENAI_API_KEY` to whatever custom endpoi
   `api_key`. For the built-in "toki" endpoint `api_key_env` is `TOKI_API_KEY`.
 - A key belongs to the origin (scheme, host, port) of the endpoint's configured `base_url`. When a flag or
   `TOKI_BASE_URL` points the run at another origin, the endpoint's key is withheld, and `api_key_cmd` is not even
-  run. The one exception is the pair `TOKI_BASE_URL` + `TOKI_API_KEY`: setting both is one explicit statement
-  that this key belongs to that host, so `TOKI_API_KEY` is sent to the origin `TOKI_BASE_URL` names (tests use
-  this to point toki at the fake server).
+  run. If another configured endpoint has that origin, the run uses that endpoint (its name and its key);
+  otherwise it is an ad-hoc endpoint named after the host ("127.0.0.1-8000") that gets no key, except through the
+  pair `TOKI_BASE_URL` + `TOKI_API_KEY`: setting both is one explicit statement that this key belongs to that
+  host, so `TOKI_API_KEY` is sent to the origin `TOKI_BASE_URL` names (tests use this to point toki at the fake
+  server). An ad-hoc endpoint without a key sends requests without one (local servers need none).
 - The model is `--model`, else `TOKI_MODEL`, else the config's `default_model`; when `--endpoint` picks an
   endpoint other than the default one and that endpoint lists `models` without `default_model` among them, its
   first model is used instead, since the default model most likely does not exist there.
@@ -222,6 +224,16 @@ def resolve_endpoint(
     env_base = env.get(TOKI_BASE_URL, "").strip()
     env_origin = origin_of(_checked_url(env_base, TOKI_BASE_URL)) if env_base else None
 
+    ad_hoc = False
+    if target != home:
+        # The run goes to another host. A configured endpoint for that host lends its name and key; otherwise the
+        # run is an ad-hoc endpoint named after the host, so the history records where replies came from.
+        match = _endpoint_for_origin(config, target)
+        if match is not None:
+            chosen, name, home = match, match.name, target
+        else:
+            name, ad_hoc = ad_hoc_endpoint_name(target), True
+
     api_key: str | None = None
     key_source = "none"
     if target == home:
@@ -230,15 +242,16 @@ def resolve_endpoint(
     if api_key is None and env_origin == target and env.get(TOKI_API_KEY, "").strip():
         api_key, key_source = _checked_key(env[TOKI_API_KEY].strip(), TOKI_API_KEY), TOKI_API_KEY
 
-    key_required = bool(chosen.api_key_env or chosen.api_key_cmd or chosen.api_key) or target != home
+    # An ad-hoc host gets no key unless the user paired TOKI_BASE_URL with TOKI_API_KEY; requests then go without
+    # one (local servers need none; a server that does answers 401, whose message says how to set a key).
+    key_required = not ad_hoc and bool(chosen.api_key_env or chosen.api_key_cmd or chosen.api_key)
     if api_key is not None:
         missing = ""
-    elif target != home:
+    elif ad_hoc:
         missing = (
-            f"no API key for {describe_origin(target, home)}: the key of endpoint {name!r} is only sent to host "
-            f"{describe_origin(home, target)}, and {override_source} points elsewhere. To use a key there, set "
-            f"{TOKI_BASE_URL} and {TOKI_API_KEY} together, or add an [endpoints.NAME] table with that base_url "
-            f"and its own api_key_env or api_key_cmd (or none, for a local server that needs no key)"
+            f"no API key for {describe_origin(target)}: set {TOKI_BASE_URL} and {TOKI_API_KEY} together, or add an "
+            f"[endpoints.NAME] table with that base_url and its own api_key_env or api_key_cmd (keys of other "
+            f"endpoints are never sent to it)"
         )
     else:
         missing = f"no API key for endpoint {name!r}: {_how_to_set_key(chosen)}"
@@ -258,6 +271,23 @@ def resolve_endpoint(
         key_required=key_required,
         missing_key_message=missing,
     )
+
+
+def ad_hoc_endpoint_name(origin: Origin) -> str:
+    """A valid endpoint name for a host no endpoint is configured for, e.g. "127.0.0.1-8000", "api.example.com"."""
+    scheme, host, port = origin
+    label = host if port == _DEFAULT_PORTS[scheme] else f"{host}-{port}"
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", label).strip("-") or "custom"
+
+
+def _endpoint_for_origin(config: Config, origin: Origin) -> EndpointConfig | None:
+    for candidate in config.endpoints.values():
+        try:
+            if origin_of(check_base_url(candidate.base_url)) == origin:
+                return candidate
+        except ValueError:
+            continue
+    return None
 
 
 def _endpoint_key(

@@ -115,9 +115,11 @@ class TokiApp(App[int]):
     async def use_api_key(self, key: str) -> bool:
         """Save the key typed into the dialog to the config (0600) and switch the client to it."""
         current: EndpointConfig | None = self.config.endpoints.get(self.endpoint.name)
-        if current is not None and not self._save(
-            with_endpoint(self.config, dataclasses.replace(current, api_key=key)), "the API key"
-        ):
+        # The key is saved for the host this session talks to: on its endpoint, or (for an ad-hoc host from
+        # --base-url / TOKI_BASE_URL) on a new endpoint for that host, never on another host's endpoint.
+        if current is None:
+            current = EndpointConfig(name=self.endpoint.name, base_url=self.endpoint.base_url)
+        if not self._save(with_endpoint(self.config, dataclasses.replace(current, api_key=key)), "the API key"):
             return False
         self.endpoint = dataclasses.replace(self.endpoint, api_key=key, key_source="config file")
         old_client = self.client
