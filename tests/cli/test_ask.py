@@ -86,6 +86,7 @@ def test_out_of_range_values_are_refused_before_any_request(
 def test_missing_key_fails_fast_naming_the_variable(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     env = dict(toki_env)
     del env["TOKI_API_KEY"]
+    del env["TOKI_BASE_URL"]  # the default TOKI endpoint, which needs a key; toki stops before any request
     result = run_toki(["ask", "--no-save", "hi"], env)
     assert result.returncode == 2
     assert "TOKI_API_KEY" in result.stderr and "Traceback" not in result.stderr
@@ -266,3 +267,84 @@ def test_base_url_to_a_keyless_local_server_needs_no_key(fake_server: FakeServer
     assert result.stdout == "local answer"
     [request] = fake_server.chat_requests()
     assert "authorization" not in request.headers
+
+
+def test_a_closed_pipe_is_quiet(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    fake_server.script(stream_text(["word "] * 3000, chunk_delay=0.001))
+    command = f"{sys.executable} -m toki_tui ask --no-save hi | head -c 20"
+    result = subprocess.run(command, shell=True, env=toki_env, capture_output=True, text=True, timeout=60)
+    assert result.stdout == "word word word word "
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("prompt", ["", "   "])
+def test_an_empty_prompt_is_refused(fake_server: FakeServer, toki_env: dict[str, str], prompt: str) -> None:
+    result = run_toki(["ask", "--no-save", prompt], toki_env)
+    assert result.returncode == 2 and "nothing to ask" in result.stderr
+    assert fake_server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("tools", "choice", "expected"),
+    [
+        (None, "get_weather", "needs --tools"),
+        ([{"type": "function", "function": {"name": "get_weather"}}], "nothere", "not a function"),
+        ([], None, "non-empty JSON array"),
+    ],
+)
+def test_tool_flags_are_checked_before_any_request(
+    fake_server: FakeServer,
+    toki_env: dict[str, str],
+    tmp_path: Path,
+    tools: list | None,
+    choice: str | None,
+    expected: str,
+) -> None:
+    args = ["ask", "--no-save"]
+    if tools is not None:
+        (tmp_path / "tools.json").write_text(json.dumps(tools))
+        args += ["--tools", str(tmp_path / "tools.json")]
+    if choice is not None:
+        args += ["--tool-choice", choice]
+    result = run_toki([*args, "hi"], toki_env)
+    assert result.returncode == 2 and expected in result.stderr
+    assert fake_server.requests == []
+
+
+def test_tool_calls_after_text_are_still_parseable_json(
+    fake_server: FakeServer, toki_env: dict[str, str], tmp_path: Path
+) -> None:
+    tools_file = tmp_path / "tools.json"
+    tools_file.write_text(json.dumps([{"type": "function", "function": {"name": "f", "parameters": {}}}]))
+    fake_server.script(stream_tool_calls([{"id": "c1", "name": "f", "arguments": "{}"}], content="Let me check."))
+    result = run_toki(["ask", "--no-save", "--tools", str(tools_file), "go"], toki_env)
+    assert result.returncode == 0, result.stderr
+    text, _, document = result.stdout.partition("\n")
+    assert text == "Let me check."
+    assert json.loads(document)["tool_calls"][0]["function"]["name"] == "f"
+
+
+@pytest.mark.parametrize("flags", [["-c", "--conversation", "abc"], ["--conversation", ""], ["--conversation", "zzzz"]])
+def test_bad_conversation_flags_are_usage_errors(
+    fake_server: FakeServer, toki_env: dict[str, str], flags: list[str]
+) -> None:
+    result = run_toki(["ask", *flags, "hi"], toki_env)
+    assert result.returncode == 2, result.stderr
+    assert fake_server.requests == []
+
+
+def test_a_damaged_history_still_gets_the_question_answered(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    fake_server.script(stream_text("seed"), stream_text("answered anyway"))
+    assert run_toki(["ask", "seed"], toki_env).returncode == 0
+    database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
+    run_toki(["history", "list"], toki_env)  # checkpoints the WAL into the file
+    data = bytearray(database.read_bytes())
+    data[8192:] = b"\xff" * (len(data) - 8192)  # the schema page survives; the tables' pages do not
+    database.write_bytes(bytes(data))
+    result = run_toki(["ask", "still there?"], toki_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "answered anyway"
+    assert str(database) in result.stderr
+    assert "will not be saved" in result.stderr or ".corrupt-" in result.stderr
+    # The damaged file is kept: in place, or moved aside next to it.
+    assert any(bytes(data[8192:8300]) in path.read_bytes() for path in database.parent.glob("history.sqlite3*"))

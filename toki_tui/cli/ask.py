@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,7 +25,7 @@ from toki_tui.cli.common import (
     report,
 )
 from toki_tui.core.client import ChatClient
-from toki_tui.core.errors import TokiError
+from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.session import ChatSession
@@ -50,13 +52,23 @@ def params_from_args(args: argparse.Namespace, defaults: ChatParams) -> ChatPara
         changes["json_mode"] = True
     if args.no_stream:
         changes["stream"] = False
-    if args.tools:
-        changes["tools"] = _read_tools(Path(args.tools))
+    tools = _read_tools(Path(args.tools)) if args.tools else None
+    if tools is not None:
+        changes["tools"] = tools
     if args.tool_choice:
         choice = args.tool_choice
-        changes["tool_choice"] = (
-            choice if choice in ("auto", "none", "required") else {"type": "function", "function": {"name": choice}}
-        )
+        if tools is None and choice != "none":
+            raise UsageError("--tool-choice needs --tools FILE (the tools the model may call)")
+        if choice in ("auto", "none", "required"):
+            changes["tool_choice"] = choice
+        else:
+            names = [tool.get("function", {}).get("name") for tool in tools or []]
+            if choice not in names:
+                raise UsageError(
+                    f"--tool-choice {choice!r} is not a function in {args.tools} "
+                    f"(it has: {', '.join(str(name) for name in names)}; or use auto, none, required)"
+                )
+            changes["tool_choice"] = {"type": "function", "function": {"name": choice}}
     try:
         return defaults.replace(**changes)
     except ParameterError as error:
@@ -70,8 +82,8 @@ def _read_tools(path: Path) -> list[dict[str, Any]]:
         raise UsageError(f"cannot read the tools file {path}: {error.strerror}") from None
     except ValueError as error:
         raise UsageError(f"the tools file {path} is not valid JSON: {error}") from None
-    if not isinstance(tools, list) or not all(isinstance(tool, dict) for tool in tools):
-        raise UsageError(f"the tools file {path} must hold a JSON array of tool objects")
+    if not isinstance(tools, list) or not tools or not all(isinstance(tool, dict) for tool in tools):
+        raise UsageError(f"the tools file {path} must hold a non-empty JSON array of tool objects")
     return tools
 
 
@@ -82,8 +94,9 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
         piped = stdin.read()
         if piped.strip():
             parts.append(piped.rstrip("\n"))
-    if args.prompt:
-        parts.append(" ".join(args.prompt))
+    words = " ".join(args.prompt)
+    if words.strip():
+        parts.append(words)
     if not parts:
         raise UsageError("nothing to ask: give a PROMPT or pipe text into toki ask")
     return "\n\n".join(parts)
@@ -100,7 +113,8 @@ class ReplyPrinter:
         self._flush_scheduled = False
         self._in_reasoning = False
         self.printed_content = False
-        self._ends_with_newline = True
+        self.pipe_closed = False
+        self.ends_with_newline = True
 
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
@@ -108,11 +122,17 @@ class ReplyPrinter:
             asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
+        # Runs as an event-loop callback: a closed pipe is remembered and raised from handle(), in the stream.
         self._flush_scheduled = False
-        self.out.flush()
-        self.err.flush()
+        try:
+            self.out.flush()
+            self.err.flush()
+        except BrokenPipeError:
+            self.pipe_closed = True
 
     def handle(self, event: StreamEvent) -> None:
+        if self.pipe_closed:
+            raise BrokenPipeError("the reader of the output went away")
         if isinstance(event, ContentDelta | RefusalDelta):
             if event.choice_index != 0:
                 return
@@ -120,7 +140,7 @@ class ReplyPrinter:
             text = strip_control(event.text)
             self.out.write(text)
             self.printed_content = True
-            self._ends_with_newline = text.endswith("\n")
+            self.ends_with_newline = text.endswith("\n")
             self._schedule_flush()
         elif isinstance(event, ReasoningDelta):
             if event.choice_index != 0:
@@ -140,39 +160,77 @@ class ReplyPrinter:
             self.err.write((_RESET if self.err_is_tty else "") + "\n")
 
     def finish(self) -> None:
+        if self.pipe_closed:
+            return
         self._end_reasoning()
-        if self.printed_content and not self._ends_with_newline and self.out.isatty():
+        if self.printed_content and not self.ends_with_newline and self.out.isatty():
             self.out.write("\n")
         self.flush()
 
 
 def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
-    # Tool calls are data for the caller's script: one JSON document on stdout.
+    # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
     out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
 
 
 async def _stream(session: ChatSession, prompt: str, printer: ReplyPrinter) -> None:
     try:
-        async for event in session.send(prompt):
-            printer.handle(event)
+        # aclosing: when printing fails (the reader of a pipe went away), the reply is closed and recorded now.
+        async with contextlib.aclosing(session.send(prompt)) as events:
+            try:
+                async for event in events:
+                    printer.handle(event)
+            finally:
+                printer.finish()
     finally:
-        printer.finish()
         await session.client.aclose()
 
 
+def _silence_stdout() -> None:
+    """The reader went away (`toki ask ... | head`): not an error. Point stdout at /dev/null so the interpreter's
+    final flush does not print a BrokenPipeError of its own."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _choose_conversation(args: argparse.Namespace, store: HistoryStore | None) -> str | None:
+    if args.conversation is not None and not args.conversation.strip():
+        raise UsageError("--conversation needs an id (a unique prefix is enough, or 'last')")
+    if args.continue_last and args.conversation is not None:
+        raise UsageError("use either -c/--continue or --conversation ID, not both")
     if store is None:
         if args.continue_last or args.conversation:
             raise UsageError("--no-save cannot be combined with --continue or --conversation")
         return None
     if args.conversation:
-        return store.resolve_conversation_ref(args.conversation)
+        try:
+            return store.resolve_conversation_ref(args.conversation)
+        except HistoryError as error:
+            raise UsageError(str(error)) from None
     if args.continue_last:
         recent = store.most_recent_conversation()
         if recent is None:
             raise UsageError("there is no conversation to continue yet")
         return recent.id
     return None
+
+
+def _open_store_or_warn(args: argparse.Namespace) -> HistoryStore | None:
+    """The history, or None with a warning when it cannot be used: the question still gets its answer."""
+    try:
+        store = open_store()
+        store.list_conversations(limit=1)  # touches the file's tables: a damaged file fails here, not mid-reply
+        return store
+    except HistoryError as error:
+        if args.continue_last or args.conversation:
+            raise
+        report(f"{error}; this reply will not be saved (move the file aside and toki starts a new history)")
+        return None
 
 
 def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
@@ -185,7 +243,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         params = params_from_args(args, config.parameters)
         api_key = api_key_for(resolved)
         prompt = read_prompt(args, stdin)
-        store = None if args.no_save else open_store()
+        store = None if args.no_save else _open_store_or_warn(args)
         conversation_id = _choose_conversation(args, store)
         system_prompt = args.system if args.system is not None else config.system_prompt
         model = resolved.model
@@ -211,9 +269,14 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         except TokiError as error:
             report(str(error))
             return EXIT_API_ERROR
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
         reply = session.reply
         if reply is not None:
             if reply.tool_calls:
+                if printer.printed_content and not printer.ends_with_newline:
+                    out.write("\n")
                 _print_tool_calls(reply.tool_calls, out)
             if reply.finish_reason == "length":
                 report("the reply was cut off at the token limit (--max-tokens)")
@@ -226,7 +289,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         report(str(error))
         return exit_code_for(error)
     except BrokenPipeError:
-        # The reader went away (`toki ask ... | head`): not an error worth a traceback.
+        _silence_stdout()
         return 0
     finally:
         if store is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +126,7 @@ class ChatSession:
 
     # ---- sending --------------------------------------------------------------------------------------
 
-    async def send(self, user_text: str) -> AsyncIterator[StreamEvent]:
+    async def send(self, user_text: str) -> AsyncGenerator[StreamEvent, None]:
         """Record the user message, then stream and record the reply. Raises APIError after recording it."""
         conversation_id = self._ensure_conversation()
         parent_id: int | None = None
@@ -137,7 +137,7 @@ class ChatSession:
         async for event in self._run_reply(parent_id):
             yield event
 
-    async def retry(self) -> AsyncIterator[StreamEvent]:
+    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
         """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
         parent_id: int | None = None
         if self.store is not None and self.conversation_id is not None:
@@ -156,7 +156,7 @@ class ChatSession:
         async for event in self._run_reply(parent_id):
             yield event
 
-    async def _run_reply(self, parent_id: int | None) -> AsyncIterator[StreamEvent]:
+    async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[StreamEvent, None]:
         reply = ReplyAccumulator(self._clock)
         self.reply = reply
         self.reply_message_id = None
