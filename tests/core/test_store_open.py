@@ -175,3 +175,14 @@ def test_an_unopenable_location_is_a_history_error(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="cannot open the history file"):
         HistoryStore(blocker / "history.sqlite3").open()
     assert blocker.read_text() == "a file where the folder should be"
+
+
+def test_a_new_history_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "history.sqlite3"
+    store = HistoryStore(path)
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model="m")
+    store.add_message(conversation.id, role="user", content="private words")
+    for file in path.parent.iterdir():
+        assert file.stat().st_mode & 0o077 == 0, file
+    store.close()

@@ -239,12 +239,20 @@ def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int)
     return created, migrated_from
 
 
+def _create_private(path: Path) -> None:
+    """Create the history file readable by its owner only (0600) before SQLite opens it: the history is as
+    private as the conversations in it. SQLite gives the -wal and -shm files the same permissions."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def open_database(path: Path) -> OpenedDatabase:
     """Open (creating, migrating or replacing a corrupt file as needed) and return a ready connection."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     corrupt_moved_to: Path | None = None
     if path.exists() and not _has_sqlite_header(path):
         corrupt_moved_to = move_aside(path)
+    _create_private(path)
     connection = connect(path)
     try:
         version = _probe(connection)
@@ -255,6 +263,7 @@ def open_database(path: Path) -> OpenedDatabase:
         # "file is not a database", "database disk image is malformed": keep it for the user, start afresh.
         connection.close()
         corrupt_moved_to = move_aside(path)
+        _create_private(path)
         connection = connect(path)
         version = _probe(connection)
     try:
