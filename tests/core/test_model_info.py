@@ -54,3 +54,14 @@ def test_unknown_prices(value: object) -> None:
 def test_record_round_trip() -> None:
     model = ModelInfo("a/b", context_length=10, prompt_price_per_million=1.5)
     assert ModelInfo.from_record(model.to_record()) == model
+
+
+def test_prices_per_million_are_rounded_to_what_the_server_meant() -> None:
+    assert price_per_million("0.00000005") == 0.05
+    assert price_per_million(0.0000003) == 0.3
+
+
+def test_context_lengths_are_written_like_model_cards() -> None:
+    from toki_tui.cli.models import format_context
+
+    assert [format_context(v) for v in (None, 163_840, 128_000, 2_000_000)] == ["-", "163,840", "128k", "2M"]

@@ -22,9 +22,14 @@ def format_price(value: float | None) -> str:
 
 
 def format_context(value: int | None) -> str:
+    """Context length the way model cards write it: 128k, 163,840, 2M."""
     if value is None:
         return "-"
-    return f"{value // 1000}k" if value >= 1000 and value % 1000 == 0 else f"{value:,}"
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return f"{value // 1_000_000}M"
+    if value >= 1000 and value % 1000 == 0:
+        return f"{value // 1000}k"
+    return f"{value:,}"
 
 
 def print_models_table(models: list[ModelInfo], out: TextIO) -> None:

@@ -53,7 +53,8 @@ def price_per_million(value: object) -> float | None:
         return None
     if not math.isfinite(number) or number < 0:
         return None
-    return number * 1_000_000
+    # Rounded: "0.00000005" * 1e6 is 0.049999999999999996 in binary floating point.
+    return round(number * 1_000_000, 6)
 
 
 def _model_from(entry: object) -> ModelInfo | None:
