@@ -406,3 +406,17 @@ def test_reprs_never_show_a_stored_key(tmp_path: Path) -> None:
 def test_config_from_toml_without_a_path_names_config() -> None:
     with pytest.raises(ConfigError, match=r"^config: theme: expected"):
         config_from_toml({"theme": 1})
+
+
+def test_saving_over_a_commented_file_keeps_the_original_as_bak(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    original = "# my precious comment\n[parameters]\ntemperature = 0.5  # warm\n"
+    path.write_text(original)
+    save_config(with_changes(load_config(path), theme="toki-light"), path)
+    backup = path.with_name("config.toml.bak")
+    assert backup.read_text() == original
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert load_config(path).theme == "toki-light" and load_config(path).parameters.temperature == 0.5
+    # A second save (of a file toki wrote) leaves the backup of the hand-written one alone.
+    save_config(with_changes(load_config(path), theme="toki-dark"), path)
+    assert backup.read_text() == original

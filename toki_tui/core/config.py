@@ -327,8 +327,8 @@ def config_to_toml(config: Config) -> dict[str, Any]:
 
 
 _SAVED_HEADER = (
-    "# toki configuration, saved by toki. Comments are not kept when toki saves this file;\n"
-    "# `toki config init` (with this file moved away) writes a commented example of every key.\n\n"
+    "# toki configuration, saved by toki. Comments are not kept when toki saves this file (a hand-written file\n"
+    "# with comments was kept as config.toml.bak); `toki config init` writes a commented example of every key.\n\n"
 )
 
 
@@ -344,9 +344,23 @@ def save_config(config: Config, path: Path) -> None:
     text = _SAVED_HEADER + tomli_w.dumps(config_to_toml(config), multiline_strings=True)
     config_from_toml(tomllib.loads(text), path)  # never write a file toki could not read back
     try:
+        _keep_commented_original(path)
         write_private_file(path, text.encode("utf-8"))
     except OSError as error:
         raise ConfigError(f"could not save the config to {path}: {error.strerror or error}") from None
+
+
+def _keep_commented_original(path: Path) -> None:
+    """Saving cannot keep comments (TOML writers drop them), so a hand-written file with comments is kept whole
+    as config.toml.bak (0600) the first time toki rewrites it: nothing the user wrote is lost."""
+    try:
+        original = path.read_bytes()
+    except OSError:
+        return
+    if original.startswith(_SAVED_HEADER.encode("utf-8")[:40]):
+        return  # written by toki already: no hand-written comments left to keep
+    if any(line.lstrip().startswith(b"#") for line in original.splitlines()):
+        write_private_file(path.with_name(path.name + ".bak"), original)
 
 
 def write_private_file(path: Path, data: bytes) -> None:
