@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
 from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
@@ -25,6 +26,22 @@ NUMERIC_FIELDS: tuple[tuple[str, str], ...] = (
     ("presence_penalty", "Presence penalty"),
 )
 SWITCH_FIELDS: tuple[tuple[str, str], ...] = (("json_mode", "JSON mode"), ("stream", "Stream"))
+
+
+class ParameterValidator(Validator):
+    """The rules of toki_tui.core.params as a Textual validator, so the Input itself keeps its `-invalid` mark
+    in step (it re-validates on blur and would otherwise clear a class set from outside)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.parameter = name
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            check_parameter(self.parameter, value.strip())
+        except ParameterError as error:
+            return self.failure(str(error))
+        return self.success()
 
 
 class ParameterSidebar(VerticalScroll):
@@ -56,6 +73,8 @@ class ParameterSidebar(VerticalScroll):
                 classes="param-input",
                 type="text",
                 compact=True,
+                validators=[ParameterValidator(name)],
+                valid_empty=True,
             )
             yield Static("", id=f"param-{name}-error", classes="param-error")
         for name, title in SWITCH_FIELDS:
@@ -85,8 +104,10 @@ class ParameterSidebar(VerticalScroll):
         self.query_one("#param-model", Button).label = model or "(choose a model)"
 
     def _set_error(self, name: str, message: str) -> None:
-        self.query_one(f"#param-{name}-error", Static).update(message)
-        self.query_one(f"#param-{name}", Input).set_class(bool(message), "-invalid")
+        label = self.query_one(f"#param-{name}-error", Static)
+        label.update(message)
+        # A class, not `:empty`: in Textual `:empty` means "no child widgets", which a Static always is.
+        label.set_class(bool(message), "-shown")
 
     @on(Input.Changed, ".param-input")
     def _number_changed(self, event: Input.Changed) -> None:

@@ -1,0 +1,59 @@
+"""QA fixes: the parameter sidebar refuses bad values visibly and applies good ones to the next request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from tests.fakes.server import FakeServer, stream_text
+from tests.ui.app_support import make_app, type_text, wait_until
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_an_out_of_range_value_is_refused_visibly_and_valid_ones_apply(
+    tmp_path: Path, fake_server: FakeServer, size: tuple[int, int]
+) -> None:
+    fake_server.script(stream_text("one"), stream_text("two"))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=size) as pilot:
+        screen = harness.app.screen
+        if size[0] < 110:
+            await pilot.press("f2")  # a narrow terminal shows the sidebar on request
+            await pilot.pause()
+        await pilot.click("#param-temperature")
+        await type_text(pilot, "3")
+        await pilot.press("tab")
+        await pilot.pause()
+        error = screen.query_one("#param-temperature-error", Static)
+        assert "from 0 to 2" in str(error.render())
+        assert error.display and error.region.height >= 1, "the error label is not on the screen"
+        field = screen.query_one("#param-temperature", Input)
+        assert field.has_class("-invalid")
+        # A valid top_p typed after the refused temperature still applies.
+        await pilot.click("#param-top_p")
+        await type_text(pilot, "0.9")
+        await pilot.press("enter")
+        await pilot.click("#prompt")
+        await type_text(pilot, "first")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 1 and not harness.screen.streaming)
+        first = fake_server.chat_requests()[0].json()
+        assert "temperature" not in first
+        assert first["top_p"] == 0.9
+        # Fixing the value applies it to the very next request.
+        await pilot.click("#param-temperature")
+        field.value = ""
+        await type_text(pilot, "0.5")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not field.has_class("-invalid")
+        assert not screen.query_one("#param-temperature-error", Static).display
+        await pilot.click("#prompt")
+        await type_text(pilot, "second")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
+        second = fake_server.chat_requests()[1].json()
+        assert second["temperature"] == 0.5
+        assert second["top_p"] == 0.9
