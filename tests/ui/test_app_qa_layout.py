@@ -1,0 +1,103 @@
+"""QA fixes in the layout: messages re-wrap when a sidebar takes columns from the conversation (also while a
+reply streams and after a resize), and notifications leave the prompt and the status line visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.server import FakeServer, stream_text
+from tests.ui.app_support import make_app, type_text, wait_until
+from toki_tui.core.store import HistoryStore
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_view import MessageView
+from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+
+LONG_ANSWER = (
+    "Open the file in binary mode, so no decoding happens and every byte arrives exactly as it was written "
+    "on disk; then read it in chunks of one megabyte until the read returns nothing at all."
+)
+
+
+def seed_long_answer(root: Path) -> HistoryStore:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(root / "data" / "history.sqlite3")
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model="seed/model", system_prompt=None, params={})
+    question = store.add_message(conversation.id, role="user", content="How do I read a big file?")
+    reply = store.start_reply(conversation.id, parent_id=question.id, model="seed/model", endpoint="toki", params={})
+    store.finish_reply(reply.id, content=LONG_ANSWER, status="complete")
+    return store
+
+
+def shown_lines(view: MessageView) -> list[str]:
+    """The lines the widget paints, each checked to fit inside the conversation pane and clear of the sidebar."""
+    conversation = view.screen.query_one(ConversationView)
+    pane = conversation.content_region
+    sidebar = view.screen.query_one(ParameterSidebar)
+    if sidebar.display:
+        assert not pane.overlaps(sidebar.region), "the sidebar covers the conversation"
+    lines = []
+    for y in range(view.size.height):
+        strip = view.render_line(y)
+        assert strip.cell_length <= pane.width, f"line {y} is wider than the pane: {strip.text!r}"
+        lines.append(strip.text)
+    return lines
+
+
+def words_of(lines: list[str]) -> list[str]:
+    return " ".join(lines).split()
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_a_sidebar_in_a_narrow_terminal_rewraps_the_messages(tmp_path: Path, fake_server: FakeServer) -> None:
+    store = seed_long_answer(tmp_path)
+    harness = make_app(tmp_path, fake_server, resume="last", store=store)
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) == 2)
+        await settle(pilot)
+        answer = list(view.query(MessageView))[-1]
+        wide_width = view.content_region.width
+        assert set(LONG_ANSWER.split()) <= set(words_of(shown_lines(answer)))
+        await pilot.press("f2")
+        await settle(pilot)
+        assert harness.app.screen.query_one(ParameterSidebar).display
+        assert view.content_region.width < wide_width, "the conversation kept its width under the sidebar"
+        lines = shown_lines(answer)
+        assert words_of(lines)[-len(LONG_ANSWER.split()) :] == LONG_ANSWER.split()
+        # A resize with the sidebar open re-wraps again.
+        await pilot.resize_terminal(90, 24)
+        await settle(pilot)
+        assert words_of(shown_lines(answer))[-len(LONG_ANSWER.split()) :] == LONG_ANSWER.split()
+        await pilot.press("f2")
+        await settle(pilot)
+        assert view.content_region.width > wide_width - 1
+        assert words_of(shown_lines(answer))[-len(LONG_ANSWER.split()) :] == LONG_ANSWER.split()
+
+
+async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, fake_server: FakeServer) -> None:
+    words = [word + " " for word in LONG_ANSWER.split()] * 3
+    fake_server.script(stream_text(words, chunk_delay=0.03))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "explain")
+        await pilot.press("enter")
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: view.live_reply is not None and len(view.live_reply.content) > 80)
+        await pilot.press("f2")
+        await settle(pilot)
+        live = view.live_reply
+        assert isinstance(live, LiveReply)
+        live.flush()
+        await settle(pilot)
+        shown_lines(live)
+        await wait_until(pilot, lambda: not harness.screen.streaming, timeout=10)
+        await settle(pilot)
+        finished = list(view.query(MessageView))[-1]
+        assert words_of(shown_lines(finished))[-len(words) :] == "".join(words).split()
