@@ -161,9 +161,11 @@ async def test_reasoning_shows_while_thinking_and_folds_when_the_answer_starts()
         await pilot.click(live, offset=(4, 1))
         assert live.reasoning_expanded
         assert "consider the question" in widget_text(live)
-        # So does the key on the conversation pane.
+        # So does the pane's action (F3 on the chat screen); a letter typed in the pane does not.
         app.conversation.focus()
         await pilot.press("t")
+        assert live.reasoning_expanded
+        app.conversation.action_toggle_reasoning()
         assert not live.reasoning_expanded
 
 

@@ -132,9 +132,13 @@ async def test_retry_on_an_error_message_posts_retry_requested() -> None:
         [retry] = posted_of(posted, ConversationView.RetryRequested)
         assert retry.message_id == 7
 
-        view.focus()
-        await pilot.press("r")
+        view.action_retry()  # what the chat screen's Ctrl+R does (the pane itself has no letter keys)
+        await pilot.pause()
         assert len(posted_of(posted, ConversationView.RetryRequested)) == 2
+        view.focus()
+        await pilot.press("r")  # typing is passed on to the prompt, never read as a command
+        assert len(posted_of(posted, ConversationView.RetryRequested)) == 2
+        assert [m.text for m in posted_of(posted, ConversationView.TypedHere)] == ["r"]
 
 
 async def test_statuses_are_shown_as_badges() -> None:

@@ -22,11 +22,11 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("model", "ID", "switch the model for the next request (no ID: open the model picker)"),
-    CommandSpec("temperature", "0-2|off", "sampling temperature"),
-    CommandSpec("top_p", "0-1|off", "nucleus sampling"),
+    CommandSpec("temperature", "0..2|off", "sampling temperature"),
+    CommandSpec("top_p", "0..1|off", "nucleus sampling"),
     CommandSpec("max_tokens", "N|off", "upper bound on the reply length"),
-    CommandSpec("frequency_penalty", "-2-2|off", "penalise frequent tokens"),
-    CommandSpec("presence_penalty", "-2-2|off", "penalise tokens already present"),
+    CommandSpec("frequency_penalty", "-2..2|off", "penalise frequent tokens"),
+    CommandSpec("presence_penalty", "-2..2|off", "penalise tokens already present"),
     CommandSpec("system", "TEXT", "set the system prompt (no text: clear it)"),
     CommandSpec("json", "on|off", "ask for a JSON object reply"),
     CommandSpec("stream", "on|off", "stream the reply as it is generated"),

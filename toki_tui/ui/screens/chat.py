@@ -131,7 +131,7 @@ class ChatScreen(ConversationScreen):
         if self._history_visible:
             if not self._history_loaded:
                 self.load_history(self._history_query)
-            self.query_one(HistoryList).focus_list()
+            self.query_one(HistoryList).focus_search()  # typing searches at once; Down or Enter reach the list
         else:
             self.query_one(PromptInput).focus()
 

@@ -6,9 +6,10 @@ Workers read the store and post messages; the handlers below change the session 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from toki_tui.core.errors import TokiError
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
 class ConversationScreen(Screen[None]):
     """Base of ChatScreen: owns `session` and everything about which conversation is shown."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "toggle_thinking", "Thinking", show=False, id="chat.thinking"),
+    ]
 
     session: ChatSession
     streaming: bool = False
@@ -101,6 +106,31 @@ class ConversationScreen(Screen[None]):
     def _older_loaded(self, message: OlderMessagesLoaded) -> None:
         if message.conversation_id == self.session.conversation_id:
             self.query_one(ConversationView).prepend_older(message.messages, has_older=message.has_older)
+
+    @on(ConversationView.TypedHere)
+    def _typed_in_conversation(self, message: ConversationView.TypedHere) -> None:
+        prompt = self.query_one(PromptInput)
+        self.set_focus(prompt)  # at once, so the next keys go straight to the prompt, in order
+        if message.submit:
+            prompt.action_submit()
+        else:
+            prompt.insert(message.text)
+
+    def action_toggle_thinking(self) -> None:
+        """Fold or unfold the newest message's reasoning (a key of the screen: the pane has no letter keys)."""
+        self.query_one(ConversationView).action_toggle_reasoning()
+
+    @on(PromptInput.ScrollRequested)
+    def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
+        view = self.query_one(ConversationView)
+        if message.where == "page_up":
+            view.page_up()
+        elif message.where == "page_down":
+            view.page_down()
+        elif message.where == "oldest":
+            view.scroll_to_oldest()
+        else:
+            view.scroll_to_latest()
 
     def action_new_conversation(self) -> None:
         if self.streaming:

@@ -1,13 +1,15 @@
-"""Keys and slash commands on one screen."""
+"""Keys and slash commands on one screen, in two aligned columns whose descriptions wrap under themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -18,10 +20,13 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+J / Alt+Enter", "new line in the prompt"),
     ("Tab", "complete a /command name; otherwise move focus"),
     ("Up (empty prompt)", "recall earlier prompts"),
+    ("PgUp / PgDn", "scroll the conversation (older messages load at the top)"),
+    ("Ctrl+Home / Ctrl+End", "oldest loaded message (again: load older) / newest message"),
     ("Esc", "stop the reply (the partial text is kept, marked stopped)"),
     ("Ctrl+R", "retry the last reply"),
+    ("F3", "fold or unfold the newest reply's thinking (or click ▸ Thinking)"),
     ("Ctrl+O", "pick a model"),
-    ("Ctrl+B", "show or hide the history list"),
+    ("Ctrl+B", "show or hide the history list (typing searches it)"),
     ("F2 / Ctrl+G", "show or hide the parameter sidebar"),
     ("Ctrl+P", "command palette (themes, keys, quit)"),
     ("Ctrl+N", "new conversation"),
@@ -30,14 +35,45 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+Q", "quit"),
 )
 
+INDENT = 2
+GAP = 2
+MIN_DESCRIPTION_WIDTH = 16
+"""Below this, descriptions go on lines of their own rather than in a column too thin to read."""
 
-def help_content() -> Content:
+
+def _rows(entries: Sequence[tuple[str, str]], key_width: int, width: int) -> list[Content]:
+    description_width = width - INDENT - key_width
+    lines: list[Content] = []
+    for key, text in entries:
+        label = Content.styled(f"{' ' * INDENT}{key:<{key_width}}", "bold")
+        if description_width < MIN_DESCRIPTION_WIDTH:
+            lines.append(label)
+            lines += [Content(" " * (INDENT * 2)) + part for part in Content(text).wrap(width - INDENT * 2)]
+            continue
+        first, *rest = Content(text).wrap(description_width)
+        lines.append(label + first)
+        lines += [Content(" " * (INDENT + key_width)) + part for part in rest]
+    return lines
+
+
+def help_content(width: int = 76) -> Content:
+    """The help text for a pane `width` cells wide: the first column fits its longest entry, and wrapped
+    descriptions start under the description, not at the edge."""
+    commands = help_lines()
+    key_width = max(len(key) for key, _ in (*KEY_HELP, *commands)) + GAP
     lines: list[Content] = [Content.styled("Keys", "bold $primary")]
-    lines += [Content.assemble((f"  {key:<20}", "bold"), text) for key, text in KEY_HELP]
+    lines += _rows(KEY_HELP, key_width, width)
     lines += [Content(""), Content.styled("Commands (type in the prompt)", "bold $primary")]
-    lines += [Content.assemble((f"  {usage:<24}", "bold"), text) for usage, text in help_lines()]
+    lines += _rows(commands, key_width, width)
     lines += [Content(""), Content.styled("Start a message with // to send a literal leading slash.", "dim")]
     return Content("\n").join(lines)
+
+
+class HelpText(Static):
+    """The help, laid out again for each width (the columns are made here, not by the terminal's wrapping)."""
+
+    def on_resize(self, event: Resize) -> None:
+        self.update(help_content(max(event.size.width, 20)))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -47,7 +83,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield Static(help_content(), id="help-text")
+            yield HelpText(help_content(), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

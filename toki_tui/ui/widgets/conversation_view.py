@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on
-from textual.binding import Binding, BindingType
+from textual import events, on
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -54,11 +53,6 @@ class ConversationView(VerticalScroll, can_focus=True):
     ConversationView { height: 1fr; padding: 0 1; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_reasoning", "Thinking"),
-        Binding("r", "retry", "Retry", show=False),
-    ]
-
     INITIAL_WINDOW: ClassVar[int] = 40
     """Messages mounted by show_messages."""
     LOAD_CHUNK: ClassVar[int] = 25
@@ -74,6 +68,15 @@ class ConversationView(VerticalScroll, can_focus=True):
         def __init__(self, before_message_id: int) -> None:
             super().__init__()
             self.before_message_id = before_message_id
+
+    class TypedHere(Message):
+        """Typing reached the pane (focused by a click on a message): the screen hands it to the prompt.
+        `text` is what to insert; `submit` is an Enter."""
+
+        def __init__(self, text: str, *, submit: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.submit = submit
 
     class RetryRequested(Message):
         """The user asked to retry the reply that failed (its id, or None if it was never saved)."""
@@ -173,6 +176,44 @@ class ConversationView(VerticalScroll, can_focus=True):
         if self._hi != len(self._slots):
             self._show_latest()
         self.scroll_end(animate=False, immediate=False)
+
+    def page_up(self) -> None:
+        """Scroll one page towards older messages (from the keyboard, wherever the focus is). At the top of the
+        window this loads older ones, as scrolling up with the mouse does."""
+        self.release_anchor()
+        if self.scroll_y <= 0:
+            self._near_top()
+        else:
+            self.scroll_page_up(animate=False)
+
+    def page_down(self) -> None:
+        """Scroll one page towards the newest message; reaching the bottom follows it again."""
+        self.scroll_page_down(animate=False)
+
+    def scroll_to_oldest(self) -> None:
+        """Go to the top of what is loaded, loading older messages (each press reaches further back)."""
+        self.release_anchor()
+        if self.scroll_y <= 0:
+            self._near_top()
+        else:
+            self.scroll_home(animate=False)
+
+    # -- typing ---------------------------------------------------------------------------------------------
+    # The pane takes the focus when a message is clicked (a fold, a retry); what is typed then belongs in the
+    # prompt, so it is passed on instead of being lost (or read as a command: the pane has no letter keys).
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" or (event.is_printable and event.character):
+            event.stop()
+            event.prevent_default()
+            submit = event.key == "enter"
+            self.post_message(self.TypedHere("" if submit else event.character or "", submit=submit))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.text:
+            self.post_message(self.TypedHere(event.text))
 
     # -- actions ----------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -81,6 +81,22 @@ class HistoryList(Vertical):
 
     def focus_list(self) -> None:
         self.query_one("#history-options", OptionList).focus()
+
+    def focus_search(self) -> None:
+        """Focus the search box, where typing starts a search (opening the list with Ctrl+B lands here)."""
+        self.query_one("#history-search", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Down in the search box moves to the list; letters typed in the list go to the search box."""
+        search = self.query_one("#history-search", Input)
+        if event.key == "down" and search.has_focus:
+            event.stop()
+            self.focus_list()
+        elif event.is_printable and event.character and not search.has_focus:
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(search)
+            search.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#history-search")
     def _search_changed(self, event: Input.Changed) -> None:

@@ -27,8 +27,14 @@ class PromptInput(TextArea):
     # characters still queued for this widget were inserted, so text typed or pasted in one burst followed by
     # Enter (fast typists, tmux send-keys, terminals without bracketed paste) was sent cut short or not at all.
     # The binding stays for the footer's key hint.
+    # The transcript scrolls from here, so reading back never means leaving the prompt (these keys would
+    # otherwise move the cursor a page within a prompt of at most ten lines).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", show=True),
+        Binding("pageup", "scroll_transcript('page_up')", "Scroll", show=False, key_display="PgUp"),
+        Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False, key_display="PgDn"),
+        Binding("ctrl+home", "scroll_transcript('oldest')", "Oldest", show=False),
+        Binding("ctrl+end", "scroll_transcript('latest')", "Latest", show=False),
     ]
 
     class Submitted(Message):
@@ -42,6 +48,13 @@ class PromptInput(TextArea):
         @property
         def control(self) -> PromptInput:
             return self.prompt
+
+    class ScrollRequested(Message):
+        """Scroll the conversation: `where` is "page_up", "page_down", "oldest" or "latest"."""
+
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where
 
     class HintChanged(Message):
         """The command hint under the prompt changed (empty when not typing a command)."""
@@ -72,6 +85,9 @@ class PromptInput(TextArea):
         self._recall_index = None
         self.clear()
         self.post_message(self.Submitted(self, text))
+
+    def action_scroll_transcript(self, where: str) -> None:
+        self.post_message(self.ScrollRequested(where))
 
     def insert_newline(self) -> None:
         start, end = self.selection
