@@ -271,6 +271,7 @@ class ChatScreen(ConversationScreen):
         self._speed_timer = self.set_interval(0.25, self._show_speed)
         self.refresh_bindings()
 
+        status.last_usage = None  # the previous reply's usage would read as this one's
     def _show_speed(self) -> None:
         reply = self.session.reply
         if reply is not None:
@@ -312,8 +313,7 @@ class ChatScreen(ConversationScreen):
         status.state = {"complete": "ready", "length": "cut at max_tokens"}.get(message.status, message.status)
         status.tokens_per_second = None
         status.notice = ""
-        if message.usage:
-            status.last_usage = message.usage
+        status.last_usage = message.usage or None  # this reply's own, or none (stopped before the server said)
         if message.status == "error":
             wait = f" (the server asks to wait {message.retry_after:.0f} s)" if message.retry_after else ""
             status.notice = "Ctrl+R retries" + wait
