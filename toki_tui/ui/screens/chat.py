@@ -129,8 +129,7 @@ class ChatScreen(ConversationScreen):
             self._params_visible = False  # two sidebars would squeeze the conversation; F2 brings it back
         self._apply_layout(self.size.width)
         if self._history_visible:
-            if not self._history_loaded:
-                self.load_history(self._history_query)
+            self.load_history(self._history_query)  # every time: counts and titles change while it is hidden
             self.query_one(HistoryList).focus_search()  # typing searches at once; Down or Enter reach the list
         else:
             self.query_one(PromptInput).focus()

@@ -60,17 +60,17 @@ def _when(value: Any) -> str:
 
 
 def entry_for(conversation: Any) -> HistoryEntry:
+    # When, how long, then the model: the list cuts this line to its width, so the model name goes first.
+    count = getattr(conversation, "message_count", None)
     details = [
         part
         for part in (
             _when(getattr(conversation, "updated_at", None)),
+            f"{count} msg" if isinstance(count, int) else "",
             (getattr(conversation, "model", None) or "").rpartition("/")[2],
         )
         if part
     ]
-    count = getattr(conversation, "message_count", None)
-    if isinstance(count, int):
-        details.append(f"{count} msg")
     return HistoryEntry(
         conversation_id=str(conversation.id),
         title=getattr(conversation, "title", None) or "Untitled",

@@ -24,6 +24,9 @@ class HistoryEntry:
     """A dim second line: when, which model, how many messages, or the matching snippet of a search."""
 
 
+DEFAULT_DETAIL_WIDTH = 24
+
+
 class HistoryList(Vertical):
     """Posts `SearchChanged` while the user types and `ConversationChosen` when one is picked."""
 
@@ -50,13 +53,47 @@ class HistoryList(Vertical):
         yield OptionList(id="history-options")
         yield Static("", id="history-empty")
 
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._entries: list[HistoryEntry] = []
+        self._fitted_width = 0
+
     def show_entries(self, entries: Sequence[HistoryEntry], *, current_id: str | None = None) -> None:
+        self._entries = list(entries)
+        self._fill(current_id)
+
+    def _detail_width(self) -> int:
+        """Cells for the dim second line: the list's width, less a scrollbar that may yet appear."""
+        options = self.query_one("#history-options", OptionList)
+        width = options.scrollable_content_region.width
+        if width <= 0:
+            return DEFAULT_DETAIL_WIDTH  # not laid out yet (hidden): fitted again when it shows
+        if not options.show_vertical_scrollbar:
+            width -= options.styles.scrollbar_size_vertical
+        return max(8, width)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if self._entries and self._detail_width() != self._fitted_width:
+            self._fill(None)
+
+    def _fill(self, current_id: str | None) -> None:
+        entries = self._entries
         options = self.query_one("#history-options", OptionList)
         highlighted = options.highlighted
+        width = self._fitted_width = self._detail_width()
         options.clear_options()
+        # The detail is cut to one line (it would wrap a word or two onto a third line of its own); it puts
+        # what matters first, so the cut falls on the model name.
         options.add_options(
             Option(
-                Content.assemble((entry.title or "Untitled", "bold"), "\n", (entry.detail, "dim")),
+                Content.assemble(
+                    (entry.title or "Untitled", "bold"),
+                    "\n",
+                    Content.styled(entry.detail, "dim").truncate(width, ellipsis=True),
+                ),
                 id=entry.conversation_id,
             )
             for entry in entries
