@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.widgets._toast import Toast
+
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
 from toki_tui.core.store import HistoryStore
@@ -13,6 +15,8 @@ from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
 from toki_tui.ui.widgets.message_view import MessageView
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
 
 LONG_ANSWER = (
     "Open the file in binary mode, so no decoding happens and every byte arrives exactly as it was written "
@@ -101,3 +105,18 @@ async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, 
         await settle(pilot)
         finished = list(view.query(MessageView))[-1]
         assert words_of(shown_lines(finished))[-len(words) :] == "".join(words).split()
+
+
+async def test_notifications_leave_the_prompt_and_status_line_visible(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(80, 24), notifications=True) as pilot:
+        await type_text(pilot, "/temperature 0.3")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(harness.app.screen.query(Toast)) > 0)
+        await settle(pilot)
+        screen = harness.app.screen
+        [toast] = screen.query(Toast)
+        assert "temperature = 0.3" in str(toast.render())
+        assert toast.region.height > 0
+        for covered in (screen.query_one(PromptInput), screen.query_one(StatusLine)):
+            assert not toast.region.overlaps(covered.region), f"the notification covers {covered!r}"
