@@ -82,7 +82,7 @@ def test_completion() -> None:
     assert complete_prompt("/temperature 0") is None
     assert complete_prompt("hello") is None
     assert "/system" in completion_hint("/s") and "/stream" in completion_hint("/s")
-    assert "0-2" in completion_hint("/temperature ")
+    assert "0..2" in completion_hint("/temperature ")
 
 
 def test_builtin_themes_ship_in_the_package() -> None:
