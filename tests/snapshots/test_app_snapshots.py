@@ -12,19 +12,19 @@ from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
-from toki_tui.core.config import Config, EndpointConfig
+from toki_tui.core.config import Config
 from toki_tui.core.model_info import ModelInfo
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
-OFFLINE = Config(endpoints={"toki": EndpointConfig(name="toki", base_url="http://127.0.0.1:9/v1")})
-"""An endpoint nobody answers on (port 9, discard): pictures must not depend on a random port or the network."""
+# make_app points the built-in "toki" endpoint at the loopback fake server: the pictures show the endpoint
+# as "toki", never the server's random port, and nothing reaches the network.
 
 
 def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
     """80×24: both sidebars collapsed; the conversation fills the width; the prompt at the bottom shows its
     placeholder naming Enter, Ctrl+J / Alt+Enter and "/"; the status line says the model and "ready"; the footer
     lists Send, Model, History, Params, New, Help, Quit."""
-    harness = make_app(tmp_path, fake_server, config=OFFLINE)
+    harness = make_app(tmp_path, fake_server)
     assert snap_compare(harness.app, terminal_size=(80, 24))
 
 
@@ -55,7 +55,7 @@ def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer
     """The model picker over the chat: filter box with "gpt", matching ids with the matched letters
     highlighted, each with its context length and price per million tokens; a model without prices says
     "price unknown"."""
-    harness = make_app(tmp_path, fake_server, config=OFFLINE)
+    harness = make_app(tmp_path, fake_server)
     models = [
         ModelInfo(
             id="openai/gpt-4o", context_length=128_000, prompt_price_per_million=2.5, completion_price_per_million=10.0
@@ -84,7 +84,7 @@ def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fa
     browsable, where the key would be saved, and TOKI_API_KEY; a masked input and Save key / Later buttons."""
     from dataclasses import replace
 
-    harness = make_app(tmp_path, fake_server, config=replace(OFFLINE, theme="toki-light"), api_key=None)
+    harness = make_app(tmp_path, fake_server, config=replace(Config(), theme="toki-light"), api_key=None)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog

@@ -4,6 +4,7 @@ config, cache and history in a temporary folder (never the developer's own)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer
-from toki_tui.core.config import Config, load_config, resolve_endpoint
+from toki_tui.core.config import DEFAULT_BASE_URL, Config, load_config, resolve_endpoint, with_endpoint
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.app import TokiApp
 from toki_tui.ui.factory import create_app, default_client_factory
@@ -57,9 +58,12 @@ def make_app(
     config_file = root / "config" / "config.toml"
     if config is None:
         config = load_config(config_file)
-    env = {"TOKI_BASE_URL": server.base_url}
-    if api_key is not None:
-        env["TOKI_API_KEY"] = api_key
+    # The built-in "toki" endpoint, pointed at the fake server: the app shows the endpoint as "toki" (not an
+    # ad-hoc name with the server's random port, which would change every snapshot) and its key is TOKI_API_KEY.
+    toki = config.endpoints["toki"]
+    if toki.base_url == DEFAULT_BASE_URL:
+        config = with_endpoint(config, dataclasses.replace(toki, base_url=server.base_url))
+    env = {"TOKI_API_KEY": api_key} if api_key is not None else {}
     endpoint = resolve_endpoint(config, env)
     if store is None:
         store = HistoryStore(root / "data" / "history.sqlite3")
