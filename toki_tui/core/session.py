@@ -17,13 +17,13 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.client import ChatClient
 from toki_tui.core.errors import APIError
 from toki_tui.core.events import StreamEvent
 from toki_tui.core.params import ChatMessage, ChatParams
 from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
 
 if TYPE_CHECKING:
+    from toki_tui.core.client import ChatClient
     from toki_tui.core.store import HistoryStore, StoredMessage
 
 #: Replies in these states carry no text worth sending back as context.
@@ -49,7 +49,7 @@ class ChatSession:
     def __init__(
         self,
         *,
-        client: ChatClient,
+        client: ChatClient | None,
         store: HistoryStore | None,
         endpoint_name: str,
         model: str,
@@ -59,7 +59,7 @@ class ChatSession:
         checkpoint_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self._client = client
         self.store = store
         self.endpoint_name = endpoint_name
         self.model = model
@@ -72,6 +72,18 @@ class ChatSession:
         self.reply: ReplyAccumulator | None = None
         self.reply_message_id: int | None = None
         self.reply_status: str | None = None
+
+    @property
+    def client(self) -> ChatClient:
+        """The client requests go through. It may be given later (the TUI builds its client after the first frame,
+        since building it imports httpx), but must be set before the first send."""
+        if self._client is None:
+            raise RuntimeError("ChatSession has no client: set session.client before sending")
+        return self._client
+
+    @client.setter
+    def client(self, client: ChatClient) -> None:
+        self._client = client
 
     # ---- history --------------------------------------------------------------------------------------
 

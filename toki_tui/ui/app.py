@@ -64,7 +64,7 @@ class TokiApp(App[int]):
         self.paths = paths
         self.resume = resume
         self._client_factory = client_factory
-        self.client: ChatClient = client_factory(endpoint)
+        self._client: ChatClient | None = None
         self._themes = themes
         self._theme_ready = False
         for theme in themes.themes:
@@ -83,6 +83,13 @@ class TokiApp(App[int]):
             # One notification for every theme problem, so a broken folder is not a storm of toasts.
             self.notify("\n".join(problems), title="Themes", severity="warning", timeout=10)
         self._theme_ready = True
+
+    @property
+    def client(self) -> ChatClient:
+        """The client for the endpoint, built on first use (after the first frame: building it imports httpx)."""
+        if self._client is None:
+            self._client = self._client_factory(self.endpoint)
+        return self._client
 
     @property
     def needs_api_key(self) -> bool:
@@ -122,11 +129,12 @@ class TokiApp(App[int]):
         if not self._save(with_endpoint(self.config, dataclasses.replace(current, api_key=key)), "the API key"):
             return False
         self.endpoint = dataclasses.replace(self.endpoint, api_key=key, key_source="config file")
-        old_client = self.client
-        self.client = self._client_factory(self.endpoint)
-        await old_client.aclose()
+        old_client, self._client = self._client, None
+        if old_client is not None:
+            await old_client.aclose()
         return True
 
     async def action_quit(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
         self.exit(0)

@@ -8,20 +8,22 @@ highlighted form, so swapping one for the other never moves the text.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Generator, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer  # type: ignore[import-untyped]
-from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
-from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from pygments.lexer import Lexer  # type: ignore[import-untyped]
+
     from toki_tui.ui.line_render import RenderContext
+
+# rich.syntax and pygments are imported where they are used, not at the top: the first frame (an empty chat)
+# needs neither, and the chat screen warms them in a thread right after it (see warm_up_imports).
 
 Line = list[Segment]
 """One rendered line (see line_render for why not a Strip)."""
@@ -32,6 +34,8 @@ _LINES_PER_STEP = 60
 
 
 def code_background(code_theme: str) -> Style:
+    from rich.syntax import Syntax
+
     return Syntax.get_theme(code_theme).get_background_style()
 
 
@@ -68,6 +72,9 @@ def _lexer(language: str) -> Lexer | None:
     """Lexers are reusable and cost a tenth of a millisecond to build: one per language."""
     if not language:
         return None
+    from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
     try:
         return get_lexer_by_name(language, stripnl=False, ensurenl=False, tabsize=TAB_SIZE)
     except ClassNotFound:
@@ -79,6 +86,8 @@ def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[N
     lexer = _lexer(language)
     if lexer is None:  # unknown language: the plain form is the final form
         return [fence_header(language, ctx), *plain_code_lines(code.split("\n"), ctx)]
+    from rich.syntax import Syntax
+
     theme = Syntax.get_theme(ctx.code_theme)
     lines: list[Text] = [Text(end="")]
     for count, (token_type, value) in enumerate(lexer.get_tokens(code), start=1):
@@ -112,3 +121,10 @@ def highlight_now(code: str, language: str, ctx: RenderContext) -> list[Line]:
         except StopIteration as done:
             result: list[Line] = done.value
             return result
+
+
+def warm_up_imports() -> None:
+    """Import what rendering a reply needs (Markdown parsing, highlighting), for a worker thread to call after the
+    first frame, so neither the first frame nor the first reply waits for ~30 ms of imports."""
+    for module in ("rich.markdown", "rich.syntax", "pygments.lexers"):
+        importlib.import_module(module)

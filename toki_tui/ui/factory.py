@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from toki_tui.core import paths as toki_paths
-from toki_tui.core.client import ChatClient
 from toki_tui.core.config import Config
 from toki_tui.core.secrets import ResolvedEndpoint
 from toki_tui.ui.app import AppPaths, ClientFactory, TokiApp
 from toki_tui.ui.themes import load_all_themes
 
 if TYPE_CHECKING:
+    import httpx
+
+    from toki_tui.core.client import ChatClient
     from toki_tui.core.store import HistoryStore
 
 
@@ -28,6 +28,10 @@ def default_client_factory(
     config: Config, transport: httpx.AsyncBaseTransport | None = None, max_retries: int = 2
 ) -> ClientFactory:
     def build(endpoint: ResolvedEndpoint) -> ChatClient:
+        # Imported here, not at the top: httpx is ~60 ms of imports that the first frame does not need (the app
+        # builds its client on first use, after the first frame).
+        from toki_tui.core.client import ChatClient
+
         return ChatClient(
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderableType
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
@@ -62,6 +61,8 @@ def render_plain(text: str, ctx: RenderContext, style: Style | None = None, inde
 def render_markdown(text: str, ctx: RenderContext) -> list[Line]:
     """One Markdown block, without the blank lines Rich puts around some elements (lists, tables): the
     spacing between blocks is ours, one blank line, the same whichever way the text was split."""
+    from rich.markdown import Markdown  # here, not at the top: the first frame needs no Markdown (~25 ms)
+
     with ctx.console.use_theme(Theme({"markdown.code": ctx.inline_code})):
         lines = render_lines(Markdown(text, code_theme=ctx.code_theme, hyperlinks=False), ctx)
     start, end = 0, len(lines)

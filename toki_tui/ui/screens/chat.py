@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.model_info import ModelInfo
 from toki_tui.core.session import ChatSession
+from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.screens.chat_commands import run_slash_command
 from toki_tui.ui.screens.chat_messages import (
@@ -81,7 +82,7 @@ class ChatScreen(ConversationScreen):
     def on_mount(self) -> None:
         app = self.toki
         self.session = ChatSession(
-            client=app.client,
+            client=None,  # set before each request: building the client imports httpx, not needed for the first frame
             store=app.store,
             endpoint_name=app.endpoint.name,
             model=app.endpoint.model,
@@ -100,6 +101,7 @@ class ChatScreen(ConversationScreen):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        self.run_worker(warm_up_imports, thread=True, group="warm-up", exit_on_error=False)
         self.load_models()
         if self._sidebar_shown("history"):
             self.load_history("")

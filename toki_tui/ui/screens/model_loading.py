@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from toki_tui.core.client import ChatClient
 from toki_tui.core.errors import APIError
 from toki_tui.core.model_cache import load_cached_models, save_cached_models
 from toki_tui.core.model_info import ModelInfo
+
+if TYPE_CHECKING:
+    from toki_tui.core.client import ChatClient
 
 
 def merge_models(*sources: Iterable[ModelInfo]) -> list[ModelInfo]:
