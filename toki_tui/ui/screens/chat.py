@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.model_info import ModelInfo
@@ -33,6 +33,7 @@ from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.slash_commands import is_slash_command, unescape_prompt
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
+from toki_tui.ui.widgets.key_footer import KeyFooter
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
@@ -77,7 +78,7 @@ class ChatScreen(ConversationScreen):
                 yield PromptInput(id="prompt")
                 yield StatusLine(id="status")
             yield ParameterSidebar(id="params")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         app = self.toki

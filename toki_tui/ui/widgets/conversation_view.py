@@ -157,6 +157,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             self._live.finish(status="interrupted")
         if self._hi != len(self._slots):
             self._show_latest()
+        self._release_offscreen_views()
         live = LiveReply(model=model)
         slot = _Slot(live.message, live)
         self._slots.append(slot)
@@ -261,6 +262,16 @@ class ConversationView(VerticalScroll, can_focus=True):
             if oldest_id is not None:
                 self._older_requested = True
                 self.post_message(self.OlderMessagesWanted(oldest_id))
+
+    def _release_offscreen_views(self) -> None:
+        """Free what Textual keeps of painted lines for mounted messages well out of view (see
+        MessageView.release_painted_lines); those within a screen of the viewport keep theirs for smooth scrolling."""
+        height = self.scrollable_content_region.height
+        top, bottom = self.scroll_offset.y - height, self.scroll_offset.y + 2 * height
+        for view in self._mounted_views():
+            region = view.virtual_region
+            if region.bottom <= top or region.y >= bottom:
+                view.release_painted_lines()
 
     def _mounted_views(self) -> list[MessageView]:
         return [slot.view for slot in self._slots[self._lo : self._hi] if slot.view is not None]

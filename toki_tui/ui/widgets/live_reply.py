@@ -56,6 +56,8 @@ class LiveReply(MessageView):
     @property
     def content(self) -> str:
         """Everything appended so far, as received (the view shows it sanitized)."""
+        if self._finished:
+            return self._message.content
         return "".join(self._raw_content)
 
     def append_content(self, text: str) -> None:
@@ -123,6 +125,9 @@ class LiveReply(MessageView):
             usage=usage,
             refusal="".join(self._raw_refusal) or None,
         )
+        # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
+        # text once, not also as thousands of small strings (~100 KB a 2,000-token reply).
+        self._raw_content, self._raw_reasoning, self._raw_refusal = [], [], []
         self._apply_classes()
         self._changed(chrome=True)
         return self._message

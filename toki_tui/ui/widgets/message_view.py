@@ -122,6 +122,7 @@ class MessageView(Widget):
         self._lines: list[Line] | None = None
         self._base_style: Style | None = None
         self._lines_ctx: RenderContext | None = None
+        self._painted = False  # Textual holds strips for lines painted since the last release_painted_lines()
         self._apply_classes()
 
     # -- public -----------------------------------------------------------------------------------------------
@@ -143,6 +144,17 @@ class MessageView(Widget):
         self._reasoning_toggled_by_user = True
         self._set_reasoning_expanded(not self._reasoning_expanded)
 
+    def release_painted_lines(self) -> None:
+        """Let Textual forget the strips it keeps for every line of this widget it has painted.
+
+        Textual caches each painted line as a Strip with seven small caches of its own, about 1 KB a line, for as
+        long as the widget is mounted: a window of long finished replies held ~130 KB each that way. For a
+        message out of view that is waste; painting it again is cheap, as its lines are kept here.
+        """
+        if self._painted:
+            self._painted = False
+            self.refresh()
+
     def action_toggle_reasoning(self) -> None:
         if self.has_reasoning:
             self.toggle_reasoning()
@@ -157,6 +169,7 @@ class MessageView(Widget):
         return len(self._all_lines(width))
 
     def render_line(self, y: int) -> Strip:
+        self._painted = True
         lines = self._all_lines(self.size.width)
         if self._base_style is None:
             self._base_style = self.rich_style  # computing it walks the ancestors: once per style change
