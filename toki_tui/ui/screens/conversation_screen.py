@@ -80,6 +80,7 @@ class ConversationScreen(Screen[None]):
         loaded = message.conversation
         session = self.session
         session.conversation_id = loaded.conversation_id
+        session.forget_context()  # the next request reads this conversation's branch from the store once
         session.model = loaded.model or session.model
         session.params = loaded.params
         session.system_prompt = loaded.system_prompt
