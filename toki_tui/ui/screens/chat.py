@@ -21,6 +21,7 @@ from toki_tui.core.model_info import ModelInfo
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.garbage import collect_between_turns
 from toki_tui.ui.screens.chat_commands import run_slash_command
 from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
@@ -327,6 +328,7 @@ class ChatScreen(ConversationScreen):
             self.open_conversation(message.conversation_id)  # show the new branch, not the replaced reply
         if self._sidebar_shown("history"):
             self.load_history(self._history_query)
+        self.call_after_refresh(collect_between_turns)  # after the reply's last frame (see ui/garbage.py)
 
     def action_stop_reply(self) -> None:
         if self.streaming:
