@@ -271,10 +271,10 @@ class ChatScreen(ConversationScreen):
         self.streaming = True
         status = self.query_one(StatusLine)
         status.state, status.notice, status.tokens_per_second = "waiting", "", None
+        status.last_usage = None  # the previous reply's usage would read as this one's
         self._speed_timer = self.set_interval(0.25, self._show_speed)
         self.refresh_bindings()
 
-        status.last_usage = None  # the previous reply's usage would read as this one's
     def _show_speed(self) -> None:
         reply = self.session.reply
         if reply is not None:
