@@ -24,7 +24,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BARE_CHILD = """
+FRAME_PROBE = """
+from textual.app import App
+
+_first_frame_seen = False
+_display = App._display
+
+
+def _display_and_report(self, screen, renderable):
+    # The first composed frame handed to the driver: what "first frame" means, for both apps alike.
+    global _first_frame_seen
+    if renderable is not None and not _first_frame_seen:
+        _first_frame_seen = True
+        print("FRAME", flush=True)
+    return _display(self, screen, renderable)
+
+
+App._display = _display_and_report
+
+
+async def settle_and_exit(pilot):
+    await pilot.pause()  # idle: what the app chose to do after its first frame is done too
+    print("SETTLED", flush=True)
+    pilot.app.exit()
+"""
+
+BARE_CHILD = (
+    FRAME_PROBE
+    + """
 import sys, time
 from textual.app import App
 from textual.widgets import Static
@@ -33,17 +60,16 @@ class Bare(App):
     def compose(self):
         yield Static("hello")
 
-async def first_frame(pilot):
-    await pilot.pause()
-    print("FRAME", flush=True)
-    pilot.app.exit()
-
-Bare().run(headless=True, size=(200, 60), auto_pilot=first_frame)
+Bare().run(headless=True, size=(200, 60), auto_pilot=settle_and_exit)
 """
+)
 
-TOKI_CHILD = """
+TOKI_CHILD = (
+    FRAME_PROBE
+    + """
 import os, sys
 from pathlib import Path
+from toki_tui.cli.tui import tune_garbage_collector
 from toki_tui.core.config import Config, resolve_endpoint
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.factory import create_app
@@ -55,17 +81,14 @@ store = HistoryStore(root / "history.sqlite3")
 store.open()
 app = create_app(config=config, endpoint=endpoint, store=store, config_file=root / "config.toml",
                  cache_dir=root / "cache", themes_dir=root / "themes")
-
-async def first_frame(pilot):
-    await pilot.pause()
-    print("FRAME", flush=True)
-    pilot.app.exit()
-
-app.run(headless=True, size=(200, 60), auto_pilot=first_frame)
+tune_garbage_collector()  # as `toki` does before running the app
+app.run(headless=True, size=(200, 60), auto_pilot=settle_and_exit)
 """
+)
 
 
-def time_child(code: str, *args: str) -> float:
+def time_child(code: str, *args: str) -> tuple[float, float]:
+    """Seconds from process start to the first frame, and to the app settling (idle after its start-up work)."""
     # Byte-code caching on, as in a real install (pip compiles the package); the first, warm-up run writes it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKI_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -74,12 +97,14 @@ def time_child(code: str, *args: str) -> float:
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
     )
     assert process.stdout is not None
-    line = process.stdout.readline()
-    elapsed = time.perf_counter() - started
+    first = process.stdout.readline()
+    frame = time.perf_counter() - started
+    second = process.stdout.readline()
+    settled = time.perf_counter() - started
     process.wait(timeout=30)
-    if "FRAME" not in line:
+    if "FRAME" not in first or "SETTLED" not in second:
         raise RuntimeError(f"child did not draw a frame: {process.stderr.read() if process.stderr else ''}")
-    return elapsed
+    return frame, settled
 
 
 def seed_history(root: Path, conversations: int) -> None:
@@ -103,15 +128,20 @@ def bench_start(runs: int, conversations: int) -> None:
         print(f"seeded {conversations:,} conversations in {time.perf_counter() - started:.1f} s")
         time_child(BARE_CHILD)  # warm the OS file cache for both, so neither pays for the first disk read
         time_child(TOKI_CHILD, str(root))
-        bare, toki = [], []
+        bare: list[tuple[float, float]] = []
+        toki: list[tuple[float, float]] = []
         for _ in range(runs):  # interleaved, so machine noise hits both alike
             bare.append(time_child(BARE_CHILD))
             toki.append(time_child(TOKI_CHILD, str(root)))
-        bare_median, toki_median = statistics.median(bare), statistics.median(toki)
-        print(f"cold start to first frame, median of {runs}:")
-        print(f"  bare Textual app:                     {bare_median * 1000:7.0f} ms")
-        print(f"  toki with {conversations:,} conversations: {toki_median * 1000:7.0f} ms")
-        print(f"  ratio: {toki_median / bare_median:.2f}x (target <= 1.3x)")
+        print(f"cold start, median of {runs} (each in a fresh process, headless, 200x60):")
+        for index, label in ((0, "to the first frame"), (1, "to settled (idle after start-up work)")):
+            bare_median = statistics.median(run[index] for run in bare)
+            toki_median = statistics.median(run[index] for run in toki)
+            print(
+                f"  {label:<38} bare Textual {bare_median * 1000:5.0f} ms, toki with {conversations:,} "
+                f"conversations {toki_median * 1000:5.0f} ms, ratio {toki_median / bare_median:.2f}x"
+            )
+        print("  (the issue's target is the first frame: at most 1.3x)")
 
 
 def rss_mb() -> float:

@@ -16,6 +16,20 @@ from toki_tui.core.config import Config
 from toki_tui.core.model_info import ModelInfo
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
+
+async def steady_cursors(pilot: Pilot[Any]) -> None:
+    """Text cursors blink; a picture taken mid-blink would differ run to run. Keep them solid."""
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("TextArea, Input"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+async def steady_after(run_before: Any, pilot: Pilot[Any]) -> None:
+    await run_before(pilot)
+    await steady_cursors(pilot)
+
+
 # make_app points the built-in "toki" endpoint at the loopback fake server: the pictures show the endpoint
 # as "toki", never the server's random port, and nothing reaches the network.
 
@@ -25,7 +39,7 @@ def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: Fak
     placeholder naming Enter, Ctrl+J / Alt+Enter and "/"; the status line says the model and "ready"; the footer
     lists Send, Model, History, Params, New, Help, Quit."""
     harness = make_app(tmp_path, fake_server)
-    assert snap_compare(harness.app, terminal_size=(80, 24))
+    assert snap_compare(harness.app, terminal_size=(80, 24), run_before=steady_cursors)
 
 
 def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
@@ -48,7 +62,7 @@ def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: 
         harness.app.clear_notifications()
         await pilot.pause(0.5)
 
-    assert snap_compare(harness.app, terminal_size=(200, 60), run_before=run_before)
+    assert snap_compare(harness.app, terminal_size=(200, 60), run_before=lambda pilot: steady_after(run_before, pilot))
 
 
 def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
@@ -76,7 +90,7 @@ def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer
         harness.app.clear_notifications()
         await pilot.pause(0.1)
 
-    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
 
 
 def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
@@ -97,4 +111,4 @@ def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fa
         harness.app.clear_notifications()
         await pilot.pause(0.1)
 
-    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
