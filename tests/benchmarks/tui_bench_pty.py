@@ -83,8 +83,11 @@ class GcPauses:
 
 def run_child(scenario: str, token_count: int, rate: float) -> None:
     tokens = mixed_markdown(token_count) if scenario == "mixed" else long_fence(5000)
-    if os.environ.get("TOKI_BENCH_GC_FREEZE"):
-        gc.freeze()  # what an app can do after start-up: the start-up objects are never scanned again
+    if os.environ.get("TOKI_BENCH_GC") != "default":
+        # What `toki` does before running the app (toki_tui/cli/tui.py); TOKI_BENCH_GC=default measures without.
+        from toki_tui.cli.tui import tune_garbage_collector
+
+        tune_garbage_collector()
     if threshold := os.environ.get("TOKI_BENCH_GC_THRESHOLD"):  # e.g. "50000,20,100"
         gc.set_threshold(*(int(part) for part in threshold.split(",")))
     app = StreamingBenchApp(tokens, rate, os.environ["TOKI_BENCH_RESULT"])

@@ -130,6 +130,20 @@ class ReplyPrinter:
         except BrokenPipeError:
             self.pipe_closed = True
 
+    def handle_batch(self, batch: list[StreamEvent]) -> None:
+        """The events of one network read. Consecutive text is written with one call, not one per token."""
+        run: list[str] = []
+        for event in batch:
+            if event.__class__ is ContentDelta and event.choice_index == 0:
+                run.append(event.text)
+                continue
+            if run:
+                self.handle(ContentDelta("".join(run)))
+                run = []
+            self.handle(event)
+        if run:
+            self.handle(ContentDelta("".join(run)))
+
     def handle(self, event: StreamEvent) -> None:
         if self.pipe_closed:
             raise BrokenPipeError("the reader of the output went away")
@@ -176,10 +190,10 @@ def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
 async def _stream(session: ChatSession, prompt: str, printer: ReplyPrinter) -> None:
     try:
         # aclosing: when printing fails (the reader of a pipe went away), the reply is closed and recorded now.
-        async with contextlib.aclosing(session.send(prompt)) as events:
+        async with contextlib.aclosing(session.send_batches(prompt)) as batches:
             try:
-                async for event in events:
-                    printer.handle(event)
+                async for batch in batches:
+                    printer.handle_batch(batch)
             finally:
                 printer.finish()
     finally:

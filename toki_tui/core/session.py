@@ -154,6 +154,21 @@ class ChatSession:
 
     async def send(self, user_text: str) -> AsyncGenerator[StreamEvent, None]:
         """Record the user message, then stream and record the reply. Raises APIError after recording it."""
+        async with contextlib.aclosing(self.send_batches(user_text)) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
+        """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
+        async with contextlib.aclosing(self.retry_batches()) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
+        """send(), yielding the events of each network read as one list: for consumers on the hot path
+        (`toki ask`), where a generator hop per token is measurable."""
         conversation_id = self._ensure_conversation()
         parent_id: int | None = None
         if self.store is not None and conversation_id is not None:
@@ -162,11 +177,11 @@ class ChatSession:
             parent_id = asked.id
         else:
             self._memory.append(_MemoryMessage("user", user_text))
-        async for event in self._run_reply(parent_id):
-            yield event
+        async for batch in self._run_reply(parent_id):
+            yield batch
 
-    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
-        """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
+    async def retry_batches(self) -> AsyncGenerator[list[StreamEvent], None]:
+        """retry(), yielding batches as send_batches() does."""
         parent_id: int | None = None
         if self.store is not None and self.conversation_id is not None:
             branch = self.store.branch(self.conversation_id)
@@ -182,10 +197,10 @@ class ChatSession:
                 self._memory.pop()
             if not self._memory:
                 raise APIError("there is no message to answer again")
-        async for event in self._run_reply(parent_id):
-            yield event
+        async for batch in self._run_reply(parent_id):
+            yield batch
 
-    async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[StreamEvent, None]:
+    async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[list[StreamEvent], None]:
         reply = ReplyAccumulator(self._clock)
         self.reply = reply
         self.reply_message_id = None
@@ -222,8 +237,7 @@ class ChatSession:
                                     reasoning=reply.reasoning or None,
                                     tool_calls=reply.tool_calls or None,
                                 )
-                    for event in batch:
-                        yield event
+                    yield batch
             status = status_for_finish_reason(reply.finish_reason)
         except (asyncio.CancelledError, GeneratorExit):
             status = "stopped"
