@@ -1,0 +1,70 @@
+"""The boundaries of design.md, enforced: the core never loads the UI, nothing happens at import, and the
+built-in themes ship inside the wheel."""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import toki_tui
+import toki_tui.core
+
+ROOT = Path(toki_tui.__file__).resolve().parent.parent
+
+
+def _modules(package: str) -> list[str]:
+    module = __import__(package, fromlist=["__path__"])
+    return [f"{package}.{info.name}" for info in pkgutil.iter_modules(module.__path__)]
+
+
+def test_the_core_never_imports_textual_rich_or_the_ui() -> None:
+    modules = _modules("toki_tui.core")
+    assert "toki_tui.core.client" in modules and "toki_tui.core.store" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(' '.join(m for m in ('textual', 'rich', 'toki_tui.ui') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_importing_every_module_touches_no_file(tmp_path: Path) -> None:
+    modules = _modules("toki_tui.core") + _modules("toki_tui.cli") + _modules("toki_tui.ui")
+    modules += _modules("toki_tui.ui.screens") + _modules("toki_tui.ui.widgets")
+    env = dict(os.environ)
+    for name in ("CONFIG", "DATA", "CACHE"):
+        env[f"TOKI_{name}_DIR"] = str(tmp_path / name.lower())
+    env["HOME"] = str(tmp_path / "home")
+    code = f"import importlib\nfor name in {modules!r}: importlib.import_module(name)\n"
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, timeout=120, check=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_the_built_in_themes_ship_inside_the_wheel(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("toki_tui-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for theme in ("toki-dark", "toki-light", "toki-high-contrast"):
+        assert f"toki_tui/themes/{theme}.toml" in names
+    assert any(name.startswith("toki_tui/ui/styles/") and name.endswith(".tcss") for name in names)
