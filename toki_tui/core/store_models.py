@@ -28,7 +28,7 @@ FINAL_STATUSES = frozenset({"complete", "stopped", "length", "error", "interrupt
 @dataclass(frozen=True)
 class Conversation:
     id: str
-    """A uuid4 in hex, 32 characters; the CLI shows the first 8."""
+    """128 random bits in hex, 32 characters; the CLI shows the first 8."""
     title: str
     """From the first user message unless renamed; may be empty for a conversation with no user message yet."""
     created_at: float
