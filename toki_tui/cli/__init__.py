@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_endpoint_arguments(models, with_model=False)
     models.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    from toki_tui.cli.history import add_history_parser
+    from toki_tui.cli.history_arguments import add_history_parser
 
     add_history_parser(commands)
 
