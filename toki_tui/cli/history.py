@@ -60,20 +60,7 @@ def _when(stamp: float) -> str:
 
 
 def _conversation_record(conversation: Conversation) -> dict[str, Any]:
-    return {
-        "id": conversation.id,
-        "title": conversation.title,
-        "created_at": conversation.created_at,
-        "updated_at": conversation.updated_at,
-        "endpoint": conversation.endpoint,
-        "model": conversation.model,
-        "system_prompt": conversation.system_prompt,
-        "params": conversation.params,
-        "current_leaf_id": conversation.current_leaf_id,
-        "archived": conversation.archived,
-        "pinned": conversation.pinned,
-        "message_count": conversation.message_count,
-    }
+    return dataclasses.asdict(conversation)
 
 
 def _message_record(message: StoredMessage) -> dict[str, Any]:
