@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.core.conftest import drain
 from tests.fakes.server import (
     FakeServer,
     RecordedRequest,
@@ -25,26 +25,6 @@ from toki_tui.core.events import ContentDelta
 from toki_tui.core.params import ChatParams
 from toki_tui.core.session import ChatSession
 from toki_tui.core.store import HistoryStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    history = HistoryStore(tmp_path / "history.sqlite3")
-    history.open()
-    return history
-
-
-@pytest.fixture
-async def session(fake_server: FakeServer, store: HistoryStore) -> AsyncIterator[ChatSession]:
-    client = ChatClient(base_url=fake_server.base_url, api_key="k")
-    chat = ChatSession(client=client, store=store, endpoint_name="toki", model="m", params=ChatParams())
-    yield chat
-    await client.aclose()
-
-
-async def drain(stream: AsyncIterator[object]) -> None:
-    async for _ in stream:
-        pass
 
 
 def rows(path: Path) -> list[tuple[str, str, str]]:
