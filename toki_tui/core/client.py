@@ -14,7 +14,7 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
@@ -29,9 +29,11 @@ from toki_tui.core.events import (
 )
 from toki_tui.core.http_errors import retry_delay, should_retry, status_error
 from toki_tui.core.idle_watchdog import IdleWatchdog
-from toki_tui.core.model_info import ModelInfo, parse_models
 from toki_tui.core.params import ChatMessage, ChatParams
 from toki_tui.core.sse import EventTooLargeError, SSEDecoder
+
+if TYPE_CHECKING:
+    from toki_tui.core.model_info import ModelInfo
 
 _ERROR_BODY_LIMIT = 256 * 1024
 _JSON_BODY_LIMIT = 64 * 1024 * 1024
@@ -123,6 +125,8 @@ class ChatClient:
             body = json.loads(response.content) if response.content.strip() else None
         except ValueError:
             raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(response.text)}") from None
+        from toki_tui.core.model_info import parse_models  # only `toki models` and the picker need it
+
         return parse_models(body)
 
     # ---- chat ---------------------------------------------------------------------------------------------
@@ -358,4 +362,4 @@ def _redirect_or_status_error(response: httpx.Response, body: bytes) -> APIStatu
     return status_error(response.status_code, body, response.headers)
 
 
-__all__ = ["ChatClient", "DefaultTimeouts", "ModelInfo", "RetryScheduled", "StreamEvent", "TimeoutSettings"]
+__all__ = ["ChatClient", "DefaultTimeouts", "RetryScheduled", "StreamEvent", "TimeoutSettings"]

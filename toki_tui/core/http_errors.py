@@ -8,7 +8,6 @@ float, an HTTP date, `retry-after-ms`, absent, or too long to wait for.
 from __future__ import annotations
 
 import email.utils
-import html
 import json
 import random
 import re
@@ -51,6 +50,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
 
 
 def _summarise_non_json(body: bytes, content_type: str) -> str:
+    import html  # only for an HTML error page: kept off the start-up path
+
     if not body.strip():
         return ""
     if "html" in content_type or body.lstrip()[:1] == b"<":
