@@ -45,7 +45,6 @@ class ConversationScreen(Screen[None]):
         super().__init__()
         self.pending_title: str | None = None
         self._history_query = ""
-        self._history_loaded = False
 
     @property
     def toki(self) -> TokiApp:
@@ -179,7 +178,6 @@ class ConversationScreen(Screen[None]):
     @on(HistoryLoaded)
     def _history_loaded_message(self, message: HistoryLoaded) -> None:
         if message.query == self._history_query:
-            self._history_loaded = True
             self.query_one(HistoryList).show_entries(message.entries, current_id=self.session.conversation_id)
 
     @on(HistoryList.SearchChanged)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from toki_tui.core.params import ChatParams, ParameterError
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.history_list import HistoryEntry
 
 if TYPE_CHECKING:
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.store import Conversation, HistoryStore
 
 HISTORY_PAGE = 200
 """Conversations listed in the sidebar; searching reaches the rest."""
@@ -35,19 +34,8 @@ class LoadedConversation:
     has_older: bool
 
 
-def _when(value: Any) -> str:
+def _when(stamp: float) -> str:
     """A short relative time for the list: "14:05", "Mon", "3 Mar", "2023"."""
-    if isinstance(value, datetime):
-        stamp = value.timestamp()
-    elif isinstance(value, int | float):
-        stamp = float(value)
-    elif isinstance(value, str):
-        try:
-            stamp = datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return value[:10]
-    else:
-        return ""
     moment, now = time.localtime(stamp), time.localtime()
     age = time.time() - stamp
     if moment.tm_year == now.tm_year and moment.tm_yday == now.tm_yday:
@@ -59,22 +47,19 @@ def _when(value: Any) -> str:
     return time.strftime("%Y", moment)
 
 
-def entry_for(conversation: Any) -> HistoryEntry:
-    # When, how long, then the model: the list cuts this line to its width, so the model name goes first.
-    count = getattr(conversation, "message_count", None)
+def entry_for(conversation: Conversation) -> HistoryEntry:
+    # When, how long, then the model: the list cuts this line to its width, so the model name goes last.
     details = [
         part
         for part in (
-            _when(getattr(conversation, "updated_at", None)),
-            f"{count} msg" if isinstance(count, int) else "",
-            (getattr(conversation, "model", None) or "").rpartition("/")[2],
+            _when(conversation.updated_at),
+            f"{conversation.message_count} msg",
+            conversation.model.rpartition("/")[2],
         )
         if part
     ]
     return HistoryEntry(
-        conversation_id=str(conversation.id),
-        title=getattr(conversation, "title", None) or "Untitled",
-        detail=" · ".join(details),
+        conversation_id=conversation.id, title=conversation.title or "Untitled", detail=" · ".join(details)
     )
 
 
@@ -86,21 +71,16 @@ def search_entries(store: HistoryStore, query: str, limit: int = HISTORY_PAGE) -
     """One row per conversation that matches, best first, with the snippet of its best hit."""
     entries: dict[str, HistoryEntry] = {}
     for hit in store.search(query, limit=limit):
-        conversation_id = str(hit.conversation_id)
-        if conversation_id in entries:
+        if hit.conversation_id in entries:
             continue
-        snippet = " ".join(str(getattr(hit, "snippet", "") or "").split())
-        title = getattr(hit, "title", None) or getattr(hit, "conversation_title", None) or "Untitled"
-        entries[conversation_id] = HistoryEntry(conversation_id, title, snippet)
+        snippet = " ".join(hit.snippet.split())
+        entries[hit.conversation_id] = HistoryEntry(hit.conversation_id, hit.title or "Untitled", snippet)
     return list(entries.values())
 
 
-def _params_of(conversation: Any) -> ChatParams:
-    record = getattr(conversation, "params", None)
-    if not isinstance(record, dict):
-        return ChatParams()
+def _params_of(conversation: Conversation) -> ChatParams:
     try:
-        return ChatParams.from_record(record)
+        return ChatParams.from_record(conversation.params)
     except ParameterError:
         return ChatParams()  # settings saved by another version that this one refuses: start from defaults
 
