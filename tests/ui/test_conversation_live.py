@@ -249,3 +249,36 @@ async def test_two_long_fences_closing_in_one_flush_keep_their_own_lines() -> No
             assert text.index("a_99 = 99") < text.index("b_0 = 0")
             await app.workers.wait_for_complete()
             await pilot.pause()
+
+
+async def test_repainting_only_the_changed_lines_paints_what_a_full_repaint_would() -> None:
+    """Each flush repaints only the lines that changed (and keeps the rest as painted, even as the reply grows):
+    after every flush, what is painted must be exactly what a repaint of the whole widget paints."""
+    reply = (
+        "## Plan\n\nA paragraph that wraps over several lines " + "and keeps going " * 12 + "until it ends.\n\n"
+        "- first item\n- second **bold** item\n\n"
+        "```python\n" + "".join(f"value_{n} = compute({n})\n" for n in range(70)) + "```\n\n"
+        "Then a long closing paragraph " + "with more words " * 30 + "END."
+    )
+    pieces = [reply[index : index + 23] for index in range(0, len(reply), 23)]
+    app = ConversationApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        await pilot.pause()
+        checked = 0
+        for piece in pieces:
+            live.append_content(piece)
+            live.flush()
+            await pilot.pause()
+            painted = [list(strip) for strip in widget_strips(live)]  # through Textual's cache of painted lines
+            live.refresh()  # forget every painted line
+            repainted = [list(strip) for strip in widget_strips(live)]
+            assert painted == repainted, f"stale lines after {live.content[-40:]!r}"
+            checked += 1
+        live.finish(status="complete")
+        await app.workers.wait_for_complete()  # the long fence is highlighted in the background: lines swapped
+        await pilot.pause()
+        painted = [list(strip) for strip in widget_strips(live)]
+        live.refresh()
+        assert painted == [list(strip) for strip in widget_strips(live)]
+        assert "END." in widget_text(live) and checked == len(pieces)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
@@ -123,6 +123,8 @@ class MessageView(Widget):
         self._base_style: Style | None = None
         self._lines_ctx: RenderContext | None = None
         self._painted = False  # Textual holds strips for lines painted since the last release_painted_lines()
+        self._keep_painted_on_resize = False  # the next resize only added/removed lines at the end
+        self._resizing_with_painted_kept = False
         self._apply_classes()
 
     # -- public -----------------------------------------------------------------------------------------------
@@ -341,16 +343,54 @@ class MessageView(Widget):
         self.set_classes(f"-role-{self._message.role} -status-{self._message.status}")
 
     def _changed(self, *, chrome: bool = False) -> None:
-        """Something shown changed: re-assemble the lines, and re-layout only if the height changed."""
-        old_height = len(self._lines) if self._lines is not None else None
+        """Something shown changed: re-assemble the lines, repaint only the lines that changed, and re-layout
+        only if the height changed."""
+        old_lines = self._lines
         if chrome:
             self._chrome = None
         self._lines = None
-        if not self.is_attached or self.size.width <= 0:
+        width = self.size.width
+        if not self.is_attached or width <= 0:
             self.refresh(layout=True)
             return
-        new_height = len(self._all_lines(self.size.width))
-        self.refresh(layout=new_height != old_height)
+        new_lines = self._all_lines(width)
+        resized = old_lines is None or len(new_lines) != len(old_lines)
+        first = 0 if old_lines is None else _first_changed_line(old_lines, new_lines)
+        if first == 0:
+            self.refresh(layout=resized)
+            return
+        # A streaming reply changes at its end: its settled lines above stay as Textual painted them. Repainting
+        # only the changed lines spares re-styling a screenful of unchanged lines at every flush.
+        changed = max(len(new_lines), len(old_lines or ())) - first
+        if changed <= 0:
+            return
+        self._keep_painted_on_resize = resized
+        self.refresh(Region(0, first, width, changed), layout=resized)
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual repaints a widget whole when its size changes. When only the height changed because lines were
+        # added or removed at the end (marked for repaint in `_changed`), the lines above are still right.
+        keep = self._keep_painted_on_resize and size.width == self._size.width
+        self._keep_painted_on_resize = False
+        self._resizing_with_painted_kept = keep
+        try:
+            return super()._size_updated(size, virtual_size, container_size, layout)
+        finally:
+            self._resizing_with_painted_kept = False
+
+    def _set_dirty(self, *regions: Region) -> None:
+        if not regions and self._resizing_with_painted_kept:
+            return
+        super()._set_dirty(*regions)
+
+
+def _first_changed_line(old: list[Line], new: list[Line]) -> int:
+    """Index of the first line that differs between two renderings (len of the shorter if one extends the
+    other). Settled lines are the same objects from one flush to the next, so most compare by identity."""
+    for index, (before, after) in enumerate(zip(old, new, strict=False)):
+        if before is not after and before != after:
+            return index
+    return min(len(old), len(new))
 
 
 def _tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
