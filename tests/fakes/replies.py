@@ -48,6 +48,9 @@ class Reply:
     coalesce: bool = False
     frame_bytes: int = 16384
     ending: Ending = "complete"
+    # Count each part's delay from the first body write rather than from the previous part: a steady rate
+    # however much the waits overshoot (the benchmarks' token rate).
+    paced: bool = False
     # Seconds before the status line is sent (the client waits for a response head meanwhile).
     head_delay: float = 0.0
     hang_seconds: float = 0.0

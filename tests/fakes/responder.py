@@ -126,8 +126,13 @@ async def send_reply(
     if complete and not writes:
         before_last_write()
     await connection.write(head)
+    started, due = time.monotonic(), 0.0
     for number, (delay, data, body_size) in enumerate(writes):
-        await connection.sleep(delay)
+        if reply.paced:  # on a schedule from the first write: waits that overshoot do not add up
+            due += delay
+            await connection.sleep(started + due - time.monotonic())
+        else:
+            await connection.sleep(delay)
         if complete and number == len(writes) - 1:
             before_last_write()
         await connection.write(data)

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_INTERVAL = 0.066
-"""Seconds between flushes: about 15 updates a second, well under the 50-100 ms the design allows."""
+DEFAULT_INTERVAL = 0.1
+"""Seconds between flushes: 10 updates a second, the slow end of the 50-100 ms the design allows. Each flush of
+a growing reply costs a layout and a repaint of the pane; at 15 a second, a key typed during a fast stream
+waited behind them more often (tests/benchmarks/bench_tui_app_pty.py)."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
@@ -113,6 +114,14 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual stores a container's new virtual size through a reactive that asks for another layout of the
+        # whole screen, and a repaint of the container, right after the layout that measured it. Each flush of a
+        # streaming reply grows the virtual height, so that was a second full layout per flush. The layout that
+        # calls this has placed the children (and the anchor has scrolled) for this virtual size already;
+        # scrollbars are updated either way, and a change of the view's own size still repaints it.
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def show_messages(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
         """Replace everything with `messages` and show the latest; one mount_all inside one batch update."""

@@ -1,6 +1,6 @@
-"""The one streaming reply: appends go into buffers, a timer renders them at most ~15 times a second.
+"""The one streaming reply: appends go into buffers, a timer renders them at most 10 times a second.
 
-Per-token UI work is waste (2,000 tokens/s is 33 tokens per frame), so `append_*` only buffer; the coalescer's
+Per-token UI work is waste (2,000 tokens/s is 33 tokens per 60 Hz frame), so `append_*` only buffer; the coalescer's
 timer flushes, feeding the incremental Markdown renderer (completed blocks rendered once, the tail re-rendered,
 an open fence plain until it closes). `finish()` always does a trailing flush, so the last tokens are never lost,
 and leaves this widget as the message's finished view: nothing is rendered a second time.

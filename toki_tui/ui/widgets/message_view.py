@@ -374,6 +374,9 @@ class MessageView(Widget):
         self._keep_painted_on_resize = False
         self._resizing_with_painted_kept = keep
         try:
+            # layout=False: Textual would otherwise store the new virtual size through a reactive that asks for
+            # another layout of the whole screen right after the one that measured it: two layouts per flush
+            # of a growing reply. This widget has no children to place and its height is already applied.
             return super()._size_updated(size, virtual_size, container_size, layout)
         finally:
             self._resizing_with_painted_kept = False
