@@ -184,3 +184,22 @@ async def test_a_bad_user_theme_is_reported_once_and_the_choice_is_saved(
         await pilot.pause()
     assert load_config(harness.config_file).theme == "toki-light"
     assert os.stat(harness.config_file).st_mode & 0o777 == 0o600
+
+
+async def test_the_saved_theme_is_the_one_on_screen_from_the_first_frame(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """The start-up theme is set without Textual's theme watcher (it re-parses every stylesheet): the colours on
+    screen must still be the chosen theme's, dark or light, and Textual's own default theme must never show."""
+    from textual.color import Color
+
+    for name in ("toki-dark", "toki-light", "toki-high-contrast"):
+        root = tmp_path / name
+        harness = make_app(root, fake_server, config=with_changes(Config(), theme=name))
+        async with harness.app.run_test(size=(100, 30)):
+            theme = harness.app.get_theme(name)
+            assert theme is not None and theme.background is not None
+            assert harness.app.current_theme.name == name
+            assert harness.app.has_class(f"-theme-{name}")
+            assert harness.app.has_class("-dark-mode") is theme.dark
+            assert harness.screen.styles.background == Color.parse(theme.background), name

@@ -232,3 +232,37 @@ def test_display_message_from_a_real_store_row() -> None:
     message = DisplayMessage.from_stored(StoredMessage(**fields))  # type: ignore[arg-type]
     assert (message.id, message.content, message.reasoning, message.status) == (9, "answer", "why", "interrupted")
     assert message.usage == {"completion_tokens": 5}
+
+
+async def test_while_following_only_the_last_screens_stay_mounted_and_scrolling_up_brings_back_the_rest() -> None:
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(4), has_older=False)
+        await pilot.pause()
+        for turn in range(12):
+            view.append_message(DisplayMessage(id=None, role="user", content=f"question {turn}"))
+            live = view.start_reply(model=None)
+            live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(30)))
+            live.finish(status="complete")
+            await pilot.pause()
+        assert "reply 11 line 29" in screen_text(app)
+        # 28 messages, each reply ~60 lines: three screens of the pane hold the newest few, plus the minimum.
+        mounted = view.mounted_message_count
+        assert ConversationView.FOLLOW_MIN_MESSAGES <= mounted <= ConversationView.FOLLOW_MIN_MESSAGES + 2
+        assert len(view.query(MessageView)) == mounted
+        assert len(view.messages) == 28  # unmounted, not forgotten
+
+        for _ in range(12):  # scrolling up mounts the older ones again, down to the first message
+            view.scroll_to_oldest()
+            await pilot.pause()
+            await pilot.pause()
+        assert "message number 1" in screen_text(app)
+        assert view.mounted_message_count > mounted
+
+        view.scroll_up(animate=False)  # not following now: a new reply leaves the window alone
+        await pilot.pause()
+        before = view.mounted_message_count
+        view.start_reply(model=None).finish(status="complete")
+        await pilot.pause()
+        assert view.mounted_message_count == before + 1

@@ -62,6 +62,10 @@ class ConversationView(VerticalScroll, can_focus=True):
     """Past this many mounted messages, the ones furthest from the viewport are removed."""
     EDGE_LINES: ClassVar[int] = 10
     """How close (in lines) to the top or bottom of the window scrolling must come to load more."""
+    FOLLOW_SCREENS: ClassVar[int] = 3
+    """While the view follows the bottom, a new reply unmounts messages more than this many screens above it."""
+    FOLLOW_MIN_MESSAGES: ClassVar[int] = 6
+    """...but always keeps at least this many of the newest mounted."""
 
     class OlderMessagesWanted(Message):
         """The user scrolled near the top and older messages exist that the view has not been given."""
@@ -174,6 +178,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._live = live
         self.mount(live)
         self._trim_top()
+        self._trim_while_following()
         self.scroll_end(animate=False, immediate=False)
         return live
 
@@ -316,6 +321,26 @@ class ConversationView(VerticalScroll, can_focus=True):
                 removed.append(view)
             self._hi -= 1
         if removed:
+            self.remove_children(removed)
+
+    def _trim_while_following(self) -> None:
+        """While following the bottom, keep mounted only the newest messages that fill a few screens.
+
+        Every mounted message costs at each layout (a streaming reply lays out at every flush) and each mount
+        re-styles its siblings: with the window at MAX_MOUNTED long replies, a turn took a third longer than with
+        a handful. Nobody is looking further up while the view follows; scrolling up mounts them again, in
+        chunks, keeping the view in place."""
+        if not self._anchored or self._anchor_released or self._lo >= self._hi:
+            return
+        budget = max(self.scrollable_content_region.height, 10) * self.FOLLOW_SCREENS
+        keep_from, lines = self._hi, 0
+        while keep_from > self._lo and (lines < budget or self._hi - keep_from < self.FOLLOW_MIN_MESSAGES):
+            keep_from -= 1
+            view = self._slots[keep_from].view
+            lines += view.outer_size.height if view is not None else 0  # not laid out yet: 0, so kept
+        if keep_from > self._lo:
+            removed = [view for slot in self._slots[self._lo : keep_from] if (view := slot.drop_view())]
+            self._lo = keep_from
             self.remove_children(removed)
 
     def _trim_top(self) -> None:
