@@ -22,7 +22,6 @@ from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.garbage import collect_between_turns
-from toki_tui.ui.screens.chat_commands import run_slash_command
 from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
     ReplyEnded,
@@ -31,7 +30,6 @@ from toki_tui.ui.screens.chat_messages import (
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
 from toki_tui.ui.screens.model_loading import fetch_models, known_models
 from toki_tui.ui.screens.reply_pump import pump_reply
-from toki_tui.ui.slash_commands import is_slash_command, unescape_prompt
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.key_footer import KeyFooter
@@ -241,8 +239,13 @@ class ChatScreen(ConversationScreen):
 
     @on(PromptInput.Submitted)
     def _prompt_submitted(self, message: PromptInput.Submitted) -> None:
+        # Imported here, not at the top: the command table is not needed for the first frame.
+        from toki_tui.ui.slash_commands import is_slash_command, unescape_prompt
+
         text = message.text
         if is_slash_command(text):
+            from toki_tui.ui.screens.chat_commands import run_slash_command
+
             run_slash_command(self, text)
             return
         self.send_prompt(unescape_prompt(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -25,7 +26,9 @@ from toki_tui.core.events import (
 )
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.screens.chat_messages import ReplyEnded, ReplyStateChanged
-from toki_tui.ui.widgets.live_reply import LiveReply
+
+if TYPE_CHECKING:
+    from toki_tui.ui.widgets.live_reply import LiveReply
 
 
 async def pump_reply(

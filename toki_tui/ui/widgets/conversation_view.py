@@ -12,17 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import events
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
 from toki_tui.ui.display import DisplayMessage
-from toki_tui.ui.widgets.live_reply import LiveReply
-from toki_tui.ui.widgets.message_view import MessageView
+
+if TYPE_CHECKING:
+    # Imported where a message is first shown: an empty new conversation draws its first frame without the
+    # Markdown renderer behind these (cold start).
+    from toki_tui.ui.widgets.live_reply import LiveReply
+    from toki_tui.ui.widgets.message_view import MessageView
 
 
 @dataclass
@@ -37,6 +41,8 @@ class _Slot:
         return self.view.message if self.view is not None else self.stored
 
     def make_view(self) -> MessageView:
+        from toki_tui.ui.widgets.message_view import MessageView
+
         self.view = MessageView(self.stored)
         return self.view
 
@@ -171,6 +177,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         if self._hi != len(self._slots):
             self._show_latest()
         self._release_offscreen_views()
+        from toki_tui.ui.widgets.live_reply import LiveReply
+
         live = LiveReply(model=model)
         slot = _Slot(live.message, live)
         self._slots.append(slot)
@@ -246,8 +254,7 @@ class ConversationView(VerticalScroll, can_focus=True):
                 self.post_message(self.RetryRequested(view.message.id))
                 return
 
-    @on(MessageView.RetryClicked)
-    def _retry_clicked(self, event: MessageView.RetryClicked) -> None:
+    def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
         event.stop()
         self.post_message(self.RetryRequested(event.message_id))
 

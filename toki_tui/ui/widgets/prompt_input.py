@@ -14,8 +14,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
-from toki_tui.ui.slash_commands import complete_prompt, completion_hint
-
 PLACEHOLDER = "Message…  Enter sends · Ctrl+J or Alt+Enter: new line · / for commands"
 _NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
@@ -104,7 +102,9 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.insert_newline()
             return
-        if event.key == "tab":
+        if event.key == "tab" and self.text.startswith("/"):
+            from toki_tui.ui.slash_commands import complete_prompt  # only once a command is typed: cold start
+
             completed = complete_prompt(self.text)
             if completed is not None:
                 event.stop()
@@ -137,7 +137,11 @@ class PromptInput(TextArea):
         self.move_cursor(self.document.end)
 
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
-        hint = completion_hint(self.text)
+        hint = ""
+        if self.text.startswith("/"):
+            from toki_tui.ui.slash_commands import completion_hint  # only once a command is typed: cold start
+
+            hint = completion_hint(self.text)
         if hint != self._last_hint:
             self._last_hint = hint
             self.post_message(self.HintChanged(hint))
