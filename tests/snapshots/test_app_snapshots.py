@@ -11,14 +11,18 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
 from toki_tui.core.config import Config
 from toki_tui.core.model_info import ModelInfo
+from toki_tui.ui.screens.chat import ChatScreen
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
 
 async def steady_cursors(pilot: Pilot[Any]) -> None:
-    """Text cursors blink; a picture taken mid-blink would differ run to run. Keep them solid."""
+    """Text cursors blink; a picture taken mid-blink would differ run to run. Keep them solid. (First wait for
+    the sidebars' fields, mounted after the first frame, so they are in the picture and steadied too.)"""
+    chat = next(screen for screen in pilot.app.screen_stack if isinstance(screen, ChatScreen))
+    await wait_until(pilot, lambda: sidebars_built(chat))
     for screen in pilot.app.screen_stack:
         for widget in screen.query("TextArea, Input"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
@@ -51,6 +55,7 @@ def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: 
     harness = make_app(tmp_path, fake_server)
 
     async def run_before(pilot: Pilot[Any]) -> None:
+        await harness.ready(pilot)
         await type_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
         await type_text(pilot, "say hello in python")

@@ -42,6 +42,18 @@ class AppHarness:
                 return candidate
         raise AssertionError(f"no chat screen; the screen is {screen!r}")
 
+    async def ready(self, pilot: Pilot[Any]) -> None:
+        """Wait for what the chat screen mounts after its first frame (the sidebars' fields and list)."""
+        await wait_until(pilot, lambda: sidebars_built(self.screen))
+
+
+def sidebars_built(screen: ChatScreen) -> bool:
+    from toki_tui.ui.widgets.history_list import HistoryList
+    from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+
+    sidebars = [*screen.query(ParameterSidebar), *screen.query(HistoryList)]
+    return len(sidebars) == 2 and all(sidebar.built for sidebar in sidebars)
+
 
 def make_app(
     root: Path,

@@ -81,6 +81,7 @@ async def test_a_temperature_of_3_is_refused_on_the_spot(tmp_path: Path, fake_se
     fake_server.script(stream_text("ok"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(160, 50)) as pilot:
+        await harness.ready(pilot)
         field = harness.app.screen.query_one("#param-temperature", Input)
         field.focus()
         await type_text(pilot, "3")

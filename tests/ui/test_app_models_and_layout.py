@@ -122,6 +122,7 @@ async def test_sidebars_collapse_at_80x24_and_show_at_200x60(tmp_path: Path, fak
 async def test_save_as_default_writes_the_config(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(160, 50)) as pilot:
+        await harness.ready(pilot)
         harness.app.screen.query_one("#param-top_p", Input).focus()
         await type_text(pilot, "0.9")
         await pilot.click("#param-save-default")

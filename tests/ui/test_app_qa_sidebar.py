@@ -18,6 +18,7 @@ async def test_an_out_of_range_value_is_refused_visibly_and_valid_ones_apply(
     fake_server.script(stream_text("one"), stream_text("two"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=size) as pilot:
+        await harness.ready(pilot)
         screen = harness.app.screen
         if size[0] < 110:
             await pilot.press("f2")  # a narrow terminal shows the sidebar on request

@@ -61,6 +61,11 @@ class HistoryList(Vertical):
         self._pending_fill = False
         self._pending_focus: str | None = None  # "search" or "list", asked for before the widgets were there
 
+    @property
+    def built(self) -> bool:
+        """True once the search box and list, mounted after the first frame, are there."""
+        return self._built
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._build)
 
@@ -72,6 +77,8 @@ class HistoryList(Vertical):
                 Static("", id="history-empty"),
             ]
         )
+        if not self.query("#history-options"):
+            return  # the app is closing (Ctrl+Q at once): the list was never mounted, nothing to fill
         self._built = True
         if self._pending_fill:
             self._fill(self._pending_current)

@@ -72,11 +72,18 @@ class ParameterSidebar(VerticalScroll):
         # time to toki's first frame, and the sidebar starts blank for a moment rather than the whole screen.
         return iter(())
 
+    @property
+    def built(self) -> bool:
+        """True once the fields, mounted after the first frame, are there."""
+        return self._built
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._build)
 
     async def _build(self) -> None:
         await self.mount_all(list(self._fields()))
+        if not self.query("#param-model"):
+            return  # the app is closing (Ctrl+Q at once): the fields were never mounted, nothing to fill
         self._built = True
         if self._pending_settings is not None:
             model, params, system_prompt = self._pending_settings
