@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
+from textual.events import Resize, ScreenResume
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -65,6 +65,7 @@ class ChatScreen(ConversationScreen):
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._settings_timer: Timer | None = None
+        self._resumed_before = False
 
     # ---- building -------------------------------------------------------------------------------------------
 
@@ -78,6 +79,14 @@ class ChatScreen(ConversationScreen):
                 yield StatusLine(id="status")
             yield ParameterSidebar(id="params")
         yield KeyFooter()
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # Runs before Textual's own handler. The first resume comes right after this screen mounted, with every
+        # style just applied; Textual would apply them all again (~8 ms of the cold start to the first frame).
+        # Later resumes (a dialog closed) refresh as usual.
+        if not self._resumed_before:
+            self._resumed_before = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         app = self.toki
