@@ -282,3 +282,34 @@ async def test_repainting_only_the_changed_lines_paints_what_a_full_repaint_woul
         live.refresh()
         assert painted == [list(strip) for strip in widget_strips(live)]
         assert "END." in widget_text(live) and checked == len(pieces)
+
+
+async def test_each_flush_of_a_growing_reply_costs_one_layout_of_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual stores a widget's new virtual size through a reactive that queues another full layout right after
+    the one that measured it; the message and the pane opt out, or every flush laid the screen out twice."""
+    from textual.screen import Screen
+
+    layouts = 0
+    original = Screen._refresh_layout
+
+    def counting(self: Screen[object], *args: object, **kwargs: object) -> None:
+        nonlocal layouts
+        layouts += 1
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.conversation.show_messages([DisplayMessage(id=1, role="user", content="go")], has_older=False)
+        live = app.conversation.start_reply(model=None)
+        await pilot.pause()
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counting)
+        flushes = 20
+        for flush in range(flushes):
+            live.append_content(f"paragraph {flush} " + "words " * 30 + "\n\n")  # grows by several lines
+            live.flush()
+            await pilot.pause()
+            await pilot.pause()
+        assert "paragraph 19" in widget_text(live)
+        assert app.conversation.scroll_y == app.conversation.max_scroll_y > 0  # still following
+        assert layouts <= flushes + 2, f"{layouts} layouts for {flushes} flushes"

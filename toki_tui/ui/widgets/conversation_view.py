@@ -131,7 +131,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         # streaming reply grows the virtual height, so that was a second full layout per flush. The layout that
         # calls this has placed the children (and the anchor has scrolled) for this virtual size already;
         # scrollbars are updated either way, and a change of the view's own size still repaints it.
-        return super()._size_updated(size, virtual_size, container_size, layout)
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def show_messages(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
         """Replace everything with `messages` and show the latest; one mount_all inside one batch update."""

@@ -377,7 +377,7 @@ class MessageView(Widget):
             # layout=False: Textual would otherwise store the new virtual size through a reactive that asks for
             # another layout of the whole screen right after the one that measured it: two layouts per flush
             # of a growing reply. This widget has no children to place and its height is already applied.
-            return super()._size_updated(size, virtual_size, container_size, layout)
+            return super()._size_updated(size, virtual_size, container_size, layout=False)
         finally:
             self._resizing_with_painted_kept = False
 
