@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from tests.benchmarks.tui_bench_app import END_MARKER, BenchApp, long_fence, mixed_markdown, ms, percentile
+from toki_tui.cli.tui import raise_frame_rate_cap
 
 COLUMNS, ROWS = 140, 45
 KEY_INTERVAL = 0.08
@@ -168,6 +169,7 @@ def run_parent(scenario: str, token_count: int, rate: float) -> dict[str, Any]:
         result_path = os.path.join(folder, "result.json")
         env = dict(os.environ, TERM="xterm-256color", TOKI_BENCH_RESULT=result_path, COLUMNS=str(COLUMNS))
         env["LINES"] = str(ROWS)
+        raise_frame_rate_cap(env)  # as `toki` does before importing Textual (toki_tui/cli/tui.py)
         pid, fd = pty.fork()
         if pid == 0:
             os.execve(

@@ -68,3 +68,29 @@ def test_the_built_in_themes_ship_inside_the_wheel(tmp_path: Path) -> None:
     for theme in ("toki-dark", "toki-light", "toki-high-contrast"):
         assert f"toki_tui/themes/{theme}.toml" in names
     assert any(name.startswith("toki_tui/ui/styles/") and name.endswith(".tcss") for name in names)
+
+
+def test_the_tui_raises_textuals_frame_rate_cap_before_textual_is_imported() -> None:
+    """`toki` sets TEXTUAL_FPS (unless the user did) in run_tui; Textual reads it once, when first imported, so
+    nothing on the way there (argument parsing, config, the store) may import Textual first."""
+    from toki_tui.cli.tui import raise_frame_rate_cap
+
+    chosen = {"TEXTUAL_FPS": "30"}
+    raise_frame_rate_cap(chosen)
+    assert chosen == {"TEXTUAL_FPS": "30"}  # the user's own choice stands
+    unset: dict[str, str] = {}
+    raise_frame_rate_cap(unset)
+    assert unset == {"TEXTUAL_FPS": "120"}
+
+    code = (
+        "import os, sys\n"
+        "os.environ.pop('TEXTUAL_FPS', None)\n"
+        "import toki_tui.cli, toki_tui.cli.tui_command, toki_tui.cli.common, toki_tui.cli.tui\n"
+        "before = 'textual' in sys.modules\n"
+        "toki_tui.cli.tui.raise_frame_rate_cap()\n"
+        "from toki_tui.ui.factory import create_app\n"
+        "import textual.constants\n"
+        "print(before, textual.constants.MAX_FPS)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "120"]
