@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -103,3 +105,42 @@ def test_coalescer_spaces_flushes_by_the_interval() -> None:
     assert abs(coalescer.due_in() - 0.04) < 1e-9
     now[0] += 0.05
     assert coalescer.due_in() == 0.0
+
+
+def test_markdown_blocks_render_exactly_as_riches_own_markdown_does() -> None:
+    """render_markdown reuses one parser instead of letting rich build one per block (the slow part of a flush):
+    the lines must be the ones rich's own Markdown gives, for every kind of block and both code themes."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.style import Style
+    from rich.theme import Theme
+
+    from toki_tui.ui.line_render import RenderContext, render_lines, render_markdown
+
+    blocks = [
+        "A paragraph with **bold**, *italics*, `inline code`, ~~struck~~ and a [link](https://example.com).",
+        "# A heading",
+        "- one\n- two with `code`\n  - nested",
+        "1. first\n2. second",
+        "> a quote\n> over two lines",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "```python\ndef f():\n    return 1\n```",
+        "Soft\nbreak and hard  \nbreak.",
+        "---",
+    ]
+    console = Console(width=80, force_terminal=True, color_system="truecolor")
+    for code_theme in ("monokai", "friendly"):
+        ctx = RenderContext(console, 60, code_theme, Style(color="magenta"))
+        for block in blocks:
+            with console.use_theme(Theme({"markdown.code": ctx.inline_code})):
+                expected = render_lines(Markdown(block, code_theme=code_theme, hyperlinks=False), ctx)
+            while expected and _spacing(expected[-1]):
+                expected.pop()
+            while expected and _spacing(expected[0]):
+                expected.pop(0)
+            assert render_markdown(block, ctx) == expected, (code_theme, block)
+
+
+def _spacing(line: list[Any]) -> bool:
+    """A line rich adds around a block: no text and no background (a code block's padding has one)."""
+    return all(not segment.text.strip() and not (segment.style and segment.style.bgcolor) for segment in line)
