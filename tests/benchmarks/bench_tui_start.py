@@ -69,7 +69,8 @@ TOKI_CHILD = (
     + """
 import os, sys
 from pathlib import Path
-from toki_tui.cli.tui import tune_garbage_collector
+from toki_tui.cli.tui import pause_garbage_collector, tune_garbage_collector
+pause_garbage_collector()  # as `toki` does first (its own imports come after; Textual is already in, as for bare)
 from toki_tui.core.config import Config, resolve_endpoint
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.factory import create_app
@@ -80,8 +81,7 @@ endpoint = resolve_endpoint(config, {"TOKI_BASE_URL": "http://127.0.0.1:9/v1", "
 store = HistoryStore(root / "history.sqlite3")
 store.open()
 app = create_app(config=config, endpoint=endpoint, store=store, config_file=root / "config.toml",
-                 cache_dir=root / "cache", themes_dir=root / "themes")
-tune_garbage_collector()  # as `toki` does before running the app
+                 cache_dir=root / "cache", themes_dir=root / "themes", on_started=tune_garbage_collector)
 app.run(headless=True, size=(200, 60), auto_pilot=settle_and_exit)
 """
 )

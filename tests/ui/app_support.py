@@ -64,6 +64,7 @@ def make_app(
     resume: str | None = None,
     store: HistoryStore | None = None,
     max_retries: int = 0,
+    on_started: Callable[[], object] | None = None,
 ) -> AppHarness:
     for folder in ("config", "data", "cache"):
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,7 @@ def make_app(
         store=store,
         resume=resume,
         client_factory=default_client_factory(config, max_retries=max_retries),
+        on_started=on_started,
         config_file=config_file,
         cache_dir=root / "cache",
         themes_dir=root / "config" / "themes",

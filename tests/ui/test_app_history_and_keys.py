@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
@@ -203,3 +205,29 @@ async def test_the_saved_theme_is_the_one_on_screen_from_the_first_frame(
             assert harness.app.has_class(f"-theme-{name}")
             assert harness.app.has_class("-dark-mode") is theme.dark
             assert harness.screen.styles.background == Color.parse(theme.background), name
+
+
+async def test_on_started_runs_once_after_the_first_frame(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`toki` starts with the garbage collector paused and turns it back on in `on_started`: it must run, once,
+    and only after the first frame was handed to the terminal."""
+    from toki_tui.ui.app import TokiApp
+
+    frames: list[object] = []
+    original_display = TokiApp._display
+
+    def display(self: TokiApp, screen: Any, renderable: Any) -> None:
+        if renderable is not None:
+            frames.append(renderable)
+        original_display(self, screen, renderable)
+
+    monkeypatch.setattr(TokiApp, "_display", display)
+    frames_when_started: list[int] = []
+    harness = make_app(tmp_path, fake_server, on_started=lambda: frames_when_started.append(len(frames)))
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await harness.ready(pilot)
+        await type_text(pilot, "hi")  # more frames: on_started does not run again
+        await pilot.pause()
+    assert len(frames_when_started) == 1 and frames_when_started[0] >= 1
+    assert len(frames) > frames_when_started[0]

@@ -9,6 +9,9 @@ from toki_tui.core.errors import TokiError
 
 
 def run_tui_command(args: argparse.Namespace) -> int:
+    from toki_tui.cli.tui import pause_garbage_collector
+
+    pause_garbage_collector()  # until the first frame (the app's on_started turns it back on)
     try:
         config, resolved = load_settings(args)
         store = open_store()

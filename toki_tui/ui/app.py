@@ -56,8 +56,10 @@ class TokiApp(App[int]):
         paths: AppPaths,
         themes: ThemeCatalog,
         resume: str | None = None,
+        on_started: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        self._on_started = on_started
         self.config = config
         self.endpoint = endpoint
         self.store = store
@@ -99,6 +101,13 @@ class TokiApp(App[int]):
             # One notification for every theme problem, so a broken folder is not a storm of toasts.
             self.notify("\n".join(problems), title="Themes", severity="warning", timeout=10)
         self._theme_ready = True
+
+    def started(self) -> None:
+        """The first frame is on screen and the start-up work after it is queued: run the caller's `on_started`
+        (the command line re-enables the garbage collector there), once."""
+        on_started, self._on_started = self._on_started, None
+        if on_started is not None:
+            on_started()
 
     @property
     def client(self) -> ChatClient:

@@ -7,7 +7,7 @@ that sets those never touches the developer's real files.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,8 +54,10 @@ def create_app(
     cache_dir: Path | None = None,
     themes_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
+    on_started: Callable[[], object] | None = None,
 ) -> TokiApp:
-    """Build the app. `store` must already be open; `resume` is a conversation id, prefix or "last"."""
+    """Build the app. `store` must already be open; `resume` is a conversation id, prefix or "last";
+    `on_started` runs once, after the first frame is drawn."""
     environment = os.environ if env is None else env
     app_paths = AppPaths(
         config_file=config_file or toki_paths.config_file(environment),
@@ -70,4 +72,5 @@ def create_app(
         paths=app_paths,
         themes=load_all_themes(app_paths.themes_dir),
         resume=resume,
+        on_started=on_started,
     )

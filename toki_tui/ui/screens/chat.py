@@ -116,6 +116,7 @@ class ChatScreen(ConversationScreen):
             self.load_history("")
         if self.toki.needs_api_key:
             self.ask_for_api_key()
+        self.toki.started()
 
     # ---- layout ---------------------------------------------------------------------------------------------
 
