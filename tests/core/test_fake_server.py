@@ -400,3 +400,30 @@ def test_openai_sdk_reads_our_streams_tool_calls_and_retry_after(fake_server: Fa
     assert answer.choices[0].message.content == "third time"
     retry_counts = [r.headers.get("x-stainless-retry-count") for r in fake_server.chat_requests()[-3:]]
     assert retry_counts == ["0", "1", "2"]
+
+
+def test_a_paced_reply_keeps_its_schedule(fake_server: FakeServer) -> None:
+    """`paced=True` counts each part's delay from the first body write (the benchmarks' steady token rate); plain
+    delays are counted from the previous write, so every wait's overshoot adds up."""
+    from dataclasses import replace
+
+    from tests.fakes.replies import Part, Reply
+
+    parts = tuple(Part(sse_event(content_chunk(f"w{n} ")), 0.002) for n in range(150))  # 0.3 s on schedule
+    template = Reply(content_type="text/event-stream", parts=parts, framing="chunked")
+
+    def duration(reply: Reply) -> float:
+        fake_server.script(reply)
+        with (
+            httpx.Client(base_url=fake_server.base_url) as client,
+            client.stream("POST", "/chat/completions", json=STREAM_CHAT) as response,
+        ):
+            started = time.perf_counter()
+            body = b"".join(response.iter_bytes())
+            elapsed = time.perf_counter() - started
+        assert body.count(b"data:") == 150
+        return elapsed
+
+    # On schedule: never early, and late by far less than 150 waits' overshoot would add (~0.1-1 ms each).
+    assert 0.29 <= duration(replace(template, paced=True)) < 0.6
+    assert duration(template) >= 0.3  # chained waits are never shorter than their sum
