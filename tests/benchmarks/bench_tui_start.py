@@ -164,6 +164,9 @@ async def bench_turns(turns: int, tokens_per_turn: int) -> None:
         # so do the same here, or the default thresholds' full collections (which scan every mounted widget)
         # are measured as turn time that the real app does not spend.
         tune_garbage_collector()
+        from tests.benchmarks.tui_bench_pty import GcPauses
+
+        pauses = GcPauses()
         async with harness.app.run_test(size=(120, 40)) as pilot:
             screen = harness.screen
             durations: list[float] = []
@@ -192,6 +195,11 @@ async def bench_turns(turns: int, tokens_per_turn: int) -> None:
         last = statistics.median(durations[-5:])
         print(f"{turns} turns of {tokens_per_turn:,} tokens in one session:")
         print(f"  resident memory growth after turn 5: {grown:.1f} MB (target <= 50 MB)")
+        full = pauses.full
+        print(
+            f"  full garbage collections: {len(full)}, longest {max(full, default=0) * 1000:.0f} ms, "
+            f"median {statistics.median(full) * 1000 if full else 0:.0f} ms (between turns, see ui/garbage.py)"
+        )
         print(f"  turn time, median of turns 2-6: {first * 1000:.0f} ms; of the last 5: {last * 1000:.0f} ms")
         # Each request carries the whole conversation (the API is stateless): by turn 200 that is ~1.6 MB of JSON
         # to encode and send, and for the in-process fake server to read. That part shows here.
