@@ -313,3 +313,32 @@ async def test_each_flush_of_a_growing_reply_costs_one_layout_of_the_screen(monk
         assert "paragraph 19" in widget_text(live)
         assert app.conversation.scroll_y == app.conversation.max_scroll_y > 0  # still following
         assert layouts <= flushes + 2, f"{layouts} layouts for {flushes} flushes"
+
+
+async def test_an_open_fence_loads_its_highlighter_in_the_background_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first use of a language imports its lexer (tens of ms): a fence that opens starts that load in a
+    worker thread, so the screen does not stall when it closes."""
+    import threading
+
+    from toki_tui.ui.widgets import live_reply
+
+    prepared: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        live_reply,
+        "prepare_lexer",
+        lambda language: prepared.append((language, threading.current_thread() is threading.main_thread())),
+    )
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        live = app.conversation.start_reply(model=None)
+        live.append_content("Some code:\n\n```rust\nfn main() {\n")
+        live.flush()
+        live.append_content('    println!("hi");\n')
+        live.flush()
+        await app.workers.wait_for_complete()
+        assert prepared == [("rust", False)]  # once, off the main thread, while the fence is still open
+        live.append_content("}\n```\n\nAnd more:\n\n```rust\nlet x = 1;\n```\n")
+        live.finish(status="complete")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert prepared == [("rust", False)]

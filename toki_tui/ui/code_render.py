@@ -81,6 +81,13 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
+def prepare_lexer(language: str) -> None:
+    """Load the highlighter for `language` ahead of use (from a worker thread while its fence still streams):
+    the first use of a language imports its lexer module, ~20-40 ms that otherwise stall the screen just as the
+    fence closes."""
+    _lexer(language)
+
+
 def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[None, None, list[Line]]:
     """Highlight `code` in small steps (each `next()` does a bounded amount of work); returns the lines."""
     lexer = _lexer(language)

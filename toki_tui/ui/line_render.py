@@ -181,6 +181,11 @@ class MarkdownLines:
     def block_count(self) -> int:
         return len(self._blocks)
 
+    @property
+    def open_fence_language(self) -> str | None:
+        """The language of the code fence still streaming, if one is open."""
+        return self._splitter.open_fence_language
+
     def feed(self, text: str) -> None:
         """Append (sanitized) text."""
         if text:

@@ -81,6 +81,11 @@ class BlockSplitter:
         return done
 
     @property
+    def open_fence_language(self) -> str | None:
+        """The language of the fence that is open (as written after the backticks), or None."""
+        return self._fence_language if self._fence_marker is not None else None
+
+    @property
     def open_fence(self) -> OpenFence | None:
         if self._fence_marker is None:
             return None

@@ -9,11 +9,13 @@ and leaves this widget as the message's finished view: nothing is rendered a sec
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from textual.timer import Timer
 
 from toki_tui.ui.coalescer import DEFAULT_INTERVAL, PendingUpdate, UpdateCoalescer
+from toki_tui.ui.code_render import prepare_lexer
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.safe_text import StreamSanitizer
 from toki_tui.ui.widgets.message_view import MessageView
@@ -36,6 +38,7 @@ class LiveReply(MessageView):
         self._content_started = False
         self._finished = False
         self._reasoning_expanded = True  # the thinking is worth watching until the answer starts
+        self._lexers_prepared: set[str] = set()
 
     @property
     def is_finished(self) -> bool:
@@ -179,6 +182,10 @@ class LiveReply(MessageView):
             chrome = True if not had_reasoning else not self._reasoning_expanded  # the word count changed
         if content:
             self._content.feed(content)
+            language = self._content.open_fence_language
+            if language and language not in self._lexers_prepared:
+                self._lexers_prepared.add(language)
+                self.run_worker(partial(prepare_lexer, language), thread=True, group="lexer", exit_on_error=False)
             if not self._content_started:
                 self._content_started = True
                 if self._waiting:
