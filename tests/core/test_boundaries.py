@@ -94,3 +94,22 @@ def test_the_tui_raises_textuals_frame_rate_cap_before_textual_is_imported() -> 
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["False", "120"]
+
+
+def test_the_tui_command_turns_the_garbage_collector_back_on_when_it_cannot_start(tmp_path: Path) -> None:
+    """`toki` pauses the collector until its first frame; a start that fails first (a broken config file) must
+    not leave the process without one."""
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text("this is not = = toml\n")
+    env = {**os.environ, "TOKI_CONFIG_DIR": str(config_dir), "TOKI_DATA_DIR": str(tmp_path / "data")}
+    env["TOKI_CACHE_DIR"] = str(tmp_path / "cache")
+    code = (
+        "import argparse, gc\n"
+        "from toki_tui.cli.tui_command import run_tui_command\n"
+        "code = run_tui_command(argparse.Namespace(endpoint=None, base_url=None, model=None, resume=None))\n"
+        "print(code, gc.isenabled())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["2", "True"], result.stderr
+    assert "config.toml" in result.stderr

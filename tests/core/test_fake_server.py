@@ -403,7 +403,7 @@ def test_openai_sdk_reads_our_streams_tool_calls_and_retry_after(fake_server: Fa
 
 
 def test_a_paced_reply_keeps_its_schedule(fake_server: FakeServer) -> None:
-    """`paced=True` counts each part's delay from the first body write (the benchmarks' steady token rate); plain
+    """`paced=True` counts each part's delay from when the head was written (the benchmarks' steady rate); plain
     delays are counted from the previous write, so every wait's overshoot adds up."""
     from dataclasses import replace
 

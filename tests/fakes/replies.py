@@ -48,7 +48,7 @@ class Reply:
     coalesce: bool = False
     frame_bytes: int = 16384
     ending: Ending = "complete"
-    # Count each part's delay from the first body write rather than from the previous part: a steady rate
+    # Count each part's delay from when the head was written rather than from the previous part: a steady rate
     # however much the waits overshoot (the benchmarks' token rate).
     paced: bool = False
     # Seconds before the status line is sent (the client waits for a response head meanwhile).

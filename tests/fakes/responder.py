@@ -128,7 +128,7 @@ async def send_reply(
     await connection.write(head)
     started, due = time.monotonic(), 0.0
     for number, (delay, data, body_size) in enumerate(writes):
-        if reply.paced:  # on a schedule from the first write: waits that overshoot do not add up
+        if reply.paced:  # on a schedule from when the head was written: waits that overshoot do not add up
             due += delay
             await connection.sleep(started + due - time.monotonic())
         else:

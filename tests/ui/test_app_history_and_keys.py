@@ -231,3 +231,27 @@ async def test_on_started_runs_once_after_the_first_frame(
         await pilot.pause()
     assert len(frames_when_started) == 1 and frames_when_started[0] >= 1
     assert len(frames) > frames_when_started[0]
+
+
+async def test_a_saved_theme_maps_colours_as_choosing_it_in_the_app_does(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """Themes that use the terminal's own ANSI colours (Textual's ansi-dark) need the colour filter Textual's
+    theme watcher sets up: starting on a saved theme must end up as choosing it from the running app does."""
+    from textual.filter import ANSIToTruecolor
+
+    def filter_state(app: Any) -> list[tuple[bool, object]]:
+        # Textual keeps its line filters in a private list; the truecolor one says whether ANSI colours are
+        # converted (and with which palette) or left to the terminal.
+        return [(f.enabled, f._terminal_theme) for f in app._filters if isinstance(f, ANSIToTruecolor)]
+
+    for name in ("ansi-dark", "ansi-light", "toki-light", "toki-dark"):
+        chosen = make_app(tmp_path / f"{name}-chosen", fake_server)
+        async with chosen.app.run_test(size=(80, 24)) as pilot:
+            chosen.app.theme = name
+            await pilot.pause()
+            expected = filter_state(chosen.app)
+        started = make_app(tmp_path / f"{name}-saved", fake_server, config=with_changes(Config(), theme=name))
+        async with started.app.run_test(size=(80, 24)):
+            assert started.app.current_theme.name == name
+            assert filter_state(started.app) == expected, name

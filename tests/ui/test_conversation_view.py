@@ -266,3 +266,27 @@ async def test_while_following_only_the_last_screens_stay_mounted_and_scrolling_
         view.start_reply(model=None).finish(status="complete")
         await pilot.pause()
         assert view.mounted_message_count == before + 1
+
+
+async def test_a_pane_that_grows_taller_than_the_mounted_messages_mounts_older_ones() -> None:
+    """A follow trim keeps a few screens mounted; maximising a small terminal may leave them short of filling the
+    pane, with nothing to scroll: the older messages must be mounted at once, or they could not be reached."""
+    app = ConversationApp()
+    async with app.run_test(size=(100, 16)) as pilot:
+        view = app.conversation
+        view.show_messages(make_messages(4), has_older=False)
+        await pilot.pause()
+        for turn in range(10):
+            view.append_message(DisplayMessage(id=None, role="user", content=f"question {turn}"))
+            live = view.start_reply(model=None)
+            live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(12)))
+            live.finish(status="complete")
+            await pilot.pause()
+        trimmed = view.mounted_message_count
+        assert trimmed < len(view.messages)
+        await pilot.resize_terminal(100, 200)
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+        assert view.mounted_message_count > trimmed
+        assert view.max_scroll_y > 0 or view.mounted_message_count == len(view.messages)

@@ -9,18 +9,23 @@ from toki_tui.core.errors import TokiError
 
 
 def run_tui_command(args: argparse.Namespace) -> int:
+    import gc
+
     from toki_tui.cli.tui import pause_garbage_collector
 
     pause_garbage_collector()  # until the first frame (the app's on_started turns it back on)
     try:
-        config, resolved = load_settings(args)
-        store = open_store()
-    except TokiError as error:
-        report(str(error))
-        return exit_code_for(error)
-    from toki_tui.cli.tui import run_tui
+        try:
+            config, resolved = load_settings(args)
+            store = open_store()
+        except TokiError as error:
+            report(str(error))
+            return exit_code_for(error)
+        from toki_tui.cli.tui import run_tui
 
-    try:
-        return run_tui(args, config, resolved, store)
+        try:
+            return run_tui(args, config, resolved, store)
+        finally:
+            store.close()
     finally:
-        store.close()
+        gc.enable()  # whatever happened before the first frame, the rest of the process collects as usual

@@ -78,10 +78,13 @@ class TokiApp(App[int]):
         """Start on `theme_name`. Assigning `self.theme` runs Textual's theme watcher, which queues a re-parse of
         every stylesheet for right after start, before the first parse even happened (~6 ms of cold start).
         Before the app runs there is nothing styled to refresh: set the value, the classes and the stylesheet
-        variables; only a light theme (Textual starts dark) needs the watcher, for its ANSI colour mapping."""
-        previous, starts_dark = self.theme, self.current_theme.dark
+        variables. A theme that differs from Textual's starting one in darkness or in using the terminal's own
+        ANSI colours also changes how colours are mapped (a filter the watcher sets up): that one goes through
+        the watcher. (This relies on Textual 8's App internals; tests/ui/test_app_history_and_keys.py checks every
+        theme's colours and classes on screen.)"""
+        previous, starting = self.theme, self.current_theme
         self.set_reactive(TokiApp.theme, theme_name)
-        if self.current_theme.dark != starts_dark:
+        if (self.current_theme.dark, self.current_theme.ansi) != (starting.dark, starting.ansi):
             self.set_reactive(TokiApp.theme, previous)
             self.theme = theme_name
             return

@@ -2,7 +2,7 @@
 
 The TUI raises the collector's thresholds at start (cli/tui.py, tune_garbage_collector) so that full collections
 (80-200 ms with a window of long messages mounted) no longer land in the middle of a stream. With those
-thresholds a full collection would come only after ~500 turns, and a turn leaves ~4,500 objects of cyclic garbage
+thresholds a full collection would come only after ~250 turns, and a turn leaves ~4,500 objects of cyclic garbage
 (mostly the style nodes Textual makes each time a message's styles are applied again): 200 turns grew by
 ~100 MB (tests/benchmarks/bench_tui_start.py). So the chat screen asks for a full collection once a reply has
 ended and its last frame is drawn, when the user is reading, and only once the young generations have been

@@ -110,13 +110,13 @@ class ChatScreen(ConversationScreen):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        self.toki.started()  # first: the command line turns the garbage collector back on there
         self.run_worker(warm_up_imports, thread=True, group="warm-up", exit_on_error=False)
         self.load_models()
         if self._sidebar_shown("history"):
             self.load_history("")
         if self.toki.needs_api_key:
             self.ask_for_api_key()
-        self.toki.started()
 
     # ---- layout ---------------------------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     """Past this many mounted messages, the ones furthest from the viewport are removed."""
     EDGE_LINES: ClassVar[int] = 10
     """How close (in lines) to the top or bottom of the window scrolling must come to load more."""
-    FOLLOW_SCREENS: ClassVar[int] = 3
+    FOLLOW_SCREENS: ClassVar[int] = 5
     """While the view follows the bottom, a new reply unmounts messages more than this many screens above it."""
     FOLLOW_MIN_MESSAGES: ClassVar[int] = 6
     """...but always keeps at least this many of the newest mounted."""
@@ -124,6 +124,11 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def on_resize(self) -> None:
+        # A taller pane may no longer be filled by the messages mounted (a follow trim keeps a few screens): with
+        # nothing to scroll, scrolling up could never ask for the older ones.
+        self.call_after_refresh(self._fill_viewport)
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
         # Textual stores a container's new virtual size through a reactive that asks for another layout of the

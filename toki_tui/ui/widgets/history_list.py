@@ -82,10 +82,11 @@ class HistoryList(Vertical):
         self._built = True
         if self._pending_fill:
             self._fill(self._pending_current)
-        if self._pending_focus == "search":
-            self.focus_search()
-        elif self._pending_focus == "list":
-            self.focus_list()
+        if self.display:  # asked for focus, then hidden again before the widgets came: no focus
+            if self._pending_focus == "search":
+                self.focus_search()
+            elif self._pending_focus == "list":
+                self.focus_list()
         self._pending_focus = None
 
     def show_entries(self, entries: Sequence[HistoryEntry], *, current_id: str | None = None) -> None:
