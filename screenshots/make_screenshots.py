@@ -14,10 +14,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes.server import FakeServer, models_reply, stream_text
-from toki_tui.core.config import Config, resolve_endpoint
+from tests.ui.app_support import sidebars_built
+from toki_tui.core.config import Config, resolve_endpoint, with_endpoint
 from toki_tui.core.params import ChatParams
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.factory import create_app
+from toki_tui.ui.widgets.history_list import HistoryList
 
 OUT = Path(__file__).resolve().parent
 
@@ -65,15 +67,17 @@ def seed(store: HistoryStore) -> None:
 
 
 async def shoot(root: Path, server: FakeServer) -> None:
+    from dataclasses import replace
+
+    # The built-in "toki" endpoint, pointed at the fake server: the pictures show "toki", not the server's port.
     config = Config(parameters=ChatParams(temperature=0.7, max_tokens=1024))
-    endpoint = resolve_endpoint(config, {"TOKI_BASE_URL": server.base_url, "TOKI_API_KEY": "sk-screenshot"})
+    config = with_endpoint(config, replace(config.endpoints["toki"], base_url=server.base_url))
+    endpoint = resolve_endpoint(config, {"TOKI_API_KEY": "sk-screenshot"})
     store = HistoryStore(root / "history.sqlite3")
     store.open()
     seed(store)
 
     def build(theme: str = "toki-dark") -> object:
-        from dataclasses import replace
-
         return create_app(
             config=replace(config, theme=theme),
             endpoint=endpoint,
@@ -87,10 +91,20 @@ async def shoot(root: Path, server: FakeServer) -> None:
     cut = REPLY.index("await asyncio.sleep")
     first_part = sum(1 for i in range(0, len(REPLY), 6) if i < cut)
 
-    # 1. A reply with a code block, caught while it streams (the fence is still open).
-    server.script(stream_text(tokens, chunk_delay=0.01))
+    async def ready(pilot: object, app: object) -> None:
+        """Wait for what the chat screen mounts after its first frame (the sidebars' fields and list)."""
+        for _ in range(200):
+            if sidebars_built(app.screen):  # type: ignore[attr-defined]
+                return
+            await pilot.pause(0.01)  # type: ignore[attr-defined]
+
+    # 1. A reply with a code block, caught while it streams (the fence is still open): the server sends the
+    # first part and then waits, so the picture does not depend on timing.
+    streaming = stream_text(tokens, chunk_delay=0.01)
+    server.script(replace(streaming, parts=streaming.parts[: 1 + first_part], ending="hang", hang_seconds=30))
     app = build()
     async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        await ready(pilot, app)
         await pilot.press(*"retry helper", "enter")
         screen = app.screen  # type: ignore[attr-defined]
         for _ in range(500):
@@ -98,14 +112,16 @@ async def shoot(root: Path, server: FakeServer) -> None:
             if reply is not None and len(reply.content) >= first_part * 6:
                 break
             await pilot.pause(0.01)
-        await pilot.pause(0.15)
+        await pilot.pause(0.3)  # the coalesced flush and the tokens-per-second figure
         app.save_screenshot(str(OUT / "chat-streaming.svg"))  # type: ignore[attr-defined]
+        await pilot.press("escape")
         await app.workers.wait_for_complete()  # type: ignore[attr-defined]
 
     # 2. The model picker with context lengths and prices.
     server.script_models(models_reply("openrouter"))
     app = build()
     async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
+        await ready(pilot, app)
         for _ in range(200):
             if app.screen.models_note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
                 break
@@ -119,6 +135,7 @@ async def shoot(root: Path, server: FakeServer) -> None:
     server.script(stream_text("Sure — set to 0.7 for a bit of variety."))
     app = build()
     async with app.run_test(size=(140, 40)) as pilot:  # type: ignore[attr-defined]
+        await ready(pilot, app)
         await pilot.press(*"/temperature 0.7", "enter")
         await pilot.press(*"hello", "enter")
         await app.workers.wait_for_complete()  # type: ignore[attr-defined]
@@ -127,25 +144,19 @@ async def shoot(root: Path, server: FakeServer) -> None:
         await pilot.pause(0.1)
         app.save_screenshot(str(OUT / "sidebar.svg"))  # type: ignore[attr-defined]
 
-    # 4. The history list, searching.
-    app = build()
-    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
-        await pilot.press("ctrl+b")
-        await pilot.pause(0.2)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.press("ctrl+b", "ctrl+b")
-        await pilot.pause(0.2)
-        app.save_screenshot(str(OUT / "history.svg"))  # type: ignore[attr-defined]
-
-    # 5. The light theme.
-    app = build("toki-light")
-    async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
-        await pilot.press("ctrl+b")
-        await pilot.pause(0.2)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        app.save_screenshot(str(OUT / "light-theme.svg"))  # type: ignore[attr-defined]
+    # 4. The history list (shown at this width; Ctrl+B toggles it), a saved conversation opened from it.
+    for name, theme in (("history", "toki-dark"), ("light-theme", "toki-light")):
+        app = build(theme)
+        async with app.run_test(size=(150, 36)) as pilot:  # type: ignore[attr-defined]
+            await ready(pilot, app)
+            for _ in range(100):
+                if app.screen.query_one(HistoryList).option_count:  # type: ignore[attr-defined]
+                    break
+                await pilot.pause(0.02)
+            app.screen.query_one(HistoryList).focus_list()  # type: ignore[attr-defined]
+            await pilot.press("down", "enter")
+            await pilot.pause(0.3)
+            app.save_screenshot(str(OUT / f"{name}.svg"))  # type: ignore[attr-defined]
     store.close()
 
 

@@ -255,3 +255,26 @@ async def test_a_saved_theme_maps_colours_as_choosing_it_in_the_app_does(
         async with started.app.run_test(size=(80, 24)):
             assert started.app.current_theme.name == name
             assert filter_state(started.app) == expected, name
+
+
+async def test_ctrl_b_pressed_at_once_focuses_the_search_box_once_it_is_there(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history list's search box mounts after the first frame; Ctrl+B pressed before that still lands in it,
+    and Ctrl+B twice leaves the focus in the prompt."""
+    from textual.widgets import Input
+
+    from toki_tui.ui.widgets.prompt_input import PromptInput
+
+    # Hold the list's deferred mount until the keys are in, so the keys surely come before it.
+    monkeypatch.setattr(HistoryList, "on_mount", lambda self: None)
+    for keys, expected in ((["ctrl+b"], "history-search"), (["ctrl+b", "ctrl+b"], "prompt")):
+        harness = make_app(tmp_path / str(len(keys)), fake_server)
+        async with harness.app.run_test(size=(100, 30)) as pilot:
+            history = harness.screen.query_one(HistoryList)
+            await pilot.press(*keys)
+            assert not history.built
+            await history._build()  # the deferred mount, now
+            await pilot.pause()
+            focused = harness.app.focused
+            assert isinstance(focused, Input | PromptInput) and focused.id == expected, keys

@@ -144,6 +144,7 @@ class ChatScreen(ConversationScreen):
             self.load_history(self._history_query)  # every time: counts and titles change while it is hidden
             self.query_one(HistoryList).focus_search()  # typing searches at once; Down or Enter reach the list
         else:
+            self.query_one(HistoryList).forget_focus_request()
             self.query_one(PromptInput).focus()
 
     def action_toggle_params(self) -> None:

@@ -82,11 +82,10 @@ class HistoryList(Vertical):
         self._built = True
         if self._pending_fill:
             self._fill(self._pending_current)
-        if self.display:  # asked for focus, then hidden again before the widgets came: no focus
-            if self._pending_focus == "search":
-                self.focus_search()
-            elif self._pending_focus == "list":
-                self.focus_list()
+        if self._pending_focus == "search":
+            self.focus_search()
+        elif self._pending_focus == "list":
+            self.focus_list()
         self._pending_focus = None
 
     def show_entries(self, entries: Sequence[HistoryEntry], *, current_id: str | None = None) -> None:
@@ -149,6 +148,10 @@ class HistoryList(Vertical):
     @property
     def option_count(self) -> int:
         return self.query_one("#history-options", OptionList).option_count if self._built else 0
+
+    def forget_focus_request(self) -> None:
+        """The list is being hidden: a focus asked for before its widgets were mounted no longer applies."""
+        self._pending_focus = None
 
     def focus_list(self) -> None:
         if not self._built:
