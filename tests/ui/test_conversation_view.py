@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import TypeVar
 
 from textual.message import Message
+from textual.pilot import Pilot
 
 from tests.ui.conversation_support import ConversationApp, make_messages, screen_text, widget_text
 from toki_tui.ui.display import DisplayMessage
@@ -240,14 +241,9 @@ async def test_while_following_only_the_last_screens_stay_mounted_and_scrolling_
         view = app.conversation
         view.show_messages(make_messages(4), has_older=False)
         await pilot.pause()
-        for turn in range(12):
-            view.append_message(DisplayMessage(id=None, role="user", content=f"question {turn}"))
-            live = view.start_reply(model=None)
-            live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(30)))
-            live.finish(status="complete")
-            await pilot.pause()
+        await chat_turns(view, pilot, turns=12, reply_lines=30)
         assert "reply 11 line 29" in screen_text(app)
-        # 28 messages, each reply ~60 lines: three screens of the pane hold the newest few, plus the minimum.
+        # 28 messages, each reply ~60 lines: five screens of the pane hold the newest few, plus the minimum.
         mounted = view.mounted_message_count
         assert ConversationView.FOLLOW_MIN_MESSAGES <= mounted <= ConversationView.FOLLOW_MIN_MESSAGES + 2
         assert len(view.query(MessageView)) == mounted
@@ -276,12 +272,7 @@ async def test_a_pane_that_grows_taller_than_the_mounted_messages_mounts_older_o
         view = app.conversation
         view.show_messages(make_messages(4), has_older=False)
         await pilot.pause()
-        for turn in range(10):
-            view.append_message(DisplayMessage(id=None, role="user", content=f"question {turn}"))
-            live = view.start_reply(model=None)
-            live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(12)))
-            live.finish(status="complete")
-            await pilot.pause()
+        await chat_turns(view, pilot, turns=10, reply_lines=12)
         trimmed = view.mounted_message_count
         assert trimmed < len(view.messages)
         await pilot.resize_terminal(100, 200)
@@ -290,3 +281,13 @@ async def test_a_pane_that_grows_taller_than_the_mounted_messages_mounts_older_o
         await pilot.pause()
         assert view.mounted_message_count > trimmed
         assert view.max_scroll_y > 0 or view.mounted_message_count == len(view.messages)
+
+
+async def chat_turns(view: ConversationView, pilot: Pilot[None], *, turns: int, reply_lines: int) -> None:
+    """Turns of a chat as the screen drives them: a question, then a reply of `reply_lines` paragraphs."""
+    for turn in range(turns):
+        view.append_message(DisplayMessage(id=None, role="user", content=f"question {turn}"))
+        live = view.start_reply(model=None)
+        live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(reply_lines)))
+        live.finish(status="complete")
+        await pilot.pause()
