@@ -350,18 +350,19 @@ class ConversationView(VerticalScroll, can_focus=True):
             keep_from -= 1
             view = self._slots[keep_from].view
             lines += view.outer_size.height if view is not None else 0  # not laid out yet: 0, so kept
-        if keep_from > self._lo:
-            removed = [view for slot in self._slots[self._lo : keep_from] if (view := slot.drop_view())]
-            self._lo = keep_from
-            self.remove_children(removed)
+        self._unmount_oldest(keep_from - self._lo)
 
     def _trim_top(self) -> None:
         """Remove the oldest mounted messages beyond MAX_MOUNTED, keeping the visible ones in place."""
-        excess = self.mounted_message_count - self.MAX_MOUNTED
-        if excess <= 0:
+        self._unmount_oldest(self.mounted_message_count - self.MAX_MOUNTED)
+
+    def _unmount_oldest(self, count: int) -> None:
+        """Remove the `count` oldest mounted messages (still known, mounted again on scroll-up), keeping the
+        visible ones in place."""
+        if count <= 0:
             return
-        removed = [view for slot in self._slots[self._lo : self._lo + excess] if (view := slot.drop_view())]
-        self._lo += excess
+        removed = [view for slot in self._slots[self._lo : self._lo + count] if (view := slot.drop_view())]
+        self._lo += count
         keep = self._slots[self._lo].view if self._lo < self._hi else None
         self._keep_in_place(keep, lambda: self.remove_children(removed))
 
