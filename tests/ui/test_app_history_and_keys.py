@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
 from toki_tui.core.config import Config, EndpointConfig, load_config, with_changes, with_endpoint
 from toki_tui.core.store import HistoryStore
 from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
@@ -211,14 +211,21 @@ async def test_on_started_runs_once_after_the_first_frame(
     tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`toki` starts with the garbage collector paused and turns it back on in `on_started`: it must run, once,
-    and only after the first frame was handed to the terminal."""
+    and only after the first frame was handed to the terminal. The work deferred past the first frame (the
+    sidebars' fields) must come after a frame a terminal would show: Textual drops a frame composed while a
+    batch update is open (App._display), and the app's own start-up is one. When the chat screen was pushed from
+    App.on_mount, its first frame fell in that batch; a real terminal stayed blank until the deferred work was
+    done, ~200 ms later (tests/benchmarks/bench_tui_start.py, under a pty)."""
     from toki_tui.ui.app import TokiApp
 
     frames: list[object] = []
+    built_at_first_frame: list[bool] = []
     original_display = TokiApp._display
 
     def display(self: TokiApp, screen: Any, renderable: Any) -> None:
-        if renderable is not None:
+        if renderable is not None and not self._batch_count:  # what a terminal would be sent
+            if not frames:
+                built_at_first_frame.append(sidebars_built(self.screen))  # type: ignore[arg-type]
             frames.append(renderable)
         original_display(self, screen, renderable)
 
@@ -231,6 +238,7 @@ async def test_on_started_runs_once_after_the_first_frame(
         await pilot.pause()
     assert len(frames_when_started) == 1 and frames_when_started[0] >= 1
     assert len(frames) > frames_when_started[0]
+    assert built_at_first_frame == [False]
 
 
 async def test_a_saved_theme_maps_colours_as_choosing_it_in_the_app_does(

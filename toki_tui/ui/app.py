@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from toki_tui.core.config import Config, EndpointConfig, save_config, with_changes, with_endpoint
 from toki_tui.core.errors import TokiError
@@ -93,12 +94,18 @@ class TokiApp(App[int]):
         # yet, so giving it this theme's variables is all a theme change needs now.
         self.stylesheet.set_variables(self.get_css_variables())
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[object]:
+        """The chat is the app's first screen. Pushing it from on_mount instead put its first frame inside the
+        batch update that wraps Textual's start-up, and Textual drops frames composed in a batch: the terminal
+        stayed blank until the work deferred past the first frame was done (~200 ms later under a pty,
+        tests/benchmarks/bench_tui_start.py)."""
         from toki_tui.ui.screens.chat import ChatScreen
 
+        return ChatScreen()
+
+    def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
-        self.push_screen(ChatScreen())
         problems = [line for line in (self._themes.problem_report(), self._theme_notice) if line]
         if problems:
             # One notification for every theme problem, so a broken folder is not a storm of toasts.
