@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -94,7 +94,7 @@ class TokiApp(App[int]):
         # yet, so giving it this theme's variables is all a theme change needs now.
         self.stylesheet.set_variables(self.get_css_variables())
 
-    def get_default_screen(self) -> Screen[object]:
+    def get_default_screen(self) -> Screen[Any]:
         """The chat is the app's first screen. Pushing it from on_mount instead put its first frame inside the
         batch update that wraps Textual's start-up, and Textual drops frames composed in a batch: the terminal
         stayed blank until the work deferred past the first frame was done (~200 ms later under a pty,
