@@ -76,16 +76,15 @@ from pathlib import Path
 from toki_tui.cli.tui import pause_garbage_collector, tune_garbage_collector
 pause_garbage_collector()  # as `toki` does first (its own imports come after; Textual is already in, as for bare)
 from toki_tui.core.config import Config, resolve_endpoint
-from toki_tui.core.store import HistoryStore
 from toki_tui.ui.factory import create_app
 
 root = Path(sys.argv[1])
 config = Config()
 endpoint = resolve_endpoint(config, {"TOKI_BASE_URL": "http://127.0.0.1:9/v1", "TOKI_API_KEY": "k"})
-store = HistoryStore(root / "history.sqlite3")
-store.open()
-app = create_app(config=config, endpoint=endpoint, store=store, config_file=root / "config.toml",
-                 cache_dir=root / "cache", themes_dir=root / "themes", on_started=tune_garbage_collector)
+# As `toki` does: the app opens the history itself, after its first frame.
+app = create_app(config=config, endpoint=endpoint, history_file=root / "history.sqlite3",
+                 config_file=root / "config.toml", cache_dir=root / "cache", themes_dir=root / "themes",
+                 on_started=tune_garbage_collector)
 app.run(headless=True, size=(200, 60), auto_pilot=settle_and_exit)
 """
 )

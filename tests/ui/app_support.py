@@ -26,9 +26,17 @@ TEST_KEY = "sk-test-ui-0123456789"
 @dataclass
 class AppHarness:
     app: TokiApp
-    store: HistoryStore
     server: FakeServer
     root: Path
+
+    @property
+    def store(self) -> HistoryStore:
+        """The app's history (the one the test gave it, or the one it opened itself)."""
+        return self.app.store
+
+    @property
+    def history_file(self) -> Path:
+        return self.root / "data" / "history.sqlite3"
 
     @property
     def config_file(self) -> Path:
@@ -65,7 +73,10 @@ def make_app(
     store: HistoryStore | None = None,
     max_retries: int = 0,
     on_started: Callable[[], object] | None = None,
+    history_opened_by_app: bool = False,
 ) -> AppHarness:
+    """An app on a history the test opened (`store`, or a new one), or, with `history_opened_by_app`, on the
+    history file the app opens itself after its first frame, as `toki` does."""
     for folder in ("config", "data", "cache"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     config_file = root / "config" / "config.toml"
@@ -78,8 +89,9 @@ def make_app(
         config = with_endpoint(config, dataclasses.replace(toki, base_url=server.base_url))
     env = {"TOKI_API_KEY": api_key} if api_key is not None else {}
     endpoint = resolve_endpoint(config, env)
-    if store is None:
-        store = HistoryStore(root / "data" / "history.sqlite3")
+    history_file = root / "data" / "history.sqlite3"
+    if store is None and not history_opened_by_app:
+        store = HistoryStore(history_file)
         store.open()
     app = create_app(
         config=config,
@@ -91,8 +103,9 @@ def make_app(
         config_file=config_file,
         cache_dir=root / "cache",
         themes_dir=root / "config" / "themes",
+        history_file=history_file,
     )
-    return AppHarness(app=app, store=store, server=server, root=root)
+    return AppHarness(app=app, server=server, root=root)
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 5.0) -> None:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from toki_tui.core.config import Config
     from toki_tui.core.secrets import ResolvedEndpoint
-    from toki_tui.core.store import HistoryStore
 
 
 def add_tui_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,15 +64,20 @@ def raise_frame_rate_cap(environ: MutableMapping[str, str] = os.environ) -> None
     environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)
 
 
-def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint, store: HistoryStore) -> int:
-    """Open the chat on a new conversation, or on `--resume`'s; returns the exit code. The store stays open
-    (the caller closes it)."""
+def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint) -> int:
+    """Open the chat on a new conversation, or on `--resume`'s; returns the exit code. The app opens the history
+    itself, after its first frame; an error opening it is reported here, once the terminal is back."""
     raise_frame_rate_cap()
+    from toki_tui.cli.common import exit_code_for, report
     from toki_tui.ui.factory import create_app
 
     resume = getattr(args, "resume", None)
-    app = create_app(
-        config=config, endpoint=resolved_endpoint, store=store, resume=resume, on_started=tune_garbage_collector
-    )
-    result = app.run()
+    app = create_app(config=config, endpoint=resolved_endpoint, resume=resume, on_started=tune_garbage_collector)
+    try:
+        result = app.run()
+    finally:
+        app.close_history()
+    if app.startup_error is not None:
+        report(str(app.startup_error))
+        return exit_code_for(app.startup_error)
     return 0 if result is None else int(result)

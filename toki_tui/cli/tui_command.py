@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from toki_tui.cli.common import exit_code_for, load_settings, open_store, report
+from toki_tui.cli.common import exit_code_for, load_settings, report
 from toki_tui.core.errors import TokiError
 
 
@@ -17,15 +17,11 @@ def run_tui_command(args: argparse.Namespace) -> int:
     try:
         try:
             config, resolved = load_settings(args)
-            store = open_store()
         except TokiError as error:
             report(str(error))
             return exit_code_for(error)
         from toki_tui.cli.tui import run_tui
 
-        try:
-            return run_tui(args, config, resolved, store)
-        finally:
-            store.close()
+        return run_tui(args, config, resolved)
     finally:
         gc.enable()  # whatever happened before the first frame, the rest of the process collects as usual

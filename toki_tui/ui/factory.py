@@ -47,22 +47,25 @@ def create_app(
     *,
     config: Config,
     endpoint: ResolvedEndpoint,
-    store: HistoryStore,
+    store: HistoryStore | None = None,
     resume: str | None = None,
     client_factory: ClientFactory | None = None,
     config_file: Path | None = None,
     cache_dir: Path | None = None,
     themes_dir: Path | None = None,
+    history_file: Path | None = None,
     env: Mapping[str, str] | None = None,
     on_started: Callable[[], object] | None = None,
 ) -> TokiApp:
-    """Build the app. `store` must already be open; `resume` is a conversation id, prefix or "last";
-    `on_started` runs once, after the first frame is drawn."""
+    """Build the app. `store`, if given, must already be open; without it the app opens `history_file` itself,
+    after the first frame. `resume` is a conversation id, prefix or "last"; `on_started` runs once, after the
+    first frame is drawn."""
     environment = os.environ if env is None else env
     app_paths = AppPaths(
         config_file=config_file or toki_paths.config_file(environment),
         cache_dir=cache_dir or toki_paths.cache_dir(environment),
         themes_dir=themes_dir or toki_paths.user_themes_dir(environment),
+        history_file=history_file or toki_paths.history_file(environment),
     )
     return TokiApp(
         config=config,

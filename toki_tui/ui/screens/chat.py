@@ -90,9 +90,12 @@ class ChatScreen(ConversationScreen):
 
     def on_mount(self) -> None:
         app = self.toki
+        # The client and the store are given to the session after the first frame and before every request
+        # (_give_session_client_and_store): building the client imports httpx, and opening the history imports
+        # and reads the database; the first frame needs neither.
         self.session = ChatSession(
-            client=None,  # set before each request: building the client imports httpx, not needed for the first frame
-            store=app.store,
+            client=None,
+            store=None,
             endpoint_name=app.endpoint.name,
             model=app.endpoint.model,
             params=app.config.parameters,
@@ -111,6 +114,9 @@ class ChatScreen(ConversationScreen):
 
     def _after_first_frame(self) -> None:
         self.toki.started()  # first: the command line turns the garbage collector back on there
+        if not self.toki.open_history():
+            return  # the app is quitting with the error
+        self.session.store = self.toki.store
         self.run_worker(warm_up_imports, thread=True, group="warm-up", exit_on_error=False)
         self.load_models()
         if self._sidebar_shown("history"):
@@ -270,12 +276,19 @@ class ChatScreen(ConversationScreen):
             self.query_one(PromptInput).text = text
             self.ask_for_api_key()
             return
-        self.session.client = self.toki.client
+        self._give_session_client_and_store()
         conversation = self.query_one(ConversationView)
         conversation.append_message(DisplayMessage(id=None, role="user", content=text))
         live = conversation.start_reply(model=self.session.model)
         self._reply_started()
         self.stream_reply(self.session.send(text), live, was_retry=False)
+
+    def _give_session_client_and_store(self) -> None:
+        """Before a request. The store is normally given right after the first frame; a prompt sent before
+        that (typed or pasted during start-up) must not run as a session without history, which keeps
+        its messages in memory only."""
+        self.session.client = self.toki.client
+        self.session.store = self.toki.store
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
@@ -365,7 +378,7 @@ class ChatScreen(ConversationScreen):
         if self.toki.needs_api_key:
             self.ask_for_api_key()
             return
-        self.session.client = self.toki.client
+        self._give_session_client_and_store()
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         self._reply_started()
         self.stream_reply(self.session.retry(), live, was_retry=True)
