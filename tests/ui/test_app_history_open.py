@@ -99,5 +99,5 @@ async def test_a_history_that_cannot_be_opened_ends_the_app_with_the_error(
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: harness.app.startup_error is not None)
         await pilot.pause()
-    assert harness.app.return_code == 2
+    assert harness.app.return_code == 1
     assert str(harness.history_file) in str(harness.app.startup_error)

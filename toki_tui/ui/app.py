@@ -142,13 +142,13 @@ class TokiApp(App[int]):
 
     def open_history(self) -> bool:
         """Open the history now; if it cannot be opened, quit with the error (the command line reports it, as
-        it does for `toki ask`, and exits with status 2): every message would otherwise go unsaved."""
+        it does for `toki ask`, exit status 1): every message would otherwise go unsaved."""
         if self._store is None:
             try:
                 self._store = self._open_store()
             except TokiError as error:
                 self.startup_error = error
-                self.exit(2, return_code=2)
+                self.exit(1, return_code=1)
                 return False
         return True
 
