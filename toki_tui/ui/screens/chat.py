@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.events import Resize, ScreenResume
 from textual.timer import Timer
 from textual.widgets import Static
@@ -70,15 +69,17 @@ class ChatScreen(ConversationScreen):
     # ---- building -------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            yield HistoryList(id="history")
-            with Vertical(id="center"):
-                yield ConversationView(id="conversation")
-                yield Static("", id="prompt-hint")
-                yield PromptInput(id="prompt")
-                yield StatusLine(id="status")
-            yield ParameterSidebar(id="params")
+        # No containers: the footer and the sidebars are `split` off the screen's edges (styles/app.tcss), in
+        # this order, and the conversation, prompt and status line stack in what is left. The footer comes first
+        # so that it takes the whole bottom row. Containers under the panes cost a styled, rendered and blank
+        # frame each (a third of the lines drawn for the first frame). The focus order follows this order.
         yield KeyFooter()
+        yield HistoryList(id="history")
+        yield ConversationView(id="conversation")
+        yield Static("", id="prompt-hint")
+        yield PromptInput(id="prompt")
+        yield StatusLine(id="status")
+        yield ParameterSidebar(id="params")
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         # Runs before Textual's own handler. The first resume comes right after this screen mounted, with every
