@@ -18,15 +18,20 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; `with_commands=False` gives only its top level (the TUI's options)."""
     parser = argparse.ArgumentParser(
         prog="toki",
         description="A terminal chat client for TOKI and any OpenAI-compatible API. "
         "Run without a command to open the full-screen chat.",
+        exit_on_error=with_commands,
     )
     parser.add_argument("--version", action="version", version=f"toki {__version__}")
     add_endpoint_arguments(parser)
     parser.add_argument("--resume", metavar="ID", help="open a saved conversation (an id, a unique prefix, or 'last')")
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser(
@@ -68,9 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """`toki` with only top-level options (the TUI, the common case) is parsed without building every command's
+    parser, which was ~3 ms of the TUI's cold start. Anything else (a command, help, a mistake) goes to the whole
+    parser, so its answers and error messages are the whole parser's."""
+    if "-h" not in argv and "--help" not in argv:
+        try:
+            args, rest = build_parser(with_commands=False).parse_known_args(argv)
+        except argparse.ArgumentError:
+            rest = ["(an error the whole parser reports)"]
+        if not rest:
+            return args
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "ask":
             from toki_tui.cli.ask import run_ask
