@@ -6,7 +6,7 @@ they are given and post what the user did. Slash commands are handled in chat_co
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,10 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from toki_tui.core.errors import APIError, TokiError
-from toki_tui.core.model_info import ModelInfo
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
-from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.garbage import collect_between_turns
 from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
@@ -27,7 +25,6 @@ from toki_tui.ui.screens.chat_messages import (
     ReplyStateChanged,
 )
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
-from toki_tui.ui.screens.model_loading import fetch_models, known_models
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
@@ -35,6 +32,9 @@ from toki_tui.ui.widgets.key_footer import KeyFooter
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from toki_tui.core.model_info import ModelInfo
 
 HISTORY_AUTO_WIDTH = 150
 """At this width and wider the history list shows without asking; below it Ctrl+B shows it."""
@@ -102,7 +102,6 @@ class ChatScreen(ConversationScreen):
             params=app.config.parameters,
             system_prompt=app.config.system_prompt,
         )
-        self.models = known_models(app.paths.cache_dir, app.endpoint.name, app.endpoint.models, app.endpoint.model)
         self._show_session_settings()
         status = self.query_one(StatusLine)
         status.endpoint_name = app.endpoint.name
@@ -118,6 +117,7 @@ class ChatScreen(ConversationScreen):
         if not self.toki.open_history():
             return  # the app is quitting with the error
         self.session.store = self.toki.store
+        self.models = self._known_models()
         self.run_worker(warm_up_imports, thread=True, group="warm-up", exit_on_error=False)
         self.load_models()
         if self._sidebar_shown("history"):
@@ -162,8 +162,18 @@ class ChatScreen(ConversationScreen):
 
     # ---- the model list -------------------------------------------------------------------------------------
 
+    def _known_models(self) -> list[ModelInfo]:
+        """The cached list and the config's models: the picker's list until the server answers (read after the
+        first frame, which needs neither the file nor the records)."""
+        from toki_tui.ui.screens.model_loading import known_models
+
+        app = self.toki
+        return known_models(app.paths.cache_dir, app.endpoint.name, app.endpoint.models, app.endpoint.model)
+
     @work(exclusive=True, group="models", exit_on_error=False)
     async def load_models(self) -> None:
+        from toki_tui.ui.screens.model_loading import fetch_models
+
         app = self.toki
         try:
             fetched = await fetch_models(app.client, app.paths.cache_dir, app.endpoint.name)
@@ -279,6 +289,8 @@ class ChatScreen(ConversationScreen):
             return
         self._give_session_client_and_store()
         conversation = self.query_one(ConversationView)
+        from toki_tui.ui.display import DisplayMessage
+
         conversation.append_message(DisplayMessage(id=None, role="user", content=text))
         live = conversation.start_reply(model=self.session.model)
         self._reply_started()

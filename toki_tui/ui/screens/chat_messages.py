@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from toki_tui.core.model_info import ModelInfo
-from toki_tui.ui.display import DisplayMessage
-from toki_tui.ui.screens.history_loading import LoadedConversation
-from toki_tui.ui.widgets.history_list import HistoryEntry
+if TYPE_CHECKING:
+    # Types only: the records' modules are imported by the workers that make them, after the first frame.
+    from toki_tui.core.model_info import ModelInfo
+    from toki_tui.ui.display import DisplayMessage
+    from toki_tui.ui.screens.history_loading import LoadedConversation
+    from toki_tui.ui.widgets.history_list import HistoryEntry
 
 
 class ModelsLoaded(Message):

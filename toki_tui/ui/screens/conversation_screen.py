@@ -14,7 +14,6 @@ from textual.screen import Screen
 
 from toki_tui.core.errors import TokiError
 from toki_tui.core.session import ChatSession
-from toki_tui.ui.screens import history_loading
 from toki_tui.ui.screens.chat_messages import (
     ConversationLoaded,
     ConversationLoadFailed,
@@ -67,6 +66,8 @@ class ConversationScreen(Screen[None]):
 
     @work(exclusive=True, group="conversation", exit_on_error=False)
     async def open_conversation(self, reference: str) -> None:
+        from toki_tui.ui.screens import history_loading  # with its records, not needed for the first frame
+
         try:
             loaded = history_loading.load_conversation(self.toki.store, reference)
         except TokiError as error:
@@ -99,6 +100,8 @@ class ConversationScreen(Screen[None]):
 
     @work(exclusive=True, group="older", exit_on_error=False)
     async def load_older(self, conversation_id: str, before_message_id: int) -> None:
+        from toki_tui.ui.screens import history_loading
+
         messages, has_older = history_loading.load_older(self.toki.store, conversation_id, before_message_id)
         self.post_message(OlderMessagesLoaded(conversation_id, messages, has_older=has_older))
 
@@ -164,6 +167,8 @@ class ConversationScreen(Screen[None]):
 
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load_history(self, query: str) -> None:
+        from toki_tui.ui.screens import history_loading
+
         store = self.toki.store
         try:
             if query.strip():

@@ -20,9 +20,9 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
-from toki_tui.ui.display import DisplayMessage
-
 if TYPE_CHECKING:
+    from toki_tui.ui.display import DisplayMessage
+
     # Imported where a message is first shown: an empty new conversation draws its first frame without the
     # Markdown renderer behind these (cold start).
     from toki_tui.ui.widgets.live_reply import LiveReply
