@@ -272,10 +272,11 @@ async def test_ctrl_b_pressed_at_once_focuses_the_search_box_once_it_is_there(
     and Ctrl+B twice leaves the focus in the prompt."""
     from textual.widgets import Input
 
+    # Hold the list's deferred mount until the keys are in, so the keys surely come before it.
+    from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
     from toki_tui.ui.widgets.prompt_input import PromptInput
 
-    # Hold the list's deferred mount until the keys are in, so the keys surely come before it.
-    monkeypatch.setattr(HistoryList, "on_mount", lambda self: None)
+    monkeypatch.setattr(ChildrenAfterFirstFrame, "on_mount", lambda self: None)
     for keys, expected in ((["ctrl+b"], "history-search"), (["ctrl+b", "ctrl+b"], "prompt")):
         harness = make_app(tmp_path / str(len(keys)), fake_server)
         async with harness.app.run_test(size=(100, 30)) as pilot:
@@ -286,3 +287,23 @@ async def test_ctrl_b_pressed_at_once_focuses_the_search_box_once_it_is_there(
             await pilot.pause()
             focused = harness.app.focused
             assert isinstance(focused, Input | PromptInput) and focused.id == expected, keys
+
+
+async def test_a_quit_before_the_sidebars_mount_their_children_leaves_them_unbuilt(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+Q at once: Textual skips mounts on an app that is exiting; the sidebars must then neither raise nor
+    claim to be built (their methods would query children that are not there)."""
+    from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
+    from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+
+    monkeypatch.setattr(ChildrenAfterFirstFrame, "on_mount", lambda self: None)
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 40)) as pilot:
+        sidebars = [harness.screen.query_one(HistoryList), harness.screen.query_one(ParameterSidebar)]
+        await pilot.press("ctrl+q")
+        for sidebar in sidebars:
+            await sidebar._build()  # the deferred mount, arriving after the quit
+            assert not sidebar.built
+        sidebars[0].show_entries([])  # kept for later, not applied to children that are not there
+        sidebars[1].show_model("m")

@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
@@ -27,7 +29,7 @@ class HistoryEntry:
 DEFAULT_DETAIL_WIDTH = 24
 
 
-class HistoryList(Vertical):
+class HistoryList(ChildrenAfterFirstFrame, Vertical):
     """Posts `SearchChanged` while the user types and `ConversationChosen` when one is picked."""
 
     DEFAULT_CSS = """
@@ -48,38 +50,22 @@ class HistoryList(Vertical):
             self.conversation_id = conversation_id
 
     def compose(self) -> ComposeResult:
-        # The search box and the list are mounted after the first frame (on_mount), as the parameter sidebar's
-        # fields are: styling and painting them was ~17 ms of toki's cold start to its first frame.
-        yield Static("History", classes="sidebar-title")
+        yield Static("History", classes="sidebar-title")  # the search box and the list come after the first frame
+
+    def children_after_first_frame(self) -> ComposeResult:
+        yield Input(placeholder="Search history…", id="history-search")
+        yield OptionList(id="history-options")
+        yield Static("", id="history-empty")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._entries: list[HistoryEntry] = []
         self._fitted_width = 0
-        self._built = False
         self._pending_current: str | None = None
         self._pending_fill = False
         self._pending_focus: str | None = None  # "search" or "list", asked for before the widgets were there
 
-    @property
-    def built(self) -> bool:
-        """True once the search box and list, mounted after the first frame, are there."""
-        return self._built
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._build)
-
-    async def _build(self) -> None:
-        await self.mount_all(
-            [
-                Input(placeholder="Search history…", id="history-search"),
-                OptionList(id="history-options"),
-                Static("", id="history-empty"),
-            ]
-        )
-        if not self.query("#history-options"):
-            return  # the app is closing (Ctrl+Q at once): the list was never mounted, nothing to fill
-        self._built = True
+    def after_children_mounted(self) -> None:
         if self._pending_fill:
             self._fill(self._pending_current)
         if self._pending_focus == "search":
@@ -90,7 +76,7 @@ class HistoryList(Vertical):
 
     def show_entries(self, entries: Sequence[HistoryEntry], *, current_id: str | None = None) -> None:
         self._entries = list(entries)
-        if not self._built:
+        if not self.built:
             self._pending_fill, self._pending_current = True, current_id
             return
         self._fill(current_id)
@@ -109,7 +95,7 @@ class HistoryList(Vertical):
         self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
-        if self._built and self._entries and self._detail_width() != self._fitted_width:
+        if self.built and self._entries and self._detail_width() != self._fitted_width:
             self._fill(None)
 
     def _fill(self, current_id: str | None) -> None:
@@ -147,28 +133,28 @@ class HistoryList(Vertical):
 
     @property
     def option_count(self) -> int:
-        return self.query_one("#history-options", OptionList).option_count if self._built else 0
+        return self.query_one("#history-options", OptionList).option_count if self.built else 0
 
     def forget_focus_request(self) -> None:
         """The list is being hidden: a focus asked for before its widgets were mounted no longer applies."""
         self._pending_focus = None
 
     def focus_list(self) -> None:
-        if not self._built:
+        if not self.built:
             self._pending_focus = "list"
             return
         self.query_one("#history-options", OptionList).focus()
 
     def focus_search(self) -> None:
         """Focus the search box, where typing starts a search (opening the list with Ctrl+B lands here)."""
-        if not self._built:
+        if not self.built:
             self._pending_focus = "search"
             return
         self.query_one("#history-search", Input).focus()
 
     def on_key(self, event: events.Key) -> None:
         """Down in the search box moves to the list; letters typed in the list go to the search box."""
-        if not self._built:
+        if not self.built:
             return
         search = self.query_one("#history-search", Input)
         if event.key == "down" and search.has_focus:

@@ -17,6 +17,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
 from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 
 NUMERIC_FIELDS: tuple[tuple[str, str], ...] = (
     ("temperature", "Temperature"),
@@ -44,7 +45,7 @@ class ParameterValidator(Validator):
         return self.success()
 
 
-class ParameterSidebar(VerticalScroll):
+class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
     """Shows the settings of the next request. Posts messages; holds no session and does no I/O."""
 
     class ParameterChanged(Message):
@@ -63,35 +64,20 @@ class ParameterSidebar(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._built = False
         self._pending_settings: tuple[str, ChatParams, str | None] | None = None
         self._pending_model: str | None = None
 
     def compose(self) -> ComposeResult:
-        # The fields are mounted after the first frame (on_mount): their widgets and styles were a third of the
-        # time to toki's first frame, and the sidebar starts blank for a moment rather than the whole screen.
-        return iter(())
+        return iter(())  # the fields come after the first frame: the sidebar starts blank for a moment
 
-    @property
-    def built(self) -> bool:
-        """True once the fields, mounted after the first frame, are there."""
-        return self._built
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._build)
-
-    async def _build(self) -> None:
-        await self.mount_all(list(self._fields()))
-        if not self.query("#param-model"):
-            return  # the app is closing (Ctrl+Q at once): the fields were never mounted, nothing to fill
-        self._built = True
+    def after_children_mounted(self) -> None:
         if self._pending_settings is not None:
             model, params, system_prompt = self._pending_settings
             self.show_settings(model=model, params=params, system_prompt=system_prompt)
         if self._pending_model is not None:
             self.show_model(self._pending_model)
 
-    def _fields(self) -> ComposeResult:
+    def children_after_first_frame(self) -> ComposeResult:
         yield Static("Parameters", classes="sidebar-title")
         yield Label("Model")
         yield Button("(none)", id="param-model", classes="model-button")
@@ -115,7 +101,7 @@ class ParameterSidebar(VerticalScroll):
 
     def show_settings(self, *, model: str, params: ChatParams, system_prompt: str | None) -> None:
         """Put the session's settings in the fields without echoing them back as changes."""
-        if not self._built:
+        if not self.built:
             self._pending_settings, self._pending_model = (model, params, system_prompt), None
             return
         with self.prevent(Input.Changed, Switch.Changed, TextArea.Changed):
@@ -132,7 +118,7 @@ class ParameterSidebar(VerticalScroll):
                 system.text = system_prompt or ""
 
     def show_model(self, model: str) -> None:
-        if not self._built:
+        if not self.built:
             self._pending_model = model
             return
         self.query_one("#param-model", Button).label = model or "(choose a model)"

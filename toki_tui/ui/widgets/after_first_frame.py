@@ -1,0 +1,41 @@
+"""ChildrenAfterFirstFrame: a container that mounts its children after the app's first frame.
+
+The sidebars' fields and lists were a third of the time to toki's first frame (styling and painting them). A
+sidebar starts with what its compose() yields (a title) and mounts the rest right after the first frame; calls
+that need the rest before then are kept by the subclass and replayed in `after_children_mounted`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.widget import Widget
+
+
+class ChildrenAfterFirstFrame(Widget):
+    """Mix in before the container class: `class Sidebar(ChildrenAfterFirstFrame, Vertical)`."""
+
+    _built = False
+
+    @property
+    def built(self) -> bool:
+        """True once the children mounted after the first frame are there."""
+        return self._built
+
+    def children_after_first_frame(self) -> Iterable[Widget]:
+        """The children to mount after the first frame."""
+        raise NotImplementedError
+
+    def after_children_mounted(self) -> None:
+        """Called once they are mounted: apply what was asked for before."""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._build)
+
+    async def _build(self) -> None:
+        children = list(self.children_after_first_frame())
+        await self.mount_all(children)
+        if any(child.parent is not self for child in children):
+            return  # the app is closing (Ctrl+Q at once): Textual skipped the mount, there is nothing to fill
+        self._built = True
+        self.after_children_mounted()
