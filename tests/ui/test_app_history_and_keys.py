@@ -307,3 +307,59 @@ async def test_a_quit_before_the_sidebars_mount_their_children_leaves_them_unbui
             assert not sidebar.built
         sidebars[0].show_entries([])  # kept for later, not applied to children that are not there
         sidebars[1].show_model("m")
+
+
+async def test_the_footer_is_rebuilt_only_when_what_it_shows_changes(tmp_path: Path, fake_server: FakeServer) -> None:
+    """Footer rebuilds its keys on every bindings signal (a focus change, a mounted field); KeyFooter skips the
+    rebuilds that would show the same keys, and still shows the Esc hint while a reply streams."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.fakes.server import stream_text
+    from toki_tui.ui.widgets.key_footer import KeyFooter
+
+    fake_server.script(stream_text(["word "] * 40, chunk_delay=0.02))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(140, 40)) as pilot:
+        await harness.ready(pilot)
+        await pilot.pause()
+        footer = harness.screen.query_one(KeyFooter)
+
+        def keys() -> list[FooterKey]:
+            return list(footer.query(FooterKey))
+
+        before = keys()
+        assert "quit" in {key.action for key in before}
+        harness.screen.refresh_bindings()  # the signal Footer rebuilds on, with nothing changed
+        await pilot.pause()
+        await pilot.pause()
+        assert keys() == before  # the same widgets: not rebuilt
+
+        await type_text(pilot, "go")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "stop_reply" in {key.action for key in keys()})
+        await wait_until(pilot, lambda: not harness.screen.streaming)
+        await wait_until(pilot, lambda: "stop_reply" not in {key.action for key in keys()})
+
+
+async def test_start_up_imports_run_in_a_thread(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store, the client (httpx) and the renderer are imported off the UI thread after the first frame: on
+    it, they held it ~200 ms and a key typed then waited as long."""
+    import threading
+
+    from toki_tui.ui.screens import chat
+
+    threads: list[threading.Thread] = []
+    original = chat.import_what_start_up_needs
+
+    def recording() -> None:
+        threads.append(threading.current_thread())
+        original()
+
+    monkeypatch.setattr(chat, "import_what_start_up_needs", recording)
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(140, 40)) as pilot:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: threads)
+    assert threads[0] is not threading.main_thread()

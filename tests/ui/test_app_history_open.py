@@ -52,7 +52,8 @@ async def test_the_history_opens_after_the_first_frame_and_keeps_the_chat(
     assert not harness.history_file.exists()
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await harness.ready(pilot)
-        assert harness.app._store is not None and harness.screen.session.store is harness.app._store
+        await wait_until(pilot, lambda: harness.app._store is not None)  # opened once the imports it needs are in
+        assert harness.screen.session.store is harness.app._store
         await send_and_wait(pilot, harness, fake_server, "remember me")
     harness.app.close_history()
     assert opened_at_first_frame == [False]

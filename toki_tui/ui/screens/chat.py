@@ -6,6 +6,8 @@ they are given and post what the user did. Slash commands are handled in chat_co
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -26,6 +28,7 @@ from toki_tui.ui.screens.chat_messages import (
 )
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
 from toki_tui.ui.screens.reply_pump import pump_reply
+from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.key_footer import KeyFooter
@@ -35,6 +38,16 @@ from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from toki_tui.core.model_info import ModelInfo
+
+
+def import_what_start_up_needs() -> None:
+    """For a thread, right after the first frame: the history store, the HTTP client (httpx) and the Markdown
+    renderer. Imported on the UI thread, they held it ~200 ms, and a key typed just after the first frame took
+    that long to show. A thread still takes the GIL, but hands it back within 0.5 ms (cli/tui.py)."""
+    for module in ("toki_tui.core.store", "toki_tui.core.client"):
+        importlib.import_module(module)
+    warm_up_imports()
+
 
 HISTORY_AUTO_WIDTH = 150
 """At this width and wider the history list shows without asking; below it Ctrl+B shows it."""
@@ -114,16 +127,31 @@ class ChatScreen(ConversationScreen):
 
     def _after_first_frame(self) -> None:
         self.toki.started()  # first: the command line turns the garbage collector back on there
+        if self.toki.needs_api_key:
+            self.ask_for_api_key()
+        self._start_up()
+
+    @work(group="start-up", exit_on_error=False)
+    async def _start_up(self) -> None:
+        # The sidebars mount their fields first, and are painted, before the imports start: the thread doing
+        # them takes the GIL half the time, and made the UI thread's own start-up work twice as long (a key typed
+        # then waited ~100 ms instead of ~40).
+        for sidebar in self.query(ChildrenAfterFirstFrame):
+            await sidebar.wait_until_built()
+        await self._next_frame()
+        await asyncio.to_thread(import_what_start_up_needs)
         if not self.toki.open_history():
             return  # the app is quitting with the error
         self.session.store = self.toki.store
         self.models = self._known_models()
-        self.run_worker(warm_up_imports, thread=True, group="warm-up", exit_on_error=False)
         self.load_models()
         if self._sidebar_shown("history"):
             self.load_history("")
-        if self.toki.needs_api_key:
-            self.ask_for_api_key()
+
+    async def _next_frame(self) -> None:
+        painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: None if painted.done() else painted.set_result(None))
+        await painted
 
     # ---- layout ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ that need the rest before then are kept by the subclass and replayed in `after_c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from textual.widget import Widget
@@ -16,11 +17,20 @@ class ChildrenAfterFirstFrame(Widget):
     """Mix in before the container class: `class Sidebar(ChildrenAfterFirstFrame, Vertical)`."""
 
     _built = False
+    _built_event: asyncio.Event | None = None
 
     @property
     def built(self) -> bool:
         """True once the children mounted after the first frame are there."""
         return self._built
+
+    async def wait_until_built(self) -> None:
+        """Return once the children are mounted (never, if the app quits first)."""
+        if self._built:
+            return
+        if self._built_event is None:
+            self._built_event = asyncio.Event()
+        await self._built_event.wait()
 
     def children_after_first_frame(self) -> Iterable[Widget]:
         """The children to mount after the first frame."""
@@ -39,3 +49,5 @@ class ChildrenAfterFirstFrame(Widget):
             return  # the app is closing (Ctrl+Q at once): Textual skipped the mount, there is nothing to fill
         self._built = True
         self.after_children_mounted()
+        if self._built_event is not None:
+            self._built_event.set()

@@ -1,4 +1,11 @@
-"""The footer of key hints: Textual's Footer, without the leak it has in a long session.
+"""The footer of key hints: Textual's Footer, rebuilt only when what it shows changes, and without the leak it has
+in a long session.
+
+Footer builds its key widgets again on every bindings signal: each focus change and each mount of a focusable
+widget, most of which change nothing it shows. A rebuild mounts and styles about ten widgets (~20 ms); right
+after the first frame, as the sidebars mounted their fields, rebuilds held the UI thread long enough to delay a
+typed key by ~100 ms. KeyFooter compares what it would show with what it shows and skips a rebuild that would
+change nothing.
 
 Footer builds its key widgets again whenever the bindings change (here: twice a turn, as the Esc hint comes and
 goes, and on every focus change). Each key is bound to the footer's `compact` reactive with `data_bind`, which
@@ -16,7 +23,24 @@ from textual.widgets import Footer
 
 
 class KeyFooter(Footer):
+    _shown: tuple[object, ...] | None = None
+
+    def _what_it_shows(self) -> tuple[object, ...] | None:
+        """Everything Footer.compose reads: the style options and every active binding (the command palette's
+        key is one of them, though not marked `show`)."""
+        if not self._bindings_ready or not self.is_attached:
+            return None
+        bindings = tuple(
+            (binding.key, binding.action, binding.description, binding.show, binding.group, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+        )
+        return (self.compact, self.show_command_palette, bindings)
+
     async def recompose(self) -> None:
+        shown = self._what_it_shows()
+        if shown is not None and shown == self._shown:
+            return
+        self._shown = shown
         await super().recompose()
         self._forget_removed_watchers()
 
