@@ -66,3 +66,16 @@ def test_the_tui_alone_does_not_build_the_commands(monkeypatch: pytest.MonkeyPat
     assert built == []
     assert parse_arguments(["ask", "hi"]).command == "ask"
     assert built  # the whole parser, commands and all
+
+
+def test_plain_toki_builds_no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[bool] = []
+    original = argparse.ArgumentParser.__init__
+
+    def init(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        built.append(True)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", init)
+    assert vars(parse_arguments([])) == {"resume": None, "command": None}
+    assert built == []
