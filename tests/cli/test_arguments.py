@@ -39,7 +39,9 @@ def test_the_quick_parse_gives_the_whole_parsers_namespace(argv: list[str], caps
     assert isinstance(quick[0], dict)
 
 
-@pytest.mark.parametrize("argv", [["--model"], ["--bogus"], ["bogus"], ["-h"], ["--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "argv", [["--model"], ["--bogus"], ["bogus"], ["-h"], ["--help"], ["--he"], ["--h"], ["-hm", "x"], ["--version"]]
+)
 def test_mistakes_help_and_version_answer_as_the_whole_parser(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -47,7 +49,7 @@ def test_mistakes_help_and_version_answer_as_the_whole_parser(
     whole = outcome(build_parser().parse_args, argv, capsys)
     assert quick == whole
     assert str(quick[0]).startswith("exit")
-    if argv[0] in ("-h", "--help"):
+    if argv[0].startswith(("-h", "--h")):  # argparse takes any prefix of --help
         assert "COMMAND" in quick[1] and "ask" in quick[1]  # the help lists the commands
     if argv == ["bogus"]:
         assert "invalid choice: 'bogus'" in quick[2]  # not the top level's "unrecognized arguments"

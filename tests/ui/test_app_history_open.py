@@ -102,3 +102,33 @@ async def test_a_history_that_cannot_be_opened_ends_the_app_with_the_error(
         await pilot.pause()
     assert harness.app.return_code == 1
     assert str(harness.history_file) in str(harness.app.startup_error)
+
+
+async def test_a_prompt_sent_before_a_history_that_cannot_be_opened_ends_the_app_with_the_error(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed ahead at start, before start-up tried the history: the same clean end as start-up's own attempt
+    (no traceback, the error for the command line to report), and nothing sent."""
+    monkeypatch.setattr(ChatScreen, "_after_first_frame", lambda self: None)  # start-up has not opened it yet
+    harness = make_app(tmp_path, fake_server, history_opened_by_app=True)
+    harness.history_file.mkdir()
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await harness.ready(pilot)
+        await type_text(pilot, "early")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: harness.app.startup_error is not None)
+        await pilot.pause()
+    assert harness.app.return_code == 1
+    assert str(harness.history_file) in str(harness.app.startup_error)
+    assert fake_server.chat_requests() == []
+
+
+async def test_resuming_on_a_corrupt_history_says_so_in_the_app(tmp_path: Path, fake_server: FakeServer) -> None:
+    """To resume, the history is opened before the first frame: its notices still reach the user."""
+    harness = make_app(tmp_path, fake_server, history_opened_by_app=True, resume="last")
+    harness.history_file.write_bytes(b"this is not a database" * 100)
+    async with harness.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: any(n.title == "History" for n in harness.app._notifications))
+    harness.app.close_history()
+    assert list(harness.history_file.parent.glob("history.sqlite3.corrupt-*"))

@@ -94,6 +94,26 @@ async def test_the_picker_does_not_delay_start_up(tmp_path: Path, fake_server: F
         assert harness.screen.models_note.startswith("Loading")
 
 
+async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_answers(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """Ctrl+O right after start: the cache and the config's models are read during start-up, after the first
+    frame; a picker already open gets them then, not only when the (slow) server answers."""
+    from tests.fakes.server import hang
+    from toki_tui.core.model_cache import save_cached_models
+
+    save_cached_models(tmp_path / "cache", "toki", [ModelInfo(id="cached/one"), ModelInfo(id="cached/two")])
+    fake_server.script_models(hang(3.0))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ModelPickerScreen))
+        picker = harness.app.screen
+        assert isinstance(picker, ModelPickerScreen)
+        await wait_until(pilot, lambda: {"cached/one", "cached/two"} <= set(picker.shown_model_ids))
+        assert harness.screen.models_note.startswith("Loading")  # the server has not answered
+
+
 async def test_sidebars_collapse_at_80x24_and_show_at_200x60(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24)) as pilot:

@@ -25,6 +25,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         description="A terminal chat client for TOKI and any OpenAI-compatible API. "
         "Run without a command to open the full-screen chat.",
         exit_on_error=with_commands,
+        add_help=with_commands,  # any spelling of --help (argparse takes --he) is left over: the whole parser's
     )
     parser.add_argument("--version", action="version", version=f"toki {__version__}")
     add_endpoint_arguments(parser)

@@ -59,7 +59,8 @@ def shorten_thread_switch_interval() -> None:
     thread needs the GIL; while the main thread is busy (the work right after the first frame, a streaming
     reply), it waited up to the switch interval, several times per frame: the first frame reached a pty ~8.5 ms
     after it was composed (bare Textual's, with nothing to do next, at once). At 0.5 ms it takes ~2 ms. The
-    interval only matters when two threads want the GIL; the TUI has one busy thread.
+    interval only matters when two threads want the GIL: the TUI's main thread and, for a moment at start-up, the
+    thread that imports what the first request needs.
     """
     import sys
 
@@ -84,7 +85,8 @@ def raise_frame_rate_cap(environ: MutableMapping[str, str] = os.environ) -> None
 
 def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint) -> int:
     """Open the chat on a new conversation, or on `--resume`'s; returns the exit code. The app opens the history
-    itself, after its first frame; an error opening it is reported here, once the terminal is back."""
+    itself, after its first frame (before it, to resume); an error opening it is reported here, once the terminal
+    is back."""
     raise_frame_rate_cap()
     shorten_thread_switch_interval()
     from toki_tui.cli.common import exit_code_for, report
@@ -99,4 +101,6 @@ def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: Resolve
     if app.startup_error is not None:
         report(str(app.startup_error))
         return exit_code_for(app.startup_error)
-    return 0 if result is None else int(result)
+    if result is None:  # no result: the app did not quit by itself (Textual printed the traceback of a crash)
+        return app.return_code or 0
+    return int(result)

@@ -1,7 +1,9 @@
 """TokiApp: holds the config, the endpoint, the client and the store; registers themes; owns app-wide keys.
 
 Everything about the conversation lives in ChatScreen. The app only does what outlives a screen: the theme, the
-config file (theme choice, "save as default", an API key typed into the dialog) and the client for the endpoint.
+config file (theme choice, "save as default", an API key typed into the dialog), the client for the endpoint and
+the history store, which it opens on first use (right after the first frame) and which the command line closes;
+an error opening it ends the app, kept in `startup_error` for the command line to report.
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ def create_app(
     on_started: Callable[[], object] | None = None,
 ) -> TokiApp:
     """Build the app. `store`, if given, must already be open; without it the app opens `history_file` itself,
-    after the first frame. `resume` is a conversation id, prefix or "last"; `on_started` runs once, after the
-    first frame is drawn."""
+    after the first frame (before it, to resume). `resume` is a conversation id, prefix or "last"; `on_started`
+    runs once, after the first frame is drawn."""
     environment = os.environ if env is None else env
     app_paths = AppPaths(
         config_file=config_file or toki_paths.config_file(environment),

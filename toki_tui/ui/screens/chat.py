@@ -104,9 +104,9 @@ class ChatScreen(ConversationScreen):
 
     def on_mount(self) -> None:
         app = self.toki
-        # The client and the store are given to the session after the first frame and before every request
-        # (_give_session_client_and_store): building the client imports httpx, and opening the history imports
-        # and reads the database; the first frame needs neither.
+        # The client is given to the session before every request, the store during start-up (and before a
+        # request that comes first, _give_session_client_and_store): building the client imports httpx, and
+        # opening the history imports and reads the database; the first frame needs neither.
         self.session = ChatSession(
             client=None,
             store=None,
@@ -143,7 +143,7 @@ class ChatScreen(ConversationScreen):
         if not self.toki.open_history():
             return  # the app is quitting with the error
         self.session.store = self.toki.store
-        self.models = self._known_models()
+        self._show_models(self._known_models(), self.models_note)  # a picker opened meanwhile shows them too
         self.load_models()
         if self._sidebar_shown("history"):
             self.load_history("")
@@ -213,9 +213,12 @@ class ChatScreen(ConversationScreen):
 
     @on(ModelsLoaded)
     def _models_loaded(self, message: ModelsLoaded) -> None:
+        self._show_models(message.models, message.note)
+
+    def _show_models(self, models: list[ModelInfo], note: str) -> None:
         from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
-        self.models, self.models_note = message.models, message.note
+        self.models, self.models_note = models, note
         for screen in self.app.screen_stack:
             if isinstance(screen, ModelPickerScreen):
                 screen.update_models(self.models, self.models_note)
@@ -315,7 +318,9 @@ class ChatScreen(ConversationScreen):
             self.query_one(PromptInput).text = text
             self.ask_for_api_key()
             return
-        self._give_session_client_and_store()
+        if not self._give_session_client_and_store():
+            self.query_one(PromptInput).text = text
+            return
         conversation = self.query_one(ConversationView)
         from toki_tui.ui.display import DisplayMessage
 
@@ -324,12 +329,15 @@ class ChatScreen(ConversationScreen):
         self._reply_started()
         self.stream_reply(self.session.send(text), live, was_retry=False)
 
-    def _give_session_client_and_store(self) -> None:
-        """Before a request. The store is normally given right after the first frame; a prompt sent before
-        that (typed or pasted during start-up) must not run as a session without history, which keeps
-        its messages in memory only."""
+    def _give_session_client_and_store(self) -> bool:
+        """Before a request; False if the history cannot be opened (the app is then quitting with the error).
+        The store is normally given during start-up; a prompt sent before that (typed or pasted at once) must
+        not run as a session without history, which keeps its messages in memory only."""
+        if not self.toki.open_history():
+            return False
         self.session.client = self.toki.client
         self.session.store = self.toki.store
+        return True
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
@@ -419,7 +427,8 @@ class ChatScreen(ConversationScreen):
         if self.toki.needs_api_key:
             self.ask_for_api_key()
             return
-        self._give_session_client_and_store()
+        if not self._give_session_client_and_store():
+            return
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         self._reply_started()
         self.stream_reply(self.session.retry(), live, was_retry=True)

@@ -1,14 +1,14 @@
 """The footer of key hints: Textual's Footer, rebuilt only when what it shows changes, and without the leak it has
 in a long session.
 
-Footer builds its key widgets again on every bindings signal: each focus change and each mount of a focusable
-widget, most of which change nothing it shows. A rebuild mounts and styles about ten widgets (~20 ms); right
+Footer builds its key widgets again on every bindings signal: a focus change, a mounted focusable widget, most
+of which change nothing it shows. A rebuild mounts and styles about ten widgets (~20 ms); right
 after the first frame, as the sidebars mounted their fields, rebuilds held the UI thread long enough to delay a
 typed key by ~100 ms. KeyFooter compares what it would show with what it shows and skips a rebuild that would
 change nothing.
 
 Footer builds its key widgets again whenever the bindings change (here: twice a turn, as the Esc hint comes and
-goes, and on every focus change). Each key is bound to the footer's `compact` reactive with `data_bind`, which
+goes). Each key is bound to the footer's `compact` reactive with `data_bind`, which
 registers a watcher on the footer; Textual drops watchers of removed widgets only when `compact` changes, which
 it never does here. So every removed key, with its styles and caches, stayed reachable: about 15 widgets a turn,
 measured by tests/benchmarks/bench_tui_start.py (200 turns). After each rebuild this forgets the watchers of
