@@ -125,6 +125,7 @@ def test_the_tui_runs_with_a_short_thread_switch_interval(tmp_path: Path) -> Non
         "import toki_tui.ui.factory\n"
         "class App:\n"
         "    startup_error = None\n"
+        "    return_code = 0\n"
         "    def run(self):\n"
         "        print(sys.getswitchinterval())\n"
         "    def close_history(self):\n"
