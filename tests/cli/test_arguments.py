@@ -81,3 +81,25 @@ def test_plain_toki_builds_no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(argparse.ArgumentParser, "__init__", init)
     assert vars(parse_arguments([])) == {"resume": None, "command": None}
     assert built == []
+
+
+def test_the_command_names_are_the_parsers() -> None:
+    from toki_tui.cli import COMMANDS
+
+    parser = build_parser()
+    [commands] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    assert tuple(commands.choices) == COMMANDS
+
+
+def test_a_command_builds_only_the_whole_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`toki ask` (whose start-up is measured against `import httpx`) does not build the top level first."""
+    built: list[bool] = []
+    original = argparse.ArgumentParser.__init__
+
+    def init(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        built.append(bool(kwargs.get("add_help", True)))
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", init)
+    assert parse_arguments(["ask", "hi"]).command == "ask"
+    assert all(built)  # no top-level-only parser (the only one built without help)

@@ -12,6 +12,9 @@ import sys
 from toki_tui import __version__
 from toki_tui.cli.arguments import add_endpoint_arguments, add_parameter_arguments
 
+COMMANDS = ("ask", "models", "history", "config")
+"""The subcommands build_parser adds (a test checks the two agree)."""
+
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
@@ -82,7 +85,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     would return is checked against the whole parser in tests/cli/test_arguments.py."""
     if not argv:
         return argparse.Namespace(resume=None, command=None)
-    if "-h" not in argv and "--help" not in argv:
+    if not any(arg in COMMANDS for arg in argv):  # a command (`toki ask`) goes straight to the whole parser
         try:
             args, rest = build_parser(with_commands=False).parse_known_args(argv)
         except argparse.ArgumentError:
