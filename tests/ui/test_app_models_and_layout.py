@@ -114,6 +114,29 @@ async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_
         assert harness.screen.models_note.startswith("Loading")  # the server has not answered
 
 
+async def test_with_no_room_for_both_sidebars_the_one_opened_last_shows(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """At 60 columns two 30-column sidebars left the prompt no width, and the app crashed laying it out."""
+    from toki_tui.ui.screens.chat import MIN_CONVERSATION_WIDTH
+
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(60, 24)) as pilot:
+        await harness.ready(pilot)
+        screen = harness.screen
+        for key, shown, hidden in (("ctrl+b", "history", "params"), ("f2", "params", "history")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not screen.has_class(f"-hide-{shown}") and screen.has_class(f"-hide-{hidden}"), key
+            assert screen.query_one("#prompt").region.width >= MIN_CONVERSATION_WIDTH
+        await pilot.press("ctrl+b")  # wanted again: it comes back, in place of the parameters
+        await pilot.pause()
+        assert not screen.has_class("-hide-history") and screen.has_class("-hide-params")
+        await pilot.resize_terminal(120, 24)  # room for both: both show
+        await pilot.pause()
+        assert not screen.has_class("-hide-history") and not screen.has_class("-hide-params")
+
+
 async def test_sidebars_collapse_at_80x24_and_show_at_200x60(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24)) as pilot:

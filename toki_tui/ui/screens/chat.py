@@ -53,6 +53,12 @@ HISTORY_AUTO_WIDTH = 150
 """At this width and wider the history list shows without asking; below it Ctrl+B shows it."""
 PARAMS_AUTO_WIDTH = 110
 """At this width and wider the parameter sidebar shows without asking."""
+NARROW_WIDTH = 100
+"""Below this width the screen is `-narrow`: sidebars of NARROW_SIDEBAR_WIDTH columns, a shorter prompt."""
+SIDEBAR_WIDTH, NARROW_SIDEBAR_WIDTH = 34, 30
+"""The sidebars' widths, as styles/app.tcss sets them."""
+MIN_CONVERSATION_WIDTH = 20
+"""Both sidebars show only if they leave the conversation at least this many columns."""
 
 
 class ChatScreen(ConversationScreen):
@@ -73,6 +79,7 @@ class ChatScreen(ConversationScreen):
         self.streaming = False
         self._history_visible: bool | None = None  # None: decided by the width
         self._params_visible: bool | None = None
+        self._last_opened_sidebar = "history"  # which keeps its place when there is no room for both
         self._speed_timer: Timer | None = None
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
@@ -158,20 +165,38 @@ class ChatScreen(ConversationScreen):
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width)
 
-    def _sidebar_shown(self, which: str) -> bool:
+    def _sidebar_wanted(self, which: str) -> bool:
         explicit = self._history_visible if which == "history" else self._params_visible
         if explicit is not None:
             return explicit
         width = self.size.width
         return width >= (HISTORY_AUTO_WIDTH if which == "history" else PARAMS_AUTO_WIDTH)
 
+    def _sidebar_shown(self, which: str) -> bool:
+        """Shown if wanted, unless both are wanted and the conversation would be left less than
+        MIN_CONVERSATION_WIDTH columns: then the one opened last is shown (with no room at all, Textual failed
+        to lay out the prompt and the app crashed)."""
+        if not self._sidebar_wanted(which):
+            return False
+        other = "params" if which == "history" else "history"
+        if self._sidebar_wanted(other) and not self._room_for_both_sidebars(self.size.width):
+            return which == self._last_opened_sidebar
+        return True
+
+    @staticmethod
+    def _room_for_both_sidebars(width: int) -> bool:
+        sidebar = NARROW_SIDEBAR_WIDTH if width < NARROW_WIDTH else SIDEBAR_WIDTH
+        return width - 2 * sidebar >= MIN_CONVERSATION_WIDTH
+
     def _apply_layout(self, width: int) -> None:
         self.set_class(not self._sidebar_shown("history"), "-hide-history")
         self.set_class(not self._sidebar_shown("params"), "-hide-params")
-        self.set_class(width < 100, "-narrow")
+        self.set_class(width < NARROW_WIDTH, "-narrow")
 
     def action_toggle_history(self) -> None:
         self._history_visible = not self._sidebar_shown("history")
+        if self._history_visible:
+            self._last_opened_sidebar = "history"
         if self._history_visible and self.size.width < HISTORY_AUTO_WIDTH and self._params_visible is None:
             self._params_visible = False  # two sidebars would squeeze the conversation; F2 brings it back
         self._apply_layout(self.size.width)
@@ -184,6 +209,8 @@ class ChatScreen(ConversationScreen):
 
     def action_toggle_params(self) -> None:
         self._params_visible = not self._sidebar_shown("params")
+        if self._params_visible:
+            self._last_opened_sidebar = "params"
         self._apply_layout(self.size.width)
         if not self._params_visible:
             self.query_one(PromptInput).focus()
