@@ -118,7 +118,7 @@ async def test_with_no_room_for_both_sidebars_the_one_opened_last_shows(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     """At 60 columns two 30-column sidebars left the prompt no width, and the app crashed laying it out."""
-    from toki_tui.ui.screens.chat import MIN_CONVERSATION_WIDTH
+    from toki_tui.ui.screens.sidebar_layout import MIN_CONVERSATION_WIDTH
 
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(60, 24)) as pilot:

@@ -28,6 +28,7 @@ from toki_tui.ui.screens.chat_messages import (
 )
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
 from toki_tui.ui.screens.reply_pump import pump_reply
+from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
@@ -49,18 +50,6 @@ def import_what_start_up_needs() -> None:
     warm_up_imports()
 
 
-HISTORY_AUTO_WIDTH = 150
-"""At this width and wider the history list shows without asking; below it Ctrl+B shows it."""
-PARAMS_AUTO_WIDTH = 110
-"""At this width and wider the parameter sidebar shows without asking."""
-NARROW_WIDTH = 100
-"""Below this width the screen is `-narrow`: sidebars of NARROW_SIDEBAR_WIDTH columns, a shorter prompt."""
-SIDEBAR_WIDTH, NARROW_SIDEBAR_WIDTH = 34, 30
-"""The sidebars' widths, as styles/app.tcss sets them."""
-MIN_CONVERSATION_WIDTH = 20
-"""Both sidebars show only if they leave the conversation at least this many columns."""
-
-
 class ChatScreen(ConversationScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
@@ -79,7 +68,7 @@ class ChatScreen(ConversationScreen):
         self.streaming = False
         self._history_visible: bool | None = None  # None: decided by the width
         self._params_visible: bool | None = None
-        self._last_opened_sidebar = "history"  # which keeps its place when there is no room for both
+        self._last_opened_sidebar: Sidebar = "history"  # which keeps its place when there is no room for both
         self._speed_timer: Timer | None = None
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
@@ -165,28 +154,14 @@ class ChatScreen(ConversationScreen):
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width)
 
-    def _sidebar_wanted(self, which: str) -> bool:
-        explicit = self._history_visible if which == "history" else self._params_visible
-        if explicit is not None:
-            return explicit
-        width = self.size.width
-        return width >= (HISTORY_AUTO_WIDTH if which == "history" else PARAMS_AUTO_WIDTH)
-
-    def _sidebar_shown(self, which: str) -> bool:
-        """Shown if wanted, unless both are wanted and the conversation would be left less than
-        MIN_CONVERSATION_WIDTH columns: then the one opened last is shown (with no room at all, Textual failed
-        to lay out the prompt and the app crashed)."""
-        if not self._sidebar_wanted(which):
-            return False
-        other = "params" if which == "history" else "history"
-        if self._sidebar_wanted(other) and not self._room_for_both_sidebars(self.size.width):
-            return which == self._last_opened_sidebar
-        return True
-
-    @staticmethod
-    def _room_for_both_sidebars(width: int) -> bool:
-        sidebar = NARROW_SIDEBAR_WIDTH if width < NARROW_WIDTH else SIDEBAR_WIDTH
-        return width - 2 * sidebar >= MIN_CONVERSATION_WIDTH
+    def _sidebar_shown(self, which: Sidebar) -> bool:
+        return sidebar_shown(
+            which,
+            self.size.width,
+            history=self._history_visible,
+            params=self._params_visible,
+            last_opened=self._last_opened_sidebar,
+        )
 
     def _apply_layout(self, width: int) -> None:
         self.set_class(not self._sidebar_shown("history"), "-hide-history")

@@ -20,6 +20,7 @@ from toki_tui.ui.screens.chat_messages import (
     HistoryLoaded,
     OlderMessagesLoaded,
 )
+from toki_tui.ui.screens.sidebar_layout import Sidebar
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
@@ -59,7 +60,7 @@ class ConversationScreen(Screen[None]):
     def action_stop_reply(self) -> None:
         """Overridden by ChatScreen; a conversation cannot change under a streaming reply."""
 
-    def _sidebar_shown(self, which: str) -> bool:
+    def _sidebar_shown(self, which: Sidebar) -> bool:
         return True
 
     # ---- conversations --------------------------------------------------------------------------------------
