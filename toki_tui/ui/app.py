@@ -145,13 +145,12 @@ class TokiApp(App[int]):
     def open_history(self) -> bool:
         """Open the history now; if it cannot be opened, quit with the error (the command line reports it, as
         it does for `toki ask`, exit status 1): every message would otherwise go unsaved."""
-        if self._store is None:
-            try:
-                self._store = self._open_store()
-            except TokiError as error:
-                self.startup_error = error
-                self.exit(1, return_code=1)
-                return False
+        try:
+            _ = self.store
+        except TokiError as error:
+            self.startup_error = error
+            self.exit(1, return_code=1)
+            return False
         return True
 
     def close_history(self) -> None:

@@ -16,21 +16,22 @@ from textual.widget import Widget
 class ChildrenAfterFirstFrame(Widget):
     """Mix in before the container class: `class Sidebar(ChildrenAfterFirstFrame, Vertical)`."""
 
-    _built = False
     _built_event: asyncio.Event | None = None
+
+    @property
+    def _built(self) -> asyncio.Event:
+        if self._built_event is None:
+            self._built_event = asyncio.Event()
+        return self._built_event
 
     @property
     def built(self) -> bool:
         """True once the children mounted after the first frame are there."""
-        return self._built
+        return self._built.is_set()
 
     async def wait_until_built(self) -> None:
         """Return once the children are mounted (never, if the app quits first)."""
-        if self._built:
-            return
-        if self._built_event is None:
-            self._built_event = asyncio.Event()
-        await self._built_event.wait()
+        await self._built.wait()
 
     def children_after_first_frame(self) -> Iterable[Widget]:
         """The children to mount after the first frame."""
@@ -47,7 +48,5 @@ class ChildrenAfterFirstFrame(Widget):
         await self.mount_all(children)
         if any(child.parent is not self for child in children):
             return  # the app is closing (Ctrl+Q at once): Textual skipped the mount, there is nothing to fill
-        self._built = True
+        self._built.set()
         self.after_children_mounted()
-        if self._built_event is not None:
-            self._built_event.set()
