@@ -18,19 +18,13 @@ Figures only; never fails on a number.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import pty
-import signal
-import struct
-import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
 from tests.benchmarks.tui_bench_app import END_MARKER, long_fence, mixed_markdown, ms, percentile
-from tests.benchmarks.tui_bench_pty import PtyWatcher, type_and_measure
+from tests.benchmarks.tui_bench_pty import python_on_pty, type_and_measure
 from tests.fakes.replies import Part, Reply
 from tests.fakes.server import FakeServer
 from tests.fakes.streams import stream_text
@@ -82,12 +76,8 @@ def run(scenario: str, tokens: list[str], rate: float) -> None:
             TOKI_DATA_DIR=str(root / "data"),
             TOKI_CACHE_DIR=str(root / "cache"),
         )
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execve(sys.executable, [sys.executable, "-m", "toki_tui"], env)
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-        watcher = PtyWatcher(fd)
-        try:
+        with python_on_pty(["-m", "toki_tui"], env, ROWS, COLUMNS) as (pid, watcher):
+            fd = watcher.fd
             if watcher.wait_for(b"Enter sends", 0, 30.0) is None:
                 raise RuntimeError("toki did not draw its prompt")
             time.sleep(1.0)  # the work toki leaves for after the first frame (sidebar fields, imports)
@@ -106,10 +96,6 @@ def run(scenario: str, tokens: list[str], rate: float) -> None:
             request.wait_finished(10.0)
             last_byte = request.completed_at
             stream_seconds = (last_byte or time.monotonic()) - request.received_at
-        finally:
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
-            os.close(fd)
     to_screen = None if end_seen is None or last_byte is None else end_seen - last_byte
     print(
         f"toki under a pty {COLUMNS}x{ROWS}, {scenario}: {len(tokens):,} tokens, target {rate:,.0f} tok/s, "

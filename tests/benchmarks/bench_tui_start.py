@@ -134,34 +134,19 @@ def time_pty_child(
     """Seconds from spawning `argv` on a 200x60 pseudo-terminal to `first_frame_text` arriving on it. With
     `key_latencies`, a key is then typed every 40 ms for 600 ms (the start-up work after the first frame), and
     the time until each shows is added to it."""
-    import fcntl
-    import pty
-    import signal
-    import struct
-    import termios
-
-    from tests.benchmarks.tui_bench_pty import PtyWatcher
+    from tests.benchmarks.tui_bench_pty import python_on_pty
 
     started = time.monotonic()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: becomes the app
-        os.execve(sys.executable, [sys.executable, *argv], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 200, 0, 0))
-    watcher = PtyWatcher(fd)
-    try:
+    with python_on_pty(argv, env, 60, 200) as (_pid, watcher):
         seen = watcher.wait_for(first_frame_text, 0, 30.0)
         if seen is not None and key_latencies is not None:
             for typed in range(1, KEYS_AFTER_START + 1):
                 start, sent = len(watcher.output), time.monotonic()
-                os.write(fd, b"q")
+                os.write(watcher.fd, b"q")
                 shown = watcher.wait_for(b"q" * typed, start, 5.0)
                 key_latencies.append(float("inf") if shown is None else shown - sent)
                 while time.monotonic() < sent + KEY_SPACING:
                     watcher.pump(0.005)
-    finally:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
-        os.close(fd)
     if seen is None:
         raise RuntimeError(f"{argv} drew no {first_frame_text!r}: {bytes(watcher.output[-400:])!r}")
     return seen - started

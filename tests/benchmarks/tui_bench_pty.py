@@ -22,6 +22,8 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from tests.benchmarks.tui_bench_app import END_MARKER, BenchApp, long_fence, mixed_markdown, ms, percentile
@@ -139,6 +141,25 @@ class PtyWatcher:
         return None
 
 
+@contextmanager
+def python_on_pty(args: list[str], env: Mapping[str, str], rows: int, columns: int) -> Iterator[tuple[int, PtyWatcher]]:
+    """`python ARGS` on a pseudo-terminal of `rows` x `columns`: its pid and a watcher of what it writes (whose
+    `fd` takes keys). The child is stopped on leaving."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the app
+        os.execve(sys.executable, [sys.executable, *args], dict(env))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    try:
+        yield pid, PtyWatcher(fd)
+    finally:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
 def type_and_measure(watcher: PtyWatcher, keys_typed: list[int], until: bytes | None, duration: float) -> list[float]:
     """Type 'x' every KEY_INTERVAL for `duration` (or until `until` appears); latency of each echo."""
     latencies: list[float] = []
@@ -170,17 +191,9 @@ def run_parent(scenario: str, token_count: int, rate: float) -> dict[str, Any]:
         env = dict(os.environ, TERM="xterm-256color", TOKI_BENCH_RESULT=result_path, COLUMNS=str(COLUMNS))
         env["LINES"] = str(ROWS)
         raise_frame_rate_cap(env)  # as `toki` does before importing Textual (toki_tui/cli/tui.py)
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execve(
-                sys.executable,
-                [sys.executable, "-m", "tests.benchmarks.bench_tui_stream", "--pty-child", scenario,
-                 "--tokens", str(token_count), "--rate", str(rate)],
-                env,
-            )  # fmt: skip
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-        watcher = PtyWatcher(fd)
-        try:
+        child = ["-m", "tests.benchmarks.bench_tui_stream", "--pty-child", scenario]
+        child += ["--tokens", str(token_count), "--rate", str(rate)]
+        with python_on_pty(child, env, ROWS, COLUMNS) as (_pid, watcher):
             ready = watcher.wait_for(b"earlier message", 0, 20.0)
             keys_typed = [0]
             time.sleep(0.3)
@@ -190,13 +203,6 @@ def run_parent(scenario: str, token_count: int, rate: float) -> dict[str, Any]:
             end_seen = watcher.wait_for(END_MARKER.encode(), 0, 10.0)
             while watcher.pump(0.05):
                 pass
-        finally:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            os.close(fd)
         with open(result_path) as result_file:
             child = json.load(result_file)
     tokens = len(mixed_markdown(token_count) if scenario == "mixed" else long_fence(5000))
