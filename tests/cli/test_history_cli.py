@@ -73,7 +73,7 @@ def test_show_by_prefix_and_last(store: HistoryStore) -> None:
     code, out, _ = history(store, "show", conversation_id[:6])
     assert code == 0
     assert "── user" in out and "── assistant" in out and "1.5 s · 4 tokens" in out
-    assert "\x1b" not in out and "\x9b" not in out and "The sky 31m." in out
+    assert "\x1b" not in out and "\x9b" not in out and "The sky ." in out and "31m" not in out
     code, out, _ = history(store, "show", "last", "--json")
     shown = json.loads(out)
     assert shown["conversation"]["id"] == conversation_id

@@ -29,7 +29,7 @@ from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.session import ChatSession
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import StreamSanitizer
 
 if TYPE_CHECKING:
     from toki_tui.core.store import HistoryStore
@@ -115,6 +115,9 @@ class ReplyPrinter:
         self.printed_content = False
         self.pipe_closed = False
         self.ends_with_newline = True
+        # A delta may end inside an escape sequence: each stream holds the unfinished end until the next delta.
+        self._content_text = StreamSanitizer()
+        self._reasoning_text = StreamSanitizer()
 
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
@@ -151,11 +154,7 @@ class ReplyPrinter:
             if event.choice_index != 0:
                 return
             self._end_reasoning()
-            text = strip_control(event.text)
-            self.out.write(text)
-            self.printed_content = True
-            self.ends_with_newline = text.endswith("\n")
-            self._schedule_flush()
+            self._write_content(self._content_text.feed(event.text))
         elif isinstance(event, ReasoningDelta):
             if event.choice_index != 0:
                 return
@@ -163,13 +162,22 @@ class ReplyPrinter:
                 self._in_reasoning = True
                 if self.err_is_tty:
                     self.err.write(_DIM)
-            self.err.write(strip_control(event.text))
+            self.err.write(self._reasoning_text.feed(event.text))
             self._schedule_flush()
         elif isinstance(event, RetryScheduled):
             report(f"{event.reason}; retrying in {event.delay:.1f} s (attempt {event.attempt})", self.err)
 
+    def _write_content(self, text: str) -> None:
+        if not text:
+            return
+        self.out.write(text)
+        self.printed_content = True
+        self.ends_with_newline = text.endswith("\n")
+        self._schedule_flush()
+
     def _end_reasoning(self) -> None:
         if self._in_reasoning:
+            self.err.write(self._reasoning_text.flush())
             self._in_reasoning = False
             self.err.write((_RESET if self.err_is_tty else "") + "\n")
 
@@ -177,6 +185,7 @@ class ReplyPrinter:
         if self.pipe_closed:
             return
         self._end_reasoning()
+        self._write_content(self._content_text.flush())
         if self.printed_content and not self.ends_with_newline and self.out.isatty():
             self.out.write("\n")
         self.flush()

@@ -11,7 +11,7 @@ from toki_tui.cli.arguments import flag
 from toki_tui.core import paths
 from toki_tui.core.config import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
 from toki_tui.core.errors import ConfigError, TokiError
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import displayable
 
 if TYPE_CHECKING:
     from toki_tui.core.store import HistoryStore
@@ -27,7 +27,7 @@ class UsageError(TokiError):
 def report(message: str, stream: TextIO | None = None) -> None:
     """One readable line on stderr, prefixed like every other toki error."""
     target = stream if stream is not None else sys.stderr
-    target.write(f"toki: {strip_control(message)}\n")
+    target.write(f"toki: {displayable(message)}\n")
     target.flush()
 
 

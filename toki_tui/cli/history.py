@@ -20,7 +20,7 @@ from toki_tui.cli.history_arguments import add_history_parser
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.export import dumps_json, export_json, export_markdown, import_file
 from toki_tui.core.store import Conversation, HistoryStore, SearchHit, StoredMessage
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import displayable
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -43,12 +43,12 @@ def run_history(args: argparse.Namespace, store: HistoryStore, out: TextIO, err:
 
 
 def _error(err: TextIO, message: str) -> None:
-    err.write(f"toki: {strip_control(message)}\n")
+    err.write(f"toki: {displayable(message)}\n")
     err.flush()
 
 
 def _safe(text: str | None) -> str:
-    return strip_control(text or "")
+    return displayable(text or "")
 
 
 def _one_line(text: str | None) -> str:

@@ -14,7 +14,7 @@ from toki_tui.core.client import ChatClient
 from toki_tui.core.errors import TokiError
 from toki_tui.core.model_cache import save_cached_models
 from toki_tui.core.model_info import ModelInfo
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import displayable
 
 
 def format_price(value: float | None) -> str:
@@ -44,7 +44,7 @@ def print_models_table(models: list[ModelInfo], out: TextIO) -> None:
     if has_price:
         header += ["INPUT", "OUTPUT"]
     for model in models:
-        row = [strip_control(model.id)]
+        row = [displayable(model.id)]
         if has_context:
             row.append(format_context(model.context_length))
         if has_price:

@@ -20,7 +20,7 @@ from toki_tui.core.errors import HistoryError
 from toki_tui.core.store import HistoryStore
 from toki_tui.core.store_models import ROLES, STATUSES, Conversation, StoredMessage
 from toki_tui.core.store_tree import ImportedMessage
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import displayable
 
 EXPORT_FORMAT = "toki.conversation"
 EXPORT_VERSION = 1
@@ -277,4 +277,4 @@ def export_markdown(store: HistoryStore, conversation_id: str) -> str:
         lines += ["## System prompt", "", conversation.system_prompt.rstrip(), ""]
     for message in store.branch(conversation_id):
         lines += _message_markdown(message)
-    return strip_control("\n".join(lines).rstrip() + "\n")
+    return displayable("\n".join(lines).rstrip() + "\n")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toki_tui.core.terminal_text import strip_control
+from toki_tui.core.text import displayable
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a stored message may have (the Chat Completions roles)."""
@@ -181,7 +181,7 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
 def title_from_text(text: str, limit: int = 60) -> str:
     """A conversation title from a user message: its first non-blank line, cut at a word near `limit` chars,
     without control characters (a title is shown in lists and terminal titles)."""
-    clean = strip_control(text)
+    clean = displayable(text)
     line = next((candidate.strip() for candidate in clean.splitlines() if candidate.strip()), "")
     line = " ".join(line.split())
     if len(line) <= limit:

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from toki_tui.core.config import Config, EndpointConfig, save_config, with_changes, with_endpoint
 from toki_tui.core.errors import TokiError
 from toki_tui.core.params import ChatParams
 from toki_tui.core.secrets import ResolvedEndpoint
+from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
@@ -115,6 +117,24 @@ class TokiApp(App[int]):
             # One notification for every theme problem, so a broken folder is not a storm of toasts.
             self.notify("\n".join(problems), title="Themes", severity="warning", timeout=10)
         self._theme_ready = True
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification, toki's and Textual's, goes through here: its text is made displayable and never
+        parsed as markup. Messages carry outside text (server errors, file names, model ids, titles), and Textual
+        parses a notification as markup by default, where `[/]` raises and `[@click=...]` runs an action on a
+        click. No toki notification uses markup, so the argument is accepted and ignored."""
+        del markup
+        super().notify(
+            displayable(message), title=displayable_line(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def started(self) -> None:
         """The first frame is on screen and the start-up work after it is queued: run the caller's `on_started`

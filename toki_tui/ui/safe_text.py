@@ -1,94 +1,32 @@
-"""Make untrusted text (model output, server error messages) safe to put on a terminal.
+"""Outside text as Rich `Text` and Textual `Content`: made displayable, and never parsed as markup.
 
-Model output may contain terminal escape sequences (an OSC 52 sequence writes the user's clipboard, OSC 8 makes
-deceptive links, CSI sequences move the cursor or recolour the screen) and Rich markup (`[bold red]`). Neither
-may take effect: complete escape sequences are removed, every other control character except newline and tab is
-replaced by a visible stand-in, and text only ever reaches Rich as a `Text` object, which never parses markup.
+`toki_tui.core.text.displayable` removes what a terminal would act on; this module is the other half of the rule:
+the result reaches Rich and Textual only as a `Text` or `Content` built from the plain string. Textual parses a
+plain `str` as markup in many places (a notification, a border title, `Static.update`, an option's prompt, the
+fuzzy matcher's highlight), where `[/]` in a title crashes the app and `[@click=...]` runs an action on a click.
+Widgets that show outside text take one of these objects, never the string.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 
-# Complete escape sequences, 7-bit (ESC ...) and 8-bit (C1) forms. String sequences (OSC, DCS, SOS, PM, APC)
-# run to their terminator (BEL or ST); their payload must not stay behind as text, since for OSC 52 it is the
-# clipboard content the model tried to plant.
-_ESCAPE_SEQUENCE = re.compile(
-    r"""
-      (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]                     # CSI: cursor moves, colours, modes
-    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)   # OSC/DCS/SOS/PM/APC
-    | \x1b [ -/]* [0-OQ-WYZ\\`-~]                     # other ESC sequences (charset, keypad, RIS)
-    """,
-    re.VERBOSE,
-)
-
-# Control characters left after removing sequences: C0 except \t and \n, DEL, C1, and the Unicode line and
-# paragraph separators (which some terminals treat as newlines and Rich measures as zero width).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _visible_stand_in(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode "control picture": ␛ for ESC, ␇ for BEL
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    if char in "\u2028\u2029":
-        return "\n"
-    return "\ufffd"  # C1 controls have no pictures
-
-
-def sanitize(text: str) -> str:
-    """Return `text` with no terminal control effect: sequences removed, stray controls made visible.
-
-    CRLF and lone CR become LF (a bare CR would let text overwrite itself on some terminals).
-    """
-    if text.isprintable():  # the common case: no work beyond one C-level scan
-        return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ESCAPE_SEQUENCE.sub("", text)
-    return _CONTROL.sub(_visible_stand_in, text)
+from toki_tui.core.text import displayable, displayable_line
 
 
 def safe_text(text: str, style: str | Style = "") -> Text:
-    """A Rich `Text` of untrusted `text`: sanitized, and never parsed as markup."""
-    return Text(sanitize(text), style=style)
+    """A Rich `Text` of untrusted `text`: displayable, and never parsed as markup."""
+    return Text(displayable(text), style=style)
 
 
-# The longest escape sequence held back while waiting for its end; longer ones are released (made harmless by
-# `sanitize`) so that a stream that never terminates a sequence cannot hide the rest of the reply.
-_MAX_HELD = 4096
-_SEQUENCE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+def plain_content(text: str) -> Content:
+    """A Textual `Content` of untrusted `text` (may span lines): displayable, and never parsed as markup."""
+    return Content(displayable(text))
 
 
-class StreamSanitizer:
-    """`sanitize` for text that arrives in pieces.
-
-    A piece may end in the middle of an escape sequence or between CR and LF; sanitizing each piece alone would
-    leave the sequence's tail behind as text, or turn CRLF into two newlines. The unfinished end is held back
-    until the next piece (or `flush()` at the end of the stream).
-    """
-
-    def __init__(self) -> None:
-        self._held = ""
-
-    def feed(self, text: str) -> str:
-        data = self._held + text
-        self._held = ""
-        cut = len(data)
-        if data.endswith("\r"):
-            cut -= 1
-        starts = [m.start() for m in _SEQUENCE_START.finditer(data, max(0, len(data) - _MAX_HELD))]
-        if starts and _ESCAPE_SEQUENCE.match(data, starts[-1]) is None:
-            # No complete sequence starts at the last introducer: it may still be arriving.
-            cut = min(cut, starts[-1])
-        self._held = data[cut:]
-        return sanitize(data[:cut])
-
-    def flush(self) -> str:
-        held, self._held = self._held, ""
-        return sanitize(held)
+def plain_line(text: str) -> Content:
+    """A Textual `Content` of an untrusted one-line value (a title, a model id, a file name): displayable, on one
+    line, cut to a sane length, and never parsed as markup."""
+    return Content(displayable_line(text))

@@ -8,6 +8,7 @@ in every bad file; a bad file is skipped and the app keeps a built-in theme.
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from toki_tui.core.text import displayable_line
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -37,6 +40,11 @@ COLOUR_FIELDS = (
     "boost",
 )
 _OTHER_FIELDS = ("name", "dark", "luminosity_spread", "text_alpha", "variables")
+
+# A theme's name is an identifier: it is shown in Textual's theme picker (which parses its entries as markup, so
+# `[/]` in a name crashed Ctrl+T), saved in the config and used in a CSS class name. Letters, digits, `-`, `_`
+# and `.`, starting with a letter or digit, is what every built-in and Textual theme uses.
+THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class ThemeFileError(ValueError):
@@ -82,6 +90,11 @@ def theme_from_mapping(data: dict[str, Any], source: str) -> Theme:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append("'name' must be a non-empty string")
+    elif THEME_NAME.fullmatch(name.strip()) is None:
+        problems.append(
+            f"name = {displayable_line(repr(name), 80)} must be 1-64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
     for key in data:
         if key not in COLOUR_FIELDS and key not in _OTHER_FIELDS:
             problems.append(f"unknown key {key!r}")

@@ -8,8 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from toki_tui.core.text import displayable_line
 
 
 class ApiKeyDialog(ModalScreen[str | None]):
@@ -26,14 +29,20 @@ class ApiKeyDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="api-key-dialog", classes="dialog"):
             yield Static("An API key is needed", classes="dialog-title")
+            # The endpoint's name, its URL and the config path come from the config and the file system: plain
+            # content, never markup.
             yield Static(
-                f"The endpoint [b]{self._endpoint_name}[/b] ({self._base_url}) has no API key, so nothing can be "
-                "sent yet. Your saved conversations are still here to browse.\n\n"
-                f"Paste a key to save it in {self._config_path} (readable only by you), or press Esc and set "
-                "the environment variable [b]TOKI_API_KEY[/b] before starting toki — that way the key never "
-                "touches the disk.",
+                Content.assemble(
+                    "The endpoint ",
+                    (displayable_line(self._endpoint_name), "bold"),
+                    f" ({displayable_line(self._base_url)}) has no API key, so nothing can be sent yet. Your saved "
+                    "conversations are still here to browse.\n\n"
+                    f"Paste a key to save it in {displayable_line(self._config_path)} (readable only by you), or "
+                    "press Esc and set the environment variable ",
+                    ("TOKI_API_KEY", "bold"),
+                    " before starting toki — that way the key never touches the disk.",
+                ),
                 id="api-key-explanation",
-                markup=True,
             )
             yield Input(placeholder="API key", password=True, id="api-key-input")
             yield Static("", id="api-key-error", classes="param-error")

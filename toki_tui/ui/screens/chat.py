@@ -21,6 +21,7 @@ from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.garbage import collect_between_turns
+from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
     ReplyEnded,
@@ -295,7 +296,7 @@ class ChatScreen(ConversationScreen):
 
     @on(PromptInput.HintChanged)
     def _hint_changed(self, message: PromptInput.HintChanged) -> None:
-        self.query_one("#prompt-hint", Static).update(message.hint)
+        self.query_one("#prompt-hint", Static).update(plain_content(message.hint))
         self.query_one("#prompt-hint").set_class(bool(message.hint), "-visible")
 
     @on(PromptInput.Submitted)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from toki_tui.core.errors import TokiError
 from toki_tui.core.session import ChatSession
+from toki_tui.ui.safe_text import plain_line
 from toki_tui.ui.screens.chat_messages import (
     ConversationLoaded,
     ConversationLoadFailed,
@@ -87,7 +88,7 @@ class ConversationScreen(Screen[None]):
         session.system_prompt = loaded.system_prompt
         self._show_session_settings()
         self.query_one(ConversationView).show_messages(loaded.messages, has_older=loaded.has_older)
-        self.query_one(ConversationView).border_title = loaded.title
+        self.query_one(ConversationView).border_title = plain_line(loaded.title)
         self.query_one(StatusLine).last_usage = next((m.usage for m in reversed(loaded.messages) if m.usage), None)
 
     @on(ConversationLoadFailed)
@@ -161,7 +162,7 @@ class ConversationScreen(Screen[None]):
         except TokiError as error:
             self.notify(f"Could not rename: {error}", severity="error")
             return
-        self.query_one(ConversationView).border_title = title
+        self.query_one(ConversationView).border_title = plain_line(title)
         self.load_history(self._history_query)
 
     # ---- the history list -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from toki_tui.core.text import displayable_line
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 
 
@@ -109,9 +110,9 @@ class HistoryList(ChildrenAfterFirstFrame, Vertical):
         options.add_options(
             Option(
                 Content.assemble(
-                    (entry.title or "Untitled", "bold"),
+                    (displayable_line(entry.title) or "Untitled", "bold"),
                     "\n",
-                    Content.styled(entry.detail, "dim").truncate(width, ellipsis=True),
+                    Content.styled(displayable_line(entry.detail), "dim").truncate(width, ellipsis=True),
                 ),
                 id=entry.conversation_id,
             )

@@ -14,10 +14,10 @@ from typing import Any
 
 from textual.timer import Timer
 
+from toki_tui.core.text import StreamSanitizer
 from toki_tui.ui.coalescer import DEFAULT_INTERVAL, PendingUpdate, UpdateCoalescer
 from toki_tui.ui.code_render import prepare_lexer
 from toki_tui.ui.display import DisplayMessage
-from toki_tui.ui.safe_text import StreamSanitizer
 from toki_tui.ui.widgets.message_view import MessageView
 
 

@@ -22,6 +22,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from toki_tui.core.text import displayable
 from toki_tui.ui.code_render import highlight_steps
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import (
@@ -34,7 +35,6 @@ from toki_tui.ui.line_render import (
     render_lines,
     render_plain,
 )
-from toki_tui.ui.safe_text import sanitize
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
@@ -106,16 +106,16 @@ class MessageView(Widget):
         super().__init__(name=name, id=id)
         self._message = message
         self._reasoning = PlainTextLines(indent=2)
-        self._reasoning.feed(sanitize(message.reasoning or ""))
+        self._reasoning.feed(displayable(message.reasoning or ""))
         self._reasoning_expanded = False
         self._reasoning_toggled_by_user = False
         self._markdown = message.role == "assistant"
         self._content = MarkdownLines()
         self._plain_content = PlainTextLines()
-        self._feed_content(sanitize(message.content))
+        self._feed_content(displayable(message.content))
         if message.status != "streaming":
             self._content.close()
-        self._refusal = sanitize(message.refusal or "")
+        self._refusal = displayable(message.refusal or "")
         self._waiting = ""
         self._chrome: list[list[Line]] | None = None  # header, reasoning fold line, refusal, tools, status
         self._chrome_ctx: RenderContext | None = None
@@ -258,10 +258,10 @@ class MessageView(Widget):
 
     def _header_text(self) -> Text:
         message = self._message
-        header = Text(ROLE_LABELS.get(message.role, sanitize(message.role).title()), style=self._style("role"))
+        header = Text(ROLE_LABELS.get(message.role, displayable(message.role).title()), style=self._style("role"))
         meta = self._style("meta")
         if message.model:
-            header.append(f" · {sanitize(message.model)}", style=meta)
+            header.append(f" · {displayable(message.model)}", style=meta)
         if message.status == "streaming":
             header.append(" · streaming…", style=meta)
         tokens = (message.usage or {}).get("completion_tokens")
@@ -300,11 +300,11 @@ class MessageView(Widget):
         status = self._message.status
         if status in ("complete", "streaming"):
             return lines
-        badge = Text(STATUS_BADGES.get(status, f"● {sanitize(status)}"), style=self._style("badge"))
+        badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=self._style("badge"))
         if status == "error":
             badge.stylize(self._style("error"))
             if self._message.error:
-                badge.append(f": {sanitize(self._message.error)}", style=self._style("error"))
+                badge.append(f": {displayable(self._message.error)}", style=self._style("error"))
             badge.append("   ")
             badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
         lines.extend(render_lines(badge, ctx))
@@ -400,7 +400,7 @@ def _tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
     """The name and pretty arguments of a tool call, in the nested (OpenAI) or flat form; all sanitized."""
     function = call.get("function") if isinstance(call.get("function"), dict) else call
     assert isinstance(function, dict)
-    name = sanitize(str(function.get("name") or "(unnamed tool)"))
+    name = displayable(str(function.get("name") or "(unnamed tool)"))
     arguments = function.get("arguments") or ""
     if isinstance(arguments, str):
         try:
@@ -409,4 +409,4 @@ def _tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
             pass  # still streaming or not JSON: show as sent
     else:
         arguments = json.dumps(arguments, indent=2, ensure_ascii=False)
-    return name, sanitize(arguments)
+    return name, displayable(arguments)

@@ -17,6 +17,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
 from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+from toki_tui.ui.safe_text import plain_content, plain_line
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 
 NUMERIC_FIELDS: tuple[tuple[str, str], ...] = (
@@ -121,11 +122,11 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
         if not self.built:
             self._pending_model = model
             return
-        self.query_one("#param-model", Button).label = model or "(choose a model)"
+        self.query_one("#param-model", Button).label = plain_line(model) if model else "(choose a model)"
 
     def _set_error(self, name: str, message: str) -> None:
         label = self.query_one(f"#param-{name}-error", Static)
-        label.update(message)
+        label.update(plain_content(message))
         # A class, not `:empty`: in Textual `:empty` means "no child widgets", which a Static always is.
         label.set_class(bool(message), "-shown")
 

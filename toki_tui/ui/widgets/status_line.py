@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from toki_tui.core.text import displayable_line
+
 
 def format_usage(usage: dict[str, int] | None) -> str:
     if not usage:
@@ -47,10 +49,10 @@ class StatusLine(Static):
 
     def render(self) -> Content:
         pieces: list[tuple[str, str]] = []
-        model = self.model_id or "no model"
+        model = displayable_line(self.model_id) if self.model_id else "no model"
         pieces.append((model, "bold $primary"))
         if self.endpoint_name:
-            pieces.append((f" @ {self.endpoint_name}", "$text-muted"))
+            pieces.append((f" @ {displayable_line(self.endpoint_name)}", "$text-muted"))
         pieces.append((" · ", "$text-muted"))
         state_style = {
             "streaming": "bold $success",
@@ -61,7 +63,7 @@ class StatusLine(Static):
         pieces.append((self.state, state_style))
         if self.tokens_per_second is not None and self.state == "streaming":
             pieces.append((f" {self.tokens_per_second:,.0f} tok/s", "$accent"))
-        tail = self.notice or format_usage(self.last_usage)
+        tail = displayable_line(self.notice) if self.notice else format_usage(self.last_usage)
         if tail:
             pieces.append((" · ", "$text-muted"))
             pieces.append((tail, "$warning" if self.notice else ""))

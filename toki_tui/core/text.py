@@ -1,0 +1,118 @@
+"""The one boundary that turns outside text into text that is safe to display.
+
+Every string toki did not write itself is untrusted: model output, but also model ids, conversation titles,
+imported files, file names, theme and config values and server error messages. Such a string is *displayed*,
+never *interpreted*, whether it goes to the full-screen app or to a terminal through `toki ask`/`history`:
+
+- complete escape sequences are removed with their payload (an OSC 52 sequence writes the user's clipboard, OSC 8
+  forges links, OSC 0/2 retitle the window, CSI moves the cursor or recolours the screen, DCS talks to the
+  terminal itself);
+- every other control character except newline and tab becomes a visible stand-in (the Unicode "control pictures"
+  for C0, U+FFFD for C1), so nothing is silently hidden;
+- bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can make text read in an order other
+  than the one it is stored in ("Trojan Source"), become U+FFFD;
+- lone surrogates (from undecodable bytes) become U+FFFD, since no terminal encoder can write them;
+- CR and CRLF become LF (a bare CR lets text overwrite what the user already saw).
+
+Markup is the other half of the rule and lives in the UI: the result of `displayable` reaches Rich and Textual only
+as a `Text` or `Content` built from the plain string, never through a markup parser. This module is plain Python,
+so the command line and the app share it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Complete escape sequences, 7-bit (ESC ...) and 8-bit (C1) forms. String sequences (OSC, DCS, SOS, PM, APC)
+# run to their terminator (BEL or ST); their payload must not stay behind as text, since for OSC 52 it is the
+# clipboard content the sender tried to plant.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]                     # CSI: cursor moves, colours, modes
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)   # OSC/DCS/SOS/PM/APC
+    | \x1b [ -/]* [0-OQ-WYZ\\`-~]                     # other ESC sequences (charset, keypad, RIS)
+    """,
+    re.VERBOSE,
+)
+
+# Characters that need any work at all: C0 except tab and newline, DEL, C1, the Unicode line and paragraph
+# separators (some terminals treat them as newlines; Rich measures them as zero width), bidi overrides and
+# isolates, and surrogates (only lone ones can occur in a Python str).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible_stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control picture": ␛ for ESC, ␇ for BEL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if char in "\u2028\u2029":
+        return "\n"
+    return "\ufffd"  # C1 controls, bidi controls and lone surrogates have no pictures
+
+
+def displayable(text: str) -> str:
+    """`text` with no effect on a terminal and nothing hidden: see the module docstring for the rules.
+
+    Plain text (the common case) is returned as it is after one C-level scan.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return _UNSAFE.sub(_visible_stand_in, text)
+
+
+# The longest single-line string shown as it is (a model id, a title, a file name, a theme name); longer ones
+# are cut with an ellipsis. A 10,000-character "title" must not make a list row or a notification unusable.
+ONE_LINE_LIMIT = 300
+
+
+def displayable_line(text: str, limit: int = ONE_LINE_LIMIT) -> str:
+    """`displayable(text)` for a place that holds one line: line breaks and tabs become spaces, and text longer
+    than `limit` characters is cut with an ellipsis."""
+    clean = displayable(text)
+    if "\n" in clean or "\t" in clean:
+        clean = clean.replace("\n", " ").replace("\t", " ")
+    if len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return clean
+
+
+# The longest escape sequence held back while waiting for its end; longer ones are released (made harmless by
+# `displayable`) so that a stream that never terminates a sequence cannot hide the rest of the reply.
+_MAX_HELD = 4096
+_SEQUENCE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+
+
+class StreamSanitizer:
+    """`displayable` for text that arrives in pieces.
+
+    A piece may end in the middle of an escape sequence or between CR and LF; sanitizing each piece alone would
+    leave the sequence's tail behind as text, or turn CRLF into two newlines. The unfinished end is held back
+    until the next piece (or `flush()` at the end of the stream).
+    """
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        data = self._held + text if self._held else text
+        self._held = ""
+        cut = len(data)
+        if data.endswith("\r"):
+            cut -= 1
+        starts = [m.start() for m in _SEQUENCE_START.finditer(data, max(0, len(data) - _MAX_HELD))]
+        if starts and _ESCAPE_SEQUENCE.match(data, starts[-1]) is None:
+            # No complete sequence starts at the last introducer: it may still be arriving.
+            cut = min(cut, starts[-1])
+        self._held = data[cut:]
+        return displayable(data[:cut])
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return displayable(held)
