@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from toki_tui.core.text import BIDI_CONTROLS, StreamSanitizer, displayable, displayable_line
 
 OSC52 = "\x1b]52;c;SGVsbG8gd29ybGQ=\x07"

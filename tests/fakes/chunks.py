@@ -44,7 +44,9 @@ def sse_event(
         lines.append(f"id{separator}{event_id}")
     # Only real newlines split `data`; U+2028 inside JSON must stay on its line (protocol.md §6.7).
     lines.extend(f"data{separator}{line}" for line in text.split("\n"))
-    return (line_ending.join(lines) + line_ending + line_ending).encode()
+    # A lone surrogate (which a server's JSON can carry as a `\\ud800` escape) goes out as that escape: UTF-8 cannot
+    # hold it, and "backslashreplace" writes exactly the JSON escape.
+    return (line_ending.join(lines) + line_ending + line_ending).encode("utf-8", "backslashreplace")
 
 
 def sse_comment(text: str = "keep-alive", *, line_ending: str = "\n") -> bytes:

@@ -73,7 +73,7 @@ class _EventEncoder:
             prefix, suffix = encoded.split(dumps(_SENTINEL).encode(), 1)
             self._templates[key] = (prefix, suffix)
         prefix, suffix = self._templates[key]
-        return prefix + dumps(value).encode() + suffix
+        return prefix + dumps(value).encode("utf-8", "backslashreplace") + suffix  # as in chunks.py
 
 
 def _reasoning_deltas(field: ReasoningField, token: str) -> list[tuple[str, Any]]:

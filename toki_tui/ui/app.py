@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -135,6 +136,15 @@ class TokiApp(App[int]):
         super().notify(
             displayable(message), title=displayable_line(title), severity=severity, timeout=timeout, markup=False
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste is outside text too (a page copied from the web can hold escape sequences): it reaches the
+        focused field displayable, since Textual's inputs would write its controls to the terminal as they are."""
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            clean = displayable(event.text)
+            if clean != event.text:
+                event = events.Paste(clean)
+        await super().on_event(event)
 
     def started(self) -> None:
         """The first frame is on screen and the start-up work after it is queued: run the caller's `on_started`

@@ -17,6 +17,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
 from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+from toki_tui.core.text import displayable
 from toki_tui.ui.safe_text import plain_content, plain_line
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 
@@ -114,9 +115,12 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
                 self._set_error(name, "")
             for name, _ in SWITCH_FIELDS:
                 self.query_one(f"#param-{name}", Switch).value = bool(getattr(params, name))
+            # The system prompt may come from an imported conversation or a config file: the field shows it
+            # displayable (Textual's TextArea writes control characters to the terminal as they are).
             system = self.query_one("#param-system_prompt", TextArea)
-            if system.text != (system_prompt or ""):
-                system.text = system_prompt or ""
+            shown = displayable(system_prompt or "")
+            if system.text != shown:
+                system.text = shown
 
     def show_model(self, model: str) -> None:
         if not self.built:

@@ -1,0 +1,198 @@
+"""The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing
+in the text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in
+it is parsed (no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
+
+Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and
+arguments), the history list and its search snippets, a streamed reply with reasoning, a server's error message,
+model ids in the picker (listed and filtered), `/model` and `/title` values, notifications, theme names and file
+names in the theme report, and a parameter field's error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.widgets import Input
+
+from tests.fakes.models import models_reply
+from tests.fakes.replies import openai_error_reply
+from tests.fakes.server import FakeServer, stream_text
+from tests.hostile import (
+    HOSTILE,
+    HOSTILE_ACTIONS,
+    HOSTILE_LONG_LINE,
+    HOSTILE_TEXT,
+    LITERAL_MARKERS,
+    MARKUP_CLOSE,
+    assert_inert,
+    storable,
+)
+from tests.ui.app_support import AppHarness, make_app, wait_until
+from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
+from toki_tui.core.store import HistoryStore
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.history_list import HistoryList
+from toki_tui.ui.widgets.prompt_input import PromptInput
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def submit(pilot: Any, harness: AppHarness, text: str) -> None:
+    """Send `text` from the prompt, as pasting it and pressing Enter does."""
+    prompt = harness.screen.query_one(PromptInput)
+    prompt.text = ""
+    prompt.focus()
+    harness.app.post_message(events.Paste(text))
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+def assert_screen_inert(harness: AppHarness) -> None:
+    assert harness.app.is_running, "the app stopped"
+    assert_inert(terminal_output(harness.app))
+    actions = click_actions(harness.app)
+    assert not [action for action in actions if any(bad in action for bad in HOSTILE_ACTIONS)], actions
+
+
+def seed_hostile_conversation(root: Path) -> tuple[HistoryStore, str]:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(root / "data" / "history.sqlite3")
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model=storable(HOSTILE), title=storable(HOSTILE))
+    question = store.add_message(conversation.id, role="user", content=storable(HOSTILE_TEXT))
+    reply = store.start_reply(
+        conversation.id, parent_id=question.id, model=storable(HOSTILE), endpoint="toki", params={}
+    )
+    store.finish_reply(
+        reply.id,
+        content=storable(HOSTILE_TEXT),
+        reasoning=storable(HOSTILE_TEXT),
+        status="error",
+        error=storable(HOSTILE),
+        tool_calls=[
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": storable(HOSTILE), "arguments": storable(HOSTILE)},
+            }
+        ],
+    )
+    store.create_conversation(endpoint="toki", model="m", title=HOSTILE_LONG_LINE)
+    return store, conversation.id
+
+
+async def test_a_hostile_stored_conversation_opens_and_nothing_in_it_acts(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    store, conversation_id = seed_hostile_conversation(tmp_path)
+    harness = make_app(tmp_path, fake_server, resume=conversation_id, store=store)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) == 2)
+        await harness.ready(pilot)
+        await settle(pilot)
+        assert_screen_inert(harness)
+        shown = screen_plain_text(harness.app)
+        assert MARKUP_CLOSE in shown  # the title (border) and the bodies show the brackets
+        await pilot.press("f3")  # the reasoning, unfolded
+        await settle(pilot)
+        assert_screen_inert(harness)
+
+        await pilot.press("ctrl+b")  # the history list: two hostile titles, one 10,000 characters long
+        history = harness.screen.query_one(HistoryList)
+        await wait_until(pilot, lambda: history.option_count == 2)
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+
+        harness.screen.load_history("click")  # a search whose snippets come from the hostile text
+        await harness.app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: history.option_count >= 1)
+        await settle(pilot)
+        assert_screen_inert(harness)
+
+
+async def test_hostile_server_text_streams_and_errors_without_effect(tmp_path: Path, fake_server: FakeServer) -> None:
+    fake_server.script(
+        stream_text([HOSTILE_TEXT[:500], HOSTILE_TEXT[500:]], reasoning=[HOSTILE[:40], HOSTILE[40:]]),
+        openai_error_reply(400, HOSTILE),
+    )
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        screen = harness.screen
+        await submit(pilot, harness, "first")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not screen.streaming)
+        await settle(pilot)
+        assert_screen_inert(harness)
+        for marker in LITERAL_MARKERS:
+            assert marker in screen_plain_text(harness.app)
+        await submit(pilot, harness, "second")  # the server answers 400 with a hostile message
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not screen.streaming)
+        await settle(pilot)
+        assert_screen_inert(harness)
+
+
+async def test_hostile_model_ids_in_the_picker_and_the_status_line(tmp_path: Path, fake_server: FakeServer) -> None:
+    fake_server.script_models(models_reply(ids=[HOSTILE, MARKUP_CLOSE, HOSTILE_LONG_LINE, "plain/model"]))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: len(harness.screen.models) == 4)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+        for query in ("x", "click", "h"):  # the filter highlights matches inside the hostile ids
+            await pilot.press(*query)
+            await settle(pilot)
+            assert_screen_inert(harness)
+            for _ in query:
+                await pilot.press("backspace")
+        await pilot.press("escape")
+        await submit(pilot, harness, "/model " + HOSTILE)
+        await settle(pilot)
+        assert_screen_inert(harness)  # the status line, the sidebar's model button and the notification
+        assert harness.screen.session.model == HOSTILE.strip()
+
+
+async def test_hostile_notifications_titles_and_field_errors(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        harness.app.notify(HOSTILE, title=HOSTILE, severity="error")
+        harness.screen.notify(HOSTILE_LONG_LINE)
+        await submit(pilot, harness, "/title " + HOSTILE)
+        await submit(pilot, harness, "/temperature " + HOSTILE)
+        harness.app.post_message(events.Paste(HOSTILE))  # into the prompt
+        await pilot.press("f2")
+        await settle(pilot)
+        harness.screen.query_one("#param-temperature").focus()
+        harness.app.post_message(events.Paste(HOSTILE))  # a paste reaches the field displayable
+        await settle(pilot)
+        assert "\x1b" not in harness.screen.query_one("#param-temperature", Input).value
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+
+
+async def test_hostile_theme_names_and_file_names(tmp_path: Path, fake_server: FakeServer) -> None:
+    themes = tmp_path / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "markup.toml").write_text('name = "x[/]y"\nprimary = "#ff0000"\n', encoding="utf-8")
+    (themes / "escape.toml").write_text('name = "a\\u001b]52;c;cHduZWQ=\\u0007"\nprimary = "#ff0000"\n')
+    (themes / "[@click=app.bell]\x1b]0;t\x07.toml").write_text("not toml [", encoding="utf-8")
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        await settle(pilot)
+        assert "x[/]y" not in harness.app.available_themes  # a name that is not an identifier is refused
+        assert_screen_inert(harness)  # the report names each file and its problem
+        assert "must be 1-64 letters" in screen_plain_text(harness.app)
+        await pilot.press("ctrl+t")  # Textual's theme picker lists only the names that loaded
+        await settle(pilot)
+        assert_screen_inert(harness)
