@@ -8,6 +8,8 @@ listing the 50 most recent conversations, full-text searches (a rare word, a com
 the newest 100 messages of the 5,000-message conversation and the page above them, its whole branch, a
 checkpoint write of a growing reply, adding a message, and opening the store. Prints bytes stored per message.
 Targets from issue 3: list <= 20 ms, search <= 100 ms, newest 100 <= 30 ms, checkpoint <= 5 ms.
+Then, in a small history of its own, searches over several 1 MB messages (large logs piped into `toki ask`),
+whose time must not grow with the square of a message's size (issue 9: <= 100 ms).
 """
 
 from __future__ import annotations
@@ -192,6 +194,38 @@ def measure(path: Path, runs: int, messages: int) -> None:
     print(f"  {'bytes stored per message (everything included)':<58} {size / messages:8.0f} B")
 
 
+HUGE_MESSAGES = 5
+HUGE_SIZE = 1_000_000
+
+
+def measure_huge_messages(runs: int) -> None:
+    """Searching a history that holds HUGE_MESSAGES messages of HUGE_SIZE characters, every one a hit: a word
+    found everywhere, and a word found once at the very end of each (the snippet's worst case)."""
+    rng = random.Random(11)
+    words = vocabulary(2_000, rng)
+    figures: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="toki-bench-huge-") as folder, HistoryStore(Path(folder) / "h.db") as store:
+        conversation = store.create_conversation(endpoint="toki", model="org/model")
+        for _ in range(HUGE_MESSAGES):
+            lines: list[str] = []
+            size = 0
+            while size < HUGE_SIZE:
+                line = "INFO " + " ".join(rng.choices(words, k=12)) + " database ok"
+                lines.append(line)
+                size += len(line) + 1
+            lines.append("ERROR zyxwvut locked")
+            store.add_message(conversation.id, role="user", content="\n".join(lines))
+        for label, query in (
+            ("a word found all through them ('database')", "database"),
+            ("a word found once, at their end ('zyxwvut locked')", "zyxwvut locked"),
+            ("a prefix found all through them ('datab...')", "datab"),
+        ):
+            figures.append((label, median_ms(lambda query=query: store.search(query), runs)))  # type: ignore[misc]
+    print(f"\nsearch over {HUGE_MESSAGES} messages of {HUGE_SIZE / 1e6:.0f} MB (median of {runs} runs):")
+    for label, value in figures:
+        print(f"  {label:<58} {value:8.2f} ms   target <= 100 ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -212,6 +246,7 @@ def main() -> None:
             count = connection.execute("SELECT count(*) FROM messages").fetchone()[0]
         print(f"average message text: {text_bytes / count:.0f} bytes")
         measure(path, options.runs, count)
+        measure_huge_messages(options.runs)
 
 
 if __name__ == "__main__":

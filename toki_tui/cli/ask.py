@@ -30,6 +30,7 @@ from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, Ret
 from toki_tui.core.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.session import ChatSession
 from toki_tui.core.text import StreamSanitizer
+from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
     from toki_tui.core.store import HistoryStore
@@ -87,14 +88,23 @@ def _read_tools(path: Path) -> list[dict[str, Any]]:
     return tools
 
 
+def _read_piped(stdin: TextIO) -> str:
+    """All of stdin as text. Bytes that are not UTF-8 become U+FFFD here, before anything is stored: a strict
+    decode would fail, and surrogateescape (UTF-8 mode) would hand SQLite text it refuses."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is not None:
+        return decode_lossy(buffer.read())
+    return without_surrogates(stdin.read())
+
+
 def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     """Piped stdin first, then the PROMPT words; at least one must be there."""
     parts: list[str] = []
     if not stdin.isatty():
-        piped = stdin.read()
+        piped = _read_piped(stdin)
         if piped.strip():
             parts.append(piped.rstrip("\n"))
-    words = " ".join(args.prompt)
+    words = without_surrogates(" ".join(args.prompt))  # argv's non-UTF-8 bytes arrive as surrogates
     if words.strip():
         parts.append(words)
     if not parts:
@@ -261,6 +271,9 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
     out = out if out is not None else sys.stdout
     err = sys.stderr
     store: HistoryStore | None = None
+    for name in ("system", "model"):  # stored with the conversation: no surrogates from argv's bad bytes
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, without_surrogates(getattr(args, name)))
     try:
         config, resolved = load_settings(args)
         params = params_from_args(args, config.parameters)

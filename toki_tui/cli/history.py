@@ -21,6 +21,7 @@ from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.export import dumps_json, export_json, export_markdown, import_file
 from toki_tui.core.store import Conversation, HistoryStore, SearchHit, StoredMessage
 from toki_tui.core.text import displayable
+from toki_tui.core.text_input import without_surrogates
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -147,7 +148,7 @@ def _hit_record(hit: SearchHit) -> dict[str, Any]:
 
 
 def _search(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
-    query = " ".join(args.query)
+    query = without_surrogates(" ".join(args.query))  # argv's non-UTF-8 bytes arrive as surrogates
     hits = store.search(query, limit=max(1, _option(args, "limit", 20)))
     if _option(args, "json", False):
         _write_json(out, [_hit_record(hit) for hit in hits])
@@ -205,7 +206,7 @@ def _import(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: Tex
 
 def _rename(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
     conversation_id = store.resolve_conversation_ref(args.id)
-    title = " ".join(" ".join(args.title).split())
+    title = without_surrogates(" ".join(" ".join(args.title).split()))
     if not title:
         _error(err, "the new title is empty")
         return EXIT_USAGE

@@ -18,6 +18,7 @@ from typing import Any
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.store_models import Conversation, title_from_text
 from toki_tui.core.store_tree import ImportedMessage
+from toki_tui.core.store_values import is_sane_time
 
 ENDPOINT_NAME = "chatgpt"
 """The endpoint recorded for imported conversations (toki cannot continue them on chatgpt.com)."""
@@ -61,15 +62,20 @@ def _content_text(content: Any) -> str | None:
     return None
 
 
-def _number(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+def _time(value: Any, default: float, where: str) -> float:
+    """A ChatGPT time (seconds since the epoch, or null when unknown, which takes `default`)."""
+    if value is None:
+        return default
+    if not is_sane_time(value):
+        raise HistoryError(f"{where} is not a time between the years 1970 and 9999 ({value!r})")
+    return float(value)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _kept_message(message: Any, conversation_time: float) -> ImportedMessage | None:
+def _kept_message(message: Any, conversation_time: float, where: str) -> ImportedMessage | None:
     if not isinstance(message, dict):
         return None
     author = _mapping(message.get("author"))
@@ -92,7 +98,7 @@ def _kept_message(message: Any, conversation_time: float) -> ImportedMessage | N
         parent_index=None,
         role=role,
         content=text,
-        created_at=_number(message.get("create_time"), conversation_time),
+        created_at=_time(message.get("create_time"), conversation_time, f"{where}.create_time"),
         status=status,
         name=str(author["name"]) if role == "tool" and isinstance(author.get("name"), str) else None,
         model=str(model) if role == "assistant" and isinstance(model, str) else None,
@@ -126,14 +132,14 @@ def _one_conversation(item: dict[str, Any], where: str) -> tuple[Conversation, l
     source_id = item.get("conversation_id") or item.get("id")
     if not isinstance(source_id, str) or not source_id:
         raise HistoryError(f"{where} has no conversation id")
-    created_at = _number(item.get("create_time"), time.time())
+    created_at = _time(item.get("create_time"), time.time(), f"{where}.create_time")
     messages: list[ImportedMessage] = []
     kept_index: dict[str, int | None] = {}  # node id -> index of itself or its nearest kept ancestor
     for node_id in _walk_order(mapping):
         node = mapping[node_id] if isinstance(mapping[node_id], dict) else {}
         parent = node.get("parent")
         parent_index = kept_index.get(parent) if isinstance(parent, str) else None
-        message = _kept_message(node.get("message"), created_at)
+        message = _kept_message(node.get("message"), created_at, f"{where}.mapping[{node_id!r}].message")
         if message is None:
             kept_index[node_id] = parent_index
             continue
@@ -151,7 +157,7 @@ def _one_conversation(item: dict[str, Any], where: str) -> tuple[Conversation, l
         id=uuid.uuid5(uuid.NAMESPACE_URL, f"chatgpt:{source_id}").hex,
         title=" ".join(title.split()) if title else title_from_text(first_user),
         created_at=created_at,
-        updated_at=_number(item.get("update_time"), created_at),
+        updated_at=_time(item.get("update_time"), created_at, f"{where}.update_time"),
         endpoint=ENDPOINT_NAME,
         model=model or (models[-1] if models else ""),
         system_prompt=None,

@@ -9,6 +9,7 @@ importing into any history and exporting again gives the same document. The API 
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,10 +21,16 @@ from toki_tui.core.errors import HistoryError
 from toki_tui.core.store import HistoryStore
 from toki_tui.core.store_models import ROLES, STATUSES, Conversation, StoredMessage
 from toki_tui.core.store_tree import ImportedMessage
+from toki_tui.core.store_values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
 from toki_tui.core.text import displayable
+from toki_tui.core.text_input import without_surrogates
 
 EXPORT_FORMAT = "toki.conversation"
 EXPORT_VERSION = 1
+
+MAX_IMPORT_DEPTH = 64
+"""Nesting allowed in an import file: a toki export nests about 8 deep (params inside a message inside the list),
+ChatGPT's about 10; a file nested 100,000 deep is an attack on the parser, refused with one line."""
 
 _MESSAGE_FIELDS = (
     "role",
@@ -116,6 +123,47 @@ def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
 _NUMBER = (int, float)
 
 
+def _time(value: Any, where: str) -> float:
+    """A time as seconds since the epoch, refused unless finite and within 1970..9999 (store_values.py)."""
+    _expect(value, _NUMBER, where)
+    if not is_sane_time(value):
+        raise HistoryError(f"{where} is not a time between the years 1970 and 9999 ({value!r})")
+    return float(value)
+
+
+def _seconds(value: Any, where: str) -> float | None:
+    """A duration: finite and not negative, or absent."""
+    if _expect(value, _NUMBER, where, optional=True) is None:
+        return None
+    if not math.isfinite(value) or value < 0:
+        raise HistoryError(f"{where} is not a number of seconds ({value!r})")
+    return float(value)
+
+
+def _usage(value: Any, where: str) -> dict[str, Any] | None:
+    if _expect(value, dict, where, optional=True) is None:
+        return None
+    for name, count in value.items():
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise HistoryError(f"{where}.{name} is not a token count ({count!r})")
+    return dict(value)
+
+
+def _json_value(value: Any, kinds: type, where: str) -> Any:
+    """params or tool calls: of the right type and no deeper than MAX_JSON_DEPTH."""
+    if _expect(value, kinds, where, optional=True) is None:
+        return None
+    if json_depth_exceeds(value):
+        raise HistoryError(f"{where} nests more than {MAX_JSON_DEPTH} levels deep")
+    if kinds is list and not all(isinstance(item, dict) for item in value):
+        raise HistoryError(f"{where} must be a list of objects")
+    return value
+
+
+def _flag(value: Any, where: str) -> bool:
+    return bool(_expect(value, bool, where))
+
+
 def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> ImportedMessage:
     _expect(item, dict, where)
     role = _expect(item.get("role"), str, f"{where}.role")
@@ -131,18 +179,18 @@ def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> Import
         parent_index=index_of[parent] if parent is not None else None,
         role=role,
         content=_expect(item.get("content", ""), str, f"{where}.content"),
-        created_at=float(_expect(item.get("created_at", 0.0), _NUMBER, f"{where}.created_at")),
+        created_at=_time(item.get("created_at", 0.0), f"{where}.created_at"),
         status=status,
         reasoning=_expect(item.get("reasoning"), str, f"{where}.reasoning", optional=True),
-        tool_calls=_expect(item.get("tool_calls"), list, f"{where}.tool_calls", optional=True),
+        tool_calls=_json_value(item.get("tool_calls"), list, f"{where}.tool_calls"),
         tool_call_id=_expect(item.get("tool_call_id"), str, f"{where}.tool_call_id", optional=True),
         name=_expect(item.get("name"), str, f"{where}.name", optional=True),
         model=_expect(item.get("model"), str, f"{where}.model", optional=True),
         endpoint=_expect(item.get("endpoint"), str, f"{where}.endpoint", optional=True),
-        params=_expect(item.get("params"), dict, f"{where}.params", optional=True),
-        usage=_expect(item.get("usage"), dict, f"{where}.usage", optional=True),
-        ttft=_expect(item.get("ttft"), _NUMBER, f"{where}.ttft", optional=True),
-        duration=_expect(item.get("duration"), _NUMBER, f"{where}.duration", optional=True),
+        params=_json_value(item.get("params"), dict, f"{where}.params"),
+        usage=_usage(item.get("usage"), f"{where}.usage"),
+        ttft=_seconds(item.get("ttft"), f"{where}.ttft"),
+        duration=_seconds(item.get("duration"), f"{where}.duration"),
         finish_reason=_expect(item.get("finish_reason"), str, f"{where}.finish_reason", optional=True),
         error=_expect(item.get("error"), str, f"{where}.error", optional=True),
     )
@@ -171,15 +219,15 @@ def _from_document(document: dict[str, Any], where: str) -> tuple[Conversation, 
     conversation = Conversation(
         id=conversation_id,
         title=_expect(document.get("title", ""), str, f"{where}.title"),
-        created_at=float(_expect(document.get("created_at", now), _NUMBER, f"{where}.created_at")),
-        updated_at=float(_expect(document.get("updated_at", now), _NUMBER, f"{where}.updated_at")),
+        created_at=_time(document.get("created_at", now), f"{where}.created_at"),
+        updated_at=_time(document.get("updated_at", now), f"{where}.updated_at"),
         endpoint=_expect(document.get("endpoint", ""), str, f"{where}.endpoint"),
         model=_expect(document.get("model", ""), str, f"{where}.model"),
         system_prompt=_expect(document.get("system_prompt"), str, f"{where}.system_prompt", optional=True),
-        params=_expect(document.get("params", {}), dict, f"{where}.params"),
+        params=_json_value(document.get("params", {}), dict, f"{where}.params"),
         current_leaf_id=index_of[current] if current is not None else None,
-        archived=bool(document.get("archived", False)),
-        pinned=bool(document.get("pinned", False)),
+        archived=_flag(document.get("archived", False), f"{where}.archived"),
+        pinned=_flag(document.get("pinned", False), f"{where}.pinned"),
         message_count=len(messages),
     )
     return conversation, messages
@@ -200,24 +248,49 @@ def import_data(store: HistoryStore, data: Any, source_name: str = "the file") -
             f"{source_name} is neither a toki export (`toki history export ID --format json`) "
             "nor ChatGPT's conversations.json"
         )
-    for conversation, messages in parsed:
-        if store.conversation_exists(conversation.id):
-            result.skipped.append(store.get_conversation(conversation.id))
-        else:
-            result.imported.append(store.import_conversation(conversation, messages))
+    imported, skipped = store.import_conversations(parsed)
+    result.imported.extend(imported)
+    result.skipped.extend(skipped)
     return result
 
 
+def _refuse_constant(name: str) -> Any:
+    raise HistoryError(f"holds {name}, which is not a JSON number")
+
+
+def _clean_strings(value: Any) -> Any:
+    """Every string with lone surrogates (JSON's "\\ud800") repaired (text_input.py); depth already bounded."""
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {without_surrogates(key): _clean_strings(item) for key, item in value.items()}
+    return value
+
+
 def import_file(store: HistoryStore, path: Path) -> ImportResult:
+    """Import one file, all or nothing: any error names the file, the record and the field, and then nothing
+    from the file is stored."""
+    name = without_surrogates(str(path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise HistoryError(f"cannot read {path}: {error}") from error
+        raise HistoryError(f"cannot read {name}: {without_surrogates(str(error))}") from error
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise HistoryError(f"{path} is not JSON ({error.msg} at line {error.lineno})") from error
-    return import_data(store, data, str(path))
+        raise HistoryError(f"{name} is not JSON ({error.msg} at line {error.lineno})") from error
+    except RecursionError:
+        data = None
+    except HistoryError as error:
+        raise HistoryError(f"{name} {error}; nothing was imported") from None
+    if data is None or json_depth_exceeds(data, MAX_IMPORT_DEPTH):
+        raise HistoryError(f"{name} nests JSON more than {MAX_IMPORT_DEPTH} levels deep; nothing was imported")
+    try:
+        return import_data(store, _clean_strings(data), name)
+    except HistoryError as error:
+        raise HistoryError(f"{error}; nothing from {name} was imported") from None
 
 
 # ---- Markdown -----------------------------------------------------------------------------------------------

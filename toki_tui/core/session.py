@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.errors import APIError
+from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.events import StreamEvent
 from toki_tui.core.params import ChatMessage, ChatParams
 from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
@@ -114,6 +114,14 @@ class ChatSession:
             )
         return self.conversation_id
 
+    def _drop_new_conversation(self, store: HistoryStore, conversation_id: str) -> None:
+        """Undo a conversation created for a first message that could not be stored: an empty "Untitled"
+        conversation left behind would be what `toki --resume last` opens."""
+        self.conversation_id = None
+        self._context_of = None
+        with contextlib.suppress(HistoryError):
+            store.delete_conversation(conversation_id)
+
     def context_messages(self, branch: list[StoredMessage] | None = None) -> list[ChatMessage]:
         """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning."""
         messages: list[ChatMessage] = []
@@ -169,10 +177,16 @@ class ChatSession:
     async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
         (`toki ask`), where a generator hop per token is measurable."""
+        created = self.store is not None and self.conversation_id is None
         conversation_id = self._ensure_conversation()
         parent_id: int | None = None
         if self.store is not None and conversation_id is not None:
-            asked = self.store.add_message(conversation_id, role="user", content=user_text)
+            try:
+                asked = self.store.add_message(conversation_id, role="user", content=user_text)
+            except BaseException:
+                if created:
+                    self._drop_new_conversation(self.store, conversation_id)
+                raise
             self._extend_context(asked)
             parent_id = asked.id
         else:

@@ -321,6 +321,23 @@ class HistoryStore(TreeQueries):
             insert_tree(db, conversation, messages)
             return self._conversation(db, conversation.id)
 
+    def import_conversations(
+        self, conversations: list[tuple[Conversation, list[ImportedMessage]]]
+    ) -> tuple[list[Conversation], list[Conversation]]:
+        """Import several conversations in one transaction, all or none (an import file is one unit); those
+        already in the history (same id) are left as they are. Returns (imported, skipped)."""
+        imported: list[Conversation] = []
+        skipped: list[Conversation] = []
+        with self._write() as db:
+            for conversation, messages in conversations:
+                exists = db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation.id,)).fetchone()
+                if exists is not None:
+                    skipped.append(self._conversation(db, conversation.id))
+                    continue
+                insert_tree(db, conversation, messages)
+                imported.append(self._conversation(db, conversation.id))
+        return imported, skipped
+
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Messages and titles containing every word of `query` (the last word as a prefix), best first."""
         with self._read() as db:

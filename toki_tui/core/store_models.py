@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toki_tui.core.store_values import (
+    parse_json,
+    read_float,
+    read_int,
+    read_optional_text,
+    read_text,
+    read_time,
+    usage_ints,
+)
 from toki_tui.core.text import displayable
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
@@ -126,55 +135,73 @@ def _parse_flat(text: str) -> tuple[bool, Any]:
     return flat, value
 
 
-def _load_json(text: str | None) -> Any:
+def _load_json(text: object) -> Any:
     """Decode a JSON column. Replies of a conversation mostly repeat the same params and similar usage, so
     flat objects are parsed once and copied (a 5,000-message branch loads twice as fast); anything nested is
-    parsed afresh so no caller can change another's data."""
+    parsed afresh so no caller can change another's data. A column holding something that is not JSON text (an
+    older or hand-edited row) reads as None rather than failing the whole read."""
     if text is None:
         return None
-    flat, value = _parse_flat(text)
-    return dict(value) if flat else json.loads(text)
+    if not isinstance(text, str):
+        return None
+    try:
+        flat, value = _parse_flat(text)
+    except (ValueError, RecursionError):
+        return None
+    return dict(value) if flat else parse_json(text)
+
+
+def _dict_or(value: Any, default: dict[str, Any] | None) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else default
+
+
+def _tool_calls(value: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, dict)] or None
 
 
 def conversation_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Conversation:
-    params = _load_json(row[7])
+    """A Conversation from its row; any column holding a value of the wrong kind reads as a neutral value
+    (store_values.py), so a damaged row is still listed and opened."""
     return Conversation(
-        id=row[0],
-        title=row[1],
-        created_at=row[2],
-        updated_at=row[3],
-        endpoint=row[4],
-        model=row[5],
-        system_prompt=row[6],
-        params=params if isinstance(params, dict) else {},
-        current_leaf_id=row[8],
-        archived=bool(row[9]),
-        pinned=bool(row[10]),
-        message_count=row[11],
+        id=read_text(row[0]),
+        title=read_text(row[1]),
+        created_at=read_time(row[2]),
+        updated_at=read_time(row[3]),
+        endpoint=read_text(row[4]),
+        model=read_text(row[5]),
+        system_prompt=read_optional_text(row[6]),
+        params=_dict_or(_load_json(row[7]), None) or {},
+        current_leaf_id=read_int(row[8], None),
+        archived=bool(read_int(row[9], 0)),
+        pinned=bool(read_int(row[10], 0)),
+        message_count=max(0, read_int(row[11], 0) or 0),
     )
 
 
 def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
+    """A StoredMessage from its row, as tolerant of damaged columns as conversation_from_row."""
     return StoredMessage(
         id=row[0],
-        conversation_id=row[1],
-        parent_id=row[2],
-        role=row[3],
-        content=row[4],
-        reasoning=row[5],
-        tool_calls=_load_json(row[6]),
-        tool_call_id=row[7],
-        name=row[8],
-        status=row[9],
-        created_at=row[10],
-        model=row[11],
-        endpoint=row[12],
-        params=_load_json(row[13]),
-        usage=_load_json(row[14]),
-        ttft=row[15],
-        duration=row[16],
-        finish_reason=row[17],
-        error=row[18],
+        conversation_id=read_text(row[1]),
+        parent_id=read_int(row[2], None),
+        role=read_text(row[3]),
+        content=read_text(row[4]),
+        reasoning=read_optional_text(row[5]),
+        tool_calls=_tool_calls(_load_json(row[6])),
+        tool_call_id=read_optional_text(row[7]),
+        name=read_optional_text(row[8]),
+        status=read_text(row[9]),
+        created_at=read_time(row[10]),
+        model=read_optional_text(row[11]),
+        endpoint=read_optional_text(row[12]),
+        params=_dict_or(_load_json(row[13]), None),
+        usage=usage_ints(_load_json(row[14])),
+        ttft=read_float(row[15]),
+        duration=read_float(row[16]),
+        finish_reason=read_optional_text(row[17]),
+        error=read_optional_text(row[18]),
     )
 
 

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from toki_tui.core.search_snippet import SNIPPET_END, SNIPPET_START, make_snippet, query_words
 from toki_tui.core.store_models import SearchHit
-
-SNIPPET_START = "«"
-"""Put before each matching word in a SearchHit snippet."""
-SNIPPET_END = "»"
-"""Put after each matching word in a SearchHit snippet."""
-
-_SNIPPET_WORDS = 12
+from toki_tui.core.store_values import read_text
 
 PREFIX_MIN_LENGTH = 3
 """The last word matches as a prefix only from this length: "a*" would match half the history, slowly."""
@@ -26,13 +21,21 @@ RANKED_MATCHES = 5_000
 """At most this many of the newest matching messages are ranked by bm25 (see search_history)."""
 
 
+def _words(text: str) -> list[str]:
+    return [word for word in text.split() if any(character.isalnum() for character in word)]
+
+
+def _prefix_last(text: str, words: list[str]) -> bool:
+    return bool(words) and not text[-1].isspace() and len(words[-1]) >= PREFIX_MIN_LENGTH
+
+
 def fts_query(text: str) -> str | None:
     """The FTS5 MATCH expression for `text` (all words must occur), or None when it has no searchable word."""
-    words = [word for word in text.split() if any(character.isalnum() for character in word)]
+    words = _words(text)
     if not words:
         return None
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    if not text[-1].isspace() and len(words[-1]) >= PREFIX_MIN_LENGTH:
+    if _prefix_last(text, words):
         quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -45,7 +48,8 @@ def search_history(connection: sqlite3.Connection, text: str, limit: int) -> lis
     """The best `limit` hits among messages and titles, best first.
 
     Each FTS query sorts by its own `rank` (bm25) inside FTS5 with the LIMIT, so snippets are made only for
-    the rows returned, however many messages match.
+    the rows returned, however many messages match. A message's snippet is made in Python (search_snippet.py),
+    in time linear in its size: FTS5's snippet() is quadratic, and took minutes on a message of 100 MB.
     """
     query = fts_query(text)
     if query is None or limit <= 0:
@@ -59,13 +63,13 @@ def search_history(connection: sqlite3.Connection, text: str, limit: int) -> lis
         (query,),
     ).fetchone()
     message_rows = connection.execute(
-        f"""SELECT m.conversation_id, m.id, c.title, hit.snippet, hit.rank
-            FROM (SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', {_SNIPPET_WORDS}) AS snippet, rank
-                  FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?) AS hit
+        """SELECT m.conversation_id, m.id, c.title, m.content, hit.rank
+            FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ?
+                  ORDER BY rank LIMIT ?) AS hit
             JOIN messages AS m ON m.id = hit.rowid
             JOIN conversations AS c ON c.id = m.conversation_id
             ORDER BY hit.rank""",
-        (SNIPPET_START, SNIPPET_END, query, oldest_ranked or 0, limit),
+        (query, oldest_ranked or 0, limit),
     ).fetchall()
     title_rows = connection.execute(
         """SELECT c.id, c.title, hit.snippet, hit.rank
@@ -75,13 +79,23 @@ def search_history(connection: sqlite3.Connection, text: str, limit: int) -> lis
            ORDER BY hit.rank""",
         (SNIPPET_START, SNIPPET_END, query, limit),
     ).fetchall()
+    words = query_words(" ".join(_words(text)), _prefix_last(text, _words(text)))
     hits = [
-        SearchHit(conversation_id, message_id, title, _one_line(snippet), float(rank))
-        for conversation_id, message_id, title, snippet, rank in message_rows
+        SearchHit(
+            read_text(conversation_id),
+            message_id,
+            read_text(title),
+            make_snippet(read_text(content), words),
+            float(rank),
+        )
+        for conversation_id, message_id, title, content, rank in message_rows
     ]
     hits += [
-        SearchHit(conversation_id, None, title, _one_line(snippet), float(rank))
+        SearchHit(read_text(conversation_id), None, read_text(title), _one_line(read_text(snippet)), float(rank))
         for conversation_id, title, snippet, rank in title_rows
     ]
     hits.sort(key=lambda hit: hit.rank)
     return hits[:limit]
+
+
+__all__ = ["SNIPPET_END", "SNIPPET_START", "fts_query", "search_history"]

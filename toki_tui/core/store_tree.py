@@ -131,12 +131,29 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
 class TreeQueries(StoreConnection):
     """The branch-reading part of HistoryStore."""
 
+    def _walk_current(
+        self, db: sqlite3.Connection, conversation_id: str, limit: int
+    ) -> tuple[list[StoredMessage], bool]:
+        """walk_up from the current leaf. A leaf that is missing or not in this conversation (a row damaged by
+        hand or by another tool) shows the branch of the newest message instead of nothing or an error."""
+        leaf = self._conversation(db, conversation_id).current_leaf_id
+        if limit <= 0:
+            return [], leaf is not None
+        if leaf is not None:
+            messages, has_older = walk_up(db, conversation_id, leaf, limit)
+            if messages:
+                return messages, has_older
+        (newest,) = db.execute("SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        if newest is None:
+            return [], False
+        return walk_up(db, conversation_id, int(newest), limit)
+
     def branch(self, conversation_id: str, leaf_id: int | None = None) -> list[StoredMessage]:
         """Root to `leaf_id` (by default the current leaf), oldest first: the messages sent as context."""
         with self._read() as db:
-            start = leaf_id if leaf_id is not None else self._conversation(db, conversation_id).current_leaf_id
-            if start is None:
-                return []
+            if leaf_id is None:
+                return self._walk_current(db, conversation_id, _UNLIMITED)[0]
+            start = leaf_id
             messages, _ = walk_up(db, conversation_id, start, _UNLIMITED)
             if not messages:
                 raise HistoryError(f"message {start} is not in conversation {conversation_id[:8]!r}")
@@ -145,10 +162,7 @@ class TreeQueries(StoreConnection):
     def latest_messages(self, conversation_id: str, limit: int = 100) -> tuple[list[StoredMessage], bool]:
         """The newest `limit` messages of the current branch, oldest first, and whether older ones exist."""
         with self._read() as db:
-            leaf = self._conversation(db, conversation_id).current_leaf_id
-            if leaf is None:
-                return [], False
-            return walk_up(db, conversation_id, leaf, limit)
+            return self._walk_current(db, conversation_id, limit)
 
     def older_messages(
         self, conversation_id: str, before_message_id: int, limit: int = 100
