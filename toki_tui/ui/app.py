@@ -21,6 +21,7 @@ from toki_tui.core.config import Config, EndpointConfig, save_config, with_chang
 from toki_tui.core.errors import TokiError
 from toki_tui.core.params import ChatParams
 from toki_tui.core.secrets import ResolvedEndpoint
+from toki_tui.ui.safe_text import sanitize
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
@@ -139,7 +140,8 @@ class TokiApp(App[int]):
         report = store.open()
         if report.notices:
             # Shown in the app: a line on stderr before the app starts is hidden by its full screen.
-            self.notify("\n".join(report.notices), title="History", severity="warning", timeout=15)
+            notices = sanitize("\n".join(report.notices))
+            self.notify(notices, title="History", severity="warning", timeout=15, markup=False)
         return store
 
     def open_history(self) -> bool:

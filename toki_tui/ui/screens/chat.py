@@ -21,6 +21,7 @@ from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.garbage import collect_between_turns
+from toki_tui.ui.safe_text import sanitize
 from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
     ReplyEnded,
@@ -74,6 +75,7 @@ class ChatScreen(ConversationScreen):
         self._countdown_left = 0.0
         self._settings_timer: Timer | None = None
         self._resumed_before = False
+        self._unsaved_warned = False
 
     # ---- building -------------------------------------------------------------------------------------------
 
@@ -343,7 +345,23 @@ class ChatScreen(ConversationScreen):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
-        await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
+        try:
+            await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
+        finally:
+            self._warn_if_unsaved()
+
+    def _warn_if_unsaved(self) -> None:
+        """Once: the history stopped taking this session's messages (a full disk); the reply is shown all the same."""
+        problem = self.session.save_problem
+        if problem is not None and not self._unsaved_warned:
+            self._unsaved_warned = True
+            self.notify(
+                sanitize(f"{problem}; this reply was not saved"),
+                title="History",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
 
     def _reply_started(self) -> None:
         self.streaming = True
