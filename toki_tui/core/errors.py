@@ -57,6 +57,12 @@ class APIConnectionError(APIError):
     retryable = True
 
 
+class APICertificateError(APIConnectionError):
+    """The server's TLS certificate could not be verified: trying again cannot help, so it is not retried."""
+
+    retryable = False
+
+
 class APITimeoutError(APIConnectionError):
     """Connecting took too long, or the server went quiet for longer than the idle timeout."""
 
