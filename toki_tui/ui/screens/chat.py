@@ -7,6 +7,7 @@ they are given and post what the user did. Slash commands are handled in chat_co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -431,6 +432,15 @@ class ChatScreen(ConversationScreen):
             for worker in self.workers:
                 if worker.group == "reply":
                     worker.cancel()
+
+    async def stop_reply_and_wait(self) -> None:
+        """Stop the reply as Esc does, and return once it is recorded ("stopped", with its partial text)."""
+        workers = [worker for worker in self.workers if worker.group == "reply" and not worker.is_finished]
+        for worker in workers:
+            worker.cancel()
+        for worker in workers:
+            with contextlib.suppress(Exception):  # WorkerCancelled: the expected end
+                await worker.wait()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_reply":
