@@ -84,6 +84,33 @@ async def test_a_full_disk_mid_reply_still_gives_the_whole_reply_and_records_why
     again.close()
 
 
+async def test_a_checkpoint_that_fails_mid_reply_leaves_one_copy_of_the_reply_in_the_context(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    store.open()
+    words = [f"word{n} " for n in range(20_000)]
+    fake_server.script(stream_text("one"), stream_text(words), stream_text("ok"))
+    client = ChatClient(base_url=fake_server.base_url, api_key="k")
+    session = ChatSession(
+        client=client, store=store, endpoint_name="toki", model="m", params=ChatParams(), checkpoint_interval=0.0
+    )
+    await drain(session.send("first"))
+    fill_disk(store._db())
+    await drain(session.send("second"))  # checkpointed as it grows, until one no longer fits
+    assert session.save_problem is not None and session.reply is not None
+    assert session.reply.content == "".join(words)
+    # Saved: the text of the last checkpoint that fit (SQLite rewrites a whole row to update it: a row this long
+    # can take no further update on a full disk; the next start after this process marks it interrupted).
+    [*_, (role, status, stored, _)] = message_rows(store.path)
+    assert (role, status) == ("assistant", "streaming") and 0 < stored < len("".join(words))
+    await drain(session.send("third"))
+    sent = [m["content"] for m in fake_server.chat_requests()[-1].json()["messages"]]
+    assert sent == ["first", "one", "second", "".join(words), "third"]
+    await client.aclose()
+    store.close()
+
+
 async def test_a_full_disk_before_the_question_is_stored_still_answers(fake_server: FakeServer, tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "history.sqlite3")
     store.open()

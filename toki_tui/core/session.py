@@ -136,6 +136,8 @@ class ChatSession:
                 name=message.name,
             )
             for message in branch
+            # The reply being written when saving stopped is added whole when it ends, not as its stored part.
+            if self.reply_message_id is None or getattr(message, "id", None) != self.reply_message_id
         ]
         self._memory_of = self._conversation_id
 

@@ -305,7 +305,9 @@ class HistoryStore(TreeQueries):
 
     def mark_reply_unsaved(self, message_id: int, *, reason: str) -> None:
         """A reply the store could not take in full (a full disk): keep the text saved so far, marked cut off
-        ("interrupted") with the reason. The smallest write that says so; it may fail too."""
+        ("interrupted") with the reason. It may fail too: SQLite rewrites a whole row to update it, and a long
+        row does not fit on a full disk; the row is then left "streaming" with the text of its last checkpoint,
+        and the next start after this process ends marks it interrupted."""
         with self._write() as db:
             db.execute(
                 "UPDATE messages SET status = 'interrupted', error = ?, writer_pid = NULL WHERE id = ?",
