@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -305,3 +307,29 @@ def test_a_custom_runner_error_is_named_by_type_only() -> None:
     with pytest.raises(ConfigError) as caught:
         resolve_with_command("anything", runner)
     assert str(caught.value) == "api_key_cmd of endpoint 'work' failed (RuntimeError)"
+
+
+def _gone(pid: int) -> bool:
+    """Exited (or exited and not yet reaped by whoever inherited it: a zombie runs nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_key_command_timeout_kills_what_the_command_started(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    command = f"sleep 30 & echo $! > {pid_file}; wait"
+    with pytest.raises(ConfigError, match=r"did not finish within 0\.5 s and was stopped, with what it started"):
+        resolve_with_command(command, lambda c: run_key_command(c, timeout=0.5))
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        assert _gone(child), "the key command's child was left running"
+    finally:
+        if not _gone(child):
+            os.kill(child, signal.SIGKILL)

@@ -197,8 +197,16 @@ class ReplyPrinter:
         self._end_reasoning()
         self._write_content(self._content_text.flush())
         if self.printed_content and not self.ends_with_newline and self.out.isatty():
-            self.out.write("\n")
+            self.end_line()
         self.flush()
+
+    def end_line(self) -> None:
+        """End a partial reply's line, so what is reported next (on stderr, often the same terminal) starts on
+        a line of its own."""
+        if self.printed_content and not self.ends_with_newline and not self.pipe_closed:
+            self.out.write("\n")
+            self.ends_with_newline = True
+            self.flush()
 
 
 def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
@@ -266,6 +274,11 @@ def _open_store_or_warn(args: argparse.Namespace) -> HistoryStore | None:
         return None
 
 
+def _report_unsaved(session: ChatSession) -> None:
+    if session.save_problem is not None:
+        report(f"{session.save_problem}; this reply was not saved")
+
+
 def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     stdin = stdin if stdin is not None else sys.stdin
     out = out if out is not None else sys.stdout
@@ -303,11 +316,14 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         try:
             asyncio.run(_stream(session, prompt, printer))
         except TokiError as error:
+            printer.end_line()
             report(str(error))
+            _report_unsaved(session)
             return EXIT_API_ERROR
         except BrokenPipeError:
             _silence_stdout()
             return 0
+        _report_unsaved(session)
         reply = session.reply
         if reply is not None:
             if reply.tool_calls:

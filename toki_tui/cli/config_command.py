@@ -8,7 +8,7 @@ import sys
 
 from toki_tui.cli.common import EXIT_USAGE, exit_code_for, load_settings, report
 from toki_tui.core import paths
-from toki_tui.core.config import default_config_text
+from toki_tui.core.config import default_config_text, folder_problem
 from toki_tui.core.errors import TokiError
 
 
@@ -27,8 +27,12 @@ def run_config_command(args: argparse.Namespace) -> int:
         if path.exists():
             report(f"{path} already exists; edit it, or move it away to start over")
             return EXIT_USAGE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_private(path, default_config_text())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_private(path, default_config_text())
+        except OSError as error:
+            report(folder_problem(path) or f"cannot write {path}: {error.strerror or error}")
+            return EXIT_USAGE
         print(f"wrote an example config to {path}")
         return 0
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,7 +22,14 @@ import httpx
 from toki_tui import __version__
 from toki_tui.core.chunks import ChunkParser, error_from_payload, excerpt
 from toki_tui.core.direct_transport import DirectTransport, proxy_configured
-from toki_tui.core.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, StreamError
+from toki_tui.core.errors import (
+    APICertificateError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    StreamError,
+)
 from toki_tui.core.events import (
     ResponseStarted,
     RetryScheduled,
@@ -169,7 +177,7 @@ class ChatClient:
                 delay = retry_delay(attempt, retry_after=error.retry_after, status=error.status)
                 reason = f"HTTP {error.status}"
             except APIConnectionError as error:
-                if attempt >= self.max_retries:
+                if attempt >= self.max_retries or not error.retryable:
                     raise
                 delay = retry_delay(attempt, retry_after=None, status=None)
                 reason = str(error)
@@ -341,10 +349,30 @@ def _describe_http_error(error: httpx.HTTPError) -> str:
     return excerpt(text, 160)
 
 
+def _certificate_problem(error: BaseException) -> str | None:
+    """Why certificate verification failed, if that is what `error` (or what caused it) is."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return excerpt(current.verify_message or str(current), 120)
+        if "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return excerpt(str(current), 120)
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionError:
     host = httpx.URL(base_url).host or base_url
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"timed out connecting to {host}; check the network or the base URL")
+    certificate_problem = _certificate_problem(error)
+    if certificate_problem is not None:
+        return APICertificateError(
+            f"the TLS certificate of {host} could not be verified ({certificate_problem}); check the endpoint's "
+            "base_url, or, for a server with its own certificate authority, point SSL_CERT_FILE at its CA bundle"
+        )
     if isinstance(error, httpx.ConnectError):
         return APIConnectionError(
             f"could not connect to {host} ({_describe_http_error(error)}); check the network or the base URL"

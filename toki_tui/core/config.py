@@ -57,6 +57,7 @@ __all__ = [
     "config_from_toml",
     "config_to_toml",
     "default_config_text",
+    "folder_problem",
     "load_config",
     "require_api_key",
     "resolve_endpoint",
@@ -267,12 +268,27 @@ def _describe_toml_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
     return f"{path}: {where}: not valid TOML ({reason}); expected {_TOML_FORM}"
 
 
+def folder_problem(path: Path) -> str | None:
+    """When a folder on the way to `path` is a file (a stray `~/.config/toki` file), say so and what to do."""
+    for folder in path.parents:
+        if folder.exists():
+            if folder.is_dir():
+                return None
+            return (
+                f"the config folder {folder} is a file, not a folder; move it aside, or set TOKI_CONFIG_DIR to "
+                "another folder"
+            )
+    return None
+
+
 def load_config(path: Path) -> Config:
     """The config in `path`; the defaults when the file does not exist. Raises ConfigError on any problem."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Config()
+    except NotADirectoryError as error:
+        raise ConfigError(folder_problem(path) or f"{path}: cannot be read ({error.strerror})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read ({error.strerror or error}); expected a TOML file") from None
     try:
@@ -347,6 +363,9 @@ def save_config(config: Config, path: Path) -> None:
         _keep_commented_original(path)
         write_private_file(path, text.encode("utf-8"))
     except OSError as error:
+        problem = folder_problem(path)
+        if problem is not None:
+            raise ConfigError(f"could not save the config: {problem}") from None
         raise ConfigError(f"could not save the config to {path}: {error.strerror or error}") from None
 
 

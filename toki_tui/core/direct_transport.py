@@ -114,6 +114,9 @@ class DirectTransport(httpx.AsyncBaseTransport):
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {url.host}:{port}", request=request) from None
+        except ssl.SSLCertVerificationError as error:
+            # Kept as the cause: the client tells a certificate problem (not worth retrying) from a dropped line.
+            raise httpx.ConnectError(str(error), request=request) from error
         except (OSError, ssl.SSLError) as error:
             raise httpx.ConnectError(str(error) or type(error).__name__, request=request) from None
         connection = h11.Connection(h11.CLIENT)

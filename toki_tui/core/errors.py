@@ -57,6 +57,12 @@ class APIConnectionError(APIError):
     retryable = True
 
 
+class APICertificateError(APIConnectionError):
+    """The server's TLS certificate could not be verified: trying again cannot help, so it is not retried."""
+
+    retryable = False
+
+
 class APITimeoutError(APIConnectionError):
     """Connecting took too long, or the server went quiet for longer than the idle timeout."""
 
@@ -112,3 +118,8 @@ def describe_status(status: int, server_message: str) -> str:
 class HistoryError(TokiError):
     """The history file cannot be used as asked: a newer schema, an unknown or ambiguous conversation id, a failed
     write. The message names the file or the id and says what toki will do."""
+
+
+class HistoryUnwritableError(HistoryError):
+    """The history cannot take a write at all (the disk is full, the file or its folder is read-only): a
+    conversation goes on unsaved rather than failing. The message says why and what to do."""

@@ -23,7 +23,9 @@ A withheld or missing key is not an error by itself (listing models of a local s
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ TOKI_API_KEY = "TOKI_API_KEY"
 TOKI_BASE_URL = "TOKI_BASE_URL"
 TOKI_MODEL = "TOKI_MODEL"
 KEY_COMMAND_TIMEOUT = 10.0
+"""Seconds an `api_key_cmd` may take: a password manager that asks for a passphrase answers in a few seconds; a
+command that hangs (waiting on a terminal it does not have) must not keep toki from starting forever."""
 
 # A key travels in an HTTP header: visible ASCII only. Checking here gives a clear message without the key, where
 # httpx would fail later with an error that may quote the header.
@@ -106,18 +110,23 @@ def run_key_command(command: str, *, timeout: float = KEY_COMMAND_TIMEOUT) -> st
             stdout=subprocess.PIPE,
             # Captured and dropped: it must not scribble over the TUI, and it could echo the secret.
             stderr=subprocess.DEVNULL,
+            # Its own process group (POSIX), so a timeout stops what it started too, not just the shell.
+            start_new_session=os.name == "posix",
         )
     except OSError as error:
         raise ConfigError(f"could not be started ({error.strerror or type(error).__name__})") from None
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        _kill_group(process)
         process.wait()
         # A grandchild may still hold the pipe open; closing our end instead of reading on keeps toki from hanging.
         if process.stdout is not None:
             process.stdout.close()
-        raise ConfigError(f"did not finish within {timeout:g} s") from None
+        raise ConfigError(
+            f"did not finish within {timeout:g} s and was stopped, with what it started; "
+            "check that the command prints the key and exits when run on its own"
+        ) from None
     if process.returncode != 0:
         raise ConfigError(f"exited with status {process.returncode}")
     try:
@@ -128,6 +137,17 @@ def run_key_command(command: str, *, timeout: float = KEY_COMMAND_TIMEOUT) -> st
     if not lines:
         raise ConfigError("printed nothing")
     return lines[0]
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the key command and every process it started (they share its process group)."""
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.kill()
 
 
 @dataclass(frozen=True, repr=False)

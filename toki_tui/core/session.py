@@ -5,7 +5,9 @@ The conversation controller of design.md's streaming pipeline, shared by `toki a
 - the reply row is created at the first byte with status "streaming", checkpointed at least once a second;
 - it ends "complete", "length", "stopped" (cancelled: Esc, Ctrl+C), or "error" with the error text;
 - a crash leaves it "streaming", which the store turns into "interrupted" at the next start.
-With no store (`--no-save`) the same happens in memory.
+With no store (`--no-save`) the same happens in memory. So it does when the store cannot be written (a full disk,
+a read-only history): the reply is still streamed and shown in full, `save_problem` says why it was not saved,
+and the store keeps what it took before the failure; the session then goes on in memory.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class ChatSession:
         self.model = model
         self.params = params
         self.system_prompt = system_prompt
-        self.conversation_id = conversation_id
+        self._conversation_id = conversation_id
         self.checkpoint_interval = checkpoint_interval
         self._clock = clock
         self._memory: list[_MemoryMessage] = []
@@ -77,6 +79,10 @@ class ChatSession:
         self.reply: ReplyAccumulator | None = None
         self.reply_message_id: int | None = None
         self.reply_status: str | None = None
+        self.save_problem: str | None = None
+        """Why the store stopped taking this session's messages (None while it takes them)."""
+        # The conversation whose branch was copied into memory when saving stopped (see _use_memory).
+        self._memory_of: str | None = None
 
     @property
     def client(self) -> ChatClient:
@@ -90,6 +96,51 @@ class ChatSession:
     def client(self, client: ChatClient) -> None:
         self._client = client
 
+    @property
+    def conversation_id(self) -> str | None:
+        return self._conversation_id
+
+    @conversation_id.setter
+    def conversation_id(self, conversation_id: str | None) -> None:
+        """Switching conversations (opening one, starting a new one) drops what a session kept in memory."""
+        self._conversation_id = conversation_id
+        self._memory = []
+        self._memory_of = None
+
+    @property
+    def saving(self) -> bool:
+        """Whether messages go to the store (a store that is open for writing and has not failed a write)."""
+        return self.store is not None and self.save_problem is None and not self.store.read_only
+
+    def _stop_saving(self, error: HistoryError) -> None:
+        if self.save_problem is None:
+            self.save_problem = str(error)
+        self._use_memory()
+
+    def _use_memory(self) -> None:
+        """Go on in memory, starting from the branch already stored (read once; what was sent last if even
+        reading fails)."""
+        if self._memory_of is not None or self.store is None or self._conversation_id is None:
+            return
+        try:
+            branch: list[Any] = self.store.branch(self._conversation_id)
+        except HistoryError:
+            branch = list(self._context) if self._context_of is not None else []
+        self._memory = [
+            _MemoryMessage(
+                message.role,
+                message.content if isinstance(message.content, str) else "",
+                status=getattr(message, "status", "complete"),
+                tool_calls=list(message.tool_calls) if message.tool_calls else None,
+                tool_call_id=message.tool_call_id,
+                name=message.name,
+            )
+            for message in branch
+            # The reply being written when saving stopped is added whole when it ends, not as its stored part.
+            if self.reply_message_id is None or getattr(message, "id", None) != self.reply_message_id
+        ]
+        self._memory_of = self._conversation_id
+
     # ---- history --------------------------------------------------------------------------------------
 
     def _ensure_conversation(self) -> str | None:
@@ -102,7 +153,7 @@ class ChatSession:
                 system_prompt=self.system_prompt,
                 params=self.params.to_record(),
             )
-            self.conversation_id = conversation.id
+            self._conversation_id = conversation.id
             self._context, self._context_of = [], (conversation.id, None)
         else:
             self.store.update_conversation_settings(
@@ -129,7 +180,7 @@ class ChatSession:
             messages.append(ChatMessage("system", self.system_prompt))
         if branch is not None:
             messages.extend(_sendable(branch))
-        elif self.store is not None and self.conversation_id is not None:
+        elif self.store is not None and self.conversation_id is not None and self._memory_of is None:
             messages.extend(self._stored_context(self.store, self.conversation_id))
         else:
             messages.extend(_sendable(self._memory))
@@ -177,19 +228,26 @@ class ChatSession:
     async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
         (`toki ask`), where a generator hop per token is measurable."""
-        created = self.store is not None and self.conversation_id is None
-        conversation_id = self._ensure_conversation()
         parent_id: int | None = None
-        if self.store is not None and conversation_id is not None:
+        if self.saving:
+            created = self.store is not None and self.conversation_id is None
             try:
-                asked = self.store.add_message(conversation_id, role="user", content=user_text)
-            except BaseException:
-                if created:
-                    self._drop_new_conversation(self.store, conversation_id)
-                raise
-            self._extend_context(asked)
-            parent_id = asked.id
+                conversation_id = self._ensure_conversation()
+                if self.store is not None and conversation_id is not None:
+                    try:
+                        asked = self.store.add_message(conversation_id, role="user", content=user_text)
+                    except BaseException:
+                        # A first message that cannot be stored leaves no empty conversation behind.
+                        if created:
+                            self._drop_new_conversation(self.store, conversation_id)
+                        raise
+                    self._extend_context(asked)
+                    parent_id = asked.id
+            except HistoryError as error:
+                self._stop_saving(error)
         else:
+            self._use_memory()
+        if not self.saving:
             self._memory.append(_MemoryMessage("user", user_text))
         async for batch in self._run_reply(parent_id):
             yield batch
@@ -197,7 +255,9 @@ class ChatSession:
     async def retry_batches(self) -> AsyncGenerator[list[StreamEvent], None]:
         """retry(), yielding batches as send_batches() does."""
         parent_id: int | None = None
-        if self.store is not None and self.conversation_id is not None:
+        if not self.saving:
+            self._use_memory()
+        if self.saving and self.store is not None and self.conversation_id is not None:
             branch = self.store.branch(self.conversation_id)
             while branch and branch[-1].role == "assistant":
                 branch.pop()
@@ -231,26 +291,13 @@ class ChatSession:
                 async for batch in stream:
                     for event in batch:
                         reply.feed(event)
-                    if store is not None and self.conversation_id is not None:
-                        if self.reply_message_id is None and reply.response_started:
-                            self.reply_message_id = store.start_reply(
-                                self.conversation_id,
-                                parent_id=parent_id,
-                                model=model,
-                                endpoint=self.endpoint_name,
-                                params=params.to_record(),
-                            ).id
-                            last_checkpoint = self._clock()
-                        elif self.reply_message_id is not None:
-                            now = self._clock()
-                            if now - last_checkpoint >= self.checkpoint_interval:
-                                last_checkpoint = now
-                                store.checkpoint_reply(
-                                    self.reply_message_id,
-                                    content=reply.stored_content,
-                                    reasoning=reply.reasoning or None,
-                                    tool_calls=reply.tool_calls or None,
-                                )
+                    if store is not None and self.conversation_id is not None and self.saving:
+                        try:
+                            last_checkpoint = self._save_progress(
+                                store, reply, parent_id, last_checkpoint, model, params
+                            )
+                        except HistoryError as error:
+                            self._stop_saving(error)
                     yield batch
             status = status_for_finish_reason(reply.finish_reason)
         except (asyncio.CancelledError, GeneratorExit):
@@ -263,7 +310,58 @@ class ChatSession:
         finally:
             reply.finish()
             self.reply_status = status
-            self._record_reply(reply, parent_id, model, params, status, error_text)
+            if self.store is None or self.saving:
+                try:
+                    self._record_reply(reply, parent_id, model, params, status, error_text)
+                except HistoryError as error:
+                    self._stop_saving(error)
+                    self._record_unsaved(reply, status)
+            else:
+                self._record_unsaved(reply, status)
+
+    def _save_progress(
+        self,
+        store: HistoryStore,
+        reply: ReplyAccumulator,
+        parent_id: int | None,
+        last_checkpoint: float,
+        model: str,
+        params: ChatParams,
+    ) -> float:
+        """Create the reply's row at its first byte, then checkpoint it; returns when it was last checkpointed."""
+        if self.conversation_id is None:
+            return last_checkpoint
+        if self.reply_message_id is None and reply.response_started:
+            self.reply_message_id = store.start_reply(
+                self.conversation_id,
+                parent_id=parent_id,
+                model=model,
+                endpoint=self.endpoint_name,
+                params=params.to_record(),
+            ).id
+            return self._clock()
+        if self.reply_message_id is not None:
+            now = self._clock()
+            if now - last_checkpoint >= self.checkpoint_interval:
+                store.checkpoint_reply(
+                    self.reply_message_id,
+                    content=reply.stored_content,
+                    reasoning=reply.reasoning or None,
+                    tool_calls=reply.tool_calls or None,
+                )
+                return now
+        return last_checkpoint
+
+    def _record_unsaved(self, reply: ReplyAccumulator, status: str) -> None:
+        """The reply could not be stored in full: keep it in memory, and mark the stored part (if any) as cut
+        off with the reason, when the store still takes that much."""
+        if reply.has_output or status == "error":
+            self._memory.append(
+                _MemoryMessage("assistant", reply.stored_content, status=status, tool_calls=reply.tool_calls or None)
+            )
+        if self.store is not None and self.reply_message_id is not None and not self.store.read_only:
+            with contextlib.suppress(HistoryError):
+                self.store.mark_reply_unsaved(self.reply_message_id, reason=self.save_problem or "")
 
     def _record_reply(
         self,

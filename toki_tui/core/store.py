@@ -303,6 +303,17 @@ class HistoryStore(TreeQueries):
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, message.conversation_id))
             return message
 
+    def mark_reply_unsaved(self, message_id: int, *, reason: str) -> None:
+        """A reply the store could not take in full (a full disk): keep the text saved so far, marked cut off
+        ("interrupted") with the reason. It may fail too: SQLite rewrites a whole row to update it, and a long
+        row does not fit on a full disk; the row is then left "streaming" with the text of its last checkpoint,
+        and the next start after this process ends marks it interrupted."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE messages SET status = 'interrupted', error = ?, writer_pid = NULL WHERE id = ?",
+                (f"{reason}; only the text saved before that was kept", message_id),
+            )
+
     def set_current_leaf(self, conversation_id: str, leaf_id: int) -> None:
         """Show (and continue from) the branch ending at `leaf_id`, e.g. after picking another sibling."""
         with self._write() as db:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from toki_tui.core.errors import HistoryError
+from toki_tui.core.errors import HistoryError, HistoryUnwritableError
 from toki_tui.core.store_models import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
@@ -26,7 +26,13 @@ from toki_tui.core.store_models import (
     conversation_from_row,
     message_from_row,
 )
-from toki_tui.core.store_schema import interrupt_abandoned_replies, open_database
+from toki_tui.core.store_schema import (
+    connect_read_only,
+    interrupt_abandoned_replies,
+    is_disk_full,
+    is_read_only,
+    open_database,
+)
 
 CONVERSATION_SELECT = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
 
@@ -36,28 +42,39 @@ class StoreConnection:
         self.path = Path(path)
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self.read_only = False
+        """True when the file (or its folder) cannot be written: it was opened for reading only, and every
+        write raises HistoryUnwritableError."""
 
     # ---- lifecycle ------------------------------------------------------------------------------------
 
     def open(self) -> OpenReport:
         """Create the folder and file if needed, migrate, replace a corrupt file, and mark replies abandoned by
-        a crashed process "interrupted". Calling it again on an open store only reports."""
+        a crashed process "interrupted". A history that cannot be written (read-only file or folder) is opened
+        for reading, with a notice; a full disk only skips the marking. Calling it again on an open store only
+        reports."""
+        notices: list[str] = []
         with self._lock:
             if self._connection is not None:
                 return OpenReport(self.path, False, None, None, 0, ())
             try:
                 opened = open_database(self.path)
-                try:
-                    interrupted = interrupt_abandoned_replies(opened.connection, time.time())
-                except BaseException:
-                    opened.connection.close()
-                    raise
+            except (sqlite3.Error, OSError) as error:
+                if not is_read_only(error, self.path):
+                    raise self._open_failure(error) from error
+                return self._open_read_only(error)
+            interrupted = 0
+            try:
+                interrupted = interrupt_abandoned_replies(opened.connection, time.time())
             except sqlite3.Error as error:
-                raise HistoryError(f"cannot open the history file {self.path}: {error}") from error
-            except OSError as error:
-                raise HistoryError(f"cannot open the history file {self.path}: {error.strerror or error}") from error
+                if not is_disk_full(error):
+                    opened.connection.close()
+                    raise self._open_failure(error) from error
+                notices.append(f"{self._unwritable(error)}; replies cut off earlier are still marked as streaming")
+            except BaseException:
+                opened.connection.close()
+                raise
             self._connection = opened.connection
-        notices: list[str] = []
         if opened.corrupt_moved_to is not None:
             notices.append(
                 f"the history file {self.path} could not be read as a database; it was kept as "
@@ -79,6 +96,32 @@ class StoreConnection:
             interrupted_count=interrupted,
             notices=tuple(notices),
         )
+
+    def _open_failure(self, error: BaseException) -> HistoryError:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        return HistoryError(f"cannot open the history file {self.path}: {reason}")
+
+    def _open_read_only(self, error: BaseException) -> OpenReport:
+        """Open for reading after writing was refused; without a file there is nothing to read (an empty
+        in-memory history stands in, so browsing shows nothing rather than failing)."""
+        try:
+            self._connection = connect_read_only(self.path)
+        except sqlite3.Error as read_error:
+            raise self._open_failure(read_error) from error
+        self.read_only = True
+        notice = (
+            f"history is read-only: conversations will not be saved ({self.path} or its folder cannot be "
+            "written; what is there can still be browsed)"
+        )
+        return OpenReport(self.path, False, None, None, 0, (notice,))
+
+    def _read_only_message(self) -> str:
+        return f"history is read-only ({self.path} or its folder cannot be written)"
+
+    def _unwritable(self, error: sqlite3.Error) -> str:
+        if is_disk_full(error):
+            return f"the disk is full: the history file {self.path} could not be written; free some space"
+        return self._read_only_message()
 
     def close(self) -> None:
         with self._lock:
@@ -113,6 +156,8 @@ class StoreConnection:
         """One write transaction, taking the write lock at BEGIN so it waits for other processes, not fails."""
         with self._lock:
             db = self._db()
+            if self.read_only:
+                raise HistoryUnwritableError(self._read_only_message())
             try:
                 db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:
@@ -128,6 +173,8 @@ class StoreConnection:
                 raise
 
     def _failure(self, error: sqlite3.Error) -> HistoryError:
+        if is_disk_full(error) or is_read_only(error, self.path):
+            return HistoryUnwritableError(self._unwritable(error))
         if "locked" in str(error) or "busy" in str(error):
             return HistoryError(
                 f"the history file {self.path} stayed busy with another toki process for too long; "

@@ -8,6 +8,7 @@ The schema version lives in `PRAGMA user_version`. Opening never damages what is
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -141,6 +142,66 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+_SQLITE_READONLY = 8
+_SQLITE_CANTOPEN = 14
+_SQLITE_FULL = 13
+_READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """SQLITE_FULL (or ENOSPC from the folder): the disk, or the database's page limit, has no room."""
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    if not isinstance(error, sqlite3.Error):
+        return False
+    return _primary_code(error) == _SQLITE_FULL or "database or disk is full" in str(error)
+
+
+def is_read_only(error: BaseException, path: Path) -> bool:
+    """The history (or its folder) cannot be written, as opposed to being damaged or busy."""
+    if isinstance(error, OSError):
+        return error.errno in _READ_ONLY_ERRNOS
+    if not isinstance(error, sqlite3.Error):
+        return False
+    code = _primary_code(error)
+    if code == _SQLITE_READONLY or "readonly database" in str(error):
+        return True
+    # Opening a WAL file in a folder toki may not write fails with "unable to open database file".
+    return code == _SQLITE_CANTOPEN and path.exists() and not _writable(path)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that only reads: the file as it is (`mode=ro`; `immutable=1` where SQLite cannot even set up
+    its shared memory next to it), or, with no file yet, an empty history in memory."""
+    if not path.exists():
+        connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        for statement in SCHEMA_V1:
+            connection.execute(statement)
+        return connection
+    for options in ("mode=ro", "immutable=1"):
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?{options}", uri=True, isolation_level=None, check_same_thread=False
+        )
+        try:
+            _probe(connection)
+        except sqlite3.Error:
+            connection.close()
+            if options == "immutable=1":
+                raise
+            continue
+        return connection
+    raise AssertionError("unreachable")
+
+
 def _timestamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")
 
@@ -234,7 +295,10 @@ def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors ("database or disk is full"): a second ROLLBACK would
+        # replace the real error with "cannot rollback - no transaction is active".
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     return created, migrated_from
 
@@ -323,6 +387,9 @@ def interrupt_abandoned_replies(connection: sqlite3.Connection, now: float) -> i
         )
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors ("database or disk is full"): a second ROLLBACK would
+        # replace the real error with "cannot rollback - no transaction is active".
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     return len(abandoned)

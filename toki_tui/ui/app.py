@@ -8,7 +8,10 @@ an error opening it ends the app, kept in `startup_error` for the command line t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -110,7 +113,38 @@ class TokiApp(App[int]):
 
         return ChatScreen()
 
+    QUIT_SIGNALS: ClassVar[tuple[str, ...]] = ("SIGTERM", "SIGHUP")
+    """Signals that end the app like Ctrl+Q (`kill`, a closed terminal window): the reply arriving is kept as
+    "stopped" (as Esc does), Textual puts the terminal back, and the exit status is 128 + the signal's number
+    (143 for SIGTERM, 129 for SIGHUP), as a shell reports a process ended by it."""
+
+    def _catch_quit_signals(self) -> None:
+        """Left to the default (dying without restoring the terminal) in headless tests and where the event loop
+        cannot take signal handlers (Windows)."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for name in self.QUIT_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is not None:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(number, self._quit_signal_received, int(number))
+
+    def _quit_signal_received(self, number: int) -> None:
+        self.call_later(self._quit_after_signal, number)
+
+    async def _quit_after_signal(self, number: int) -> None:
+        from toki_tui.ui.screens.chat import ChatScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ChatScreen):
+                await screen.stop_reply_and_wait()
+        if self._client is not None:
+            await self._client.aclose()
+        self.exit(128 + number, return_code=128 + number)
+
     def on_mount(self) -> None:
+        self._catch_quit_signals()
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
         problems = [line for line in (self._themes.problem_report(), self._theme_notice) if line]

@@ -7,6 +7,7 @@ they are given and post what the user did. Slash commands are handled in chat_co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -75,6 +76,7 @@ class ChatScreen(ConversationScreen):
         self._countdown_left = 0.0
         self._settings_timer: Timer | None = None
         self._resumed_before = False
+        self._unsaved_warned = False
 
     # ---- building -------------------------------------------------------------------------------------------
 
@@ -344,7 +346,17 @@ class ChatScreen(ConversationScreen):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
-        await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
+        try:
+            await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
+        finally:
+            self._warn_if_unsaved()
+
+    def _warn_if_unsaved(self) -> None:
+        """Once: the history stopped taking this session's messages (a full disk); the reply is shown all the same."""
+        problem = self.session.save_problem
+        if problem is not None and not self._unsaved_warned:
+            self._unsaved_warned = True
+            self.notify(f"{problem}; this reply was not saved", title="History", severity="warning", timeout=15)
 
     def _reply_started(self) -> None:
         self.streaming = True
@@ -414,6 +426,15 @@ class ChatScreen(ConversationScreen):
             for worker in self.workers:
                 if worker.group == "reply":
                     worker.cancel()
+
+    async def stop_reply_and_wait(self) -> None:
+        """Stop the reply as Esc does, and return once it is recorded ("stopped", with its partial text)."""
+        workers = [worker for worker in self.workers if worker.group == "reply" and not worker.is_finished]
+        for worker in workers:
+            worker.cancel()
+        for worker in workers:
+            with contextlib.suppress(Exception):  # WorkerCancelled: the expected end
+                await worker.wait()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_reply":

@@ -1,0 +1,76 @@
+"""SIGTERM and SIGHUP to the full-screen chat, under a real pty: the terminal is put back (the alternate screen
+left, the cursor shown, mouse tracking off), the reply arriving is kept as "stopped" with its partial text, and
+the exit status is 128 + the signal's number."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.pty_support import toki_on_pty
+from tests.fakes.server import FakeServer, stream_text
+
+LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
+SHOW_CURSOR = b"\x1b[?25h"
+MOUSE_OFF = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l")
+FIRST_FRAME = b"Ctrl+J"  # in the prompt's placeholder: the chat is on screen
+QUIT_SIGNALS = [signal.SIGTERM, signal.SIGHUP]
+
+
+def pty_env(toki_env: dict[str, str]) -> dict[str, str]:
+    return {**toki_env, "TERM": "xterm-256color"}
+
+
+def assert_restored(output: bytes) -> None:
+    assert LEAVE_ALTERNATE_SCREEN in output
+    assert SHOW_CURSOR in output
+    for sequence in MOUSE_OFF:
+        assert sequence in output
+
+
+def last_reply(database: Path) -> tuple[str, str] | None:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        row = connection.execute(
+            "SELECT status, content FROM messages WHERE role = 'assistant' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+@pytest.mark.parametrize("quit_signal", QUIT_SIGNALS, ids=lambda number: signal.Signals(number).name)
+def test_a_quit_signal_restores_the_terminal_and_exits(
+    quit_signal: int, fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    with toki_on_pty([], pty_env(toki_env)) as app:
+        app.wait_for(FIRST_FRAME)
+        app.output.clear()
+        os.kill(app.pid, quit_signal)
+        assert app.wait_exit() == 128 + quit_signal
+    assert_restored(bytes(app.output))
+
+
+@pytest.mark.parametrize("quit_signal", QUIT_SIGNALS, ids=lambda number: signal.Signals(number).name)
+def test_a_quit_signal_mid_reply_keeps_it_as_stopped(
+    quit_signal: int, fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    tokens = [f"tok{n} " for n in range(2000)]
+    fake_server.script(stream_text(tokens, chunk_delay=0.01))
+    database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
+    with toki_on_pty([], pty_env(toki_env)) as app:
+        app.wait_for(FIRST_FRAME)
+        app.type("tell me a long story\r")
+        app.wait_for(b"tok5 ")  # the reply is on screen, still arriving
+        app.output.clear()
+        os.kill(app.pid, quit_signal)
+        assert app.wait_exit() == 128 + quit_signal
+    assert_restored(bytes(app.output))
+    reply = last_reply(database)
+    assert reply is not None
+    status, content = reply
+    assert status == "stopped"
+    assert content.startswith("tok0 tok1 tok2 tok3 tok4 tok5 ")
+    assert len(content) < len("".join(tokens))
