@@ -1,4 +1,4 @@
-"""The boundaries of design.md, enforced: the core never loads the UI, nothing happens at import, and the
+"""The boundaries of docs/architecture.md, enforced: the core never loads the UI, nothing happens at import, and the
 built-in themes ship inside the wheel."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The chunk parser: every tolerant path of protocol.md §6.11–§6.17 that is about JSON rather than framing."""
+"""The chunk parser: every tolerant path of docs/protocol.md §6.11–§6.17 that is about JSON rather than framing."""
 
 from __future__ import annotations
 

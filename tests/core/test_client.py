@@ -1,4 +1,4 @@
-"""ChatClient against the loopback fake server: what goes on the wire, and every fault of protocol.md §6 that
+"""ChatClient against the loopback fake server: what goes on the wire, and every fault of docs/protocol.md §6 that
 reaches the client (framing details are covered byte by byte in test_sse.py)."""
 
 from __future__ import annotations

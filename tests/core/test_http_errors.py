@@ -1,4 +1,4 @@
-"""Error bodies and Retry-After in every shape of protocol.md §6.19–20, and the retry policy of §5.3."""
+"""Error bodies and Retry-After in every shape of docs/protocol.md §6.19–20, and the retry policy of §5.3."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lenient /models parsing (protocol.md §4, §6.25)."""
+"""Lenient /models parsing (docs/protocol.md §4, §6.25)."""
 
 from __future__ import annotations
 

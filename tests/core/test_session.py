@@ -1,4 +1,5 @@
-"""ChatSession: the message lifecycle of design.md's persistence model, against the fake server and a real store."""
+"""ChatSession: the message lifecycle of docs/architecture.md's persistence model, against the fake server and a
+real store."""
 
 from __future__ import annotations
 

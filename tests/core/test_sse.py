@@ -1,4 +1,4 @@
-"""SSEDecoder: the protocol.md §6 items that belong to the decoder (1-8, 26), every chunk split, and a
+"""SSEDecoder: the docs/protocol.md §6 items that belong to the decoder (1-8, 26), every chunk split, and a
 hypothesis property that any chunking of a valid stream gives the events the stream was built from."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SSEDecoder against the openai SDK's decoder (`openai._streaming.SSEDecoder`, openai 3.57.0).
 
 Where WHATWG and the SDK agree, both must yield the same events for any chunking. Where they differ
-(protocol.md §3.4), each difference is asserted explicitly on both sides, so a change in either shows up here.
+(docs/protocol.md §3.4), each difference is asserted explicitly on both sides, so a change in either shows up here.
 """
 
 from __future__ import annotations

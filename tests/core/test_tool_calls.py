@@ -1,4 +1,4 @@
-"""Tool-call routing with the real-world deviations of protocol.md §2.4 / §6.16."""
+"""Tool-call routing with the real-world deviations of docs/protocol.md §2.4 / §6.16."""
 
 from __future__ import annotations
 

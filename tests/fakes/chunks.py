@@ -1,8 +1,8 @@
 """Pure builders for the bytes a Chat Completions server streams: SSE framing and chunk objects.
 
 Everything here returns plain dicts or bytes, so a test can assemble any framing fault by hand and feed it to
-`raw_stream()`. Chunk shapes follow openai-python's `ChatCompletionChunk` (protocol.md §2.2); the error forms
-follow protocol.md §2.7.
+`raw_stream()`. Chunk shapes follow openai-python's `ChatCompletionChunk` (docs/protocol.md §2.2); the error forms
+follow docs/protocol.md §2.7.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def sse_event(
         lines.append(f"event{separator}{event}")
     if event_id is not None:
         lines.append(f"id{separator}{event_id}")
-    # Only real newlines split `data`; U+2028 inside JSON must stay on its line (protocol.md §6.7).
+    # Only real newlines split `data`; U+2028 inside JSON must stay on its line (docs/protocol.md §6.7).
     lines.extend(f"data{separator}{line}" for line in text.split("\n"))
     # A lone surrogate (which a server's JSON can carry as a `\\ud800` escape) goes out as that escape: UTF-8 cannot
     # hold it, and "backslashreplace" writes exactly the JSON escape.
@@ -112,12 +112,12 @@ def finish_chunk(finish_reason: str = "stop", *, index: int = 0, **extra: Any) -
 
 
 def usage_chunk(usage: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-    """The `include_usage` chunk: `choices` is always empty (protocol.md §2.3)."""
+    """The `include_usage` chunk: `choices` is always empty (docs/protocol.md §2.3)."""
     return chunk([], usage=dict(usage), **extra)
 
 
 def azure_prefilter_chunk() -> dict[str, Any]:
-    """Azure's first chunk: no choices, only prompt filter results (protocol.md §2.3)."""
+    """Azure's first chunk: no choices, only prompt filter results (docs/protocol.md §2.3)."""
     return {
         "id": "",
         "object": "",
@@ -135,7 +135,7 @@ def error_event(
     code: str | int | None = "server_error",
     model: str = DEFAULT_MODEL,
 ) -> bytes:
-    """A mid-stream error in one of the shapes of protocol.md §2.7 / §6.11, as SSE bytes.
+    """A mid-stream error in one of the shapes of docs/protocol.md §2.7 / §6.11, as SSE bytes.
 
     - `openai`: `data: {"error": {"message", "type"}}` (code may be int or str; omitted when None)
     - `openrouter`: a chunk with a top-level `error` AND a choice with `finish_reason: "error"`

@@ -1,4 +1,4 @@
-"""`GET /v1/models` bodies in every shape the client must tolerate (protocol.md §4)."""
+"""`GET /v1/models` bodies in every shape the client must tolerate (docs/protocol.md §4)."""
 
 from __future__ import annotations
 

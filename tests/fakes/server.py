@@ -6,7 +6,7 @@
     [request] = server.chat_requests(); request.json()["temperature"]
 
 It runs its own asyncio loop in a daemon thread, so it answers while the test thread blocks in
-`subprocess.run`, and HTTP/1.1 is written by hand (http11.py, responder.py) so every fault of protocol.md §6
+`subprocess.run`, and HTTP/1.1 is written by hand (http11.py, responder.py) so every fault of docs/protocol.md §6
 can be played byte for byte. Run `python -m tests.fakes.server --port 8765 --scenario markdown` to serve
 until killed. Every reply builder is re-exported here, so tests import from this one module.
 """

@@ -1,5 +1,5 @@
 """Builders for OpenAI-shaped SSE streams: text (with reasoning, refusals, n>1, usage variants, mid-stream
-errors, truncation) and tool calls (with every `index` fault of protocol.md §2.4).
+errors, truncation) and tool calls (with every `index` fault of docs/protocol.md §2.4).
 
 Every event is encoded once, when the reply is built, so serving 20,000 tokens is a few socket writes.
 """

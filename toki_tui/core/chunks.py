@@ -1,6 +1,6 @@
 """Turn decoded Chat Completions JSON (stream chunks or a whole completion) into typed events.
 
-Everything here is tolerant by design (protocol.md §2, §6.11–§6.17): `choices` may be empty or missing, a delta
+Everything here is tolerant by design (docs/protocol.md §2, §6.11–§6.17): `choices` may be empty or missing, a delta
 may be missing or null, any field may be null, `finish_reason` may be any string, usage may come in every chunk
 or not at all, reasoning may arrive under several names, and errors may arrive inside a 200 stream.
 """

@@ -104,7 +104,7 @@ class ChatClient:
                 transport = DirectTransport()
             self._http = httpx.AsyncClient(
                 verify=not plain_http,
-                # The trailing slash makes httpx join "chat/completions" under the base path (protocol.md §6.23).
+                # The trailing slash makes httpx join "chat/completions" under the base path (docs/protocol.md §6.23).
                 base_url=self.base_url + "/",
                 headers=headers,
                 timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.idle, write=60.0, pool=timeouts.connect),
@@ -122,7 +122,7 @@ class ChatClient:
     # ---- models -------------------------------------------------------------------------------------------
 
     async def list_models(self) -> list[ModelInfo]:
-        """The endpoint's models, read leniently from any of the shapes in protocol.md §4."""
+        """The endpoint's models, read leniently from any of the shapes in docs/protocol.md §4."""
         try:
             response = await self._client().get("models")
         except httpx.HTTPError as error:
@@ -215,13 +215,13 @@ class ChatClient:
         try:
             chunks = response.aiter_bytes().__aiter__()
             first = await self._next_chunk(chunks, watchdog)
-            # Skip the blank lines DeepSeek sends while a non-stream reply is being prepared (protocol.md §6.21).
+            # Skip the blank lines DeepSeek sends while a non-stream reply is being prepared (docs/protocol.md §6.21).
             while first is not None and not first.strip():
                 first = await self._next_chunk(chunks, watchdog)
             if first is None:
                 raise StreamError("the server closed the connection without sending a reply")
             # Trust the body over the Content-Type: servers answer stream:true with JSON (errors, busy pages)
-            # and stream:false with SSE (protocol.md §6.18). An SSE body never starts with "{" or "[".
+            # and stream:false with SSE (docs/protocol.md §6.18). An SSE body never starts with "{" or "[".
             reader = self._read_json if first.lstrip()[:1] in (b"{", b"[") else self._read_sse
             async for batch in reader(first, chunks, watchdog):
                 yield batch

@@ -2,7 +2,7 @@
 
 The client turns raw SSE chunks into these so that no consumer (the `toki ask` printer, the TUI, the store)
 ever looks at provider-specific JSON. Every event that belongs to one choice carries its `choice_index`
-(protocol.md §2.2: accumulate per `choices[].index`, `n > 1` interleaves choices).
+(docs/protocol.md §2.2: accumulate per `choices[].index`, `n > 1` interleaves choices).
 
 They are small value classes written out by hand rather than dataclasses: one is made per token, and this module
 is on `toki ask`'s start-up path, where creating eight dataclasses cost ~5 ms. Treat them as immutable.
@@ -101,7 +101,7 @@ class ToolCallDelta(_Event):
 
 
 class Usage(_Event):
-    """Token usage. The last one seen in a stream is final (protocol.md §2.3)."""
+    """Token usage. The last one seen in a stream is final (docs/protocol.md §2.3)."""
 
     __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cached_tokens")
 

@@ -1,6 +1,6 @@
 """Read an HTTP error response into an APIStatusError, and decide whether and when to retry.
 
-Servers disagree on error bodies (protocol.md §1.3, §5, §6.19–20): `{"error": {...}}` with or without `type`,
+Servers disagree on error bodies (docs/protocol.md §1.3, §5, §6.19–20): `{"error": {...}}` with or without `type`,
 `{"error": "string"}`, `{"message": ...}`, an HTML page from a proxy, or nothing. Retry-After may be seconds, a
 float, an HTTP date, `retry-after-ms`, absent, or too long to wait for.
 """
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from toki_tui.core.chunks import excerpt
 from toki_tui.core.errors import APIStatusError
 
-#: Statuses worth retrying, and only before any content arrived (protocol.md §5.3).
+#: Statuses worth retrying, and only before any content arrived (docs/protocol.md §5.3).
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 #: The longest server-requested wait toki honours automatically; longer ones are reported instead.
 MAX_RETRY_AFTER = 120.0

@@ -1,4 +1,4 @@
-"""An idle timer that only content resets (protocol.md §2.6, §6.21).
+"""An idle timer that only content resets (docs/protocol.md §2.6, §6.21).
 
 httpx's read timeout resets on every byte, so a server that sends `: keep-alive` comments forever would hold a
 stream open indefinitely. The watchdog instead tracks the last time *content* arrived and, when the idle limit

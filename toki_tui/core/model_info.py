@@ -1,4 +1,4 @@
-"""Models from `GET /models`, read leniently (protocol.md §4): only `data[].id` is required.
+"""Models from `GET /models`, read leniently (docs/protocol.md §4): only `data[].id` is required.
 
 OpenAI gives ids only; OpenRouter adds `context_length` and per-token USD prices as decimal strings, with "-1"
 meaning "dynamic pricing" for router pseudo-models. TOKI's own shape is undocumented, so anything goes.

@@ -28,7 +28,7 @@ class NumberRange:
         return f"{kind} from {self.low:g} to {self.high:g}"
 
 
-#: The numeric parameters of the Chat Completions API and their allowed ranges (TOKI docs, protocol.md §1.2).
+#: The numeric parameters of the Chat Completions API and their allowed ranges (TOKI docs, docs/protocol.md §1.2).
 PARAMETER_RANGES: dict[str, NumberRange] = {
     "temperature": NumberRange(0.0, 2.0),
     "top_p": NumberRange(0.0, 1.0),

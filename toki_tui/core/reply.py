@@ -83,7 +83,7 @@ class ReplyAccumulator:
             self._first_token()
             self._choice(event.choice_index).add_tool_call_delta(event)
         elif isinstance(event, Usage):
-            self.usage = event  # the last usage seen is final (protocol.md §2.3)
+            self.usage = event  # the last usage seen is final (docs/protocol.md §2.3)
         elif isinstance(event, Finished):
             self._choice(event.choice_index).finish_reason = event.reason
         elif isinstance(event, ResponseStarted):

@@ -1,6 +1,6 @@
 """A conversation in progress: its history branch, the settings for the next request, and sending a turn.
 
-The conversation controller of design.md's streaming pipeline, shared by `toki ask` and the TUI:
+The conversation controller of docs/architecture.md's streaming pipeline, shared by `toki ask` and the TUI:
 - the user message is written to the store before the request;
 - the reply row is created at the first byte with status "streaming", checkpointed at least once a second;
 - it ends "complete", "length", "stopped" (cancelled: Esc, Ctrl+C), or "error" with the error text;

@@ -28,7 +28,7 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a stored message may have (the Chat Completions roles)."""
 
 STATUSES = ("complete", "streaming", "stopped", "length", "error", "interrupted")
-"""Every status a message can have; see design.md "Message lifecycle"."""
+"""Every status a message can have; see docs/architecture.md "Message lifecycle"."""
 
 FINAL_STATUSES = frozenset({"complete", "stopped", "length", "error", "interrupted"})
 """Statuses `finish_reply` accepts: anything but "streaming"."""

@@ -1,7 +1,7 @@
 """Split `<think>…</think>` reasoning out of streamed content.
 
 Some servers put a reasoning model's thinking inside `content` when no parser splits it out (vLLM's
-deepseek_r1 parser docs, protocol.md §2.5). Only a block at the very start of the reply counts: a `<think>`
+deepseek_r1 parser docs, docs/protocol.md §2.5). Only a block at the very start of the reply counts: a `<think>`
 tag later in a reply is ordinary text (the model may be talking about the tag). Tags may be split across deltas.
 """
 

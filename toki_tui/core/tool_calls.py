@@ -1,4 +1,4 @@
-"""Route streamed tool-call fragments to the call they belong to (protocol.md §2.4, §6.16).
+"""Route streamed tool-call fragments to the call they belong to (docs/protocol.md §2.4, §6.16).
 
 OpenAI sends `index` on every fragment and `id`/`name` on the first. Real servers deviate: Gemini and some
 proxies omit `index`, some send `index: null`, and Ollama-compatible servers reuse index 0 for every parallel

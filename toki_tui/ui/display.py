@@ -1,6 +1,6 @@
 """What the conversation pane shows for one message: a frozen, UI-side view of a stored or streamed message.
 
-The widgets receive these ("attributes down") and never read the store themselves (design.md boundary 2).
+The widgets receive these ("attributes down") and never read the store themselves (docs/architecture.md boundary 2).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ class StoredMessageLike(Protocol):
     def role(self) -> str: ...
 
 
-#: Statuses a message can end in (design.md "Message lifecycle"); anything else is shown as-is.
+#: Statuses a message can end in (docs/architecture.md "Message lifecycle"); anything else is shown as-is.
 KNOWN_STATUSES = ("complete", "streaming", "stopped", "length", "error", "interrupted")
 
 

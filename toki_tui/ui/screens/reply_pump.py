@@ -1,9 +1,10 @@
 """Feeding one reply's stream events into the live reply widget, from the chat screen's reply worker.
 
-The live reply coalesces text itself (design.md: at most one repaint per 50-100 ms), so each content event is a
-cheap append; only state changes (first byte, a scheduled retry, the end) go through the message queue. When the
-worker is cancelled (Esc), the CancelledError runs through ChatSession.send, which closes the HTTP response and
-records the partial reply as "stopped"; then the widget is finished with the same status.
+The live reply coalesces text itself (docs/architecture.md, the streaming pipeline: at most one repaint per
+50-100 ms), so each content event is a cheap append; only state changes (first byte, a scheduled retry, the end) go
+through the message queue. When the worker is cancelled (Esc), the CancelledError runs through ChatSession.send,
+which closes the HTTP response and records the partial reply as "stopped"; then the widget is finished with the
+same status.
 """
 
 from __future__ import annotations

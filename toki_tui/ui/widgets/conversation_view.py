@@ -1,6 +1,6 @@
 """The conversation pane: a scrolling window of message widgets, and the one live reply.
 
-Only a window of recent messages is mounted (design.md: opening 5,000 messages costs what 50 do). Older ones
+Only a window of recent messages is mounted (docs/architecture.md: opening 5,000 messages costs what 50 do). Older ones
 are mounted as the user scrolls up, first from messages already given, then by asking the screen for more
 (`OlderMessagesWanted` -> `prepend_older`); when the window grows past a limit, widgets far from the viewport
 are removed, and mounted again if the user scrolls back. The view follows the bottom while a reply streams
