@@ -301,6 +301,8 @@ class MessageView(Widget):
         if status in ("complete", "streaming"):
             return lines
         badge = Text(STATUS_BADGES.get(status, f"● {sanitize(status)}"), style=self._style("badge"))
+        if status == "length" and self._message.error:  # cut by toki's own reply limit, not max_tokens
+            badge = Text(f"… truncated: {sanitize(self._message.error)}", style=self._style("badge"))
         if status == "error":
             badge.stylize(self._style("error"))
             if self._message.error:
