@@ -19,9 +19,10 @@ REPLY_LIMIT_REASON = "toki_reply_limit"
 
 
 def reply_limit_message(limit: int = MAX_REPLY_CHARS) -> str:
-    size = f"{limit // (1024 * 1024)} M" if limit % (1024 * 1024) == 0 else f"{limit:,} "
+    """Why the reply ended, for the user: what happened, that the text is kept, and what to do."""
+    size = f"{limit // (1024 * 1024)} M" if limit % (1024 * 1024) == 0 else f"{limit:,}"
     return (
-        f"stopped at toki's {size}character reply limit; the partial reply is kept "
+        f"stopped at toki's reply limit of {size} characters; the partial reply is kept "
         "(the server kept sending: ask for a shorter answer or set max tokens)"
     )
 
