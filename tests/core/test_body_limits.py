@@ -4,8 +4,8 @@ error and bounded memory, on both transports (the `client` fixture runs each tes
 from __future__ import annotations
 
 import tracemalloc
-from dataclasses import replace
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import pytest
@@ -82,7 +82,7 @@ async def test_a_compressed_non_streamed_reply_bomb_stops_at_the_limit(
     client: ChatClient, fake_server: FakeServer
 ) -> None:
     fake_server.script(compression_bomb(40 * MB, prefix=b'{"choices": [{"message": {"content": "hi"'))
-    reply, error = await collect_until_error(client)
+    _, error = await collect_until_error(client)
     assert isinstance(error, StreamError)
     assert "the server's reply is larger than 32 MB" in str(error)
 

@@ -55,7 +55,7 @@ async def test_a_deep_non_streamed_reply_is_a_stream_error(
 
 async def test_a_deep_model_list_is_an_api_error(client: ChatClient, fake_server: FakeServer) -> None:  # noqa: F811
     fake_server.script_models(json_reply(b'{"data": ' + deeply_nested(100_000) + b"}"))
-    with pytest.raises(APIError, match="model list .* cannot be read: its JSON is nested more than 128"):
+    with pytest.raises(APIError, match=r"model list .* cannot be read: its JSON is nested more than 128"):
         await client.list_models()
 
 

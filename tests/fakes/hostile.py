@@ -7,8 +7,8 @@ Each is a plain `Reply`, so the fake server plays them like any other (`server.s
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import zlib
+from dataclasses import replace
 from typing import Literal
 
 from tests.fakes.chunks import content_chunk, role_chunk, sse_event
