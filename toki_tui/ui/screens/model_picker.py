@@ -112,7 +112,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         result = self._index.rank(query, current=self._current_model)
         ranked = result.models
         options.clear_options()
-        options.add_options(
+        rows = [
             Option(
                 Content.assemble(
                     highlighted_id(model.id, query),
@@ -123,11 +123,11 @@ class ModelPickerScreen(ModalScreen[str | None]):
                 id=model.id,
             )
             for model in ranked
-        )
+        ]
         if result.more > 0:
-            options.add_option(
-                Option(Content.styled(f"{result.more:,} more — keep typing to narrow the list", "dim"), disabled=True)
-            )
+            more = f"{result.more:,} more — keep typing to narrow the list"
+            rows.append(Option(Content.styled(more, "dim"), disabled=True))
+        options.add_options(rows)  # one call: the option list lays its lines out once per call
         if ranked:
             index = next((i for i, model in enumerate(ranked) if model.id == self._current_model), 0)
             options.highlighted = 0 if query.strip() else index
