@@ -332,6 +332,8 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 _print_tool_calls(reply.tool_calls, out)
             if reply.finish_reason == "length":
                 report("the reply was cut off at the token limit (--max-tokens)")
+            elif session.reply_note:
+                report(session.reply_note)
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
             if args.usage and reply.usage is not None:

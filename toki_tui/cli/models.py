@@ -13,7 +13,7 @@ from toki_tui.core import paths
 from toki_tui.core.client import ChatClient
 from toki_tui.core.errors import TokiError
 from toki_tui.core.model_cache import save_cached_models
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.model_info import ModelInfo, ModelList
 from toki_tui.core.text import displayable
 
 
@@ -63,7 +63,7 @@ def print_models_table(models: list[ModelInfo], out: TextIO) -> None:
         out.write("  ".join(cells).rstrip() + "\n")
 
 
-async def _fetch(client: ChatClient) -> list[ModelInfo]:
+async def _fetch(client: ChatClient) -> ModelList:
     try:
         return await client.list_models()
     finally:
@@ -82,6 +82,8 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
         except TokiError as error:
             report(f"could not list the models of {resolved.base_url}: {error}")
             return EXIT_API_ERROR
+        if models.truncated:
+            report(models.note)
         save_cached_models(paths.cache_dir(), resolved.name, models)
         if args.json:
             out.write(json.dumps([model.to_record() for model in models], indent=2) + "\n")

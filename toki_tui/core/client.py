@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from toki_tui import __version__
+from toki_tui.core.body_limits import ACCEPT_ENCODING, format_size, iter_body, read_body, read_prefix
 from toki_tui.core.chunks import ChunkParser, error_from_payload, excerpt
 from toki_tui.core.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.errors import (
@@ -37,14 +38,22 @@ from toki_tui.core.events import (
 )
 from toki_tui.core.http_errors import retry_delay, should_retry, status_error
 from toki_tui.core.idle_watchdog import IdleWatchdog
+from toki_tui.core.json_limits import JSONTooDeepError, loads
 from toki_tui.core.params import ChatMessage, ChatParams
+from toki_tui.core.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
 from toki_tui.core.sse import EventTooLargeError, SSEDecoder
 
 if TYPE_CHECKING:
-    from toki_tui.core.model_info import ModelInfo
+    from toki_tui.core.model_info import ModelList
 
 _ERROR_BODY_LIMIT = 256 * 1024
-_JSON_BODY_LIMIT = 64 * 1024 * 1024
+"""Only the start of an error body is read: the message is cut to a few hundred characters anyway."""
+MAX_MODELS_BODY_BYTES = 16 * 1024 * 1024
+"""/models, decompressed. The biggest real lists (hundreds of models with descriptions) are around a megabyte;
+16 MB leaves room for 20,000+ detailed entries while bounding what json.loads can be made to allocate."""
+MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
+"""A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
+\\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
 
 
 class TimeoutSettings(Protocol):
@@ -77,6 +86,7 @@ class ChatClient:
         max_retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
         one_shot: bool = False,
+        max_reply_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         """`one_shot=True` (for `toki ask` and `toki models`) uses a pool-less transport that starts faster
         (see direct_transport.py), unless a proxy is configured or a transport is given."""
@@ -86,6 +96,7 @@ class ChatClient:
         self.max_retries = max_retries
         self._transport = transport
         self._one_shot = one_shot
+        self.max_reply_chars = max_reply_chars
         self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -93,7 +104,12 @@ class ChatClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            headers = {"User-Agent": f"toki/{__version__}", "Accept": "application/json, text/event-stream"}
+            headers = {
+                "User-Agent": f"toki/{__version__}",
+                "Accept": "application/json, text/event-stream",
+                # Only what body_limits.py can decompress in bounded steps.
+                "Accept-Encoding": ACCEPT_ENCODING,
+            }
             if self._api_key:
                 headers["Authorization"] = f"Bearer {self._api_key}"
             timeouts = self.timeouts
@@ -121,18 +137,33 @@ class ChatClient:
 
     # ---- models -------------------------------------------------------------------------------------------
 
-    async def list_models(self) -> list[ModelInfo]:
+    async def list_models(self) -> ModelList:
         """The endpoint's models, read leniently from any of the shapes in docs/protocol.md §4."""
+        client = self._client()
         try:
-            response = await self._client().get("models")
+            response = await client.send(client.build_request("GET", "models"), stream=True)
         except httpx.HTTPError as error:
             raise _connection_error(error, self.base_url) from None
-        if response.status_code >= 300:
-            raise _redirect_or_status_error(response, response.content[:_ERROR_BODY_LIMIT])
         try:
-            body = json.loads(response.content) if response.content.strip() else None
+            if response.status_code >= 300:
+                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
+            content = await read_body(
+                response,
+                limit=MAX_MODELS_BODY_BYTES,
+                what="the server's /models response",
+                advice="is the base URL right? a model id can still be typed in the picker",
+            )
+        except httpx.HTTPError as error:
+            raise _connection_error(error, self.base_url) from None
+        finally:
+            await response.aclose()
+        try:
+            body = loads(content) if content.strip() else None
+        except JSONTooDeepError as error:
+            raise APIError(f"the model list from {self.base_url} cannot be read: {error}") from None
         except ValueError:
-            raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(response.text)}") from None
+            text = content[:4096].decode("utf-8", "replace")
+            raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(text)}") from None
         from toki_tui.core.model_info import parse_models  # only `toki models` and the picker need it
 
         return parse_models(body)
@@ -184,9 +215,13 @@ class ChatClient:
             attempt += 1
             yield [RetryScheduled(attempt, delay, reason)]
             await asyncio.sleep(delay)
+        limiter = ReplyLimiter(self.max_reply_chars)
         try:
             async for batch in self._read_reply(response):
+                batch = limiter.take(batch)
                 yield batch
+                if limiter.reached:
+                    return  # closing the response (below) tells the server to stop
         finally:
             await response.aclose()
 
@@ -201,8 +236,8 @@ class ChatClient:
             raise _connection_error(error, self.base_url) from None
         if response.status_code >= 300:
             try:
-                error_body = await _read_limited(response, _ERROR_BODY_LIMIT)
-            except httpx.HTTPError:
+                error_body = await read_prefix(response, _ERROR_BODY_LIMIT)
+            except (httpx.HTTPError, APIError):
                 error_body = b""
             finally:
                 await response.aclose()
@@ -212,8 +247,10 @@ class ChatClient:
     async def _read_reply(self, response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
         yield [ResponseStarted(response.status_code, response.headers.get("x-request-id"))]
         watchdog = IdleWatchdog(self.timeouts.idle, self.timeouts.total)
+        # Events and text are capped by the SSE decoder and the ReplyLimiter, a JSON reply by _read_json.
+        body = iter_body(response, limit=None, what="", advice="")
         try:
-            chunks = response.aiter_bytes().__aiter__()
+            chunks = body.__aiter__()
             first = await self._next_chunk(chunks, watchdog)
             # Skip the blank lines DeepSeek sends while a non-stream reply is being prepared (docs/protocol.md §6.21).
             while first is not None and not first.strip():
@@ -227,6 +264,7 @@ class ChatClient:
                 yield batch
         finally:
             watchdog.cancel()
+            await body.aclose()
 
     async def _next_chunk(self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog) -> bytes | None:
         watchdog.reading = True
@@ -275,7 +313,9 @@ class ChatClient:
                     if sse.event == "error":
                         raise _event_error(data)
                     try:
-                        payload = json.loads(data)
+                        payload = loads(data)
+                    except JSONTooDeepError as error:
+                        raise StreamError(f"the server sent a stream chunk that cannot be read: {error}") from None
                     except ValueError:
                         raise StreamError(
                             f"the server sent stream data that is not JSON: {excerpt(data)}", raw=data
@@ -310,12 +350,17 @@ class ChatClient:
         size = len(first)
         while (chunk := await self._next_chunk(chunks, watchdog)) is not None:
             size += len(chunk)
-            if size > _JSON_BODY_LIMIT:
-                raise StreamError(f"the reply is larger than {_JSON_BODY_LIMIT // (1024 * 1024)} MiB")
+            if size > MAX_JSON_REPLY_BYTES:
+                raise StreamError(
+                    f"the server's reply is larger than {format_size(MAX_JSON_REPLY_BYTES)}; toki stopped reading it "
+                    "(ask for a shorter answer or set max tokens)"
+                )
             parts.append(chunk)
         raw = b"".join(parts)
         try:
-            body = json.loads(raw)
+            body = loads(raw)
+        except JSONTooDeepError as error:
+            raise StreamError(f"the server sent a reply that cannot be read: {error}") from None
         except ValueError:
             raise StreamError(
                 f"the server sent a reply that is not JSON: {excerpt(raw.decode('utf-8', 'replace'))}"
@@ -323,20 +368,9 @@ class ChatClient:
         yield ChunkParser().parse_completion(body)
 
 
-async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(parts)[:limit]
-
-
 def _event_error(data: str) -> StreamError:
     try:
-        payload = json.loads(data) if data.strip() else None
+        payload = loads(data) if data.strip() else None
     except ValueError:
         payload = data
     if isinstance(payload, dict) and "error" in payload:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from toki_tui.core.chunks import excerpt
 from toki_tui.core.errors import APIStatusError
+from toki_tui.core.json_limits import loads
 
 #: Statuses worth retrying, and only before any content arrived (docs/protocol.md §5.3).
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -71,7 +72,7 @@ def status_error(status: int, body: bytes, headers: Mapping[str, str]) -> APISta
     code: str | None = None
     error_type: str | None = None
     try:
-        parsed = json.loads(body) if body.strip() else None
+        parsed = loads(body) if body.strip() else None
     except (ValueError, UnicodeDecodeError):
         parsed = None
         message = _summarise_non_json(body, content_type)

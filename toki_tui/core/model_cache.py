@@ -9,7 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.json_limits import loads
+from toki_tui.core.model_info import MAX_MODELS, ModelInfo
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -19,11 +20,25 @@ def _cache_file(cache_dir: Path, endpoint_name: str) -> Path:
     return cache_dir / f"models-{_SAFE_NAME.sub('_', endpoint_name)}.json"
 
 
+_MAX_CACHE_BYTES = 32 * 1024 * 1024
+"""A cache file holds at most MAX_MODELS short records (a few MB); anything much bigger was not written by toki
+and is not worth the memory of reading it."""
+
+
 def load_cached_models(cache_dir: Path, endpoint_name: str) -> list[ModelInfo]:
-    """The cached list, or [] when there is none or it is unreadable (a cache is never worth an error)."""
+    """The cached list (at most MAX_MODELS), or [] when there is none or it is unreadable, too big or too deeply
+    nested (a cache is never worth an error)."""
     try:
-        raw = json.loads(_cache_file(cache_dir, endpoint_name).read_text(encoding="utf-8"))
-        return [ModelInfo.from_record(item) for item in raw["models"] if isinstance(item, dict) and item.get("id")]
+        with _cache_file(cache_dir, endpoint_name).open("rb") as handle:
+            data = handle.read(_MAX_CACHE_BYTES + 1)
+        if len(data) > _MAX_CACHE_BYTES:
+            return []
+        raw = loads(data)
+        records = raw["models"]  # type: ignore[index]
+        models = [
+            ModelInfo.from_record(item) for item in records[:MAX_MODELS] if isinstance(item, dict) and item.get("id")
+        ]
+        return [model for model in models if isinstance(model.id, str)]
     except (OSError, ValueError, KeyError, TypeError):
         return []
 

@@ -88,7 +88,40 @@ def _model_from(entry: object) -> ModelInfo | None:
     )
 
 
-def parse_models(body: object) -> list[ModelInfo]:
+MAX_MODELS = 20_000
+"""Models kept from one list. The largest real lists hold a few thousand (OpenRouter ~400, aggregators a few
+thousand); 20,000 keeps all of them with room to spare, while a hostile list of hundreds of thousands of ids cannot
+bloat the cache file and every screen that shows the list. Any id can still be typed into the picker."""
+
+
+class ModelList(list[ModelInfo]):
+    """The models kept, sorted by id; `listed` is how many entries the server sent (more than len() when cut)."""
+
+    listed: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.listed > len(self)
+
+    @property
+    def note(self) -> str:
+        """A line saying the list was cut, or "" when it was not."""
+        if not self.truncated:
+            return ""
+        return (
+            f"the server listed {self.listed:,} models; toki keeps only the first {len(self):,} "
+            "(type a full model id to use another)"
+        )
+
+
+def cap_models(models: list[ModelInfo], listed: int | None = None, limit: int = MAX_MODELS) -> ModelList:
+    """At most `limit` models as a ModelList, in the order given; `listed` defaults to len(models)."""
+    kept = ModelList(models[:limit])
+    kept.listed = len(models) if listed is None else listed
+    return kept
+
+
+def parse_models(body: object, limit: int = MAX_MODELS) -> ModelList:
     """Models from any plausible /models body: `{"data": [...]}`, `{"models": [...]}` or a bare list."""
     entries: object
     if isinstance(body, list):
@@ -102,8 +135,12 @@ def parse_models(body: object) -> list[ModelInfo]:
     if not isinstance(entries, list):
         raise APIError("the model list's 'data' field is not a list")
     models: dict[str, ModelInfo] = {}
-    for entry in entries:
+    listed: int | None = None
+    for position, entry in enumerate(entries):
+        if len(models) >= limit:
+            listed = len(entries) - position + len(models)  # the rest is counted, not parsed
+            break
         model = _model_from(entry)
         if model is not None and model.id not in models:
             models[model.id] = model
-    return sorted(models.values(), key=lambda model: model.id)
+    return cap_models(sorted(models.values(), key=lambda model: model.id), listed=listed)

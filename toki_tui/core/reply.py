@@ -19,6 +19,7 @@ from toki_tui.core.events import (
     ToolCallDelta,
     Usage,
 )
+from toki_tui.core.reply_limit import REPLY_LIMIT_REASON
 
 
 class ChoiceAccumulator:
@@ -157,7 +158,7 @@ class ReplyAccumulator:
 
 def status_for_finish_reason(finish_reason: str | None) -> str:
     """The stored status of a reply that ended normally."""
-    if finish_reason == "length":
+    if finish_reason in ("length", REPLY_LIMIT_REASON):
         return "length"
     if finish_reason == "error":
         return "error"

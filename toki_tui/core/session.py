@@ -23,6 +23,7 @@ from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.events import StreamEvent
 from toki_tui.core.params import ChatMessage, ChatParams
 from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
+from toki_tui.core.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 
 if TYPE_CHECKING:
     from toki_tui.core.client import ChatClient
@@ -83,6 +84,8 @@ class ChatSession:
         """Why the store stopped taking this session's messages (None while it takes them)."""
         # The conversation whose branch was copied into memory when saving stopped (see _use_memory).
         self._memory_of: str | None = None
+        #: Why a reply that did not fail ended early (toki's reply limit), to show and store with it; else None.
+        self.reply_note: str | None = None
 
     @property
     def client(self) -> ChatClient:
@@ -279,6 +282,7 @@ class ChatSession:
         self.reply = reply
         self.reply_message_id = None
         self.reply_status = "streaming"
+        self.reply_note = None
         model, params = self.model, self.params
         messages = self.context_messages()
         status = "error"
@@ -300,6 +304,8 @@ class ChatSession:
                             self._stop_saving(error)
                     yield batch
             status = status_for_finish_reason(reply.finish_reason)
+            if reply.finish_reason == REPLY_LIMIT_REASON:
+                error_text = self.reply_note = reply_limit_message(self.client.max_reply_chars)
         except (asyncio.CancelledError, GeneratorExit):
             status = "stopped"
             raise

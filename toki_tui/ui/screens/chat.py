@@ -214,7 +214,7 @@ class ChatScreen(ConversationScreen):
             note = f"Offline list (cache and config): {error}" if self.models else f"No model list: {error}"
             self.post_message(ModelsLoaded(self.models, note=note, final=True))
             return
-        self.post_message(ModelsLoaded(fetched, note="", final=True))
+        self.post_message(ModelsLoaded(fetched, note=fetched.note, final=True))
 
     @on(ModelsLoaded)
     def _models_loaded(self, message: ModelsLoaded) -> None:
@@ -404,7 +404,8 @@ class ChatScreen(ConversationScreen):
             self._speed_timer.stop()
             self._speed_timer = None
         status = self.query_one(StatusLine)
-        status.state = {"complete": "ready", "length": "cut at max_tokens"}.get(message.status, message.status)
+        cut = "cut short" if message.error else "cut at max_tokens"  # an error with "length": toki's reply limit
+        status.state = {"complete": "ready", "length": cut}.get(message.status, message.status)
         status.tokens_per_second = None
         status.notice = ""
         status.last_usage = message.usage or None  # this reply's own, or none (stopped before the server said)

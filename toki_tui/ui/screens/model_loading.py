@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from toki_tui.core.errors import APIError
 from toki_tui.core.model_cache import load_cached_models, save_cached_models
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.model_info import ModelInfo, ModelList
 
 if TYPE_CHECKING:
     from toki_tui.core.client import ChatClient
@@ -29,8 +29,9 @@ def known_models(cache_dir: Path, endpoint_name: str, configured: Iterable[str],
     return merge_models(load_cached_models(cache_dir, endpoint_name), extra)
 
 
-async def fetch_models(client: ChatClient, cache_dir: Path, endpoint_name: str) -> list[ModelInfo]:
-    """The server's list, saved to the cache. Raises APIError when the server cannot be asked."""
+async def fetch_models(client: ChatClient, cache_dir: Path, endpoint_name: str) -> ModelList:
+    """The server's list (its `note` says when it was cut), saved to the cache. Raises APIError when the server
+    cannot be asked or its answer cannot be read."""
     models = await client.list_models()
     if not models:
         raise APIError("the server listed no models")

@@ -2,7 +2,8 @@
 
 It opens at once with whatever is known (the cache and the config's models) and refreshes in place when the
 chat screen's background load finishes. A filter that matches nothing can still be chosen as a model id, for
-servers whose /models list is incomplete.
+servers whose /models list is incomplete. Ranking lives in model_ranking.py; only the best MAX_SHOWN rows are
+built, with the match highlighted by offsets over the plain id (an id is never read as markup).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.text import displayable_line
+from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens.model_ranking import ModelIndex, match_spans
 
 
 def format_context(tokens: int | None) -> str:
@@ -49,19 +52,21 @@ def format_price(model: ModelInfo) -> str:
     return f"{one(prompt)} in / {one(completion)} out per 1M"
 
 
+def highlighted_id(model_id: str, query: str) -> Content:
+    """The id as plain text on one line (it comes from the server), with the characters `query` matched in bold."""
+    shown = displayable_line(model_id)
+    content = Content(shown)
+    if shown != model_id:
+        return content  # offsets computed on the raw id would not fit the sanitized one
+    for start, end in match_spans(model_id, query.strip().lower()):
+        content = content.stylize("bold $accent", start, end)
+    return content
+
+
 def rank_models(models: Sequence[ModelInfo], query: str) -> list[tuple[ModelInfo, Content]]:
-    """Models matching `query` fuzzily, best first, each with its id highlighted where it matched."""
-    if not query.strip():
-        return [(model, Content(model.id)) for model in models]
-    matcher = Matcher(query.strip())
-    scored: list[tuple[float, int, ModelInfo, Content]] = []
-    for position, model in enumerate(models):
-        haystack = model.id if model.name is None else f"{model.id} {model.name}"
-        score = matcher.match(haystack)
-        if score > 0:
-            scored.append((score, position, model, matcher.highlight(model.id)))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [(model, label) for _, _, model, label in scored]
+    """Models matching `query` fuzzily, best first (at most MAX_SHOWN), each with its id highlighted."""
+    ranked = ModelIndex(models).rank(query)
+    return [(model, highlighted_id(model.id, query)) for model in ranked.models]
 
 
 class ModelPickerScreen(ModalScreen[str | None]):
@@ -75,7 +80,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
 
     def __init__(self, models: Sequence[ModelInfo], *, current_model: str | None, note: str = "") -> None:
         super().__init__()
-        self._models = list(models)
+        self._index = ModelIndex(models)
         self._current_model = current_model
         self._note = note
 
@@ -84,46 +89,55 @@ class ModelPickerScreen(ModalScreen[str | None]):
             yield Static("Choose a model", id="picker-title")
             yield Input(placeholder="Type to filter (fuzzy)… Enter picks, Esc closes", id="picker-filter")
             yield OptionList(id="picker-options")
-            yield Static(self._note, id="picker-note")
+            yield Static(plain_content(self._note), id="picker-note")
 
     def on_mount(self) -> None:
         self._refresh_options()
 
     def update_models(self, models: Sequence[ModelInfo], note: str = "") -> None:
         """Called by the chat screen when the background load finishes while the picker is open."""
-        self._models = list(models)
+        self._index = ModelIndex(models)
         self._note = note
-        self.query_one("#picker-note", Static).update(note)
+        self.query_one("#picker-note", Static).update(plain_content(note))
         self._refresh_options()
 
     @property
     def shown_model_ids(self) -> list[str]:
         options = self.query_one("#picker-options", OptionList)
-        return [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+        shown = (options.get_option_at_index(i) for i in range(options.option_count))
+        return [option.id for option in shown if option.id is not None]
 
     def _refresh_options(self) -> None:
         query = self.query_one("#picker-filter", Input).value
         options = self.query_one("#picker-options", OptionList)
-        ranked = rank_models(self._models, query)
+        result = self._index.rank(query, current=self._current_model)
+        ranked = result.models
         options.clear_options()
-        options.add_options(
+        rows = [
             Option(
                 Content.assemble(
-                    label,
+                    highlighted_id(model.id, query),
                     ("  ✓" if model.id == self._current_model else "", "$success"),
                     "\n",
                     (f"  {format_context(model.context_length)} · {format_price(model)}", "dim"),
                 ),
                 id=model.id,
             )
-            for model, label in ranked
-        )
+            for model in ranked
+        ]
+        if result.more > 0:
+            more = f"{result.more:,} more — keep typing to narrow the list"
+            rows.append(Option(Content.styled(more, "dim"), disabled=True))
+        options.add_options(rows)  # one call: the option list lays its lines out once per call
         if ranked:
-            index = next((i for i, (m, _) in enumerate(ranked) if m.id == self._current_model), 0)
+            index = next((i for i, model in enumerate(ranked) if model.id == self._current_model), 0)
             options.highlighted = 0 if query.strip() else index
         elif query.strip():
             options.add_option(
-                Option(Content.assemble(("Use ", "dim"), query.strip(), (" as the model id", "dim")), id=query.strip())
+                Option(
+                    Content.assemble(("Use ", "dim"), displayable_line(query.strip()), (" as the model id", "dim")),
+                    id=query.strip(),
+                )
             )
             options.highlighted = 0
         else:

@@ -68,6 +68,7 @@ async def pump_reply(
                 live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
                 post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
         status = session.reply_status or "complete"
+        error_text = session.reply_note
     except asyncio.CancelledError:
         status = "stopped"
         raise

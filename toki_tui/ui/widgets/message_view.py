@@ -301,6 +301,8 @@ class MessageView(Widget):
         if status in ("complete", "streaming"):
             return lines
         badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=self._style("badge"))
+        if status == "length" and self._message.error:  # cut by toki's own reply limit, not max_tokens
+            badge = Text(f"… truncated: {displayable(self._message.error)}", style=self._style("badge"))
         if status == "error":
             badge.stylize(self._style("error"))
             if self._message.error:
