@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -46,6 +47,15 @@ def test_importing_every_module_touches_no_file(tmp_path: Path) -> None:
 
 
 def test_the_built_in_themes_ship_inside_the_wheel(tmp_path: Path) -> None:
+    # Built from a copy of the sources: setuptools leaves build/ and *.egg-info/ in the folder it builds, which
+    # must not be the checkout (a linter run on a copy of it without .gitignore would then see them).
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("toki_tui", "themes"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
     subprocess.run(
         [
             sys.executable,
@@ -56,14 +66,14 @@ def test_the_built_in_themes_ship_inside_the_wheel(tmp_path: Path) -> None:
             "--no-build-isolation",
             "-q",
             "-w",
-            str(tmp_path),
-            str(ROOT),
+            str(wheels),
+            str(source),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    [wheel] = tmp_path.glob("toki_tui-*.whl")
+    [wheel] = wheels.glob("toki_tui-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for theme in ("toki-dark", "toki-light", "toki-high-contrast"):
         assert f"toki_tui/themes/{theme}.toml" in names
