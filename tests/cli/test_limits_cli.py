@@ -41,7 +41,7 @@ def test_ask_reports_deep_json_in_a_chunk_and_keeps_the_text(fake_server: FakeSe
     fake_server.script(deep_json_stream(100_000))
     result = run_toki(["ask", "--no-save", "hi"], toki_env)
     assert result.returncode == 1
-    assert result.stdout == "Before the bomb. "
+    assert result.stdout == "Before the bomb. \n"  # the error starts on its own line
     assert "nested more than 128 levels deep" in result.stderr and "Traceback" not in result.stderr
 
 
