@@ -229,3 +229,26 @@ def test_a_key_for_an_endpoint_the_file_does_not_have_yet_writes_the_whole_endpo
     save_config(keyed, path, base=running)
     assert path.read_text().startswith(USER_FILE)
     assert load_config(path).endpoints["lab"] == keyed.endpoints["lab"]
+
+
+def test_inline_tables_and_dotted_keys_are_edited_where_they_are(tmp_path: Path) -> None:
+    text = 'parameters = { temperature = 0.5 }  # inline\nendpoints.work.base_url = "http://10.0.0.2/v1"\n'
+    path = user_file(tmp_path, text)
+    config = load_config(path)
+    config = with_changes(config, parameters=ChatParams.create(temperature=0.7, top_p=0.2))
+    save_config(with_endpoint(config, dataclasses.replace(config.endpoints["work"], api_key=SECRET)), path)
+    saved = path.read_text()
+    assert saved.startswith("parameters = { temperature = 0.7, top_p = 0.2}  # inline\n")
+    assert f'endpoints.work.api_key = "{SECRET}"' in saved and "[endpoints" not in saved  # no new table
+    loaded = load_config(path)
+    assert loaded.parameters == ChatParams.create(temperature=0.7, top_p=0.2)
+    assert loaded.endpoints["work"].api_key == SECRET
+
+
+def test_an_endpoint_removed_from_the_config_loses_its_table_and_nothing_else(tmp_path: Path) -> None:
+    path = user_file(tmp_path)
+    config = load_config(path)
+    save_config(dataclasses.replace(config, endpoints={"toki": config.endpoints["toki"]}), path)
+    assert "[endpoints.work]" not in path.read_text()
+    lines_kept(path, USER_FILE.split("# The office server.")[0], set())
+    assert list(load_config(path).endpoints) == ["toki"]
