@@ -1,8 +1,10 @@
-"""The config file (`toki config path` shows where): strict loading, atomic 0600 saving, and the config API.
+"""The config file (`toki config path` shows where): strict loading, saving that keeps the user's file, the API.
 
 The dataclasses (with the reference documentation of every key) live in config_model.py and the precedence of
 flags, environment and file, with the rule that keeps a key on its own host, in secrets.py; both are re-exported
 here, so the rest of toki imports everything config-related from this module.
+
+Saving edits the user's file in place (config_save.py).
 
 Loading collects every problem (unknown key, wrong type, value out of range, bad URL) into one ConfigError naming
 the file, each key and the expected form; broken TOML is reported with its line and column, never a traceback.
@@ -10,8 +12,6 @@ the file, each key and the expected form; broken TOML is reported with its line 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -55,10 +55,10 @@ __all__ = [
     "ResolvedEndpoint",
     "Timeouts",
     "config_from_toml",
-    "config_to_toml",
     "default_config_text",
     "folder_problem",
     "load_config",
+    "read_config_text",
     "require_api_key",
     "resolve_endpoint",
     "run_key_command",
@@ -69,7 +69,7 @@ __all__ = [
 
 _INVALID: Any = object()
 _TOP_KEYS = ("default_endpoint", "default_model", "theme", "parameters", "keymap", "timeouts", "endpoints")
-_PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
+PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models")
 _SECRET_KEYS = frozenset({"api_key", "api_key_env", "api_key_cmd"})
@@ -148,7 +148,7 @@ def _total_seconds(value: object) -> float | None:
 
 
 def _parse_parameters(problems: _Problems, table: dict[str, Any]) -> dict[str, Any]:
-    problems.unknown_keys("parameters.", table, _PARAMETER_KEYS)
+    problems.unknown_keys("parameters.", table, PARAMETER_KEYS)
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key in PARAMETER_RANGES:
@@ -254,7 +254,7 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         raise ConfigError(f"{problems.where}: {error}") from None
 
 
-def _describe_toml_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
+def describe_toml_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
     # Python 3.14 gives msg/lineno/colno; 3.11 to 3.13 only put "(at line L, column C)" in the message.
     reason: str = getattr(error, "msg", None) or str(error)
     line: int | None = getattr(error, "lineno", None)
@@ -281,143 +281,46 @@ def folder_problem(path: Path) -> str | None:
     return None
 
 
-def load_config(path: Path) -> Config:
-    """The config in `path`; the defaults when the file does not exist. Raises ConfigError on any problem."""
+def read_config_text(path: Path) -> str | None:
+    """The text of the config file, without a BOM; None when it does not exist. Raises ConfigError when it
+    cannot be read or is not UTF-8."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return None
     except NotADirectoryError as error:
         raise ConfigError(folder_problem(path) or f"{path}: cannot be read ({error.strerror})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read ({error.strerror or error}); expected a TOML file") from None
     try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")  # a BOM, as some Windows editors write
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a BOM, as some Windows editors write
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text; expected a UTF-8 TOML file") from None
+
+
+def load_config(path: Path) -> Config:
+    """The config in `path`; the defaults when the file does not exist. Raises ConfigError on any problem."""
+    text = read_config_text(path)
+    if text is None:
+        return Config()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(_describe_toml_error(path, error)) from None
+        raise ConfigError(describe_toml_error(path, error)) from None
     return config_from_toml(data, path)
 
 
-def config_to_toml(config: Config) -> dict[str, Any]:
-    """The TOML document for `config`: only what differs from the defaults, so future defaults still apply.
-
-    Only the parameters the [parameters] table knows are written; tools, response_format and extra body fields
-    belong to a session, not to the defaults.
+def save_config(config: Config, path: Path, *, base: Config | None = None) -> None:
+    """Save `config` to `path` by editing the user's file in place: only what changed from `base` (by default,
+    the file's own values) is written; comments, key order and formatting are kept. Atomic, mode 0600 (the
+    folder is created 0700 if missing); a symlinked file is followed. Keys from the environment or api_key_cmd
+    are never written. Raises ConfigError, leaving the file as it was, when the file cannot be read or checked
+    (it is never overwritten then) or cannot be written. The rules and the why are in config_save.py.
     """
-    defaults = Config()
-    data: dict[str, Any] = {}
-    for key in ("default_endpoint", "default_model", "theme"):
-        if getattr(config, key) != getattr(defaults, key):
-            data[key] = getattr(config, key)
-    parameters = {k: v for k, v in config.parameters.to_record().items() if k in _PARAMETER_KEYS}
-    if config.system_prompt:
-        parameters["system_prompt"] = config.system_prompt
-    if parameters:
-        data["parameters"] = parameters
-    if config.timeouts != defaults.timeouts:
-        timeouts = config.timeouts
-        data["timeouts"] = {"connect": timeouts.connect, "idle": timeouts.idle, "total": timeouts.total or 0}
-    if config.keymap:
-        data["keymap"] = dict(config.keymap)
-    endpoints: dict[str, Any] = {}
-    for name, endpoint in config.endpoints.items():
-        if endpoint == BUILTIN_ENDPOINT:
-            continue
-        table: dict[str, Any] = {"base_url": endpoint.base_url}
-        if name == DEFAULT_ENDPOINT and endpoint.api_key_env is None:
-            table["api_key_env"] = ""  # otherwise loading would bring back TOKI_API_KEY
-        for key in ("api_key_env", "api_key_cmd", "api_key"):
-            if getattr(endpoint, key) is not None:
-                table[key] = getattr(endpoint, key)
-        if endpoint.models:
-            table["models"] = list(endpoint.models)
-        endpoints[name] = table
-    if endpoints:
-        data["endpoints"] = endpoints
-    return data
+    problem = folder_problem(path)
+    if problem is not None:
+        raise ConfigError(f"could not save the config: {problem}")
+    from toki_tui.core.config_save import save_config_file  # only when saving: tomlkit stays off start-up
 
-
-_SAVED_HEADER = (
-    "# toki configuration, saved by toki. Comments are not kept when toki saves this file (a hand-written file\n"
-    "# with comments was kept as config.toml.bak); `toki config init` writes a commented example of every key.\n\n"
-)
-
-
-def save_config(config: Config, path: Path) -> None:
-    """Write `config` to `path` atomically with mode 0600 (the folder is created 0700 if missing).
-
-    Keys from the environment or api_key_cmd are never written: only an EndpointConfig.api_key set explicitly.
-    A symlinked config file (dotfile managers) is followed, so the link survives. Raises ConfigError on failure,
-    leaving any previous file as it was.
-    """
-    import tomli_w  # only when saving: keeps it off `toki ask`'s start-up path
-
-    text = _SAVED_HEADER + tomli_w.dumps(config_to_toml(config), multiline_strings=True)
-    config_from_toml(tomllib.loads(text), path)  # never write a file toki could not read back
-    try:
-        _keep_commented_original(path)
-        write_private_file(path, text.encode("utf-8"))
-    except OSError as error:
-        problem = folder_problem(path)
-        if problem is not None:
-            raise ConfigError(f"could not save the config: {problem}") from None
-        raise ConfigError(f"could not save the config to {path}: {error.strerror or error}") from None
-
-
-def _keep_commented_original(path: Path) -> None:
-    """Saving cannot keep comments (TOML writers drop them), so a hand-written file with comments is kept whole
-    as config.toml.bak (0600) the first time toki rewrites it: nothing the user wrote is lost."""
-    try:
-        original = path.read_bytes()
-    except OSError:
-        return
-    if original.startswith(_SAVED_HEADER.encode("utf-8")[:40]):
-        return  # written by toki already: no hand-written comments left to keep
-    if any(line.lstrip().startswith(b"#") for line in original.splitlines()):
-        write_private_file(path.with_name(path.name + ".bak"), original)
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically: a 0600 temporary file in the same folder, fsync, os.replace.
-
-    Readers see the old file or the new one, never half of one; on any failure the temporary file is removed.
-    """
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = folder / f".{target.name}.{os.urandom(6).hex()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o600)
-    try:
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(descriptor, 0o600)  # exactly 0600, whatever the umask left
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable; best effort, since some systems cannot fsync a folder."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    save_config_file(config, path, base)

@@ -236,7 +236,7 @@ class TokiApp(App[int]):
 
     def _save(self, config: Config, what: str) -> bool:
         try:
-            save_config(config, self.paths.config_file)
+            save_config(config, self.paths.config_file, base=self.config)
         except (OSError, TokiError) as error:
             self.notify(f"Could not save {what} to {self.paths.config_file}: {error}", severity="error")
             return False
