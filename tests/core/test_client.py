@@ -130,7 +130,7 @@ async def test_n_greater_than_one(client: ChatClient, fake_server: FakeServer) -
     fake_server.script(stream_text(n=2, choice_texts=["first choice", "second choice"]))
     reply, _ = await collect(client)
     assert reply.content == "first choice"
-    assert "".join(reply.choices[1].content_parts) == "second choice"
+    assert reply.choices[1].content_parts.text() == "second choice"
 
 
 @pytest.mark.parametrize("index_mode", ["normal", "missing", "null", "reused_zero"])

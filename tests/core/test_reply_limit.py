@@ -81,3 +81,13 @@ async def test_the_session_stores_the_partial_reply_as_length_with_the_reason(
 
 def test_the_default_message_names_the_limit() -> None:
     assert reply_limit_message().startswith("stopped at toki's reply limit of 4 M characters;")
+
+
+def test_a_long_reply_is_kept_in_blocks_not_one_string_per_token() -> None:
+    reply = ReplyAccumulator()
+    tokens = [f"t{i} " for i in range(1000)]
+    for token in tokens:
+        reply.feed(ContentDelta(token))
+    buffer = reply.choices[0].content_parts
+    assert reply.content == "".join(tokens)
+    assert len(buffer._blocks) == 3 and len(buffer._loose) == 1000 - 3 * 256

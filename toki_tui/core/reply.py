@@ -21,6 +21,34 @@ from toki_tui.core.events import (
 )
 from toki_tui.core.reply_limit import REPLY_LIMIT_REASON
 
+_BLOCK_TOKENS = 256
+"""Fragments joined into one string at a time. A str per token costs ~50 bytes of object header for a few
+characters of text, which made a long reply cost many times its size; joined in blocks of 256, the text costs
+about its own size, and each join copies only its own block."""
+
+
+class TextBuffer:
+    """Text arriving in many small fragments, kept compactly: `append()` per fragment, `text()` for all of it."""
+
+    __slots__ = ("_blocks", "_loose")
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._loose: list[str] = []
+
+    def append(self, fragment: str) -> None:
+        loose = self._loose
+        loose.append(fragment)
+        if len(loose) >= _BLOCK_TOKENS:
+            self._blocks.append("".join(loose))
+            loose.clear()
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks or self._loose)
+
+    def text(self) -> str:
+        return "".join(self._blocks) + "".join(self._loose)
+
 
 class ChoiceAccumulator:
     """Everything one choice (`choices[].index`) said so far."""
@@ -28,9 +56,9 @@ class ChoiceAccumulator:
     __slots__ = ("content_parts", "finish_reason", "reasoning_parts", "refusal_parts", "tool_calls")
 
     def __init__(self) -> None:
-        self.content_parts: list[str] = []
-        self.reasoning_parts: list[str] = []
-        self.refusal_parts: list[str] = []
+        self.content_parts = TextBuffer()
+        self.reasoning_parts = TextBuffer()
+        self.refusal_parts = TextBuffer()
         self.tool_calls: list[dict[str, Any]] = []
         self.finish_reason: str | None = None
 
@@ -102,15 +130,15 @@ class ReplyAccumulator:
 
     @property
     def content(self) -> str:
-        return "".join(self.choices[0].content_parts)
+        return self.choices[0].content_parts.text()
 
     @property
     def reasoning(self) -> str:
-        return "".join(self.choices[0].reasoning_parts)
+        return self.choices[0].reasoning_parts.text()
 
     @property
     def refusal(self) -> str:
-        return "".join(self.choices[0].refusal_parts)
+        return self.choices[0].refusal_parts.text()
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:

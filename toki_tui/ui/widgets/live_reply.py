@@ -14,6 +14,7 @@ from typing import Any
 
 from textual.timer import Timer
 
+from toki_tui.core.reply import TextBuffer
 from toki_tui.core.text import StreamSanitizer
 from toki_tui.ui.coalescer import DEFAULT_INTERVAL, PendingUpdate, UpdateCoalescer
 from toki_tui.ui.code_render import prepare_lexer
@@ -31,9 +32,10 @@ class LiveReply(MessageView):
         self._content_sanitizer = StreamSanitizer()
         self._reasoning_sanitizer = StreamSanitizer()
         self._refusal_sanitizer = StreamSanitizer()
-        self._raw_content: list[str] = []
-        self._raw_reasoning: list[str] = []
-        self._raw_refusal: list[str] = []
+        # Kept in blocks (TextBuffer), not a str per token: a str per token held ~50 bytes per few characters.
+        self._raw_content = TextBuffer()
+        self._raw_reasoning = TextBuffer()
+        self._raw_refusal = TextBuffer()
         self._tool_calls: list[dict[str, Any]] | None = None
         self._content_started = False
         self._finished = False
@@ -51,9 +53,9 @@ class LiveReply(MessageView):
             return self._message
         return replace(
             self._message,
-            content="".join(self._raw_content),
-            reasoning="".join(self._raw_reasoning) or None,
-            refusal="".join(self._raw_refusal) or None,
+            content=self._raw_content.text(),
+            reasoning=self._raw_reasoning.text() or None,
+            refusal=self._raw_refusal.text() or None,
         )
 
     @property
@@ -61,7 +63,7 @@ class LiveReply(MessageView):
         """Everything appended so far, as received (the view shows it sanitized)."""
         if self._finished:
             return self._message.content
-        return "".join(self._raw_content)
+        return self._raw_content.text()
 
     def append_content(self, text: str) -> None:
         if not self._finished and text:
@@ -119,18 +121,18 @@ class LiveReply(MessageView):
         self._message = DisplayMessage(
             id=message_id,
             role="assistant",
-            content="".join(self._raw_content),
-            reasoning="".join(self._raw_reasoning) or None,
+            content=self._raw_content.text(),
+            reasoning=self._raw_reasoning.text() or None,
             status=status,
             model=self._message.model,
             error=error,
             tool_calls=self._tool_calls,
             usage=usage,
-            refusal="".join(self._raw_refusal) or None,
+            refusal=self._raw_refusal.text() or None,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
         # text once, not also as thousands of small strings (~100 KB a 2,000-token reply).
-        self._raw_content, self._raw_reasoning, self._raw_refusal = [], [], []
+        self._raw_content, self._raw_reasoning, self._raw_refusal = TextBuffer(), TextBuffer(), TextBuffer()
         self._apply_classes()
         self._changed(chrome=True)
         return self._message
