@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.events import StreamEvent
@@ -31,6 +31,20 @@ if TYPE_CHECKING:
 
 #: Replies in these states carry no text worth sending back as context.
 _SKIPPED_IN_CONTEXT = frozenset({"error"})
+
+_T = TypeVar("_T")
+
+
+class StoreRunner(Protocol):
+    """Runs one store call and gives its result: inline by default (`toki ask`), in a thread for the TUI, whose
+    event loop must not wait for SQLite. The session awaits each call before the next, so writes keep their order
+    (the user message before the request, checkpoints before the finish)."""
+
+    def __call__(self, call: Callable[[], _T], /) -> Awaitable[_T]: ...
+
+
+async def run_inline(call: Callable[[], _T], /) -> _T:
+    return call()
 
 
 @dataclass
@@ -61,8 +75,10 @@ class ChatSession:
         conversation_id: str | None = None,
         checkpoint_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        run_store: StoreRunner = run_inline,
     ) -> None:
         self._client = client
+        self._run_store = run_store
         self.store = store
         self.endpoint_name = endpoint_name
         self.model = model
@@ -146,35 +162,39 @@ class ChatSession:
 
     # ---- history --------------------------------------------------------------------------------------
 
-    def _ensure_conversation(self) -> str | None:
-        if self.store is None:
+    async def _ensure_conversation(self) -> str | None:
+        store = self.store
+        if store is None:
             return None
+        model, endpoint, system_prompt, params = self.model, self.endpoint_name, self.system_prompt, self.params
         if self.conversation_id is None:
-            conversation = self.store.create_conversation(
-                endpoint=self.endpoint_name,
-                model=self.model,
-                system_prompt=self.system_prompt,
-                params=self.params.to_record(),
+            conversation = await self._run_store(
+                lambda: store.create_conversation(
+                    endpoint=endpoint, model=model, system_prompt=system_prompt, params=params.to_record()
+                )
             )
             self._conversation_id = conversation.id
             self._context, self._context_of = [], (conversation.id, None)
         else:
-            self.store.update_conversation_settings(
-                self.conversation_id,
-                model=self.model,
-                endpoint=self.endpoint_name,
-                system_prompt=self.system_prompt,
-                params=self.params.to_record(),
+            conversation_id = self.conversation_id
+            await self._run_store(
+                lambda: store.update_conversation_settings(
+                    conversation_id,
+                    model=model,
+                    endpoint=endpoint,
+                    system_prompt=system_prompt,
+                    params=params.to_record(),
+                )
             )
         return self.conversation_id
 
-    def _drop_new_conversation(self, store: HistoryStore, conversation_id: str) -> None:
+    async def _drop_new_conversation(self, store: HistoryStore, conversation_id: str) -> None:
         """Undo a conversation created for a first message that could not be stored: an empty "Untitled"
         conversation left behind would be what `toki --resume last` opens."""
         self.conversation_id = None
         self._context_of = None
         with contextlib.suppress(HistoryError):
-            store.delete_conversation(conversation_id)
+            await self._run_store(lambda: store.delete_conversation(conversation_id))
 
     def context_messages(self, branch: list[StoredMessage] | None = None) -> list[ChatMessage]:
         """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning."""
@@ -197,6 +217,16 @@ class ChatSession:
         if self._context_of is None or self._context_of[0] != conversation_id:
             self._use_branch(conversation_id, store.branch(conversation_id))
         return self._context
+
+    async def _read_context(self) -> None:
+        """Read the stored branch through the runner if the kept context does not match it, so that
+        context_messages() below finds it ready (at 5,000 messages the read takes ~100 ms)."""
+        store, conversation_id = self.store, self.conversation_id
+        if store is None or conversation_id is None:
+            return
+        if self._context_of is None or self._context_of[0] != conversation_id:
+            branch = await self._run_store(lambda: store.branch(conversation_id))
+            self._use_branch(conversation_id, branch)
 
     def _use_branch(self, conversation_id: str, branch: list[StoredMessage]) -> None:
         self._context = list(_sendable(branch))
@@ -232,17 +262,21 @@ class ChatSession:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
         (`toki ask`), where a generator hop per token is measurable."""
         parent_id: int | None = None
-        if self.saving:
-            created = self.store is not None and self.conversation_id is None
+        store = self.store
+        if self.saving and store is not None:
+            created = self.conversation_id is None
             try:
-                conversation_id = self._ensure_conversation()
-                if self.store is not None and conversation_id is not None:
+                conversation_id = await self._ensure_conversation()
+                if conversation_id is not None:
                     try:
-                        asked = self.store.add_message(conversation_id, role="user", content=user_text)
+                        await self._read_context()
+                        asked = await self._run_store(
+                            lambda: store.add_message(conversation_id, role="user", content=user_text)
+                        )
                     except BaseException:
                         # A first message that cannot be stored leaves no empty conversation behind.
                         if created:
-                            self._drop_new_conversation(self.store, conversation_id)
+                            await self._drop_new_conversation(store, conversation_id)
                         raise
                     self._extend_context(asked)
                     parent_id = asked.id
@@ -260,15 +294,16 @@ class ChatSession:
         parent_id: int | None = None
         if not self.saving:
             self._use_memory()
-        if self.saving and self.store is not None and self.conversation_id is not None:
-            branch = self.store.branch(self.conversation_id)
+        store, conversation_id = self.store, self.conversation_id
+        if self.saving and store is not None and conversation_id is not None:
+            branch = await self._run_store(lambda: store.branch(conversation_id))
             while branch and branch[-1].role == "assistant":
                 branch.pop()
             if not branch:
                 raise APIError("there is no message to answer again")
-            parent_id = branch[-1].id
-            self.store.set_current_leaf(self.conversation_id, parent_id)
-            self._use_branch(self.conversation_id, branch)
+            leaf_id = parent_id = branch[-1].id
+            await self._run_store(lambda: store.set_current_leaf(conversation_id, leaf_id))
+            self._use_branch(conversation_id, branch)
         else:
             while self._memory and self._memory[-1].role == "assistant":
                 self._memory.pop()
@@ -284,6 +319,7 @@ class ChatSession:
         self.reply_status = "streaming"
         self.reply_note = None
         model, params = self.model, self.params
+        await self._read_context()
         messages = self.context_messages()
         status = "error"
         error_text: str | None = None
@@ -297,7 +333,7 @@ class ChatSession:
                         reply.feed(event)
                     if store is not None and self.conversation_id is not None and self.saving:
                         try:
-                            last_checkpoint = self._save_progress(
+                            last_checkpoint = await self._save_progress(
                                 store, reply, parent_id, last_checkpoint, model, params
                             )
                         except HistoryError as error:
@@ -318,14 +354,14 @@ class ChatSession:
             self.reply_status = status
             if self.store is None or self.saving:
                 try:
-                    self._record_reply(reply, parent_id, model, params, status, error_text)
+                    await self._record_reply(reply, parent_id, model, params, status, error_text)
                 except HistoryError as error:
                     self._stop_saving(error)
-                    self._record_unsaved(reply, status)
+                    await self._record_unsaved(reply, status)
             else:
-                self._record_unsaved(reply, status)
+                await self._record_unsaved(reply, status)
 
-    def _save_progress(
+    async def _save_progress(
         self,
         store: HistoryStore,
         reply: ReplyAccumulator,
@@ -338,38 +374,45 @@ class ChatSession:
         if self.conversation_id is None:
             return last_checkpoint
         if self.reply_message_id is None and reply.response_started:
-            self.reply_message_id = store.start_reply(
-                self.conversation_id,
-                parent_id=parent_id,
-                model=model,
-                endpoint=self.endpoint_name,
-                params=params.to_record(),
-            ).id
+            self.reply_message_id = await self._start_reply(store, parent_id, model, params)
             return self._clock()
         if self.reply_message_id is not None:
             now = self._clock()
             if now - last_checkpoint >= self.checkpoint_interval:
-                store.checkpoint_reply(
-                    self.reply_message_id,
-                    content=reply.stored_content,
-                    reasoning=reply.reasoning or None,
-                    tool_calls=reply.tool_calls or None,
-                )
+                await self._checkpoint(store, self.reply_message_id, reply)
                 return now
         return last_checkpoint
 
-    def _record_unsaved(self, reply: ReplyAccumulator, status: str) -> None:
+    async def _record_unsaved(self, reply: ReplyAccumulator, status: str) -> None:
         """The reply could not be stored in full: keep it in memory, and mark the stored part (if any) as cut
         off with the reason, when the store still takes that much."""
         if reply.has_output or status == "error":
             self._memory.append(
                 _MemoryMessage("assistant", reply.stored_content, status=status, tool_calls=reply.tool_calls or None)
             )
-        if self.store is not None and self.reply_message_id is not None and not self.store.read_only:
+        store, message_id, reason = self.store, self.reply_message_id, self.save_problem or ""
+        if store is not None and message_id is not None and not store.read_only:
             with contextlib.suppress(HistoryError):
-                self.store.mark_reply_unsaved(self.reply_message_id, reason=self.save_problem or "")
+                await self._run_store(lambda: store.mark_reply_unsaved(message_id, reason=reason))
 
-    def _record_reply(
+    async def _start_reply(self, store: HistoryStore, parent_id: int | None, model: str, params: ChatParams) -> int:
+        conversation_id, endpoint = self.conversation_id, self.endpoint_name
+        assert conversation_id is not None
+        started = await self._run_store(
+            lambda: store.start_reply(
+                conversation_id, parent_id=parent_id, model=model, endpoint=endpoint, params=params.to_record()
+            )
+        )
+        return started.id
+
+    async def _checkpoint(self, store: HistoryStore, message_id: int, reply: ReplyAccumulator) -> None:
+        # The values are taken now, on this side: the reply keeps growing while the call runs elsewhere.
+        content, reasoning, tool_calls = reply.stored_content, reply.reasoning or None, reply.tool_calls or None
+        await self._run_store(
+            lambda: store.checkpoint_reply(message_id, content=content, reasoning=reasoning, tool_calls=tool_calls)
+        )
+
+    async def _record_reply(
         self,
         reply: ReplyAccumulator,
         parent_id: int | None,
@@ -378,7 +421,8 @@ class ChatSession:
         status: str,
         error_text: str | None,
     ) -> None:
-        if self.store is None or self.conversation_id is None:
+        store = self.store
+        if store is None or self.conversation_id is None:
             if reply.has_output or status == "error":
                 self._memory.append(
                     _MemoryMessage(
@@ -390,24 +434,21 @@ class ChatSession:
             if status == "stopped" and not reply.has_output:
                 return  # stopped before the server answered: nothing to keep
             # Failed before the first byte (a 401, a refused connection): keep the error with the conversation.
-            self.reply_message_id = self.store.start_reply(
-                self.conversation_id,
-                parent_id=parent_id,
-                model=model,
-                endpoint=self.endpoint_name,
-                params=params.to_record(),
-            ).id
-        finished = self.store.finish_reply(
-            self.reply_message_id,
-            content=reply.stored_content,
-            status=status,
-            reasoning=reply.reasoning or None,
-            tool_calls=reply.tool_calls or None,
-            finish_reason=reply.finish_reason,
-            usage=reply.usage.as_dict() if reply.usage is not None else None,
-            ttft=reply.ttft,
-            duration=reply.duration,
-            error=error_text,
+            self.reply_message_id = await self._start_reply(store, parent_id, model, params)
+        message_id = self.reply_message_id
+        finished = await self._run_store(
+            lambda: store.finish_reply(
+                message_id,
+                content=reply.stored_content,
+                status=status,
+                reasoning=reply.reasoning or None,
+                tool_calls=reply.tool_calls or None,
+                finish_reason=reply.finish_reason,
+                usage=reply.usage.as_dict() if reply.usage is not None else None,
+                ttft=reply.ttft,
+                duration=reply.duration,
+                error=error_text,
+            )
         )
         self._extend_context(finished)
 

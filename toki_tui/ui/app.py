@@ -27,6 +27,7 @@ from toki_tui.core.errors import TokiError
 from toki_tui.core.params import ChatParams
 from toki_tui.core.secrets import ResolvedEndpoint
 from toki_tui.core.text import displayable, displayable_line
+from toki_tui.ui.store_thread import StoreThread
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class TokiApp(App[int]):
         self.config = config
         self.endpoint = endpoint
         self._store = store
+        self._store_opening: asyncio.Future[tuple[HistoryStore, tuple[str, ...]]] | None = None
+        self.store_thread = StoreThread()
+        """Where every history read and write of the app runs (never on the event loop)."""
         self.startup_error: TokiError | None = None
         self.paths = paths
         self.resume = resume
@@ -189,35 +193,48 @@ class TokiApp(App[int]):
 
     @property
     def store(self) -> HistoryStore:
-        """The history, opened on first use: right after the first frame (ChatScreen), or before it when a
-        conversation is resumed. Importing and opening it was ~9 ms of the cold start. Raises HistoryError when the
-        file cannot be opened; open_history() turns that into the app's exit."""
+        """The history once history() has opened it (the screens use history(); this is for callers that know
+        it is open, such as the command line and tests). Raises HistoryError when it is not open yet."""
         if self._store is None:
-            self._store = self._open_store()
+            from toki_tui.core.errors import HistoryError
+
+            raise HistoryError(f"the history {self.paths.history_file} is not open yet")
         return self._store
 
-    def _open_store(self) -> HistoryStore:
+    def _open_store(self) -> tuple[HistoryStore, tuple[str, ...]]:
+        """On the store thread: importing and opening the history (migrations, a corrupt file moved aside) is
+        file work that must not hold the first frame or the keys."""
         from toki_tui.core.store import HistoryStore
 
         store = HistoryStore(self.paths.history_file)
         report = store.open()
-        if report.notices:
-            # Shown in the app: a line on stderr before the app starts is hidden by its full screen.
-            self.notify("\n".join(report.notices), title="History", severity="warning", timeout=15)
-        return store
+        return store, report.notices
 
-    def open_history(self) -> bool:
-        """Open the history now; if it cannot be opened, quit with the error (the command line reports it, as
-        it does for `toki ask`, exit status 1): every message would otherwise go unsaved."""
+    async def history(self) -> HistoryStore | None:
+        """The history, opened on first use (right after the first frame, or at once to resume a conversation),
+        on the store thread; callers at the same time share the one opening. None when it cannot be opened: the
+        app then quits with the error (the command line reports it, as it does for `toki ask`, exit status 1),
+        since every message would otherwise go unsaved."""
+        if self._store is not None:
+            return self._store
+        if self._store_opening is None:
+            self._store_opening = asyncio.ensure_future(self.store_thread.run(self._open_store))
         try:
-            _ = self.store
+            # Shielded: a caller replaced meanwhile (another conversation opened) must not cancel the opening.
+            store, notices = await asyncio.shield(self._store_opening)
         except TokiError as error:
             self.startup_error = error
             self.exit(1, return_code=1)
-            return False
-        return True
+            return None
+        if self._store is None:
+            self._store = store
+            if notices:
+                # Shown in the app: a line on stderr before the app starts is hidden by its full screen.
+                self.notify("\n".join(notices), title="History", severity="warning", timeout=15)
+        return self._store
 
     def close_history(self) -> None:
+        self.store_thread.close()
         if self._store is not None:
             self._store.close()
 

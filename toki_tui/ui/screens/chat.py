@@ -27,6 +27,7 @@ from toki_tui.ui.screens.chat_messages import (
     ModelsLoaded,
     ReplyEnded,
     ReplyStateChanged,
+    StoreFailed,
 )
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
 from toki_tui.ui.screens.reply_pump import pump_reply
@@ -41,6 +42,7 @@ from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from toki_tui.core.model_info import ModelInfo
+    from toki_tui.core.store import HistoryStore
 
 
 def import_what_start_up_needs() -> None:
@@ -113,6 +115,7 @@ class ChatScreen(ConversationScreen):
             model=app.endpoint.model,
             params=app.config.parameters,
             system_prompt=app.config.system_prompt,
+            run_store=app.store_thread.run,  # its history reads and writes, in order, off the event loop
         )
         self._show_session_settings()
         status = self.query_one(StatusLine)
@@ -139,10 +142,11 @@ class ChatScreen(ConversationScreen):
             await sidebar.wait_until_built()
         await self._next_frame()
         await asyncio.to_thread(import_what_start_up_needs)
-        if not self.toki.open_history():
+        store = await self.toki.history()
+        if store is None:
             return  # the app is quitting with the error
-        self.session.store = self.toki.store
-        self._show_models(self._known_models(), self.models_note)  # a picker opened meanwhile shows them too
+        self.session.store = store
+        self._show_models(await self._known_models(), self.models_note)  # a picker opened meanwhile shows them too
         self.load_models()
         if self._sidebar_shown("history"):
             self.load_history("")
@@ -195,13 +199,14 @@ class ChatScreen(ConversationScreen):
 
     # ---- the model list -------------------------------------------------------------------------------------
 
-    def _known_models(self) -> list[ModelInfo]:
+    async def _known_models(self) -> list[ModelInfo]:
         """The cached list and the config's models: the picker's list until the server answers (read after the
-        first frame, which needs neither the file nor the records)."""
+        first frame, which needs neither the file nor the records; in a thread, as it reads a file)."""
         from toki_tui.ui.screens.model_loading import known_models
 
         app = self.toki
-        return known_models(app.paths.cache_dir, app.endpoint.name, app.endpoint.models, app.endpoint.model)
+        cache_dir, endpoint = app.paths.cache_dir, app.endpoint
+        return await asyncio.to_thread(known_models, cache_dir, endpoint.name, endpoint.models, endpoint.model)
 
     @work(exclusive=True, group="models", exit_on_error=False)
     async def load_models(self) -> None:
@@ -271,18 +276,23 @@ class ChatScreen(ConversationScreen):
 
     def _save_settings(self) -> None:
         session = self.session
-        if session.conversation_id is None:
-            return
-        try:
-            self.toki.store.update_conversation_settings(
+        if session.conversation_id is not None and session.store is not None:
+            self._write_settings(
+                session.store,
                 session.conversation_id,
                 model=session.model,
                 endpoint=session.endpoint_name,
                 system_prompt=session.system_prompt,
                 params=session.params.to_record(),
             )
+
+    @work(group="settings", exit_on_error=False)
+    async def _write_settings(self, store: HistoryStore, conversation_id: str, **settings: Any) -> None:
+        # The values were taken when typing paused; the write queues on the store thread behind earlier ones.
+        try:
+            await self.toki.store_thread.run(lambda: store.update_conversation_settings(conversation_id, **settings))
         except TokiError as error:
-            self.notify(f"Could not save the settings: {error}", severity="error")
+            self.post_message(StoreFailed(f"Could not save the settings: {error}"))
 
     @on(ParameterSidebar.ModelPickRequested)
     def _model_pick_requested(self) -> None:
@@ -323,9 +333,6 @@ class ChatScreen(ConversationScreen):
             self.query_one(PromptInput).text = text
             self.ask_for_api_key()
             return
-        if not self._give_session_client_and_store():
-            self.query_one(PromptInput).text = text
-            return
         conversation = self.query_one(ConversationView)
         from toki_tui.ui.display import DisplayMessage
 
@@ -334,18 +341,23 @@ class ChatScreen(ConversationScreen):
         self._reply_started()
         self.stream_reply(self.session.send(text), live, was_retry=False)
 
-    def _give_session_client_and_store(self) -> bool:
+    async def _give_session_client_and_store(self) -> bool:
         """Before a request; False if the history cannot be opened (the app is then quitting with the error).
         The store is normally given during start-up; a prompt sent before that (typed or pasted at once) must
         not run as a session without history, which keeps its messages in memory only."""
-        if not self.toki.open_history():
+        store = await self.toki.history()
+        if store is None:
             return False
         self.session.client = self.toki.client
-        self.session.store = self.toki.store
+        self.session.store = store
         return True
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def stream_reply(self, events: Any, live: Any, *, was_retry: bool) -> None:
+        # `events` is the session's generator, not started yet: it reads the store and the client only once
+        # pumped, after they are given here.
+        if not await self._give_session_client_and_store():
+            return
         try:
             await pump_reply(events, live, self.session, self.post_message, was_retry=was_retry)
         finally:
@@ -451,8 +463,6 @@ class ChatScreen(ConversationScreen):
             return
         if self.toki.needs_api_key:
             self.ask_for_api_key()
-            return
-        if not self._give_session_client_and_store():
             return
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         self._reply_started()

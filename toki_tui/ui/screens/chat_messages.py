@@ -52,6 +52,23 @@ class OlderMessagesLoaded(Message):
         self.has_older = has_older
 
 
+class ConversationRenamed(Message):
+    """The new title is stored."""
+
+    def __init__(self, conversation_id: str, title: str) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.title = title
+
+
+class StoreFailed(Message):
+    """A store call of a worker failed; `text` says which and why, for a notification."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ReplyStateChanged(Message):
     """The reply moved to another state ("waiting", "streaming", "retrying"); `notice` is shown in the status."""
 

@@ -1,7 +1,8 @@
 """The part of the chat screen that reads the history: opening a conversation (and its older messages as the
 user scrolls up), the history list with its search, renaming, and starting afresh.
 
-Workers read the store and post messages; the handlers below change the session and the widgets.
+Workers read the store and post messages; the handlers below change the session and the widgets. Every store
+call runs on the app's store thread (awaited by these async workers): none runs on the event loop.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from toki_tui.ui.safe_text import plain_line
 from toki_tui.ui.screens.chat_messages import (
     ConversationLoaded,
     ConversationLoadFailed,
+    ConversationRenamed,
     HistoryLoaded,
     OlderMessagesLoaded,
+    StoreFailed,
 )
 from toki_tui.ui.screens.sidebar_layout import Sidebar
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -70,8 +73,12 @@ class ConversationScreen(Screen[None]):
     async def open_conversation(self, reference: str) -> None:
         from toki_tui.ui.screens import history_loading  # with its records, not needed for the first frame
 
+        store = await self.toki.history()
+        if store is None:
+            return  # the app is quitting with the error
         try:
-            loaded = history_loading.load_conversation(self.toki.store, reference)
+            # Exclusive: a conversation chosen meanwhile cancels this one, and only the last one is shown.
+            loaded = await self.toki.store_thread.read(lambda: history_loading.load_conversation(store, reference))
         except TokiError as error:
             self.post_message(ConversationLoadFailed(str(error)))
             return
@@ -104,7 +111,16 @@ class ConversationScreen(Screen[None]):
     async def load_older(self, conversation_id: str, before_message_id: int) -> None:
         from toki_tui.ui.screens import history_loading
 
-        messages, has_older = history_loading.load_older(self.toki.store, conversation_id, before_message_id)
+        store = await self.toki.history()
+        if store is None:
+            return
+        try:
+            messages, has_older = await self.toki.store_thread.read(
+                lambda: history_loading.load_older(store, conversation_id, before_message_id)
+            )
+        except TokiError as error:
+            self.post_message(ConversationLoadFailed(str(error)))
+            return
         self.post_message(OlderMessagesLoaded(conversation_id, messages, has_older=has_older))
 
     @on(OlderMessagesLoaded)
@@ -157,13 +173,29 @@ class ConversationScreen(Screen[None]):
             self.pending_title = title
             self.notify("The title will be set when the first message is saved.")
             return
-        try:
-            self.toki.store.rename_conversation(conversation_id, title)
-        except TokiError as error:
-            self.notify(f"Could not rename: {error}", severity="error")
+        self._rename(conversation_id, title)
+
+    @work(group="rename", exit_on_error=False)
+    async def _rename(self, conversation_id: str, title: str) -> None:
+        store = await self.toki.history()
+        if store is None:
             return
-        self.query_one(ConversationView).border_title = plain_line(title)
+        try:
+            await self.toki.store_thread.run(lambda: store.rename_conversation(conversation_id, title))
+        except TokiError as error:
+            self.post_message(StoreFailed(f"Could not rename: {error}"))
+            return
+        self.post_message(ConversationRenamed(conversation_id, title))
+
+    @on(ConversationRenamed)
+    def _renamed(self, message: ConversationRenamed) -> None:
+        if message.conversation_id == self.session.conversation_id:
+            self.query_one(ConversationView).border_title = plain_line(message.title)
         self.load_history(self._history_query)
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        self.notify(message.text, severity="error")
 
     # ---- the history list -----------------------------------------------------------------------------------
 
@@ -171,14 +203,18 @@ class ConversationScreen(Screen[None]):
     async def load_history(self, query: str) -> None:
         from toki_tui.ui.screens import history_loading
 
-        store = self.toki.store
+        store = await self.toki.history()
+        if store is None:
+            return
+        words = query.strip()
         try:
-            if query.strip():
-                entries = history_loading.search_entries(store, query.strip())
+            # Exclusive: each key typed in the search replaces the read before it, which is dropped if not begun.
+            if words:
+                entries = await self.toki.store_thread.read(lambda: history_loading.search_entries(store, words))
             else:
-                entries = history_loading.list_entries(store)
+                entries = await self.toki.store_thread.read(lambda: history_loading.list_entries(store))
         except TokiError as error:
-            self.notify(f"Could not read the history: {error}", severity="error")
+            self.post_message(StoreFailed(f"Could not read the history: {error}"))
             return
         self.post_message(HistoryLoaded(entries, query=query))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,5 +36,5 @@ async def fetch_models(client: ChatClient, cache_dir: Path, endpoint_name: str) 
     models = await client.list_models()
     if not models:
         raise APIError("the server listed no models")
-    save_cached_models(cache_dir, endpoint_name, models)
+    await asyncio.to_thread(save_cached_models, cache_dir, endpoint_name, models)  # a file write: off the loop
     return models
