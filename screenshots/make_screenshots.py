@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes.server import FakeServer, models_reply, stream_text
 from tests.ui.app_support import sidebars_built
-from toki_tui.core.config import Config, resolve_endpoint, with_endpoint
-from toki_tui.core.params import ChatParams
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.api.params import ChatParams
+from toki_tui.core.config.config_file import Config, resolve_endpoint, with_endpoint
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.factory import create_app
 from toki_tui.ui.widgets.history_list import HistoryList
 

@@ -3,7 +3,8 @@
     python -m tests.benchmarks.bench_config_save [--runs N]
 
 Prints: the time to import tomlkit in a fresh interpreter (paid once, on the first save, never at start-up),
-the time to import toki_tui.core.config (the start-up path; tomlkit must not be among its modules), and the median
+the time to import toki_tui.core.config.config_file (the start-up path; tomlkit must not be among its
+modules), and the median
 time of a theme save and an API key save into the commented example config (`toki config init`).
 """
 
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from toki_tui.core.config import default_config_text, load_config, save_config, with_changes, with_endpoint
+from toki_tui.core.config.config_file import default_config_text, load_config, save_config, with_changes, with_endpoint
 
 
 def fresh_import_ms(statement: str) -> float:
@@ -43,9 +44,9 @@ def main() -> None:
     runs = parser.parse_args().runs
     imports = [fresh_import_ms("import tomlkit") for _ in range(5)]
     print(f"import tomlkit (fresh interpreter, median of 5):   {statistics.median(imports):7.1f} ms")
-    config_imports = [fresh_import_ms("import toki_tui.core.config") for _ in range(5)]
-    print(f"import toki_tui.core.config (median of 5):         {statistics.median(config_imports):7.1f} ms")
-    check = "import sys, toki_tui.core.config\nassert 'tomlkit' not in sys.modules"
+    config_imports = [fresh_import_ms("import toki_tui.core.config.config_file") for _ in range(5)]
+    print(f"import toki_tui.core.config.config_file (median of 5):         {statistics.median(config_imports):7.1f} ms")
+    check = "import sys, toki_tui.core.config.config_file\nassert 'tomlkit' not in sys.modules"
     fresh_import_ms(check)
     print("tomlkit loaded by importing the config module:      no")
     with tempfile.TemporaryDirectory() as folder:

@@ -20,7 +20,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 from toki_tui.ui.screens.model_ranking import ModelIndex
 

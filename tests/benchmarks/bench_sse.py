@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a plain script: make `toki_tui` importable from the repo root
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from toki_tui.core.sse import SSEDecoder
+from toki_tui.core.api.sse import SSEDecoder
 
 EVENT_COUNT = 20_000
 REPEATS = 7

@@ -77,7 +77,7 @@ import os, sys
 from pathlib import Path
 from toki_tui.cli.tui import pause_garbage_collector, tune_garbage_collector
 pause_garbage_collector()  # as `toki` does first (its own imports come after; Textual is already in, as for bare)
-from toki_tui.core.config import load_config, resolve_endpoint
+from toki_tui.core.config.config_file import load_config, resolve_endpoint
 from toki_tui.ui.factory import create_app
 
 root = Path(sys.argv[1])
@@ -212,7 +212,7 @@ models = ["llama3.1:8b"]
 
 
 def seed_history(root: Path, conversations: int) -> None:
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.store.history_store import HistoryStore
 
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "config" / "config.toml").write_text(USED_CONFIG)
@@ -306,7 +306,7 @@ async def bench_turns(turns: int, tokens_per_turn: int) -> None:
         full = pauses.full
         print(
             f"  full garbage collections: {len(full)}, longest {max(full, default=0) * 1000:.0f} ms, "
-            f"median {statistics.median(full) * 1000 if full else 0:.0f} ms (between turns, see ui/garbage.py)"
+            f"median {statistics.median(full) * 1000 if full else 0:.0f} ms (between turns, see ui/gc_policy.py)"
         )
         print(f"  turn time, median of turns 2-6: {first * 1000:.0f} ms; of the last 5: {last * 1000:.0f} ms")
         # Each request carries the whole conversation (the API is stateless): by turn 200 that is ~1.6 MB of JSON

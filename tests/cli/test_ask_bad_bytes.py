@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.server import FakeServer, stream_text
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def run_bytes(args: list[str | bytes], env: dict[str, str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:

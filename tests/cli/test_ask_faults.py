@@ -13,7 +13,7 @@ from tests.conftest import TEST_API_KEY, IsolatedDirs
 from tests.core.test_store_unwritable import LONG_REPLY, full_disk_connect
 from tests.fakes.server import FakeServer, stream_error, stream_text
 from toki_tui.cli import main
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def test_a_full_disk_still_prints_the_whole_reply_with_one_warning(
@@ -53,7 +53,7 @@ def test_a_read_only_history_still_answers(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from toki_tui.core import store_connection
+    from toki_tui.core.store import connection as store_connection
 
     monkeypatch.setenv("TOKI_BASE_URL", fake_server.base_url)
     monkeypatch.setenv("TOKI_API_KEY", TEST_API_KEY)

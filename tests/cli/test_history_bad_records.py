@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_history_cli import history, seed, store  # noqa: F401  (store is a fixture)
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def damage(path: Path, conversation_id: str) -> None:

@@ -19,7 +19,7 @@ from tests.cli.helpers import run_toki
 from tests.conftest import TEST_API_KEY
 from tests.fakes.server import FakeServer, stream_text
 from toki_tui.cli.history import add_history_parser, run_history
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,8 +131,8 @@ def test_run_history_from_python_c(tmp_path: Path) -> None:
     code = (
         "import argparse, sys\n"
         "from toki_tui.cli.history import add_history_parser, run_history\n"
-        "from toki_tui.core import paths\n"
-        "from toki_tui.core.store import HistoryStore\n"
+        "from toki_tui.core.config import paths\n"
+        "from toki_tui.core.store.history_store import HistoryStore\n"
         "parser = argparse.ArgumentParser(prog='toki')\n"
         "add_history_parser(parser.add_subparsers(dest='command'))\n"
         "args = parser.parse_args(sys.argv[1:])\n"

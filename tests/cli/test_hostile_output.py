@@ -11,7 +11,7 @@ from tests.fakes.models import models_reply
 from tests.fakes.replies import openai_error_reply
 from tests.fakes.server import FakeServer, stream_text
 from tests.hostile import HOSTILE, HOSTILE_TEXT, MARKUP_CLOSE, assert_inert, storable
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def assert_clean_run(result_stdout: str, result_stderr: str) -> None:

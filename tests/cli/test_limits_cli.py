@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.cli.helpers import run_toki
 from tests.fakes.hostile import compression_bomb, deep_json_stream, deeply_nested, endless_stream
 from tests.fakes.server import FakeServer, json_reply, models_reply
-from toki_tui.core.model_info import MAX_MODELS
+from toki_tui.core.api.model_info import MAX_MODELS
 
 MB = 1024 * 1024
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.server import FakeServer
-from toki_tui.core.client import ChatClient
-from toki_tui.core.params import ChatParams
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.params import ChatParams
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 @pytest.fixture

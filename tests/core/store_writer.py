@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 TOKEN_SECONDS = 0.01
 CHECKPOINT_SECONDS = 0.5

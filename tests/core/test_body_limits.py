@@ -14,8 +14,8 @@ from tests.conftest import TEST_API_KEY
 from tests.core.test_client import collect, collect_until_error
 from tests.fakes.hostile import compression_bomb, gzipped
 from tests.fakes.server import FakeServer, completion_reply, models_reply, stream_text
-from toki_tui.core.client import ChatClient, DefaultTimeouts
-from toki_tui.core.direct_transport import DirectTransport
+from toki_tui.core.api.client import ChatClient, DefaultTimeouts
+from toki_tui.core.api.direct_transport import DirectTransport
 from toki_tui.core.errors import APIError, APIStatusError, StreamError
 
 T = TypeVar("T")

@@ -18,13 +18,14 @@ ROOT = Path(toki_tui.__file__).resolve().parent.parent
 
 
 def _modules(package: str) -> list[str]:
+    """Every module under `package`, its subpackages' included."""
     module = __import__(package, fromlist=["__path__"])
-    return [f"{package}.{info.name}" for info in pkgutil.iter_modules(module.__path__)]
+    return [info.name for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}.")]
 
 
 def test_the_core_never_imports_textual_rich_or_the_ui() -> None:
     modules = _modules("toki_tui.core")
-    assert "toki_tui.core.client" in modules and "toki_tui.core.store" in modules
+    assert "toki_tui.core.api.client" in modules and "toki_tui.core.store.history_store" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"

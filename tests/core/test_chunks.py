@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from toki_tui.core.chunks import ChunkParser, parse_usage
+from toki_tui.core.api.chunks import ChunkParser, parse_usage
+from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RefusalDelta, ToolCallDelta, Usage
 from toki_tui.core.errors import StreamError
-from toki_tui.core.events import ContentDelta, Finished, ReasoningDelta, RefusalDelta, ToolCallDelta, Usage
 
 
 def chunk(delta: dict | None = None, *, index: int | None = 0, finish: str | None = None, **extra: object) -> dict:

@@ -27,12 +27,12 @@ from tests.fakes.server import (
     stream_text,
     stream_tool_calls,
 )
-from toki_tui.core.client import ChatClient, DefaultTimeouts
-from toki_tui.core.direct_transport import DirectTransport, proxy_configured
+from toki_tui.core.api.client import ChatClient, DefaultTimeouts
+from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
+from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
+from toki_tui.core.api.params import ChatMessage, ChatParams
+from toki_tui.core.api.reply import ReplyAccumulator
 from toki_tui.core.errors import APIConnectionError, APIStatusError, APITimeoutError, StreamError
-from toki_tui.core.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
-from toki_tui.core.params import ChatMessage, ChatParams
-from toki_tui.core.reply import ReplyAccumulator
 
 HELLO = [ChatMessage("user", "hello")]
 

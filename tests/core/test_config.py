@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from toki_tui.core.config import (
+from toki_tui.core.api.params import ChatParams
+from toki_tui.core.config.config_file import (
     Config,
     EndpointConfig,
     Timeouts,
@@ -21,7 +22,6 @@ from toki_tui.core.config import (
     with_endpoint,
 )
 from toki_tui.core.errors import ConfigError
-from toki_tui.core.params import ChatParams
 
 SECRET = "sk-secret-0123456789abcdef"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toki_tui.core.config import (
+from toki_tui.core.config.config_file import (
     Config,
     EndpointConfig,
     ResolvedEndpoint,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from toki_tui.core.config import (
+from toki_tui.core.api.params import ChatParams
+from toki_tui.core.config.config_file import (
     Config,
     EndpointConfig,
     load_config,
@@ -21,7 +22,6 @@ from toki_tui.core.config import (
     with_endpoint,
 )
 from toki_tui.core.errors import ConfigError
-from toki_tui.core.params import ChatParams
 
 SECRET = "sk-secret-0123456789abcdef"
 
@@ -214,7 +214,7 @@ def test_the_header_of_older_toki_saves_is_dropped_since_it_is_no_longer_true(tm
 def test_tomlkit_is_not_imported_until_a_save() -> None:
     code = (
         "import sys\n"
-        "import toki_tui.core.config, toki_tui.cli, toki_tui.cli.ask, toki_tui.ui.app\n"
+        "import toki_tui.core.config.config_file, toki_tui.cli, toki_tui.cli.ask, toki_tui.ui.app\n"
         "print('tomlkit' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.export import (
+from toki_tui.core.store.export import (
     dumps_json,
     export_document,
     export_json,
@@ -17,7 +17,7 @@ from toki_tui.core.export import (
     import_data,
     import_file,
 )
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

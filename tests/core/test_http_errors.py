@@ -6,7 +6,7 @@ import email.utils
 
 import pytest
 
-from toki_tui.core.http_errors import parse_retry_after, retry_delay, should_retry, status_error
+from toki_tui.core.api.http_errors import parse_retry_after, retry_delay, should_retry, status_error
 
 
 def test_openai_error_body() -> None:

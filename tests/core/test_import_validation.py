@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.export import MAX_IMPORT_DEPTH, import_file
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.export import MAX_IMPORT_DEPTH, import_file
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def deeply_nested(depth: int) -> Any:

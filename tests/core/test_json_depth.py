@@ -11,11 +11,11 @@ from tests.core.test_body_limits import client  # noqa: F401  (the fixture: both
 from tests.core.test_client import collect_until_error
 from tests.fakes.hostile import deep_json_stream, deeply_nested
 from tests.fakes.server import FakeServer, json_reply
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.json_limits import MAX_JSON_DEPTH, JSONTooDeepError, loads
+from toki_tui.core.api.model_cache import load_cached_models, save_cached_models
+from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.errors import APIError, APIStatusError, StreamError
-from toki_tui.core.json_limits import MAX_JSON_DEPTH, JSONTooDeepError, loads
-from toki_tui.core.model_cache import load_cached_models, save_cached_models
-from toki_tui.core.model_info import ModelInfo
 
 
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 900, 100_000])

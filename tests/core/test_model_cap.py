@@ -6,9 +6,9 @@ from pathlib import Path
 
 from tests.conftest import TEST_API_KEY
 from tests.fakes.server import FakeServer, models_reply
-from toki_tui.core.client import ChatClient
-from toki_tui.core.model_cache import load_cached_models, save_cached_models
-from toki_tui.core.model_info import MAX_MODELS, ModelInfo, parse_models
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.model_cache import load_cached_models, save_cached_models
+from toki_tui.core.api.model_info import MAX_MODELS, ModelInfo, parse_models
 
 
 def test_a_long_list_is_cut_and_says_so() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from toki_tui.core.api.model_info import ModelInfo, parse_models, price_per_million
 from toki_tui.core.errors import APIError
-from toki_tui.core.model_info import ModelInfo, parse_models, price_per_million
 
 
 def test_openai_shape() -> None:

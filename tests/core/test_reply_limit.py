@@ -7,13 +7,13 @@ from tests.conftest import TEST_API_KEY
 from tests.core.test_client import HELLO
 from tests.fakes.hostile import endless_stream
 from tests.fakes.server import FakeServer, completion_reply, stream_text
-from toki_tui.core.client import ChatClient
-from toki_tui.core.events import ContentDelta, Finished, ReasoningDelta, ToolCallDelta, Usage
-from toki_tui.core.params import ChatParams
-from toki_tui.core.reply import ReplyAccumulator
-from toki_tui.core.reply_limit import REPLY_LIMIT_REASON, ReplyLimiter, reply_limit_message
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, ToolCallDelta, Usage
+from toki_tui.core.api.params import ChatParams
+from toki_tui.core.api.reply import ReplyAccumulator
+from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, ReplyLimiter, reply_limit_message
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def test_the_limiter_cuts_the_crossing_delta_and_ends_the_reply() -> None:

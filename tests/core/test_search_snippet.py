@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from toki_tui.core.search_snippet import SNIPPET_MAX_CHARS, SNIPPET_WORDS, make_snippet, query_words
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.core.store.snippet import SNIPPET_MAX_CHARS, SNIPPET_WORDS, make_snippet, query_words
 
 
 def test_marks_the_words_around_the_first_match() -> None:

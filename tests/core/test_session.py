@@ -20,12 +20,12 @@ from tests.fakes.server import (
     stream_error,
     stream_text,
 )
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.events import ContentDelta
+from toki_tui.core.api.params import ChatParams
 from toki_tui.core.errors import APIStatusError, StreamError
-from toki_tui.core.events import ContentDelta
-from toki_tui.core.params import ChatParams
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def rows(path: Path) -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ import pytest
 from tests.core.conftest import drain
 from tests.fakes.server import FakeServer, stream_text
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def sent_contents(fake_server: FakeServer, index: int) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from toki_tui.core.api.events import ContentDelta
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.events import ContentDelta
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 
 async def test_a_first_message_that_cannot_be_stored_leaves_no_conversation(

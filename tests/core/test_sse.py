@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toki_tui.core.sse import EventTooLargeError, ServerSentEvent, SSEDecoder
+from toki_tui.core.api.sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 
 
 def decode(chunks: Iterable[bytes], **kwargs: int) -> list[ServerSentEvent]:

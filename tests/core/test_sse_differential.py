@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toki_tui.core.sse import EventTooLargeError, SSEDecoder
+from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 
 openai_streaming = pytest.importorskip("openai._streaming")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toki_tui.core.errors import HistoryError, TokiError
-from toki_tui.core.store import HistoryStore, StoredMessage
+from toki_tui.core.store.history_store import HistoryStore, StoredMessage
 
 
 @pytest.fixture

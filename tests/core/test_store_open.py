@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from toki_tui.core import store_schema
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store import schema as store_schema
+from toki_tui.core.store.history_store import HistoryStore
 
 
 def history_path(tmp_path: Path) -> Path:

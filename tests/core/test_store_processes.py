@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests.core.store_writer import token
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

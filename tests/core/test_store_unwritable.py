@@ -14,12 +14,13 @@ import pytest
 
 from tests.core.conftest import drain
 from tests.fakes.server import FakeServer, stream_text
-from toki_tui.core import store_connection, store_schema
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.params import ChatParams
 from toki_tui.core.errors import HistoryUnwritableError
-from toki_tui.core.params import ChatParams
 from toki_tui.core.session import ChatSession
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store import connection as store_connection
+from toki_tui.core.store import schema as store_schema
+from toki_tui.core.store.history_store import HistoryStore
 
 LONG_REPLY = " ".join(f"word{n}" for n in range(20_000))  # ~170 KB of distinct words: no room for it, nor its index
 

@@ -89,7 +89,7 @@ def test_one_line_values_lose_their_line_breaks_and_are_cut_to_a_sane_length() -
 
 
 def test_lone_surrogate_escapes_in_server_json_become_replacement_characters() -> None:
-    from toki_tui.core.json_limits import loads
+    from toki_tui.core.api.json_limits import loads
 
     assert loads(r'{"a\ud800": ["x\ud800y", {"k": "\ud83d\ude00"}]}') == {"a\ufffd": ["x\ufffdy", {"k": "😀"}]}
     assert loads(rb'"\udc00"') == "\ufffd"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from toki_tui.core.think_tags import ThinkTagSplitter
+from toki_tui.core.api.think_tags import ThinkTagSplitter
 
 
 def split(pieces: list[str]) -> tuple[str, str]:

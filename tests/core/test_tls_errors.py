@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.events import RetryScheduled
+from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.errors import APICertificateError
-from toki_tui.core.events import RetryScheduled
-from toki_tui.core.params import ChatMessage, ChatParams
 
 CERTIFICATE = Path(__file__).parent / "fixtures" / "self_signed_localhost.pem"
 

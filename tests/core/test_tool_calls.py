@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from toki_tui.core.events import ToolCallDelta
-from toki_tui.core.reply import ReplyAccumulator
-from toki_tui.core.tool_calls import ToolCallRouter
+from toki_tui.core.api.events import ToolCallDelta
+from toki_tui.core.api.reply import ReplyAccumulator
+from toki_tui.core.api.tool_calls import ToolCallRouter
 
 
 def merged(entries: list[dict]) -> list[dict]:

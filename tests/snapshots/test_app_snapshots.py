@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
-from toki_tui.core.config import Config
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.api.model_info import ModelInfo
+from toki_tui.core.config.config_file import Config
 from toki_tui.ui.screens.chat import ChatScreen
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 

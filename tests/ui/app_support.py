@@ -14,8 +14,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer
-from toki_tui.core.config import DEFAULT_BASE_URL, Config, load_config, resolve_endpoint, with_endpoint
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.config.config_file import DEFAULT_BASE_URL, Config, load_config, resolve_endpoint, with_endpoint
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.app import TokiApp
 from toki_tui.ui.factory import create_app, default_client_factory
 from toki_tui.ui.screens.chat import ChatScreen

@@ -9,7 +9,7 @@ from textual.widgets import OptionList
 from tests.cli.test_history_bad_records import damage
 from tests.fakes.server import FakeServer
 from tests.ui.app_support import make_app, wait_until
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 

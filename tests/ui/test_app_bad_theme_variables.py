@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.server import FakeServer
 from tests.ui.app_support import make_app
-from toki_tui.core.config import load_config
+from toki_tui.core.config.config_file import load_config
 from toki_tui.ui.themes import DEFAULT_THEME_NAME, check_variables, load_builtin_themes
 
 

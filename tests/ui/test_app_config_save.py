@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.fakes.server import FakeServer
 from tests.ui.app_support import make_app
-from toki_tui.core.config import load_config
+from toki_tui.core.config.config_file import load_config
 
 USER_FILE = """\
 # mine, with a comment

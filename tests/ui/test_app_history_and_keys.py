@@ -11,8 +11,8 @@ from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
-from toki_tui.core.config import Config, EndpointConfig, load_config, with_changes, with_endpoint
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.config.config_file import Config, EndpointConfig, load_config, with_changes, with_endpoint
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
 from toki_tui.ui.screens.help import HelpScreen
 from toki_tui.ui.widgets.conversation_view import ConversationView

@@ -13,8 +13,8 @@ from tests.core.test_store_unwritable import LONG_REPLY, fill_disk
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, wait_until
 from tests.ui.test_app_history_open import send_and_wait
-from toki_tui.core import store_connection
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store import connection as store_connection
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput

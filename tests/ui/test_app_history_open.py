@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import AppHarness, make_app, type_text, wait_until
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.app import TokiApp
 from toki_tui.ui.screens.chat import ChatScreen
 

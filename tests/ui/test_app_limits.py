@@ -10,8 +10,8 @@ from textual.widgets import OptionList
 from tests.fakes.hostile import deep_json_stream, endless_stream
 from tests.fakes.server import FakeServer, models_reply
 from tests.ui.app_support import make_app, type_text, wait_until
-from toki_tui.core.model_info import ModelInfo
-from toki_tui.core.reply_limit import reply_limit_message
+from toki_tui.core.api.model_info import ModelInfo
+from toki_tui.core.api.reply_limit import reply_limit_message
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 from toki_tui.ui.screens.model_ranking import MAX_SHOWN, ModelIndex
 

@@ -8,9 +8,9 @@ from textual.widgets import Input
 
 from tests.fakes.server import FakeServer, error_reply, models_reply, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
-from toki_tui.core.config import Config, EndpointConfig
-from toki_tui.core.model_cache import load_cached_models
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.api.model_cache import load_cached_models
+from toki_tui.core.api.model_info import ModelInfo
+from toki_tui.core.config.config_file import Config, EndpointConfig
 from toki_tui.ui.screens.model_picker import ModelPickerScreen, format_price, rank_models
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
@@ -63,7 +63,7 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     fake_server.script_models(error_reply(503, "down for maintenance"))
-    from toki_tui.core.model_cache import save_cached_models
+    from toki_tui.core.api.model_cache import save_cached_models
 
     save_cached_models(tmp_path / "cache", "toki", [ModelInfo(id="cached/model-a", context_length=8192)])
     config = Config(
@@ -100,7 +100,7 @@ async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_
     """Ctrl+O right after start: the cache and the config's models are read during start-up, after the first
     frame; a picker already open gets them then, not only when the (slow) server answers."""
     from tests.fakes.server import hang
-    from toki_tui.core.model_cache import save_cached_models
+    from toki_tui.core.api.model_cache import save_cached_models
 
     save_cached_models(tmp_path / "cache", "toki", [ModelInfo(id="cached/one"), ModelInfo(id="cached/two")])
     fake_server.script_models(hang(3.0))

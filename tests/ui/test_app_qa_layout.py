@@ -10,7 +10,7 @@ from textual.widgets._toast import Toast
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, type_text, wait_until
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
 from toki_tui.ui.widgets.message_view import MessageView

@@ -1,11 +1,12 @@
 """No history read or write holds the event loop: keys and frames go on while the store works.
 
 The loop's lag is measured by a callback asking to run every 5 ms: the longest it was late is the longest the loop
-was held. The bound, MAX_LAG, is 50 ms: a frame is 16-20 ms, but on a loaded 2-core CI machine the loop is
-late by 10-20 ms now and then with no store call at all (garbage collection, other processes, the store thread
-holding the GIL for its 5 ms switch interval), while a store call on the loop holds it far longer: ~100-170 ms
-to read the branch of the 5,000-message conversation below (sent as the context of the next request), ~40 ms to
-search it, and the whole of a call that hangs in the second test. Twice a frame with those margins either side.
+was held. The bound, MAX_LAG, is 100 ms: a frame is 16-20 ms, but on a loaded 2-core CI machine running the
+suite in parallel workers the loop is late by 10-50 ms now and then with no store call at all (garbage
+collection, other processes, the store thread holding the GIL for its switch interval), while the branch read
+of the 5,000-message conversation below (sent as the context of the next request) holds it ~100-170 ms, and a
+call that hangs in the second test holds it whole. The deterministic guard is the other assertion: no store call
+runs on the event loop's thread at all.
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import AppHarness, make_app, type_text, wait_until
-from toki_tui.core.store import Conversation, HistoryStore, ImportedMessage
+from toki_tui.core.store.history_store import Conversation, HistoryStore, ImportedMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 
-MAX_LAG = 0.050
+MAX_LAG = 0.100
 """The longest the event loop may be held by any step (see the module's docstring for why this value)."""
 TICK = 0.005
-HANG_SECONDS = 0.3
-"""How long a gated store call waits to be released: far past MAX_LAG, so a call on the loop cannot pass."""
+HANG_SECONDS = 1.0
+"""How long a gated store call waits to be released: far past MAX_LAG, so a call on the loop cannot pass, and long
+enough that a busy machine releases it before it gives up waiting."""
 
 WORDS = [
     "alpha",
@@ -279,7 +281,7 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
         async def hang(*methods: str) -> None:
             """Each call hangs until it is let go, once frames have gone by (the loop answers) meanwhile."""
             for count in range(1, len(methods) + 1):
-                await wait_until(pilot, lambda count=count: len(store.hung) == count)  # type: ignore[misc]
+                await wait_until(pilot, lambda count=count: len(store.hung) >= count)  # type: ignore[misc]
                 await pilot.pause()
                 await pilot.pause()
                 store.release.set()

@@ -223,7 +223,7 @@ async def test_a_short_conversation_with_older_messages_asks_for_them_at_once() 
 
 
 def test_display_message_from_a_real_store_row() -> None:
-    from toki_tui.core.store_models import StoredMessage
+    from toki_tui.core.store.records import StoredMessage
 
     fields: dict[str, object] = dict.fromkeys(StoredMessage.__dataclass_fields__)
     fields.update(

@@ -31,7 +31,7 @@ from tests.hostile import (
 )
 from tests.ui.app_support import AppHarness, make_app, wait_until
 from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
-from toki_tui.core.store import HistoryStore
+from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput

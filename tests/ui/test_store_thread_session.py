@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tests.fakes.server import FakeServer, RecordedRequest, Reply, dynamic, stream_text
 from tests.ui.test_app_store_off_loop import WatchedStore
-from toki_tui.core.client import ChatClient
-from toki_tui.core.events import ContentDelta
-from toki_tui.core.params import ChatParams
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.events import ContentDelta
+from toki_tui.core.api.params import ChatParams
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.store_thread import StoreThread
 

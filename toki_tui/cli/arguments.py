@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from toki_tui.core.params import PARAMETER_RANGES
+from toki_tui.core.api.params import PARAMETER_RANGES
 
 
 def add_endpoint_arguments(parser: argparse.ArgumentParser, *, with_model: bool = True) -> None:

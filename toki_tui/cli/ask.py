@@ -24,16 +24,16 @@ from toki_tui.cli.common import (
     open_store,
     report,
 )
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
+from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.errors import HistoryError, TokiError
-from toki_tui.core.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
-from toki_tui.core.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.session import ChatSession
 from toki_tui.core.text import StreamSanitizer
 from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.store.history_store import HistoryStore
 
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"

@@ -8,13 +8,13 @@ import sys
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from toki_tui.cli.arguments import flag
-from toki_tui.core import paths
-from toki_tui.core.config import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
+from toki_tui.core.config import paths
+from toki_tui.core.config.config_file import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
 from toki_tui.core.errors import ConfigError, TokiError
 from toki_tui.core.text import displayable
 
 if TYPE_CHECKING:
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.store.history_store import HistoryStore
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
@@ -51,7 +51,7 @@ def load_settings(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint]:
 
 def open_store() -> HistoryStore:
     """The history store, opened; its notices (a corrupt file moved aside, replies marked interrupted) go to stderr."""
-    from toki_tui.core.store import HistoryStore  # not imported by `toki ask --no-save`
+    from toki_tui.core.store.history_store import HistoryStore  # not imported by `toki ask --no-save`
 
     store = HistoryStore(paths.history_file())
     report_ = store.open()

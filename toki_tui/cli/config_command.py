@@ -7,8 +7,8 @@ import os
 import sys
 
 from toki_tui.cli.common import EXIT_USAGE, exit_code_for, load_settings, report
-from toki_tui.core import paths
-from toki_tui.core.config import default_config_text, folder_problem
+from toki_tui.core.config import paths
+from toki_tui.core.config.config_file import default_config_text, folder_problem
 from toki_tui.core.errors import TokiError
 
 

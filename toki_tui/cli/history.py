@@ -18,8 +18,8 @@ from typing import Any, TextIO
 
 from toki_tui.cli.history_arguments import add_history_parser
 from toki_tui.core.errors import HistoryError, TokiError
-from toki_tui.core.export import dumps_json, export_json, export_markdown, import_file
-from toki_tui.core.store import Conversation, HistoryStore, SearchHit, StoredMessage
+from toki_tui.core.store.export import dumps_json, export_json, export_markdown, import_file
+from toki_tui.core.store.history_store import Conversation, HistoryStore, SearchHit, StoredMessage
 from toki_tui.core.text import displayable
 from toki_tui.core.text_input import without_surrogates
 

@@ -9,11 +9,11 @@ import sys
 from typing import TextIO
 
 from toki_tui.cli.common import EXIT_API_ERROR, api_key_for, exit_code_for, load_settings, report
-from toki_tui.core import paths
-from toki_tui.core.client import ChatClient
+from toki_tui.core.api.client import ChatClient
+from toki_tui.core.api.model_cache import save_cached_models
+from toki_tui.core.api.model_info import ModelInfo, ModelList
+from toki_tui.core.config import paths
 from toki_tui.core.errors import TokiError
-from toki_tui.core.model_cache import save_cached_models
-from toki_tui.core.model_info import ModelInfo, ModelList
 from toki_tui.core.text import displayable
 
 

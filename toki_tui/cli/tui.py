@@ -8,8 +8,8 @@ from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from toki_tui.core.config import Config
-    from toki_tui.core.secrets import ResolvedEndpoint
+    from toki_tui.core.config.config_file import Config
+    from toki_tui.core.config.endpoints import ResolvedEndpoint
 
 
 def add_tui_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from toki_tui.core.events import StreamEvent
+    from toki_tui.core.api.events import StreamEvent
 
 
 class TokiError(Exception):

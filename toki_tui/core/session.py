@@ -19,15 +19,15 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from toki_tui.core.api.events import StreamEvent
+from toki_tui.core.api.params import ChatMessage, ChatParams
+from toki_tui.core.api.reply import ReplyAccumulator, status_for_finish_reason
+from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 from toki_tui.core.errors import APIError, HistoryError
-from toki_tui.core.events import StreamEvent
-from toki_tui.core.params import ChatMessage, ChatParams
-from toki_tui.core.reply import ReplyAccumulator, status_for_finish_reason
-from toki_tui.core.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 
 if TYPE_CHECKING:
-    from toki_tui.core.client import ChatClient
-    from toki_tui.core.store import HistoryStore, StoredMessage
+    from toki_tui.core.api.client import ChatClient
+    from toki_tui.core.store.history_store import HistoryStore, StoredMessage
 
 #: Replies in these states carry no text worth sending back as context.
 _SKIPPED_IN_CONTEXT = frozenset({"error"})

@@ -22,17 +22,17 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from toki_tui.core.config import Config, EndpointConfig, save_config, with_changes, with_endpoint
+from toki_tui.core.api.params import ChatParams
+from toki_tui.core.config.config_file import Config, EndpointConfig, save_config, with_changes, with_endpoint
+from toki_tui.core.config.endpoints import ResolvedEndpoint
 from toki_tui.core.errors import TokiError
-from toki_tui.core.params import ChatParams
-from toki_tui.core.secrets import ResolvedEndpoint
 from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
-    from toki_tui.core.client import ChatClient
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.api.client import ChatClient
+    from toki_tui.core.store.history_store import HistoryStore
 
 ClientFactory = Callable[[ResolvedEndpoint], "ChatClient"]
 
@@ -204,7 +204,7 @@ class TokiApp(App[int]):
     def _open_store(self) -> tuple[HistoryStore, tuple[str, ...]]:
         """On the store thread: importing and opening the history (migrations, a corrupt file moved aside) is
         file work that must not hold the first frame or the keys."""
-        from toki_tui.core.store import HistoryStore
+        from toki_tui.core.store.history_store import HistoryStore
 
         store = HistoryStore(self.paths.history_file)
         report = store.open()

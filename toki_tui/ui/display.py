@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 
 class StoredMessageLike(Protocol):
-    """What `from_stored` needs of a store row (toki_tui.core.store.StoredMessage); every other field is optional."""
+    """What `from_stored` needs of a store row (toki_tui.core.store.records.StoredMessage); the rest is optional."""
 
     @property
     def role(self) -> str: ...

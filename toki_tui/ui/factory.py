@@ -1,6 +1,6 @@
 """`create_app()`: the one place that builds TokiApp, used by the CLI, the tests, the screenshots and benchmarks.
 
-Paths default to toki_tui.core.paths (which honour TOKI_CONFIG_DIR / TOKI_DATA_DIR / TOKI_CACHE_DIR), so a test
+Paths default to toki_tui.core.config.paths (which honour TOKI_CONFIG_DIR / TOKI_DATA_DIR / TOKI_CACHE_DIR), so a test
 that sets those never touches the developer's real files.
 """
 
@@ -11,17 +11,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toki_tui.core import paths as toki_paths
-from toki_tui.core.config import Config
-from toki_tui.core.secrets import ResolvedEndpoint
+from toki_tui.core.config import paths as toki_paths
+from toki_tui.core.config.config_file import Config
+from toki_tui.core.config.endpoints import ResolvedEndpoint
 from toki_tui.ui.app import AppPaths, ClientFactory, TokiApp
 from toki_tui.ui.themes import load_all_themes
 
 if TYPE_CHECKING:
     import httpx
 
-    from toki_tui.core.client import ChatClient
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.api.client import ChatClient
+    from toki_tui.core.store.history_store import HistoryStore
 
 
 def default_client_factory(
@@ -30,7 +30,7 @@ def default_client_factory(
     def build(endpoint: ResolvedEndpoint) -> ChatClient:
         # Imported here, not at the top: httpx is ~60 ms of imports that the first frame does not need (the app
         # builds its client on first use, after the first frame).
-        from toki_tui.core.client import ChatClient
+        from toki_tui.core.api.client import ChatClient
 
         return ChatClient(
             base_url=endpoint.base_url,

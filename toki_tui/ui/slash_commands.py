@@ -1,7 +1,7 @@
 """Slash commands typed in the prompt: parsing into typed actions and completion of command names.
 
 Pure functions with no Textual or I/O, so every command and every error message is unit-tested directly. Values
-are validated here with the same rules as the sidebar (toki_tui.core.params), so `/temperature 3` is refused
+are validated here with the same rules as the sidebar (toki_tui.core.api.params), so `/temperature 3` is refused
 with the allowed range before anything changes.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from toki_tui.core.params import PARAMETER_RANGES, ParameterError, check_parameter
+from toki_tui.core.api.params import PARAMETER_RANGES, ParameterError, check_parameter
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,17 +21,17 @@ from textual.widgets import Static
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
-from toki_tui.ui.garbage import collect_between_turns
+from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
-from toki_tui.ui.screens.chat_messages import (
+from toki_tui.ui.screens.conversation_screen import ConversationScreen
+from toki_tui.ui.screens.reply_pump import pump_reply
+from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
+from toki_tui.ui.screens.worker_messages import (
     ModelsLoaded,
     ReplyEnded,
     ReplyStateChanged,
     StoreFailed,
 )
-from toki_tui.ui.screens.conversation_screen import ConversationScreen
-from toki_tui.ui.screens.reply_pump import pump_reply
-from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
@@ -41,15 +41,15 @@ from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from toki_tui.core.model_info import ModelInfo
-    from toki_tui.core.store import HistoryStore
+    from toki_tui.core.api.model_info import ModelInfo
+    from toki_tui.core.store.history_store import HistoryStore
 
 
 def import_what_start_up_needs() -> None:
     """For a thread, right after the first frame: the history store, the HTTP client (httpx) and the Markdown
     renderer. Imported on the UI thread, they held it ~200 ms, and a key typed just after the first frame took
     that long to show. A thread still takes the GIL, but hands it back within 0.5 ms (cli/tui.py)."""
-    for module in ("toki_tui.core.store", "toki_tui.core.client"):
+    for module in ("toki_tui.core.store.history_store", "toki_tui.core.api.client"):
         importlib.import_module(module)
     warm_up_imports()
 
@@ -432,7 +432,7 @@ class ChatScreen(ConversationScreen):
             self.open_conversation(message.conversation_id)  # show the new branch, not the replaced reply
         if self._sidebar_shown("history"):
             self.load_history(self._history_query)
-        self.call_after_refresh(collect_between_turns)  # after the reply's last frame (see ui/garbage.py)
+        self.call_after_refresh(collect_between_turns)  # after the reply's last frame (see ui/gc_policy.py)
 
     def action_stop_reply(self) -> None:
         if self.streaming:

@@ -16,7 +16,8 @@ from textual.screen import Screen
 from toki_tui.core.errors import TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.safe_text import plain_line
-from toki_tui.ui.screens.chat_messages import (
+from toki_tui.ui.screens.sidebar_layout import Sidebar
+from toki_tui.ui.screens.worker_messages import (
     ConversationLoaded,
     ConversationLoadFailed,
     ConversationRenamed,
@@ -24,7 +25,6 @@ from toki_tui.ui.screens.chat_messages import (
     OlderMessagesLoaded,
     StoreFailed,
 )
-from toki_tui.ui.screens.sidebar_layout import Sidebar
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar

@@ -10,12 +10,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toki_tui.core.params import ChatParams, ParameterError
+from toki_tui.core.api.params import ChatParams, ParameterError
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.history_list import HistoryEntry
 
 if TYPE_CHECKING:
-    from toki_tui.core.store import Conversation, HistoryStore
+    from toki_tui.core.store.history_store import Conversation, HistoryStore
 
 HISTORY_PAGE = 200
 """Conversations listed in the sidebar; searching reaches the rest."""

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toki_tui.core.api.model_cache import load_cached_models, save_cached_models
+from toki_tui.core.api.model_info import ModelInfo, ModelList
 from toki_tui.core.errors import APIError
-from toki_tui.core.model_cache import load_cached_models, save_cached_models
-from toki_tui.core.model_info import ModelInfo, ModelList
 
 if TYPE_CHECKING:
-    from toki_tui.core.client import ChatClient
+    from toki_tui.core.api.client import ChatClient
 
 
 def merge_models(*sources: Iterable[ModelInfo]) -> list[ModelInfo]:

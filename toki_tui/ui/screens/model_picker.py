@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.text import displayable_line
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.model_ranking import ModelIndex, match_spans

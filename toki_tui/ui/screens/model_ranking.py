@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
 
-from toki_tui.core.model_info import ModelInfo
+from toki_tui.core.api.model_info import ModelInfo
 
 MAX_SHOWN = 100
 """Rows the picker shows for a query: three screens of choices, more than anyone reads before typing another

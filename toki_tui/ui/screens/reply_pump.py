@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from toki_tui.core.errors import APIError, APIStatusError
-from toki_tui.core.events import (
+from toki_tui.core.api.events import (
     ContentDelta,
     ReasoningDelta,
     RefusalDelta,
@@ -25,8 +24,9 @@ from toki_tui.core.events import (
     StreamEvent,
     ToolCallDelta,
 )
+from toki_tui.core.errors import APIError, APIStatusError
 from toki_tui.core.session import ChatSession
-from toki_tui.ui.screens.chat_messages import ReplyEnded, ReplyStateChanged
+from toki_tui.ui.screens.worker_messages import ReplyEnded, ReplyStateChanged
 
 if TYPE_CHECKING:
     from toki_tui.ui.widgets.live_reply import LiveReply

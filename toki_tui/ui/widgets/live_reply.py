@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.timer import Timer
 
-from toki_tui.core.reply import TextBuffer
+from toki_tui.core.api.reply import TextBuffer
 from toki_tui.core.text import StreamSanitizer
 from toki_tui.ui.coalescer import DEFAULT_INTERVAL, PendingUpdate, UpdateCoalescer
 from toki_tui.ui.code_render import prepare_lexer

@@ -1,6 +1,6 @@
 """The parameter sidebar: model, sampling numbers, system prompt, JSON mode, streaming, "save as default".
 
-Every number is checked as it is typed with the rules of toki_tui.core.params; a bad value is refused on the spot
+Every number is checked as it is typed with the rules of toki_tui.core.api.params; a bad value is refused on the spot
 (the field turns red and says the allowed range) and never reaches the session. Valid changes are posted up as
 `ParameterChanged`; the screen applies them to the next request and saves them with the conversation.
 """
@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
-from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+from toki_tui.core.api.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
 from toki_tui.core.text import displayable
 from toki_tui.ui.safe_text import plain_content, plain_line
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
@@ -32,7 +32,7 @@ SWITCH_FIELDS: tuple[tuple[str, str], ...] = (("json_mode", "JSON mode"), ("stre
 
 
 class ParameterValidator(Validator):
-    """The rules of toki_tui.core.params as a Textual validator, so the Input itself keeps its `-invalid` mark
+    """The rules of toki_tui.core.api.params as a Textual validator, so the Input itself keeps its `-invalid` mark
     in step (it re-validates on blur and would otherwise clear a class set from outside)."""
 
     def __init__(self, name: str) -> None:

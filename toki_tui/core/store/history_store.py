@@ -20,8 +20,8 @@ import time
 from typing import Any, Literal
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store_connection import CONVERSATION_SELECT
-from toki_tui.core.store_models import (
+from toki_tui.core.store.connection import CONVERSATION_SELECT
+from toki_tui.core.store.records import (
     FINAL_STATUSES,
     ROLES,
     STATUSES,
@@ -33,8 +33,8 @@ from toki_tui.core.store_models import (
     dump_json,
     title_from_text,
 )
-from toki_tui.core.store_search import SNIPPET_END, SNIPPET_START, search_history
-from toki_tui.core.store_tree import ImportedMessage, TreeQueries, insert_tree
+from toki_tui.core.store.search import SNIPPET_END, SNIPPET_START, search_history
+from toki_tui.core.store.tree import ImportedMessage, TreeQueries, insert_tree
 
 
 class _Sentinel(enum.Enum):

@@ -9,7 +9,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     # Types only: the records' modules are imported by the workers that make them, after the first frame.
-    from toki_tui.core.model_info import ModelInfo
+    from toki_tui.core.api.model_info import ModelInfo
     from toki_tui.ui.display import DisplayMessage
     from toki_tui.ui.screens.history_loading import LoadedConversation
     from toki_tui.ui.widgets.history_list import HistoryEntry

@@ -16,9 +16,9 @@ import uuid
 from typing import Any
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store_models import Conversation, title_from_text
-from toki_tui.core.store_tree import ImportedMessage
-from toki_tui.core.store_values import is_sane_time
+from toki_tui.core.store.records import Conversation, title_from_text
+from toki_tui.core.store.tree import ImportedMessage
+from toki_tui.core.store.values import is_sane_time
 
 ENDPOINT_NAME = "chatgpt"
 """The endpoint recorded for imported conversations (toki cannot continue them on chatgpt.com)."""

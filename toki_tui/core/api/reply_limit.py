@@ -8,7 +8,7 @@ server to stop). The session stores such a reply as "length" with REPLY_LIMIT_ME
 
 from __future__ import annotations
 
-from toki_tui.core.events import ContentDelta, Finished, ReasoningDelta, RefusalDelta, StreamEvent, ToolCallDelta
+from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RefusalDelta, StreamEvent, ToolCallDelta
 
 MAX_REPLY_CHARS = 4 * 1024 * 1024
 """4 Mi characters, about a million tokens: eight times the longest output any model offers today (128k tokens,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toki_tui.core.store_values import (
+from toki_tui.core.store.values import (
     parse_json,
     read_float,
     read_int,

@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from toki_tui.core.config_model import (
+from toki_tui.core.api.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
+from toki_tui.core.config.endpoints import ResolvedEndpoint, require_api_key, resolve_endpoint, run_key_command
+from toki_tui.core.config.model import (
     BUILTIN_ENDPOINT,
     DEFAULT_BASE_URL,
     DEFAULT_ENDPOINT,
@@ -42,8 +44,6 @@ from toki_tui.core.config_model import (
     with_endpoint,
 )
 from toki_tui.core.errors import ConfigError
-from toki_tui.core.params import PARAMETER_RANGES, ChatParams, ParameterError, check_parameter
-from toki_tui.core.secrets import ResolvedEndpoint, require_api_key, resolve_endpoint, run_key_command
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -321,6 +321,6 @@ def save_config(config: Config, path: Path, *, base: Config | None = None) -> No
     problem = folder_problem(path)
     if problem is not None:
         raise ConfigError(f"could not save the config: {problem}")
-    from toki_tui.core.config_save import save_config_file  # only when saving: tomlkit stays off start-up
+    from toki_tui.core.config.in_place_save import save_config_file  # only when saving: tomlkit stays off start-up
 
     save_config_file(config, path, base)

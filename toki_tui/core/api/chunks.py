@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toki_tui.core.errors import StreamError
-from toki_tui.core.events import (
+from toki_tui.core.api.events import (
     ContentDelta,
     Finished,
     ReasoningDelta,
@@ -20,8 +19,9 @@ from toki_tui.core.events import (
     ToolCallDelta,
     Usage,
 )
-from toki_tui.core.think_tags import ThinkTagSplitter
-from toki_tui.core.tool_calls import ToolCallRouter
+from toki_tui.core.api.think_tags import ThinkTagSplitter
+from toki_tui.core.api.tool_calls import ToolCallRouter
+from toki_tui.core.errors import StreamError
 
 _RAW_EXCERPT = 200
 #: Delta keys that carry nothing but text (OpenAI repeats a null refusal; some servers repeat the role).

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Self
 
 from toki_tui.core.errors import HistoryError, HistoryUnwritableError
-from toki_tui.core.store_models import (
+from toki_tui.core.store.records import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
     Conversation,
@@ -26,7 +26,7 @@ from toki_tui.core.store_models import (
     conversation_from_row,
     message_from_row,
 )
-from toki_tui.core.store_schema import (
+from toki_tui.core.store.schema import (
     connect_read_only,
     interrupt_abandoned_replies,
     is_disk_full,

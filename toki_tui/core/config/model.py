@@ -1,4 +1,4 @@
-"""What config.toml holds, as frozen dataclasses. Import these from toki_tui.core.config.
+"""What config.toml holds, as frozen dataclasses. Import these from toki_tui.core.config.config_file.
 
 Every field carries a docstring under it: that is the reference documentation of the file. Each dataclass checks
 its own values on construction (raising ConfigError naming the field and the expected form), and the loader in
@@ -15,9 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.config.endpoints import TOKI_API_KEY, check_base_url
 from toki_tui.core.errors import ConfigError
-from toki_tui.core.params import ChatParams, ParameterError
-from toki_tui.core.secrets import TOKI_API_KEY, check_base_url
 
 DEFAULT_ENDPOINT = "toki"
 DEFAULT_BASE_URL = "https://www.tokiai.ai/v1"

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from toki_tui.core.events import (
+from toki_tui.core.api.events import (
     ContentDelta,
     Finished,
     ReasoningDelta,
@@ -19,7 +19,7 @@ from toki_tui.core.events import (
     ToolCallDelta,
     Usage,
 )
-from toki_tui.core.reply_limit import REPLY_LIMIT_REASON
+from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON
 
 _BLOCK_TOKENS = 256
 """Fragments joined into one string at a time. A str per token costs ~50 bytes of object header for a few

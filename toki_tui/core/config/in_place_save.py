@@ -23,13 +23,13 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.config import (
+from toki_tui.core.config.config_file import (
     PARAMETER_KEYS,
     config_from_toml,
     describe_toml_error,
     read_config_text,
 )
-from toki_tui.core.config_model import BUILTIN_ENDPOINT, DEFAULT_ENDPOINT, Config, EndpointConfig
+from toki_tui.core.config.model import BUILTIN_ENDPOINT, DEFAULT_ENDPOINT, Config, EndpointConfig
 from toki_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -20,9 +20,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from toki_tui import __version__
-from toki_tui.core.body_limits import ACCEPT_ENCODING, format_size, iter_body, read_body, read_prefix
-from toki_tui.core.chunks import ChunkParser, error_from_payload, excerpt
-from toki_tui.core.direct_transport import DirectTransport, proxy_configured
+from toki_tui.core.api.body_limits import ACCEPT_ENCODING, format_size, iter_body, read_body, read_prefix
+from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
+from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
+from toki_tui.core.api.events import (
+    ResponseStarted,
+    RetryScheduled,
+    StreamEvent,
+)
+from toki_tui.core.api.http_errors import retry_delay, should_retry, status_error
+from toki_tui.core.api.idle_watchdog import IdleWatchdog
+from toki_tui.core.api.json_limits import JSONTooDeepError, loads
+from toki_tui.core.api.params import ChatMessage, ChatParams
+from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
+from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 from toki_tui.core.errors import (
     APICertificateError,
     APIConnectionError,
@@ -31,20 +42,9 @@ from toki_tui.core.errors import (
     APITimeoutError,
     StreamError,
 )
-from toki_tui.core.events import (
-    ResponseStarted,
-    RetryScheduled,
-    StreamEvent,
-)
-from toki_tui.core.http_errors import retry_delay, should_retry, status_error
-from toki_tui.core.idle_watchdog import IdleWatchdog
-from toki_tui.core.json_limits import JSONTooDeepError, loads
-from toki_tui.core.params import ChatMessage, ChatParams
-from toki_tui.core.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
-from toki_tui.core.sse import EventTooLargeError, SSEDecoder
 
 if TYPE_CHECKING:
-    from toki_tui.core.model_info import ModelList
+    from toki_tui.core.api.model_info import ModelList
 
 _ERROR_BODY_LIMIT = 256 * 1024
 """Only the start of an error body is read: the message is cut to a few hundred characters anyway."""
@@ -164,7 +164,7 @@ class ChatClient:
         except ValueError:
             text = content[:4096].decode("utf-8", "replace")
             raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(text)}") from None
-        from toki_tui.core.model_info import parse_models  # only `toki models` and the picker need it
+        from toki_tui.core.api.model_info import parse_models  # only `toki models` and the picker need it
 
         return parse_models(body)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toki_tui.core.events import ToolCallDelta
+from toki_tui.core.api.events import ToolCallDelta
 
 
 class ToolCallRouter:

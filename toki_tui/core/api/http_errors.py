@@ -14,9 +14,9 @@ import re
 import time
 from collections.abc import Mapping
 
-from toki_tui.core.chunks import excerpt
+from toki_tui.core.api.chunks import excerpt
+from toki_tui.core.api.json_limits import loads
 from toki_tui.core.errors import APIStatusError
-from toki_tui.core.json_limits import loads
 
 #: Statuses worth retrying, and only before any content arrived (docs/protocol.md §5.3).
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from toki_tui.core.search_snippet import SNIPPET_END, SNIPPET_START, make_snippet, query_words
-from toki_tui.core.store_models import SearchHit
-from toki_tui.core.store_values import read_text
+from toki_tui.core.store.records import SearchHit
+from toki_tui.core.store.snippet import SNIPPET_END, SNIPPET_START, make_snippet, query_words
+from toki_tui.core.store.values import read_text
 
 PREFIX_MIN_LENGTH = 3
 """The last word matches as a prefix only from this length: "a*" would match half the history, slowly."""

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toki_tui.core.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store import HistoryStore
-from toki_tui.core.store_models import ROLES, STATUSES, Conversation, StoredMessage
-from toki_tui.core.store_tree import ImportedMessage
-from toki_tui.core.store_values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
+from toki_tui.core.store.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
+from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
+from toki_tui.core.store.tree import ImportedMessage
+from toki_tui.core.store.values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
 from toki_tui.core.text import displayable
 from toki_tui.core.text_input import without_surrogates
 

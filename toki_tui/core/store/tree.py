@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store_connection import StoreConnection
-from toki_tui.core.store_models import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
+from toki_tui.core.store.connection import StoreConnection
+from toki_tui.core.store.records import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
 
 _PREFIXED_COLUMNS = ", ".join(f"m.{column.strip()}" for column in MESSAGE_COLUMNS.split(","))
 

@@ -9,8 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from toki_tui.core.json_limits import loads
-from toki_tui.core.model_info import MAX_MODELS, ModelInfo
+from toki_tui.core.api.json_limits import loads
+from toki_tui.core.api.model_info import MAX_MODELS, ModelInfo
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from toki_tui.core.errors import ConfigError, MissingApiKeyError
 
 if TYPE_CHECKING:
-    from toki_tui.core.config import Config, EndpointConfig
+    from toki_tui.core.config.config_file import Config, EndpointConfig
 
 TOKI_API_KEY = "TOKI_API_KEY"
 TOKI_BASE_URL = "TOKI_BASE_URL"
