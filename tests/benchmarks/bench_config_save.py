@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from toki_tui.core.config.config_file import default_config_text, load_config, save_config, with_changes, with_endpoint
+from toki_tui.core.config.config_file import default_config_text, load_config, with_changes, with_endpoint
+from toki_tui.core.config.in_place_save import save_config
 
 
 def fresh_import_ms(statement: str) -> float:

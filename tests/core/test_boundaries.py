@@ -3,6 +3,7 @@ built-in themes ship inside the wheel."""
 
 from __future__ import annotations
 
+import ast
 import os
 import pkgutil
 import shutil
@@ -149,3 +150,42 @@ def test_the_tui_runs_with_a_short_thread_switch_interval(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert [float(line) for line in result.stdout.split()] == [0.005, 0.0005]
+
+
+def _imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The toki_tui modules `path` imports anywhere (top level, in functions, under TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("toki_tui"):
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                found.add(name if name in modules else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("toki_tui"))
+    return found & modules
+
+
+def test_the_core_has_no_import_cycles() -> None:
+    """Each core module can be read on its own terms: nothing it imports imports it back, even lazily."""
+    paths = {
+        name: ROOT / (name.replace(".", "/") + ".py")
+        for name in ("toki_tui.core", *_modules("toki_tui.core"))
+        if (ROOT / (name.replace(".", "/") + ".py")).exists()
+    }
+    graph = {name: _imports_of(path, set(paths)) - {name} for name, path in paths.items()}
+    cycles: list[list[str]] = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        for imported in sorted(graph[name]):
+            if imported in trail:
+                cycles.append([*trail[trail.index(imported) :], imported])
+            elif imported not in done:
+                done.add(imported)
+                visit(imported, [*trail, imported])
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        if name not in done:
+            done.add(name)
+            visit(name, [name])
+    assert cycles == [], [" -> ".join(cycle) for cycle in cycles]

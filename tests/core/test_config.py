@@ -17,10 +17,10 @@ from toki_tui.core.config.config_file import (
     config_from_toml,
     default_config_text,
     load_config,
-    save_config,
     with_changes,
     with_endpoint,
 )
+from toki_tui.core.config.in_place_save import save_config
 from toki_tui.core.errors import ConfigError
 
 SECRET = "sk-secret-0123456789abcdef"

@@ -19,10 +19,10 @@ from toki_tui.core.config.config_file import (
     require_api_key,
     resolve_endpoint,
     run_key_command,
-    save_config,
     with_changes,
     with_endpoint,
 )
+from toki_tui.core.config.in_place_save import save_config
 from toki_tui.core.errors import ConfigError, MissingApiKeyError
 
 SECRET = "sk-secret-0123456789abcdef"

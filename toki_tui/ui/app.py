@@ -23,7 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from toki_tui.core.api.params import ChatParams
-from toki_tui.core.config.config_file import Config, EndpointConfig, save_config, with_changes, with_endpoint
+from toki_tui.core.config.config_file import Config, EndpointConfig, with_changes, with_endpoint
 from toki_tui.core.config.endpoints import ResolvedEndpoint
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable, displayable_line
@@ -252,6 +252,8 @@ class TokiApp(App[int]):
     # ---- config writes --------------------------------------------------------------------------------------
 
     def _save(self, config: Config, what: str) -> bool:
+        from toki_tui.core.config.in_place_save import save_config  # only when saving: not on the first frame
+
         try:
             save_config(config, self.paths.config_file, base=self.config)
         except (OSError, TokiError) as error:

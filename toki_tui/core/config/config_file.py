@@ -62,7 +62,6 @@ __all__ = [
     "require_api_key",
     "resolve_endpoint",
     "run_key_command",
-    "save_config",
     "with_changes",
     "with_endpoint",
 ]
@@ -309,18 +308,3 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(describe_toml_error(path, error)) from None
     return config_from_toml(data, path)
-
-
-def save_config(config: Config, path: Path, *, base: Config | None = None) -> None:
-    """Save `config` to `path` by editing the user's file in place: only what changed from `base` (by default,
-    the file's own values) is written; comments, key order and formatting are kept. Atomic, mode 0600 (the
-    folder is created 0700 if missing); a symlinked file is followed. Keys from the environment or api_key_cmd
-    are never written. Raises ConfigError, leaving the file as it was, when the file cannot be read or checked
-    (it is never overwritten then) or cannot be written. The rules and the why are in config_save.py.
-    """
-    problem = folder_problem(path)
-    if problem is not None:
-        raise ConfigError(f"could not save the config: {problem}")
-    from toki_tui.core.config.in_place_save import save_config_file  # only when saving: tomlkit stays off start-up
-
-    save_config_file(config, path, base)

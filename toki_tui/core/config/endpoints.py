@@ -30,16 +30,14 @@ import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from toki_tui.core.config.base_url import DEFAULT_PORTS, Origin, check_base_url, describe_origin, origin_of
+from toki_tui.core.config.model import TOKI_API_KEY, TOKI_BASE_URL, TOKI_MODEL
 from toki_tui.core.errors import ConfigError, MissingApiKeyError
 
 if TYPE_CHECKING:
-    from toki_tui.core.config.config_file import Config, EndpointConfig
+    from toki_tui.core.config.model import Config, EndpointConfig
 
-TOKI_API_KEY = "TOKI_API_KEY"
-TOKI_BASE_URL = "TOKI_BASE_URL"
-TOKI_MODEL = "TOKI_MODEL"
 KEY_COMMAND_TIMEOUT = 10.0
 """Seconds an `api_key_cmd` may take: a password manager that asks for a passphrase answers in a few seconds; a
 command that hangs (waiting on a terminal it does not have) must not keep toki from starting forever."""
@@ -47,52 +45,6 @@ command that hangs (waiting on a terminal it does not have) must not keep toki f
 # A key travels in an HTTP header: visible ASCII only. Checking here gives a clear message without the key, where
 # httpx would fail later with an error that may quote the header.
 _KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-Origin = tuple[str, str, int]
-
-
-def check_base_url(url: str) -> str:
-    """`url` normalised (no trailing slash, lower-case scheme), or ValueError holding the expected form."""
-    text = url.strip()
-    example = "an http:// or https:// URL such as https://www.tokiai.ai/v1"
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValueError(example) from None
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(example)
-    if parts.username is not None or parts.password is not None:
-        # A password in the URL would show up wherever the URL is shown; keys go in api_key_env / api_key_cmd.
-        raise ValueError(f"{example} without a user name or password (use api_key_env or api_key_cmd)")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{example} without a ?query or #fragment")
-    path = parts.path.rstrip("/")
-    if path.lower().endswith("/chat/completions"):
-        raise ValueError(
-            "the API root such as https://www.tokiai.ai/v1, without /chat/completions "
-            "(toki adds /chat/completions and /models itself)"
-        )
-    return f"{parts.scheme.lower()}://{parts.netloc}{path}"
-
-
-def origin_of(base_url: str) -> Origin:
-    """(scheme, host, port) of a checked base URL: what a key is bound to."""
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS[scheme]
-
-
-def describe_origin(origin: Origin, other: Origin | None = None) -> str:
-    """'host' or 'host:port' (the scheme too when that is all that tells `origin` from `other`)."""
-    scheme, host, port = origin
-    shown = f"[{host}]" if ":" in host else host
-    if port != _DEFAULT_PORTS[scheme]:
-        shown = f"{shown}:{port}"
-    if other is not None and other[1:] == origin[1:] and other[0] != scheme:
-        shown = f"{scheme}://{shown}"
-    return shown
 
 
 def run_key_command(command: str, *, timeout: float = KEY_COMMAND_TIMEOUT) -> str:
@@ -296,7 +248,7 @@ def resolve_endpoint(
 def ad_hoc_endpoint_name(origin: Origin) -> str:
     """A valid endpoint name for a host no endpoint is configured for, e.g. "127.0.0.1-8000", "api.example.com"."""
     scheme, host, port = origin
-    label = host if port == _DEFAULT_PORTS[scheme] else f"{host}-{port}"
+    label = host if port == DEFAULT_PORTS[scheme] else f"{host}-{port}"
     return re.sub(r"[^A-Za-z0-9_.-]", "-", label).strip("-") or "custom"
 
 

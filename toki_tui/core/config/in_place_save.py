@@ -27,6 +27,7 @@ from toki_tui.core.config.config_file import (
     PARAMETER_KEYS,
     config_from_toml,
     describe_toml_error,
+    folder_problem,
     read_config_text,
 )
 from toki_tui.core.config.model import BUILTIN_ENDPOINT, DEFAULT_ENDPOINT, Config, EndpointConfig
@@ -140,6 +141,19 @@ def _read_back(text: str, path: Path, changes: list[tuple[KeyPath, Any]]) -> Non
             found = found.get(key) if isinstance(found, dict) else None
         if found != value:
             raise ConfigError(f"{path}: {'.'.join(keys)} could not be saved in place; the file was not changed")
+
+
+def save_config(config: Config, path: Path, *, base: Config | None = None) -> None:
+    """Save `config` to `path` by editing the user's file in place: only what changed from `base` (by default,
+    the file's own values) is written; comments, key order and formatting are kept. Atomic, mode 0600 (the
+    folder is created 0700 if missing); a symlinked file is followed. Keys from the environment or api_key_cmd
+    are never written. Raises ConfigError, leaving the file as it was, when the file cannot be read or checked
+    (it is never overwritten then) or cannot be written. The rules and the why are in this module's docstring.
+    """
+    problem = folder_problem(path)
+    if problem is not None:
+        raise ConfigError(f"could not save the config: {problem}")
+    save_config_file(config, path, base)
 
 
 def save_config_file(config: Config, path: Path, base: Config | None = None) -> None:

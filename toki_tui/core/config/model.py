@@ -16,8 +16,15 @@ from types import MappingProxyType
 from typing import Any
 
 from toki_tui.core.api.params import ChatParams, ParameterError
-from toki_tui.core.config.endpoints import TOKI_API_KEY, check_base_url
+from toki_tui.core.config.base_url import check_base_url
 from toki_tui.core.errors import ConfigError
+
+TOKI_API_KEY = "TOKI_API_KEY"
+"""The environment variable that holds the built-in endpoint's key."""
+TOKI_BASE_URL = "TOKI_BASE_URL"
+"""With TOKI_API_KEY: an ad-hoc endpoint and the key that belongs to it."""
+TOKI_MODEL = "TOKI_MODEL"
+"""The model to use when no flag names one."""
 
 DEFAULT_ENDPOINT = "toki"
 DEFAULT_BASE_URL = "https://www.tokiai.ai/v1"
