@@ -28,7 +28,7 @@ def test_a_full_disk_still_prints_the_whole_reply_with_one_warning(
     history = isolated_dirs.data_dir / "history.sqlite3"
     with HistoryStore(history) as store:  # an existing history, on a disk that then fills up
         store.create_conversation(endpoint="toki", model="m")
-        store._db().execute("VACUUM")
+        store._connection.db().execute("VACUUM")
     fake_server.script(stream_text(LONG_REPLY), stream_text("fine again"))
     with monkeypatch.context() as full:
         full_disk_connect(full)

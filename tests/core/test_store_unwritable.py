@@ -57,7 +57,7 @@ async def test_a_full_disk_mid_reply_still_gives_the_whole_reply_and_records_why
     fake_server.script(stream_text(LONG_REPLY), stream_text("second answer"))
     client = ChatClient(base_url=fake_server.base_url, api_key="k")
     session = ChatSession(client=client, store=store, endpoint_name="toki", model="m", params=ChatParams())
-    fill_disk(store._db())
+    fill_disk(store._connection.db())
     await drain(session.send("first"))
     assert session.reply is not None and session.reply.content == LONG_REPLY
     assert session.reply_status == "complete"
@@ -97,7 +97,7 @@ async def test_a_checkpoint_that_fails_mid_reply_leaves_one_copy_of_the_reply_in
         client=client, store=store, endpoint_name="toki", model="m", params=ChatParams(), checkpoint_interval=0.0
     )
     await drain(session.send("first"))
-    fill_disk(store._db())
+    fill_disk(store._connection.db())
     await drain(session.send("second"))  # checkpointed as it grows, until one no longer fits
     assert session.save_problem is not None and session.reply is not None
     assert session.reply.content == "".join(words)
@@ -118,7 +118,7 @@ async def test_a_full_disk_before_the_question_is_stored_still_answers(fake_serv
     fake_server.script(stream_text("the answer"))
     client = ChatClient(base_url=fake_server.base_url, api_key="k")
     session = ChatSession(client=client, store=store, endpoint_name="toki", model="m", params=ChatParams())
-    fill_disk(store._db())
+    fill_disk(store._connection.db())
     await drain(session.send("x" * 100_000))  # the question itself does not fit
     assert session.reply is not None and session.reply.content == "the answer"
     assert session.save_problem is not None and "the disk is full" in session.save_problem
@@ -136,8 +136,8 @@ def test_opening_on_a_full_disk_with_a_reply_to_mark_interrupted_is_clean(
         reply = store.start_reply(conversation.id, parent_id=None, model="m", endpoint="toki", params={})
         store.checkpoint_reply(reply.id, content=LONG_REPLY)
         # As a crashed process leaves it: "streaming", its writer gone.
-        store._db().execute("UPDATE messages SET writer_pid = NULL")
-        store._db().execute("VACUUM")  # no free pages left to write into either
+        store._connection.db().execute("UPDATE messages SET writer_pid = NULL")
+        store._connection.db().execute("VACUUM")  # no free pages left to write into either
     full_disk_connect(monkeypatch)
     store = HistoryStore(path)
     report = store.open()  # before: HistoryError "cannot rollback - no transaction is active"
@@ -145,7 +145,7 @@ def test_opening_on_a_full_disk_with_a_reply_to_mark_interrupted_is_clean(
     assert [c.id for c in store.list_conversations()] == [conversation.id]
     with pytest.raises(HistoryUnwritableError, match="the disk is full"):
         store.create_conversation(endpoint="toki", model="m", title="x" * 100_000)
-    assert not store._db().in_transaction
+    assert not store._connection.db().in_transaction
     store.close()
 
 

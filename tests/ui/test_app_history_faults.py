@@ -62,7 +62,7 @@ async def test_a_disk_that_fills_up_mid_reply_shows_the_whole_reply_and_warns_on
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     harness = make_app(tmp_path, fake_server)
-    fill_disk(harness.store._db())
+    fill_disk(harness.store._connection.db())
     fake_server.script(stream_text(LONG_REPLY), stream_text("second"))
     async with harness.app.run_test(size=(120, 40), notifications=True) as pilot:
         await harness.ready(pilot)

@@ -1,4 +1,4 @@
-"""The connection half of HistoryStore: opening, closing, and the read and write transactions every query uses.
+"""The history file's connection: opening, closing, and the read and write transactions every query uses.
 
 Writes run in `BEGIN IMMEDIATE` transactions: a writer takes the write lock up front, so it waits (up to the busy
 timeout) for another process instead of failing with "database is locked" half-way through. One connection is
@@ -38,6 +38,8 @@ CONVERSATION_SELECT = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
 
 
 class StoreConnection:
+    """One SQLite connection to the history file, shared by threads under a lock. HistoryStore holds one."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._connection: sqlite3.Connection | None = None
@@ -138,24 +140,24 @@ class StoreConnection:
     ) -> None:
         self.close()
 
-    def _db(self) -> sqlite3.Connection:
+    def db(self) -> sqlite3.Connection:
         if self._connection is None:
             raise HistoryError(f"the history {self.path} is not open (call open() first)")
         return self._connection
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
-                yield self._db()
+                yield self.db()
             except sqlite3.Error as error:
                 raise self._failure(error) from error
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock at BEGIN so it waits for other processes, not fails."""
         with self._lock:
-            db = self._db()
+            db = self.db()
             if self.read_only:
                 raise HistoryUnwritableError(self._read_only_message())
             try:
@@ -182,24 +184,18 @@ class StoreConnection:
             )
         return HistoryError(f"the history file {self.path} failed: {error}")
 
-    # ---- conversations --------------------------------------------------------------------------------
 
-    def _conversation(self, db: sqlite3.Connection, conversation_id: str) -> Conversation:
-        row = db.execute(f"{CONVERSATION_SELECT} WHERE id = ?", (conversation_id,)).fetchone()
-        if row is None:
-            raise HistoryError(f"there is no conversation {conversation_id[:8]!r} in the history {self.path}")
-        return conversation_from_row(row)
+def read_conversation(db: sqlite3.Connection, conversation_id: str, path: Path) -> Conversation:
+    """The conversation, or HistoryError naming the history file `path`."""
+    row = db.execute(f"{CONVERSATION_SELECT} WHERE id = ?", (conversation_id,)).fetchone()
+    if row is None:
+        raise HistoryError(f"there is no conversation {conversation_id[:8]!r} in the history {path}")
+    return conversation_from_row(row)
 
-    def _message(self, db: sqlite3.Connection, message_id: int) -> StoredMessage:
-        row = db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
-        if row is None:
-            raise HistoryError(f"there is no message {message_id} in the history {self.path}")
-        return message_from_row(row)
 
-    def get_message(self, message_id: int) -> StoredMessage:
-        with self._read() as db:
-            return self._message(db, message_id)
-
-    def conversation_exists(self, conversation_id: str) -> bool:
-        with self._read() as db:
-            return db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
+def read_message(db: sqlite3.Connection, message_id: int, path: Path) -> StoredMessage:
+    """The message, or HistoryError naming the history file `path`."""
+    row = db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+    if row is None:
+        raise HistoryError(f"there is no message {message_id} in the history {path}")
+    return message_from_row(row)

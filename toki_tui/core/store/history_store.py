@@ -1,14 +1,15 @@
 """HistoryStore: every conversation and message toki has seen, in one SQLite file, safe against crashes and
 against several toki processes at once.
 
-- Writes run in `BEGIN IMMEDIATE` transactions that wait for another process's write (store_connection.py).
+- Writes run in `BEGIN IMMEDIATE` transactions that wait for another process's write (connection.py).
 - WAL mode: readers never wait for the writer, and a committed write survives `kill -9`.
 - Messages form a tree (`parent_id`): regenerating or editing adds a sibling; the conversation's
   `current_leaf_id` says which branch is shown. Branches are walked leaf-upwards over the primary key, so the
   newest 100 messages of a 5,000-message conversation cost 100 lookups.
 
-The schema and the opening rules are in store_schema.py, the connection in store_connection.py, branch reading in
-store_tree.py, search in store_search.py, the records in store_models.py.
+The schema and the opening rules are in schema.py, the connection in connection.py, branch reading in tree.py,
+search in search.py, the records in records.py (all in this package). The store holds its connection rather than
+being one: its methods are the history's vocabulary, the connection's are transactions.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import enum
 import os
 import sqlite3
 import time
-from typing import Any, Literal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store.connection import CONVERSATION_SELECT
+from toki_tui.core.store import tree
+from toki_tui.core.store.connection import CONVERSATION_SELECT, StoreConnection, read_conversation, read_message
 from toki_tui.core.store.records import (
     FINAL_STATUSES,
     ROLES,
@@ -34,7 +38,7 @@ from toki_tui.core.store.records import (
     title_from_text,
 )
 from toki_tui.core.store.search import SNIPPET_END, SNIPPET_START, search_history
-from toki_tui.core.store.tree import ImportedMessage, TreeQueries, insert_tree
+from toki_tui.core.store.tree import ImportedMessage, insert_tree
 
 
 class _Sentinel(enum.Enum):
@@ -48,8 +52,84 @@ UNSET: Literal[_Sentinel.UNSET] = _Sentinel.UNSET
 """`update_conversation_settings(system_prompt=UNSET)` (the default): leave the system prompt as it is."""
 
 
-class HistoryStore(TreeQueries):
+class HistoryStore:
     """The history: `HistoryStore(path)` does no I/O; `open()` does, and reports what it found."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = StoreConnection(path)
+        self._read = self._connection.read
+        self._write = self._connection.write
+
+    @property
+    def path(self) -> Path:
+        return self._connection.path
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file (or its folder) cannot be written: it was opened for reading only, and every write
+        raises HistoryUnwritableError."""
+        return self._connection.read_only
+
+    def open(self) -> OpenReport:
+        """Create the folder and file if needed, migrate, replace a corrupt file, and mark replies abandoned by a
+        crashed process "interrupted" (see StoreConnection.open)."""
+        return self._connection.open()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ---- reading the tree (tree.py) -------------------------------------------------------------------
+
+    def branch(self, conversation_id: str, leaf_id: int | None = None) -> list[StoredMessage]:
+        """Root to `leaf_id` (by default the current leaf), oldest first: the messages sent as context."""
+        with self._read() as db:
+            return tree.branch(db, self.path, conversation_id, leaf_id)
+
+    def latest_messages(self, conversation_id: str, limit: int = 100) -> tuple[list[StoredMessage], bool]:
+        """The newest `limit` messages of the current branch, oldest first, and whether older ones exist."""
+        with self._read() as db:
+            return tree.latest_messages(db, self.path, conversation_id, limit)
+
+    def older_messages(
+        self, conversation_id: str, before_message_id: int, limit: int = 100
+    ) -> tuple[list[StoredMessage], bool]:
+        """The `limit` messages of the branch just above `before_message_id` (for scrolling up)."""
+        with self._read() as db:
+            return tree.older_messages(db, self.path, conversation_id, before_message_id, limit)
+
+    def conversation_messages(self, conversation_id: str) -> list[StoredMessage]:
+        """Every message of the conversation, every branch, in the order they were added (for export)."""
+        with self._read() as db:
+            return tree.conversation_messages(db, self.path, conversation_id)
+
+    def siblings(self, message_id: int) -> list[StoredMessage]:
+        """The message and its alternatives (same parent), oldest first; e.g. the replies regenerated."""
+        with self._read() as db:
+            return tree.siblings(db, self.path, message_id)
+
+    def deepest_leaf(self, message_id: int) -> int:
+        """The leaf reached from `message_id` by always following the newest child."""
+        with self._read() as db:
+            return tree.deepest_leaf(db, message_id)
+
+    def get_message(self, message_id: int) -> StoredMessage:
+        with self._read() as db:
+            return read_message(db, message_id, self.path)
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        with self._read() as db:
+            return db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
+
+    # ---- conversations --------------------------------------------------------------------------------
 
     def create_conversation(
         self,
@@ -75,7 +155,7 @@ class HistoryStore(TreeQueries):
 
     def get_conversation(self, conversation_id: str) -> Conversation:
         with self._read() as db:
-            return self._conversation(db, conversation_id)
+            return read_conversation(db, conversation_id, self.path)
 
     def resolve_conversation_ref(self, ref: str) -> str:
         """The full id for a full id, a unique prefix of one, or "last" (the most recent conversation)."""
@@ -188,7 +268,7 @@ class HistoryStore(TreeQueries):
             f"UPDATE conversations SET current_leaf_id = ?, updated_at = ?{title_update} WHERE id = ?",
             (message_id, record["created_at"], *title_values, conversation.id),
         )
-        return self._message(db, int(message_id or 0))
+        return read_message(db, int(message_id or 0), self.path)
 
     def add_message(
         self,
@@ -209,7 +289,7 @@ class HistoryStore(TreeQueries):
         if status not in STATUSES:
             raise HistoryError(f"{status!r} is not a message status (one of {', '.join(STATUSES)})")
         with self._write() as db:
-            conversation = self._conversation(db, conversation_id)
+            conversation = read_conversation(db, conversation_id, self.path)
             parent = conversation.current_leaf_id if parent_id is LEAF else parent_id
             fields = {
                 "role": role,
@@ -228,7 +308,7 @@ class HistoryStore(TreeQueries):
         """The assistant row of a reply that has started arriving: empty, "streaming", owned by this process."""
         now = time.time()
         with self._write() as db:
-            conversation = self._conversation(db, conversation_id)
+            conversation = read_conversation(db, conversation_id, self.path)
             fields = {
                 "role": "assistant",
                 "content": "",
@@ -259,7 +339,7 @@ class HistoryStore(TreeQueries):
                 (content, reasoning, dump_json(tool_calls), time.time(), message_id),
             )
             if cursor.rowcount == 0:
-                self._message(db, message_id)  # raises if it does not exist
+                read_message(db, message_id, self.path)  # raises if it does not exist
 
     def finish_reply(
         self,
@@ -299,7 +379,7 @@ class HistoryStore(TreeQueries):
             )
             if cursor.rowcount == 0:
                 raise HistoryError(f"there is no message {message_id} in the history {self.path}")
-            message = self._message(db, message_id)
+            message = read_message(db, message_id, self.path)
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, message.conversation_id))
             return message
 
@@ -330,7 +410,7 @@ class HistoryStore(TreeQueries):
         """
         with self._write() as db:
             insert_tree(db, conversation, messages)
-            return self._conversation(db, conversation.id)
+            return read_conversation(db, conversation.id, self.path)
 
     def import_conversations(
         self, conversations: list[tuple[Conversation, list[ImportedMessage]]]
@@ -343,10 +423,10 @@ class HistoryStore(TreeQueries):
             for conversation, messages in conversations:
                 exists = db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation.id,)).fetchone()
                 if exists is not None:
-                    skipped.append(self._conversation(db, conversation.id))
+                    skipped.append(read_conversation(db, conversation.id, self.path))
                     continue
                 insert_tree(db, conversation, messages)
-                imported.append(self._conversation(db, conversation.id))
+                imported.append(read_conversation(db, conversation.id, self.path))
         return imported, skipped
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:

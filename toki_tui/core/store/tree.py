@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store.connection import StoreConnection
+from toki_tui.core.store.connection import read_conversation, read_message
 from toki_tui.core.store.records import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
 
 _PREFIXED_COLUMNS = ", ".join(f"m.{column.strip()}" for column in MESSAGE_COLUMNS.split(","))
@@ -128,88 +129,83 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
         db.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (ids[leaf_index], conversation.id))
 
 
-class TreeQueries(StoreConnection):
-    """The branch-reading part of HistoryStore."""
+def _walk_current(
+    db: sqlite3.Connection, path: Path, conversation_id: str, limit: int
+) -> tuple[list[StoredMessage], bool]:
+    """walk_up from the current leaf. A leaf that is missing or not in this conversation (a row damaged by hand or
+    by another tool) shows the branch of the newest message instead of nothing or an error."""
+    leaf = read_conversation(db, conversation_id, path).current_leaf_id
+    if limit <= 0:
+        return [], leaf is not None
+    if leaf is not None:
+        messages, has_older = walk_up(db, conversation_id, leaf, limit)
+        if messages:
+            return messages, has_older
+    (newest,) = db.execute("SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)).fetchone()
+    if newest is None:
+        return [], False
+    return walk_up(db, conversation_id, int(newest), limit)
 
-    def _walk_current(
-        self, db: sqlite3.Connection, conversation_id: str, limit: int
-    ) -> tuple[list[StoredMessage], bool]:
-        """walk_up from the current leaf. A leaf that is missing or not in this conversation (a row damaged by
-        hand or by another tool) shows the branch of the newest message instead of nothing or an error."""
-        leaf = self._conversation(db, conversation_id).current_leaf_id
-        if limit <= 0:
-            return [], leaf is not None
-        if leaf is not None:
-            messages, has_older = walk_up(db, conversation_id, leaf, limit)
-            if messages:
-                return messages, has_older
-        (newest,) = db.execute("SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)).fetchone()
-        if newest is None:
-            return [], False
-        return walk_up(db, conversation_id, int(newest), limit)
 
-    def branch(self, conversation_id: str, leaf_id: int | None = None) -> list[StoredMessage]:
-        """Root to `leaf_id` (by default the current leaf), oldest first: the messages sent as context."""
-        with self._read() as db:
-            if leaf_id is None:
-                return self._walk_current(db, conversation_id, _UNLIMITED)[0]
-            start = leaf_id
-            messages, _ = walk_up(db, conversation_id, start, _UNLIMITED)
-            if not messages:
-                raise HistoryError(f"message {start} is not in conversation {conversation_id[:8]!r}")
-            return messages
+def branch(db: sqlite3.Connection, path: Path, conversation_id: str, leaf_id: int | None) -> list[StoredMessage]:
+    """Root to `leaf_id` (by default the current leaf), oldest first: the messages sent as context."""
+    if leaf_id is None:
+        return _walk_current(db, path, conversation_id, _UNLIMITED)[0]
+    messages, _ = walk_up(db, conversation_id, leaf_id, _UNLIMITED)
+    if not messages:
+        raise HistoryError(f"message {leaf_id} is not in conversation {conversation_id[:8]!r}")
+    return messages
 
-    def latest_messages(self, conversation_id: str, limit: int = 100) -> tuple[list[StoredMessage], bool]:
-        """The newest `limit` messages of the current branch, oldest first, and whether older ones exist."""
-        with self._read() as db:
-            return self._walk_current(db, conversation_id, limit)
 
-    def older_messages(
-        self, conversation_id: str, before_message_id: int, limit: int = 100
-    ) -> tuple[list[StoredMessage], bool]:
-        """The `limit` messages of the branch just above `before_message_id` (for scrolling up)."""
-        with self._read() as db:
-            before = self._message(db, before_message_id)
-            if before.conversation_id != conversation_id:
-                raise HistoryError(f"message {before_message_id} is not in conversation {conversation_id[:8]!r}")
-            if before.parent_id is None:
-                return [], False
-            return walk_up(db, conversation_id, before.parent_id, limit)
+def latest_messages(
+    db: sqlite3.Connection, path: Path, conversation_id: str, limit: int
+) -> tuple[list[StoredMessage], bool]:
+    """The newest `limit` messages of the current branch, oldest first, and whether older ones exist."""
+    return _walk_current(db, path, conversation_id, limit)
 
-    def conversation_messages(self, conversation_id: str) -> list[StoredMessage]:
-        """Every message of the conversation, every branch, in the order they were added (for export)."""
-        with self._read() as db:
-            self._conversation(db, conversation_id)
-            rows = db.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
-            ).fetchall()
-            return [message_from_row(row) for row in rows]
 
-    def siblings(self, message_id: int) -> list[StoredMessage]:
-        """The message and its alternatives (same parent), oldest first; e.g. the replies regenerated."""
-        with self._read() as db:
-            message = self._message(db, message_id)
-            if message.parent_id is None:
-                rows = db.execute(
-                    f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL "
-                    "ORDER BY id",
-                    (message.conversation_id,),
-                ).fetchall()
-            else:
-                rows = db.execute(
-                    f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE parent_id = ? ORDER BY id", (message.parent_id,)
-                ).fetchall()
-            return [message_from_row(row) for row in rows]
+def older_messages(
+    db: sqlite3.Connection, path: Path, conversation_id: str, before_message_id: int, limit: int
+) -> tuple[list[StoredMessage], bool]:
+    """The `limit` messages of the branch just above `before_message_id` (for scrolling up)."""
+    before = read_message(db, before_message_id, path)
+    if before.conversation_id != conversation_id:
+        raise HistoryError(f"message {before_message_id} is not in conversation {conversation_id[:8]!r}")
+    if before.parent_id is None:
+        return [], False
+    return walk_up(db, conversation_id, before.parent_id, limit)
 
-    def deepest_leaf(self, message_id: int) -> int:
-        """The leaf reached from `message_id` by always following the newest child: where to continue after
-        switching to a sibling, so its whole branch is shown."""
-        with self._read() as db:
-            current = message_id
-            while True:
-                row = db.execute(
-                    "SELECT id FROM messages WHERE parent_id = ? ORDER BY id DESC LIMIT 1", (current,)
-                ).fetchone()
-                if row is None:
-                    return current
-                current = int(row[0])
+
+def conversation_messages(db: sqlite3.Connection, path: Path, conversation_id: str) -> list[StoredMessage]:
+    """Every message of the conversation, every branch, in the order they were added (for export)."""
+    read_conversation(db, conversation_id, path)
+    rows = db.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+    ).fetchall()
+    return [message_from_row(row) for row in rows]
+
+
+def siblings(db: sqlite3.Connection, path: Path, message_id: int) -> list[StoredMessage]:
+    """The message and its alternatives (same parent), oldest first; e.g. the replies regenerated."""
+    message = read_message(db, message_id, path)
+    if message.parent_id is None:
+        rows = db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND parent_id IS NULL ORDER BY id",
+            (message.conversation_id,),
+        ).fetchall()
+    else:
+        rows = db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE parent_id = ? ORDER BY id", (message.parent_id,)
+        ).fetchall()
+    return [message_from_row(row) for row in rows]
+
+
+def deepest_leaf(db: sqlite3.Connection, message_id: int) -> int:
+    """The leaf reached from `message_id` by always following the newest child: where to continue after switching
+    to a sibling, so its whole branch is shown."""
+    current = message_id
+    while True:
+        row = db.execute("SELECT id FROM messages WHERE parent_id = ? ORDER BY id DESC LIMIT 1", (current,)).fetchone()
+        if row is None:
+            return current
+        current = int(row[0])
