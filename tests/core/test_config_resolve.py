@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import signal
@@ -203,14 +204,27 @@ def test_base_url_flag_to_the_host_named_by_toki_base_url_keeps_toki_api_key() -
 
 
 def test_toki_base_url_does_not_receive_another_endpoints_key() -> None:
-    config = work_config(api_key_env="WORK_KEY", api_key_cmd="pass show work", api_key="stored")
+    config = dataclasses.replace(
+        work_config(api_key_env="WORK_KEY", api_key_cmd="pass show work", api_key="stored"), default_endpoint="work"
+    )
     env = {"TOKI_BASE_URL": FAKE_URL, "WORK_KEY": SECRET}
-    resolved = resolve(config, env, endpoint="work")
+    resolved = resolve(config, env)
     assert (resolved.base_url, resolved.api_key) == (FAKE_URL, None)
     assert "keys of other endpoints are never sent to it" in resolved.missing_key_message
     # ... but the TOKI_BASE_URL + TOKI_API_KEY pair goes together.
     env["TOKI_API_KEY"] = "toki-key"
-    assert resolve(config, env, endpoint="work").api_key == "toki-key"
+    assert resolve(config, env).api_key == "toki-key"
+
+
+def test_an_endpoint_named_by_flag_wins_over_toki_base_url() -> None:
+    """`--endpoint work` names the endpoint to talk to: TOKI_BASE_URL (the environment) does not redirect it."""
+    config = work_config(api_key_env="WORK_KEY")
+    env = {"TOKI_BASE_URL": FAKE_URL, "TOKI_API_KEY": "toki-key", "WORK_KEY": SECRET}
+    resolved = resolve(config, env, endpoint="work")
+    assert (resolved.name, resolved.base_url, resolved.api_key) == ("work", "https://api.work.example/v1", SECRET)
+    # --base-url is a flag too, and still points the named endpoint elsewhere (without its key).
+    moved = resolve(config, env, endpoint="work", base_url="http://127.0.0.1:9999/v1")
+    assert moved.base_url == "http://127.0.0.1:9999/v1" and moved.api_key is None
 
 
 def test_a_stored_key_stays_on_its_host() -> None:

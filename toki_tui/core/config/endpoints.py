@@ -3,7 +3,8 @@
 The key-to-host rule (oterm once sent `OPENAI_API_KEY` to whatever custom endpoint the user configured):
 
 - The endpoint is `--endpoint`, else the config's `default_endpoint`.
-- Its base URL is `--base-url`, else `TOKI_BASE_URL`, else the endpoint's configured `base_url`.
+- Its base URL is `--base-url`, else `TOKI_BASE_URL`, else the endpoint's configured `base_url`. A flag wins over
+  the environment: with `--endpoint NAME`, `TOKI_BASE_URL` is ignored (the user named the endpoint to talk to).
 - Its key is the endpoint's `api_key_env` variable, else the output of its `api_key_cmd`, else its stored
   `api_key`. For the built-in "toki" endpoint `api_key_env` is `TOKI_API_KEY`.
 - A key belongs to the origin (scheme, host, port) of the endpoint's configured `base_url`. When a flag or
@@ -182,6 +183,7 @@ def resolve_endpoint(
     Raises ConfigError for an unknown endpoint, a bad URL or a failing `api_key_cmd`; a missing key is reported
     later, by require_api_key().
     """
+    endpoint_named = bool(endpoint and endpoint.strip())
     name = endpoint.strip() if endpoint and endpoint.strip() else config.default_endpoint
     if name not in config.endpoints:
         known = ", ".join(sorted(config.endpoints))
@@ -190,7 +192,8 @@ def resolve_endpoint(
     configured_url = _checked_url(chosen.base_url, f"base_url of endpoint {name!r}")
     home = origin_of(configured_url)
 
-    override_url, override_source = _flag_or_env(base_url, env, TOKI_BASE_URL)
+    # `--endpoint NAME` outranks TOKI_BASE_URL (a flag wins over the environment); `--base-url` still applies.
+    override_url, override_source = _flag_or_env(base_url, {} if endpoint_named else env, TOKI_BASE_URL)
     effective_url = _checked_url(override_url, override_source) if override_url else configured_url
     target = origin_of(effective_url)
     env_base = env.get(TOKI_BASE_URL, "").strip()
