@@ -48,13 +48,14 @@ def _when(stamp: float) -> str:
 
 
 def entry_for(conversation: Conversation) -> HistoryEntry:
-    # When, how long, then the model: the list cuts this line to its width, so the model name goes last.
+    # When, how long, then the model: the list cuts this line to its width, so the model goes last. The whole id,
+    # as the user types it: its last path part alone can be meaningless ("fault/401" would show as "401").
     details = [
         part
         for part in (
             _when(conversation.updated_at),
             f"{conversation.message_count} msg",
-            conversation.model.rpartition("/")[2],
+            conversation.model,
         )
         if part
     ]
