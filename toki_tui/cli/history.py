@@ -112,52 +112,125 @@ def _describe_reply(message: StoredMessage) -> str:
     return " · ".join(part for part in parts if part)
 
 
+@dataclasses.dataclass
+class Branch:
+    number: int
+    count: int
+    current: bool
+    messages: list[StoredMessage] | None
+    """Read when printed (None until then), except the current branch, read to find its number."""
+    end: int | None
+
+
+def _branch_choice(args: argparse.Namespace, store: HistoryStore, conversation: Conversation) -> list[Branch]:
+    """The branches to print: the current one, `--branch N`, or `--all` (numbered by their ends, oldest first)."""
+    ends = store.leaves(conversation.id)
+    current = store.branch(conversation.id)
+    current_end = store.deepest_leaf(current[-1].id) if current else None
+    current_number = ends.index(current_end) + 1 if current_end in ends else 1
+    wanted = _option(args, "branch", None)
+    if _option(args, "all", False) and len(ends) > 1:
+        return [
+            Branch(number, len(ends), number == current_number, current if number == current_number else None, end)
+            for number, end in enumerate(ends, start=1)
+        ]
+    if wanted is not None and wanted != current_number:
+        if not 1 <= wanted <= len(ends):
+            count = f"{len(ends)} branch" + ("" if len(ends) == 1 else "es")
+            raise HistoryError(
+                f"conversation {conversation.id[:SHORT_ID]} has {count}; choose --branch 1 to {len(ends)}"
+            )
+        return [Branch(wanted, len(ends), False, None, ends[wanted - 1])]
+    return [Branch(current_number, max(1, len(ends)), True, current, current_end)]
+
+
 def _show(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
     conversation = store.get_conversation(store.resolve_conversation_ref(args.id))
-    messages = store.branch(conversation.id)
+    branches = _branch_choice(args, store, conversation)
+    for branch in branches:
+        if branch.messages is None:
+            branch.messages = store.branch(conversation.id, branch.end)
+    siblings = store.sibling_positions(conversation.id)
     if _option(args, "json", False):
-        record = {"conversation": _conversation_record(conversation), "messages": list(map(_message_record, messages))}
-        _write_json(out, record)
+        _write_json(out, _show_record(conversation, branches, siblings, every=_option(args, "all", False)))
         return EXIT_OK
     out.write(f"{_one_line(conversation.title) or '(untitled)'}\n")
     facts = [conversation.id, _one_line(conversation.model), f"started {_when(conversation.created_at)}"]
     facts.append(f"{conversation.message_count} messages")
+    if len(branches) == 1 and branches[0].count > 1:
+        facts.append(f"branch {branches[0].number} of {branches[0].count} (--branch N or --all for the others)")
     out.write(" · ".join(fact for fact in facts if fact) + "\n")
     if conversation.system_prompt:
         out.write(f"\nSystem prompt: {_safe(conversation.system_prompt).strip()}\n")
-    for message in messages:
-        heading = [message.role, _when(message.created_at)]
-        if message.role == "assistant":
-            heading.append(_describe_reply(message))
-        if message.status != "complete":
-            heading.append(f"[{message.status}]")
-        out.write("\n── " + " · ".join(part for part in heading if part) + " ──\n")
-        if message.reasoning:
-            out.write(f"(reasoning) {_safe(message.reasoning).strip()}\n\n")
-        if message.content:
-            out.write(_safe(message.content).rstrip() + "\n")
-        if message.tool_calls:
-            out.write(_safe(dumps_json(message.tool_calls, indent=None)) + "\n")
-        if message.error:
-            out.write(f"error: {_one_line(message.error)}\n")
+    for branch in branches:
+        if len(branches) > 1:
+            mark = " (current)" if branch.current else ""
+            out.write(f"\n═══ branch {branch.number} of {branch.count}{mark} ═══\n")
+        for message in branch.messages or []:
+            _print_message(message, siblings.get(message.id), out)
     return EXIT_OK
 
 
-def _hit_record(hit: SearchHit) -> dict[str, Any]:
-    return dataclasses.asdict(hit)
+def _print_message(message: StoredMessage, sibling: tuple[int, int] | None, out: TextIO) -> None:
+    heading = [message.role, _when(message.created_at)]
+    if message.role == "assistant":
+        heading.append(_describe_reply(message))
+    if message.status != "complete":
+        heading.append(f"[{message.status}]")
+    if sibling is not None:
+        heading.append(f"‹ {sibling[0]}/{sibling[1]} ›")
+    out.write("\n── " + " · ".join(part for part in heading if part) + " ──\n")
+    if message.reasoning:
+        out.write(f"(reasoning) {_safe(message.reasoning).strip()}\n\n")
+    if message.content:
+        out.write(_safe(message.content).rstrip() + "\n")
+    if message.tool_calls:
+        out.write(_safe(dumps_json(message.tool_calls, indent=None)) + "\n")
+    if message.error:
+        out.write(f"error: {_one_line(message.error)}\n")
+
+
+def _show_record(
+    conversation: Conversation, branches: list[Branch], siblings: dict[int, tuple[int, int]], *, every: bool
+) -> dict[str, Any]:
+    def messages(branch: Branch) -> list[dict[str, Any]]:
+        records = []
+        for message in branch.messages or []:
+            record = _message_record(message)
+            position = siblings.get(message.id)
+            record["siblings"] = None if position is None else {"position": position[0], "count": position[1]}
+            records.append(record)
+        return records
+
+    record: dict[str, Any] = {"conversation": _conversation_record(conversation)}
+    if every:
+        record["branches"] = [
+            {"number": branch.number, "current": branch.current, "messages": messages(branch)} for branch in branches
+        ]
+    else:
+        record["branch"] = {"number": branches[0].number, "count": branches[0].count}
+        record["messages"] = messages(branches[0])
+    return record
+
+
+def _hit_record(hit: SearchHit, store: HistoryStore) -> dict[str, Any]:
+    record = dataclasses.asdict(hit)
+    record["position"] = None if hit.message_id is None else store.position_in_branch(hit.message_id)
+    return record
 
 
 def _search(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
     query = without_surrogates(" ".join(args.query))  # argv's non-UTF-8 bytes arrive as surrogates
     hits = store.search(query, limit=max(1, _option(args, "limit", 20)))
     if _option(args, "json", False):
-        _write_json(out, [_hit_record(hit) for hit in hits])
+        _write_json(out, [_hit_record(hit, store) for hit in hits])
         return EXIT_OK
     if not hits:
         out.write(f"Nothing matches {_one_line(query)!r}.\n")
         return EXIT_OK
     for hit in hits:
-        where = "title" if hit.message_id is None else f"message {hit.message_id}"
+        # Where in the conversation, as a reader counts: the message's place in its branch, not a row id.
+        where = "title" if hit.message_id is None else f"message {store.position_in_branch(hit.message_id)}"
         out.write(f"{hit.conversation_id[:SHORT_ID]}  {_one_line(hit.title) or '(untitled)'}  ({where})\n")
         out.write(f"          {_one_line(hit.snippet)}\n")
     return EXIT_OK

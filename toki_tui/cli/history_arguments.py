@@ -22,6 +22,14 @@ def add_history_parser(subparsers: argparse._SubParsersAction) -> None:  # type:
 
     show = actions.add_parser("show", help="print a conversation (its current branch)")
     show.add_argument("id", metavar="ID", help=reference_help)
+    which = show.add_mutually_exclusive_group()
+    which.add_argument(
+        "--branch",
+        type=int,
+        metavar="N",
+        help="print branch N (branches are numbered by their last message, oldest first)",
+    )
+    which.add_argument("--all", action="store_true", help="print every branch")
     show.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     search = actions.add_parser("search", help="full-text search over every message and title")

@@ -121,6 +121,21 @@ class HistoryStore:
         with self._read() as db:
             return tree.deepest_leaf(db, message_id)
 
+    def sibling_positions(self, conversation_id: str) -> dict[int, tuple[int, int]]:
+        """Message id -> (position, count) among its siblings, for messages that have any."""
+        with self._read() as db:
+            return tree.sibling_positions(db, conversation_id)
+
+    def leaves(self, conversation_id: str) -> list[int]:
+        """The ends of the conversation's branches, oldest first."""
+        with self._read() as db:
+            return tree.leaves(db, conversation_id)
+
+    def position_in_branch(self, message_id: int) -> int:
+        """The message's 1-based place in its branch."""
+        with self._read() as db:
+            return tree.position_in_branch(db, message_id)
+
     def get_message(self, message_id: int) -> StoredMessage:
         with self._read() as db:
             return read_message(db, message_id, self.path)

@@ -209,3 +209,42 @@ def deepest_leaf(db: sqlite3.Connection, message_id: int) -> int:
         if row is None:
             return current
         current = int(row[0])
+
+
+def sibling_positions(db: sqlite3.Connection, conversation_id: str) -> dict[int, tuple[int, int]]:
+    """For every message of the conversation that has siblings (alternatives under the same parent: a regenerated
+    reply, an edited question), its 1-based position among them and their number, oldest first. One query, for
+    the whole tree: what `‹ 2/3 ›` markers need."""
+    children: dict[int | None, list[int]] = {}
+    for message_id, parent_id in db.execute(
+        "SELECT id, parent_id FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+    ):
+        children.setdefault(parent_id, []).append(int(message_id))
+    positions: dict[int, tuple[int, int]] = {}
+    for group in children.values():
+        if len(group) > 1:
+            for index, message_id in enumerate(group, start=1):
+                positions[message_id] = (index, len(group))
+    return positions
+
+
+def leaves(db: sqlite3.Connection, conversation_id: str) -> list[int]:
+    """The ends of the conversation's branches, oldest first: branch N of `toki history show --branch N`."""
+    rows = db.execute(
+        "SELECT id FROM messages AS m WHERE conversation_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM messages AS c WHERE c.parent_id = m.id) ORDER BY id",
+        (conversation_id,),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def position_in_branch(db: sqlite3.Connection, message_id: int) -> int:
+    """How many messages lead to `message_id` from its root, itself included: its place in its branch (1-based)."""
+    (count,) = db.execute(
+        "WITH RECURSIVE up(id, parent_id) AS ("
+        " SELECT id, parent_id FROM messages WHERE id = ?"
+        " UNION ALL SELECT m.id, m.parent_id FROM messages AS m JOIN up ON m.id = up.parent_id"
+        ") SELECT count(*) FROM up",
+        (message_id,),
+    ).fetchone()
+    return int(count)
