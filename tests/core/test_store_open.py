@@ -89,8 +89,9 @@ def test_a_migration_copies_the_file_first(tmp_path: Path, monkeypatch: pytest.M
     def add_tags(connection: sqlite3.Connection) -> None:
         connection.execute("ALTER TABLE conversations ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
 
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_schema.MIGRATIONS, 2, add_tags)
+    current = store_schema.SCHEMA_VERSION
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_schema.MIGRATIONS, current + 1, add_tags)
     with HistoryStore(path) as store:
         report = store.open()  # already open: reports nothing new
         assert report.migrated_from is None
@@ -98,25 +99,33 @@ def test_a_migration_copies_the_file_first(tmp_path: Path, monkeypatch: pytest.M
     with HistoryStore(path) as store:
         pass
     with contextlib.closing(sqlite3.connect(path)) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (current + 1,)
         assert connection.execute("SELECT tags FROM conversations").fetchall() == [("",)]
-    [backup] = path.parent.glob("history.sqlite3.v1-backup-*")
+    [backup] = path.parent.glob(f"history.sqlite3.v{current}-backup-*")
     with contextlib.closing(sqlite3.connect(backup)) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (current,)
         assert connection.execute("SELECT title FROM conversations").fetchall() == [("remember the milk",)]
 
 
 def test_the_migration_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = history_path(tmp_path)
     seeded(path)
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_schema.MIGRATIONS, 2, lambda connection: None)
+    current = store_schema.SCHEMA_VERSION
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_schema.MIGRATIONS, current + 1, lambda connection: None)
     store = HistoryStore(path)
     report = store.open()
     store.close()
-    assert report.migrated_from == 1 and not report.created
+    assert report.migrated_from == current and not report.created
     [notice] = report.notices
-    assert "upgraded from version 1" in notice and "backup" in notice
+    assert f"upgraded from version {current}" in notice and "backup" in notice
+
+
+def test_a_new_history_reports_no_migration(tmp_path: Path) -> None:
+    store = HistoryStore(history_path(tmp_path))
+    report = store.open()
+    store.close()
+    assert report.created and report.migrated_from is None and report.notices == ()
 
 
 def _streaming_reply(path: Path, writer_pid: int | None) -> int:

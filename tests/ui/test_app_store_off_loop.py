@@ -1,12 +1,12 @@
 """No history read or write holds the event loop: keys and frames go on while the store works.
 
 The loop's lag is measured by a callback asking to run every 5 ms: the longest it was late is the longest the loop
-was held. The bound, MAX_LAG, is 100 ms: a frame is 16-20 ms, but on a loaded 2-core CI machine running the
-suite in parallel workers the loop is late by 10-50 ms now and then with no store call at all (garbage
-collection, other processes, the store thread holding the GIL for its switch interval), while the branch read
-of the 5,000-message conversation below (sent as the context of the next request) holds it ~100-170 ms, and a
-call that hangs in the second test holds it whole. The deterministic guard is the other assertion: no store call
-runs on the event loop's thread at all.
+was held. The exact guard is the other assertion: no store call runs on the event loop's thread at all, which
+fails on any regression whatever the machine's load. The lag bound, MAX_LAG, only catches the loop being held
+some other way while the store works (a lock shared with the store thread, say): it is 250 ms, because on a
+2-core CI machine running the suite in parallel workers the loop is late by 10-150 ms now and then with no store
+call at all (garbage collection, other processes, the store thread holding the GIL), and a call that hangs in
+the second test would hold it for a whole second.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from toki_tui.core.store.history_store import Conversation, HistoryStore, Import
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 
-MAX_LAG = 0.100
+MAX_LAG = 0.250
 """The longest the event loop may be held by any step (see the module's docstring for why this value)."""
 TICK = 0.005
 HANG_SECONDS = 1.0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from toki_tui.core.errors import HistoryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 BUSY_TIMEOUT_SECONDS = 10.0
 """How long a write waits for another toki process's write to finish before giving up."""
@@ -119,9 +119,48 @@ SCHEMA_V1: tuple[str, ...] = (
     END""",
 )
 
+# Scripts written without spaces between words (Chinese, Japanese, Korean): the word index holds a whole run of
+# them as one token, so a word inside a sentence could not be found. Hiragana and Katakana, CJK Unified
+# Ideographs and Extension A, Hangul syllables, and the CJK compatibility ideographs, as a GLOB class (SQLite's
+# GLOB compares code points).
+CJK_GLOB = "*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]*"
+
+_CJK_INDEXED_NEW = f"new.status != 'streaming' AND new.content GLOB '{CJK_GLOB}'"
+_CJK_INDEXED_OLD = f"old.status != 'streaming' AND old.content GLOB '{CJK_GLOB}'"
+
+# Version 2: a trigram index of the messages written in those scripts, for substring search ("東京" finds
+# "東京の天気"). Only such messages are in it: a trigram index is about three times the size of its text, which
+# for every message (logs piped into `toki ask` included) would triple the history for a feature few use.
+SCHEMA_V2: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE messages_cjk USING fts5(content, content='messages', content_rowid='id', tokenize='trigram')",
+    f"""CREATE TRIGGER messages_cjk_inserted AFTER INSERT ON messages WHEN {_CJK_INDEXED_NEW} BEGIN
+        INSERT INTO messages_cjk(rowid, content) VALUES (new.id, new.content);
+    END""",
+    f"""CREATE TRIGGER messages_cjk_deleted AFTER DELETE ON messages WHEN {_CJK_INDEXED_OLD} BEGIN
+        INSERT INTO messages_cjk(messages_cjk, rowid, content) VALUES ('delete', old.id, old.content);
+    END""",
+    f"""CREATE TRIGGER messages_cjk_updated AFTER UPDATE OF content, status ON messages
+        WHEN old.content IS NOT new.content OR old.status IS NOT new.status
+    BEGIN
+        INSERT INTO messages_cjk(messages_cjk, rowid, content)
+            SELECT 'delete', old.id, old.content WHERE {_CJK_INDEXED_OLD};
+        INSERT INTO messages_cjk(rowid, content) SELECT new.id, new.content WHERE {_CJK_INDEXED_NEW};
+    END""",
+    f"INSERT INTO messages_cjk(rowid, content) SELECT id, content FROM messages AS new WHERE {_CJK_INDEXED_NEW}",
+)
+
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+def _run(statements: tuple[str, ...]) -> Migration:
+    def migrate(connection: sqlite3.Connection) -> None:
+        for statement in statements:
+            connection.execute(statement)
+
+    return migrate
+
+
+MIGRATIONS: dict[int, Migration] = {2: _run(SCHEMA_V2)}
 """`MIGRATIONS[n]` turns a version n-1 history into version n, inside the open's write transaction."""
 
 
@@ -184,8 +223,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     its shared memory next to it), or, with no file yet, an empty history in memory."""
     if not path.exists():
         connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        for statement in SCHEMA_V1:
-            connection.execute(statement)
+        create_schema(connection)
         return connection
     for options in ("mode=ro", "immutable=1"):
         connection = sqlite3.connect(
@@ -283,9 +321,8 @@ def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int)
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         created, migrated_from = False, None
         if version == 0 and not _has_tables(connection):
-            for statement in SCHEMA_V1:
-                connection.execute(statement)
-            created, version = True, 1
+            create_schema(connection)
+            created, version = True, SCHEMA_VERSION
         if version > SCHEMA_VERSION:
             raise _newer_version_error(path, version)
         if version < SCHEMA_VERSION:
@@ -301,6 +338,15 @@ def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int)
             connection.execute("ROLLBACK")
         raise
     return created, migrated_from
+
+
+def create_schema(connection: sqlite3.Connection) -> None:
+    """The current schema in an empty database: version 1, then every migration, so a new history and an
+    upgraded one are the same."""
+    for statement in SCHEMA_V1:
+        connection.execute(statement)
+    for step in range(2, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](connection)
 
 
 def _create_private(path: Path) -> None:

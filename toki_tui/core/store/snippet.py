@@ -159,3 +159,40 @@ def make_snippet(text: str, words: Sequence[_Word]) -> str:
     head = ELLIPSIS if window_start + start > 0 else ""
     tail = ELLIPSIS if window_start + end < len(text) else ""
     return head + shown + tail
+
+
+SUBSTRING_CONTEXT = 40
+"""Characters shown before a substring hit; the snippet is at most SNIPPET_MAX_CHARS long."""
+
+
+def make_substring_snippet(text: str, needles: Sequence[str]) -> str:
+    """A snippet around the first occurrence of any of `needles` inside `text`, wherever it falls (not only at
+    word boundaries: scripts written without spaces have none), each occurrence marked, one line. Linear in the
+    size of `text`, like make_snippet."""
+    lowered = text.lower()
+    wanted = [needle.lower() for needle in needles if needle]
+    found = [position for needle in wanted if (position := lowered.find(needle)) >= 0]
+    anchor = min(found, default=0)
+    start = max(0, anchor - SUBSTRING_CONTEXT)
+    end = min(len(text), start + SNIPPET_MAX_CHARS)
+    region, lowered_region = text[start:end], lowered[start:end]
+    marks = sorted(
+        (position, position + len(needle)) for needle in wanted for position in _occurrences(lowered_region, needle)
+    )
+    pieces, cursor = [], 0
+    for begin, finish in marks:
+        if begin < cursor:
+            continue  # overlaps the previous mark
+        pieces += [region[cursor:begin], SNIPPET_START, region[begin:finish], SNIPPET_END]
+        cursor = finish
+    pieces.append(region[cursor:])
+    shown = " ".join("".join(pieces).split())
+    return (ELLIPSIS if start > 0 else "") + shown + (ELLIPSIS if end < len(text) else "")
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    positions, position = [], text.find(needle)
+    while position >= 0:
+        positions.append(position)
+        position = text.find(needle, position + len(needle))
+    return positions
