@@ -34,17 +34,30 @@ async def test_sending_does_not_read_the_branch_again(
     assert sent_contents(fake_server, 2) == ["q1", "a1", "q2", "a2", "q3"]
 
 
-async def test_a_branch_changed_elsewhere_is_read_again(
+async def test_a_branch_extended_elsewhere_is_not_sent_by_a_session_that_never_saw_it(
     session: ChatSession, fake_server: FakeServer, store: HistoryStore
 ) -> None:
-    fake_server.script(stream_text("a1"), stream_text("a2"))
+    """A long-lived session (the TUI's) sends the branch it has shown; another process's additions stay in the
+    tree, beside the session's next question. A new session (`toki ask -c`) reads the current leaf instead."""
+    fake_server.script(stream_text("a1"), stream_text("a2"), stream_text("a3"))
     await drain(session.send("q1"))
     assert session.conversation_id is not None
-    # Another toki process (or a branch switch) adds to the conversation behind this session's back.
-    store.add_message(session.conversation_id, role="user", content="from elsewhere")
+    # Another toki process adds to the conversation behind this session's back.
+    elsewhere = store.add_message(session.conversation_id, role="user", content="from elsewhere")
     store.add_message(session.conversation_id, role="assistant", content="answered elsewhere")
     await drain(session.send("q2"))
-    assert sent_contents(fake_server, 1) == ["q1", "a1", "from elsewhere", "answered elsewhere", "q2"]
+    assert sent_contents(fake_server, 1) == ["q1", "a1", "q2"]
+    assert [message.content for message in store.siblings(elsewhere.id)] == ["from elsewhere", "q2"]
+    later = ChatSession(
+        client=session.client,
+        store=store,
+        endpoint_name="toki",
+        model="m",
+        params=session.params,
+        conversation_id=session.conversation_id,
+    )
+    await drain(later.send("q3"))
+    assert sent_contents(fake_server, 2) == ["q1", "a1", "q2", "a2", "q3"]
 
 
 async def test_opening_another_conversation_sends_its_own_branch(

@@ -93,6 +93,10 @@ class ChatSession:
         # matches: (conversation id, id of the branch's last message); None means "read it again".
         self._context: list[ChatMessage] = []
         self._context_of: tuple[str, int | None] | None = None
+        # The end of the branch the user is looking at (None: the conversation's current leaf). Requests carry that
+        # branch and new messages continue it, even when another toki process has appended to the conversation
+        # meanwhile: what is sent is what is on screen.
+        self._shown_leaf: int | None = None
         self.reply: ReplyAccumulator | None = None
         self.reply_message_id: int | None = None
         self.reply_status: str | None = None
@@ -209,14 +213,23 @@ class ChatSession:
             messages.extend(_sendable(self._memory))
         return messages
 
-    def forget_context(self) -> None:
-        """Read the branch from the store again before the next request (a conversation was opened)."""
+    def forget_context(self, shown_leaf: int | None = None) -> None:
+        """Read the branch from the store again before the next request (a conversation was opened): the one
+        ending at `shown_leaf`, the last message on screen (None: the conversation's current leaf)."""
         self._context_of = None
+        self._shown_leaf = shown_leaf
 
     def _stored_context(self, store: HistoryStore, conversation_id: str) -> list[ChatMessage]:
         if self._context_of is None or self._context_of[0] != conversation_id:
-            self._use_branch(conversation_id, store.branch(conversation_id))
+            self._use_branch(conversation_id, store.branch(conversation_id, self._shown_leaf))
         return self._context
+
+    @property
+    def branch_end(self) -> int | None:
+        """The last message of the branch requests carry, when known (new messages are stored under it)."""
+        if self._context_of is not None and self._context_of[0] == self.conversation_id:
+            return self._context_of[1]
+        return self._shown_leaf
 
     async def _read_context(self) -> None:
         """Read the stored branch through the runner if the kept context does not match it, so that
@@ -225,12 +238,14 @@ class ChatSession:
         if store is None or conversation_id is None:
             return
         if self._context_of is None or self._context_of[0] != conversation_id:
-            branch = await self._run_store(lambda: store.branch(conversation_id))
+            leaf = self._shown_leaf
+            branch = await self._run_store(lambda: store.branch(conversation_id, leaf))
             self._use_branch(conversation_id, branch)
 
     def _use_branch(self, conversation_id: str, branch: list[StoredMessage]) -> None:
         self._context = list(_sendable(branch))
         self._context_of = (conversation_id, branch[-1].id if branch else None)
+        self._shown_leaf = branch[-1].id if branch else None
 
     def _extend_context(self, message: StoredMessage) -> None:
         """Add a message just stored at the end of the branch. If it was not stored under the branch's last
@@ -241,6 +256,7 @@ class ChatSession:
             return
         self._context.extend(_sendable([message]))
         self._context_of = (conversation_id, message.id)
+        self._shown_leaf = message.id
 
     # ---- sending --------------------------------------------------------------------------------------
 
@@ -270,8 +286,11 @@ class ChatSession:
                 if conversation_id is not None:
                     try:
                         await self._read_context()
+                        # Under the end of the branch on screen, not the conversation's current leaf, which another
+                        # toki process may have moved: the question continues what the user sees.
+                        parent = self.branch_end if not created else None
                         asked = await self._run_store(
-                            lambda: store.add_message(conversation_id, role="user", content=user_text)
+                            lambda: store.add_message(conversation_id, role="user", content=user_text, parent_id=parent)
                         )
                     except BaseException:
                         # A first message that cannot be stored leaves no empty conversation behind.
@@ -296,7 +315,13 @@ class ChatSession:
             self._use_memory()
         store, conversation_id = self.store, self.conversation_id
         if self.saving and store is not None and conversation_id is not None:
-            branch = await self._run_store(lambda: store.branch(conversation_id))
+            try:
+                await self._ensure_conversation()  # the settings the retry is made with become the conversation's
+            except HistoryError as error:
+                self._stop_saving(error)
+        if self.saving and store is not None and conversation_id is not None:
+            leaf = self.branch_end
+            branch = await self._run_store(lambda: store.branch(conversation_id, leaf))
             while branch and branch[-1].role == "assistant":
                 branch.pop()
             if not branch:

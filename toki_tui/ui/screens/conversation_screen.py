@@ -88,11 +88,15 @@ class ConversationScreen(Screen[None]):
     def _conversation_loaded(self, message: ConversationLoaded) -> None:
         loaded = message.conversation
         session = self.session
-        session.conversation_id = loaded.conversation_id
-        session.forget_context()  # the next request reads this conversation's branch from the store once
-        session.model = loaded.model or session.model
-        session.params = loaded.params
-        session.system_prompt = loaded.system_prompt
+        if session.conversation_id != loaded.conversation_id:
+            session.conversation_id = loaded.conversation_id
+            session.model = loaded.model or session.model
+            session.params = loaded.params
+            session.system_prompt = loaded.system_prompt
+        # else: the open conversation shown again (after a retry): the settings in use stay, they may be newer
+        # than the stored ones (a /model just typed is saved when typing pauses).
+        # The next request reads, once, the branch that ends with the last message shown.
+        session.forget_context(loaded.messages[-1].id if loaded.messages else None)
         self._show_session_settings()
         self.query_one(ConversationView).show_messages(loaded.messages, has_older=loaded.has_older)
         self.query_one(ConversationView).border_title = plain_line(loaded.title)
