@@ -412,10 +412,31 @@ async def test_reasoning_and_content_events_interleave_in_order(client: ChatClie
     assert kinds.index("ReasoningDelta") < kinds.index("ContentDelta")
 
 
-def test_proxy_variables_turn_the_direct_transport_off() -> None:
-    assert proxy_configured({"HTTPS_PROXY": "http://proxy:3128"})
-    assert proxy_configured({"all_proxy": "socks5://proxy"})
-    assert not proxy_configured({"NO_PROXY": "localhost"})
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://proxy:3128"}, True),
+        ({"all_proxy": "socks5://proxy"}, True),
+        ({"http_proxy": "proxy:3128"}, True),
+        ({"NO_PROXY": "localhost"}, False),
+        ({"ftp_proxy": "http://proxy:21"}, False),  # httpx ignores proxies for other schemes
+        ({"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "localhost, *"}, False),  # httpx: no proxy at all
+    ],
+)
+def test_proxy_settings_turn_the_direct_transport_off_as_httpx_would_use_them(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: bool
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert proxy_configured() is expected
+
+
+def test_a_system_proxy_setting_turns_the_direct_transport_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On macOS and Windows urllib (and so httpx) also reads the system's proxy settings, with no variable set."""
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: {"https": "proxy.corp:8080"})
+    assert proxy_configured()
 
 
 async def test_direct_transport_refused_connection_is_a_connection_error() -> None:

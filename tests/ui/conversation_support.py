@@ -12,6 +12,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
+from tests.ui.terminal_frame import screen_strips
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.message_view import MessageView
@@ -51,7 +52,7 @@ def message_text(view: MessageView) -> str:
 
 def screen_text(app: App[Any]) -> str:
     """The text of the whole screen as it would be painted."""
-    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text.rstrip() for strip in screen_strips(app))
 
 
 def make_messages(count: int, first_id: int = 1) -> list[DisplayMessage]:

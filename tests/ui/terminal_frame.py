@@ -3,8 +3,8 @@ outside text takes effect there.
 
 Headless apps write nothing, so the frame is rebuilt from the screen's compositor (Textual has no public way to
 get the strips of a whole screen; `App.export_screenshot` gives SVG, where control characters are already gone).
-This is the one place tests use `Screen._compositor`; `test_terminal_frame_sees_the_screen` fails loudly if
-Textual changes it.
+This is the one place tests use `Screen._compositor`; `test_terminal_frame_sees_the_screen`
+(tests/ui/test_textual_internals.py) fails loudly if Textual changes it.
 """
 
 from __future__ import annotations

@@ -12,16 +12,6 @@ if TYPE_CHECKING:
     from toki_tui.core.config.endpoints import ResolvedEndpoint
 
 
-def add_tui_arguments(parser: argparse.ArgumentParser) -> None:
-    """The TUI's own flags (`--resume ID|last`); skipped where the parser already has them."""
-    if "--resume" not in parser._option_string_actions:
-        parser.add_argument(
-            "--resume",
-            metavar="ID",
-            help="open a saved conversation: its id, a unique prefix of it, or 'last'",
-        )
-
-
 def pause_garbage_collector() -> None:
     """No garbage collection until the first frame is drawn (tune_garbage_collector turns it back on).
 
@@ -29,7 +19,10 @@ def pause_garbage_collector() -> None:
     a dozen or more, found almost nothing and cost ~5-15 ms of the cold start (bench_tui_start.py)."""
     import gc
 
-    gc.disable()
+    from toki_tui.ui.gc_policy import generational_collector
+
+    if generational_collector():
+        gc.disable()
 
 
 def tune_garbage_collector() -> None:
@@ -40,9 +33,15 @@ def tune_garbage_collector() -> None:
     (tests/benchmarks/bench_tui_stream.py --pty). Freezing what start-up allocated, and collecting the young
     generations less often, removed them. Cyclic garbage is still collected, only in larger batches. The middle
     generation is collected every 5 young collections (not 20): its pauses stay near 10 ms instead of 20-40.
+    These figures are CPython's three-generation collector's: on any other (gc_policy.generational_collector)
+    the collector is left as the interpreter set it.
     """
     import gc
 
+    from toki_tui.ui.gc_policy import generational_collector
+
+    if not generational_collector():
+        return
     gc.freeze()
     gc.set_threshold(10_000, 5, 100)
     gc.enable()

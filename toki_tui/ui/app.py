@@ -28,6 +28,7 @@ from toki_tui.core.config.endpoints import ResolvedEndpoint
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
+from toki_tui.ui.textual_internals import set_theme_before_start
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
@@ -90,23 +91,10 @@ class TokiApp(App[int]):
         self._set_initial_theme(theme_name)
 
     def _set_initial_theme(self, theme_name: str) -> None:
-        """Start on `theme_name`. Assigning `self.theme` runs Textual's theme watcher, which queues a re-parse of
-        every stylesheet for right after start, before the first parse even happened (~6 ms of cold start).
-        Before the app runs there is nothing styled to refresh: set the value, the classes and the stylesheet
-        variables. A theme that differs from Textual's starting one in darkness or in using the terminal's own
-        ANSI colours also changes how colours are mapped (a filter the watcher sets up): that one goes through
-        the watcher. (This relies on Textual 8's App internals; tests/ui/test_app_history_and_keys.py checks every
-        theme's colours and classes on screen.)"""
-        previous, starting = self.theme, self.current_theme
-        self.set_reactive(TokiApp.theme, theme_name)
-        if (self.current_theme.dark, self.current_theme.ansi) != (starting.dark, starting.ansi):
-            self.set_reactive(TokiApp.theme, previous)
-            self.theme = theme_name
-            return
-        self.set_class(True, f"-theme-{theme_name}", update=False)
-        # Textual computed the stylesheet's variables from its default theme in App.__init__; nothing is parsed
-        # yet, so giving it this theme's variables is all a theme change needs now.
-        self.stylesheet.set_variables(self.get_css_variables())
+        """Start on `theme_name`, without the re-parse of every stylesheet that assigning `self.theme` queues
+        (textual_internals.set_theme_before_start; tests/ui/test_app_history_and_keys.py checks every theme's
+        colours and classes on screen)."""
+        set_theme_before_start(self, theme_name)
 
     def get_default_screen(self) -> Screen[Any]:
         """The chat is the app's first screen. Pushing it from on_mount instead put its first frame inside the

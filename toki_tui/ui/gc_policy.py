@@ -9,19 +9,42 @@ ended and its last frame is drawn, when the user is reading, and only once the y
 collected since the last one: about every fifth 2,000-token turn, a pause of ~65 ms (at most ~85) at 200 turns.
 Waiting for two such collections halved their number but made each pause longer (median ~85 ms, up to 130) and
 the session ~12 MB bigger; the shorter pause, while the user reads, is the less noticeable one.
+
+All of this (and the thresholds in cli/tui.py) assumes CPython's collector with three generations, where
+generation 2 is the full one and the thresholds count allocations and young collections. CPython 3.14's
+incremental collector keeps the same functions with other meanings, and other interpreters have their own
+collectors: there the policy does nothing and the interpreter's own collector runs as it was set.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
+
+INCREMENTAL_COLLECTOR_VERSION = (3, 14)
+"""The first CPython whose collector is incremental (young and old generations; threshold 2 and count 2 no
+longer mean what the policy reads them as)."""
+
+
+def generational_collector() -> bool:
+    """Whether the interpreter has the collector this policy was measured with: CPython before 3.14, three
+    generations."""
+    return (
+        sys.implementation.name == "cpython"
+        and sys.version_info[:2] < INCREMENTAL_COLLECTOR_VERSION
+        and len(gc.get_threshold()) == 3
+        and len(gc.get_count()) == 3
+    )
+
 
 YOUNG_COLLECTIONS_BEFORE_FULL = 1
 """Collections of generation 1 since the last full one (gc.get_count()[2]) that make a full one worth its pause."""
 
 
 def collect_between_turns() -> bool:
-    """Collect every generation if enough has been promoted since the last time; True if it did."""
-    if gc.get_count()[2] < YOUNG_COLLECTIONS_BEFORE_FULL:
+    """Collect every generation if enough has been promoted since the last time; True if it did. Nothing (False)
+    on a collector other than CPython's three-generation one."""
+    if not generational_collector() or gc.get_count()[2] < YOUNG_COLLECTIONS_BEFORE_FULL:
         return False
     gc.collect()
     return True

@@ -6,27 +6,34 @@ start to request sent within 1.5x of `import httpx`; tests/benchmarks/bench_ask.
 connection pool, so this transport keeps only what a single request needs: connect (with TLS), send, stream
 the body back. HTTP framing is h11's (httpx's own HTTP/1.1 engine), so no protocol parsing is written here.
 
-It is used only where it fits: not when a proxy is configured in the environment (httpx's transport honours
-proxies; this one does not), and not by the TUI, which reuses connections across turns.
+It is used only where it fits: not when a proxy is configured (httpx's transport honours proxies; this one does
+not), and not by the TUI, which reuses connections across turns.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
 
 import h11
 import httpx
 
 _READ_SIZE = 64 * 1024
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+_PROXY_SCHEMES = ("http", "https", "all")
+"""The entries of urllib's proxy settings that httpx turns into proxies (others, such as ftp, it ignores)."""
 
 
-def proxy_configured(env: Mapping[str, str] = os.environ) -> bool:
-    """Whether the environment asks for a proxy (then httpx's own transport is used)."""
-    return any(env.get(name) or env.get(name.upper()) for name in _PROXY_VARIABLES)
+def proxy_configured(proxies: Mapping[str, str] | None = None) -> bool:
+    """Whether httpx, with trust_env (as ChatClient makes it), would send requests through a proxy; then httpx's
+    own transport is used, as in the TUI. Decided as httpx decides (httpx._utils.get_environment_proxies): from
+    `urllib.request.getproxies()` (the *_proxy variables, and the system settings on macOS and Windows), an http,
+    https or all entry, unless no_proxy is `*`. `proxies` stands in for getproxies() in tests."""
+    settings = urllib.request.getproxies() if proxies is None else proxies
+    if any(host.strip() == "*" for host in settings.get("no", "").split(",")):
+        return False
+    return any(settings.get(scheme) for scheme in _PROXY_SCHEMES)
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
@@ -98,9 +105,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             # The same trust store httpx uses (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), built on first https use.
-            from httpx._config import create_ssl_context
-
-            self._ssl_context = create_ssl_context()
+            self._ssl_context = httpx.create_ssl_context()
         return self._ssl_context
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -20,6 +20,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
+from toki_tui.ui import textual_internals
+
 if TYPE_CHECKING:
     from toki_tui.ui.display import DisplayMessage
 
@@ -136,7 +138,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         # streaming reply grows the virtual height, so that was a second full layout per flush. The layout that
         # calls this has placed the children (and the anchor has scrolled) for this virtual size already;
         # scrollbars are updated either way, and a change of the view's own size still repaints it.
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
+        return textual_internals.size_updated_without_layout(super(), size, virtual_size, container_size)
 
     def show_messages(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
         """Replace everything with `messages` and show the latest; one mount_all inside one batch update."""
@@ -269,7 +271,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self._adjusting or not self.is_mounted:
             return
-        following = self._anchored and not self._anchor_released
+        following = textual_internals.is_following_anchor(self)
         if new_value <= self.EDGE_LINES and not following:
             self._near_top()
         elif new_value >= self.max_scroll_y - self.EDGE_LINES and self._hi < len(self._slots):
@@ -342,7 +344,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         re-styles its siblings: with the window at MAX_MOUNTED long replies, a turn took a third longer than with
         a handful. Nobody is looking further up while the view follows; scrolling up mounts them again, in
         chunks, keeping the view in place."""
-        if not self._anchored or self._anchor_released or self._lo >= self._hi:
+        if not textual_internals.is_following_anchor(self) or self._lo >= self._hi:
             return
         budget = max(self.scrollable_content_region.height, 10) * self.FOLLOW_SCREENS
         keep_from, lines = self._hi, 0
@@ -369,7 +371,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     def _keep_in_place(self, reference: MessageView | None, change: Callable[[], object]) -> None:
         """Run `change` (a mount or removal above the viewport), then scroll by however far `reference` moved,
         so the user keeps looking at the same lines. Not needed while following the bottom."""
-        following = self._anchored and not self._anchor_released
+        following = textual_internals.is_following_anchor(self)
         if reference is None or following or not reference.is_mounted:
             change()
             return

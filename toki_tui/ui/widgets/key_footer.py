@@ -12,14 +12,14 @@ goes). Each key is bound to the footer's `compact` reactive with `data_bind`, wh
 registers a watcher on the footer; Textual drops watchers of removed widgets only when `compact` changes, which
 it never does here. So every removed key, with its styles and caches, stayed reachable: about 15 widgets a turn,
 measured by tests/benchmarks/bench_tui_start.py (200 turns). After each rebuild this forgets the watchers of
-keys that are gone, by the rule Textual itself applies when the value changes (the watcher's widget is closing).
+keys that are gone (textual_internals.forget_watchers_of_removed).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.widgets import Footer
+
+from toki_tui.ui.textual_internals import footer_bindings_ready, forget_watchers_of_removed
 
 
 class KeyFooter(Footer):
@@ -28,7 +28,7 @@ class KeyFooter(Footer):
     def _what_it_shows(self) -> tuple[object, ...] | None:
         """Everything Footer.compose reads: the style options and every active binding (the command palette's
         key is one of them, though not marked `show`)."""
-        if not self._bindings_ready or not self.is_attached:
+        if not footer_bindings_ready(self) or not self.is_attached:
             return None
         bindings = tuple(
             (binding.key, binding.action, binding.description, binding.show, binding.group, enabled, tooltip)
@@ -42,16 +42,4 @@ class KeyFooter(Footer):
             return
         self._shown = shown
         await super().recompose()
-        self._forget_removed_watchers()
-
-    def _forget_removed_watchers(self) -> None:
-        # Textual keeps reactive watchers in this private dict (textual/reactive.py, `_watch`); if a future
-        # version stores them elsewhere, there is nothing to prune and nothing breaks.
-        watchers: Any = getattr(self, "__watchers", None)
-        if not isinstance(watchers, dict):
-            return
-        for entries in watchers.values():
-            if isinstance(entries, list):
-                entries[:] = [
-                    entry for entry in entries if not getattr(entry[0], "_closing", False) and entry[0].is_attached
-                ]
+        forget_watchers_of_removed(self)

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from toki_tui.core.text import displayable
+from toki_tui.ui import textual_internals
 from toki_tui.ui.code_render import highlight_steps
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import (
@@ -372,21 +373,21 @@ class MessageView(Widget):
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
         # Textual repaints a widget whole when its size changes. When only the height changed because lines were
         # added or removed at the end (marked for repaint in `_changed`), the lines above are still right.
-        keep = self._keep_painted_on_resize and size.width == self._size.width
+        keep = self._keep_painted_on_resize and size.width == self.outer_size.width
         self._keep_painted_on_resize = False
         self._resizing_with_painted_kept = keep
         try:
             # layout=False: Textual would otherwise store the new virtual size through a reactive that asks for
             # another layout of the whole screen right after the one that measured it: two layouts per flush
             # of a growing reply. This widget has no children to place and its height is already applied.
-            return super()._size_updated(size, virtual_size, container_size, layout=False)
+            return textual_internals.size_updated_without_layout(super(), size, virtual_size, container_size)
         finally:
             self._resizing_with_painted_kept = False
 
     def _set_dirty(self, *regions: Region) -> None:
         if not regions and self._resizing_with_painted_kept:
             return
-        super()._set_dirty(*regions)
+        textual_internals.set_dirty(super(), *regions)
 
 
 def _first_changed_line(old: list[Line], new: list[Line]) -> int:
