@@ -79,10 +79,10 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """`toki` with only top-level options (the TUI, the common case) is parsed without building every command's
-    parser, which was ~3 ms of the TUI's cold start. Anything else (a command, help, a mistake) goes to the whole
-    parser, so its answers and error messages are the whole parser's. Plain `toki` needs no parser at all:
-    building even the top level took ~3 ms (argparse looks up translations for each of its strings); what it
-    would return is checked against the whole parser in tests/cli/test_arguments.py."""
+    parser, a measurable part of the TUI's cold start (docs/performance.md). Anything else (a command, help, a
+    mistake) goes to the whole parser, so its answers and error messages are the whole parser's. Plain `toki`
+    needs no parser at all (argparse looks up translations for each of its strings even for the top level); what
+    it would return is checked against the whole parser in tests/cli/test_arguments.py."""
     if not argv:
         return argparse.Namespace(resume=None, command=None)
     if not any(arg in COMMANDS for arg in argv):  # a command (`toki ask`) goes straight to the whole parser

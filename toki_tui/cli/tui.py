@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 def pause_garbage_collector() -> None:
     """No garbage collection until the first frame is drawn (tune_garbage_collector turns it back on).
 
-    Start-up only allocates what the app keeps (modules, classes, widgets, styles): the collections it set off,
-    a dozen or more, found almost nothing and cost ~5-15 ms of the cold start (bench_tui_start.py)."""
+    Start-up only allocates what the app keeps (modules, classes, widgets, styles): the collections it set off
+    found almost nothing and cost part of the cold start (figures: docs/performance.md)."""
     import gc
 
     from toki_tui.ui.gc_policy import generational_collector
@@ -28,13 +28,12 @@ def pause_garbage_collector() -> None:
 def tune_garbage_collector() -> None:
     """Keep full garbage collections out of the middle of a stream.
 
-    A streaming reply allocates many small objects (segments, lines); under the default thresholds full
-    collections of up to ~130 ms landed mid-stream and pushed key latency past 50 ms under a real terminal
-    (tests/benchmarks/bench_tui_stream.py --pty). Freezing what start-up allocated, and collecting the young
-    generations less often, removed them. Cyclic garbage is still collected, only in larger batches. The middle
-    generation is collected every 5 young collections (not 20): its pauses stay near 10 ms instead of 20-40.
-    These figures are CPython's three-generation collector's: on any other (gc_policy.generational_collector)
-    the collector is left as the interpreter set it.
+    A streaming reply allocates many small objects (segments, lines); under the default thresholds long full
+    collections landed mid-stream and delayed typed keys (tests/benchmarks/bench_tui_stream.py --pty; figures in
+    docs/performance.md). Freezing what start-up allocated, and collecting the young generations less often,
+    removed them. Cyclic garbage is still collected, only in larger batches. The middle generation is collected
+    every 5 young collections (not 20), which keeps its pauses short. This holds for CPython's three-generation
+    collector: on any other (gc_policy.generational_collector) the collector is left as the interpreter set it.
     """
     import gc
 
@@ -56,10 +55,9 @@ def shorten_thread_switch_interval() -> None:
 
     Textual composes a frame on the main thread and hands it to a thread that writes it to the terminal. That
     thread needs the GIL; while the main thread is busy (the work right after the first frame, a streaming
-    reply), it waited up to the switch interval, several times per frame: the first frame reached a pty ~8.5 ms
-    after it was composed (bare Textual's, with nothing to do next, at once). At 0.5 ms it takes ~2 ms. The
-    interval only matters when two threads want the GIL: the TUI's main thread and, for a moment at start-up, the
-    thread that imports what the first request needs.
+    reply), it waited up to the switch interval, several times per frame, so the first frame reached a terminal
+    late (figures: docs/performance.md). The interval only matters when two threads want the GIL: the TUI's main
+    thread and, for a moment at start-up, the thread that imports what the first request needs.
     """
     import sys
 
@@ -73,9 +71,9 @@ FRAME_RATE_CAP = "120"
 def raise_frame_rate_cap(environ: MutableMapping[str, str] = os.environ) -> None:
     """Let Textual paint up to 120 frames a second, unless the user chose a rate with TEXTUAL_FPS.
 
-    Textual paints on a timer, so a typed key waits for the next tick: up to 17 ms at 60 a second. While a
-    reply streams, that wait comes on top of the frame that draws the reply, and typing lagged by ~50 ms at
-    the 95th percentile under a real terminal (tests/benchmarks/bench_tui_app_pty.py); at 120 it was ~38 ms.
+    Textual paints on a timer, so a typed key waits for the next tick (up to a frame's time). While a reply
+    streams, that wait comes on top of the frame that draws the reply (key latency under a real terminal:
+    tests/benchmarks/bench_tui_app_pty.py, figures in docs/performance.md).
     Frames are still only drawn when something changed, so an idle or streaming app draws no more of them.
     Must run before Textual is imported (it reads the variable once).
     """

@@ -99,7 +99,7 @@ class TokiApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         """The chat is the app's first screen. Pushing it from on_mount instead put its first frame inside the
         batch update that wraps Textual's start-up, and Textual drops frames composed in a batch: the terminal
-        stayed blank until the work deferred past the first frame was done (~200 ms later under a pty,
+        stayed blank until the work deferred past the first frame was done (measured under a pty by
         tests/benchmarks/bench_tui_start.py)."""
         from toki_tui.ui.screens.chat import ChatScreen
 

@@ -83,7 +83,7 @@ def _lexer(language: str) -> Lexer | None:
 
 def prepare_lexer(language: str) -> None:
     """Load the highlighter for `language` ahead of use (from a worker thread while its fence still streams):
-    the first use of a language imports its lexer module, ~20-40 ms that otherwise stall the screen just as the
+    the first use of a language imports its lexer module, which otherwise stalls the screen just as the
     fence closes."""
     _lexer(language)
 
@@ -132,6 +132,6 @@ def highlight_now(code: str, language: str, ctx: RenderContext) -> list[Line]:
 
 def warm_up_imports() -> None:
     """Import what rendering a reply needs (Markdown parsing, highlighting), for a worker thread to call after the
-    first frame, so neither the first frame nor the first reply waits for ~30 ms of imports."""
+    first frame, so neither the first frame nor the first reply waits for these imports."""
     for module in ("rich.markdown", "rich.syntax", "pygments.lexers"):
         importlib.import_module(module)

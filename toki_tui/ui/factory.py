@@ -28,7 +28,7 @@ def default_client_factory(
     config: Config, transport: httpx.AsyncBaseTransport | None = None, max_retries: int = 2
 ) -> ClientFactory:
     def build(endpoint: ResolvedEndpoint) -> ChatClient:
-        # Imported here, not at the top: httpx is ~60 ms of imports that the first frame does not need (the app
+        # Imported here, not at the top: httpx is many imports that the first frame does not need (the app
         # builds its client on first use, after the first frame).
         from toki_tui.core.api.client import ChatClient
 

@@ -124,7 +124,7 @@ def set_theme_before_start(app: App[Any], theme_name: str) -> None:
     """Start `app` (not running yet) on `theme_name` without Textual's theme watcher where that is safe.
 
     Why: assigning `app.theme` runs the watcher, which queues a re-parse of every stylesheet for right after
-    start, before the first parse even happened (~6 ms of cold start). Before the app runs nothing is styled:
+    start, before the first parse even happened (part of the cold start). Before the app runs nothing is styled:
     setting the value, the classes and the stylesheet's variables (all public calls) is all a theme change
     needs. A theme that differs from Textual's starting one in darkness or in using the terminal's own ANSI
     colours also changes how colours are mapped (the private truecolor filter only the watcher sets): that one

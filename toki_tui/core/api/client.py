@@ -113,7 +113,7 @@ class ChatClient:
             if self._api_key:
                 headers["Authorization"] = f"Bearer {self._api_key}"
             timeouts = self.timeouts
-            # Loading the CA bundle costs ~60 ms of start-up; a plain-http endpoint (a local server) never uses it.
+            # Loading the CA bundle is a large part of start-up; a plain-http endpoint (a local server) never uses it.
             plain_http = self.base_url.lower().startswith("http://")
             transport = self._transport
             if transport is None and self._one_shot and not proxy_configured():

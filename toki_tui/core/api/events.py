@@ -5,7 +5,8 @@ ever looks at provider-specific JSON. Every event that belongs to one choice car
 (docs/protocol.md §2.2: accumulate per `choices[].index`, `n > 1` interleaves choices).
 
 They are small value classes written out by hand rather than dataclasses: one is made per token, and this module
-is on `toki ask`'s start-up path, where creating eight dataclasses cost ~5 ms. Treat them as immutable.
+is on `toki ask`'s start-up path, where creating dataclasses is measurable (docs/performance.md). Treat them as
+immutable.
 """
 
 from __future__ import annotations

@@ -346,7 +346,7 @@ class HistoryStore:
         tool_calls: list[dict[str, Any]] | None = None,
     ) -> None:
         """Save the reply's text so far (a crash then loses only what came after). One row update, no fsync,
-        no re-indexing: well under 5 ms. A reply that has already ended is left as it ended."""
+        no re-indexing, so it stays far below a frame's time. A reply that has already ended is left as it ended."""
         with self._write() as db:
             cursor = db.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, touched_at = ?, "

@@ -297,7 +297,7 @@ def _use_wal(connection: sqlite3.Connection) -> None:
                 raise
             time.sleep(0.02)
     # In WAL mode NORMAL loses no committed write when a process dies (only on power loss), and a commit
-    # costs no fsync, which keeps a checkpoint far under 5 ms.
+    # costs no fsync, which keeps a checkpoint far below a frame's time.
     connection.execute("PRAGMA synchronous = NORMAL")
 
 

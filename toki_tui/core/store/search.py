@@ -63,7 +63,7 @@ def search_history(connection: sqlite3.Connection, text: str, limit: int) -> lis
 
     Each FTS query sorts by its own `rank` (bm25) inside FTS5 with the LIMIT, so snippets are made only for
     the rows returned, however many messages match. A message's snippet is made in Python (search_snippet.py),
-    in time linear in its size: FTS5's snippet() is quadratic, and took minutes on a message of 100 MB.
+    in time linear in its size: FTS5's snippet() is quadratic in the size of the message.
     """
     query = fts_query(text)
     if query is None or limit <= 0:

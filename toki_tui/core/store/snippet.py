@@ -1,7 +1,7 @@
 """The snippet of a search hit: a dozen words around the first match, the matching words marked.
 
 FTS5's own snippet() scores every window of a message against every match, which grows with the square of the
-message's size: one 800 KB log took 10 s to search, 160 MB more than 10 minutes. Here the text is scanned once
+message's size (figures: docs/performance.md). Here the text is scanned once
 per query word, in linear time and in C (str.find, or one regular expression), and only a small window around
 the first match is cut into words and marked, so the cost is a few milliseconds per megabyte.
 

@@ -2,9 +2,9 @@
 in a long session.
 
 Footer builds its key widgets again on every bindings signal: a focus change, a mounted focusable widget, most
-of which change nothing it shows. A rebuild mounts and styles about ten widgets (~20 ms); right
-after the first frame, as the sidebars mounted their fields, rebuilds held the UI thread long enough to delay a
-typed key by ~100 ms. KeyFooter compares what it would show with what it shows and skips a rebuild that would
+of which change nothing it shows. A rebuild mounts and styles about ten widgets; right after the first frame, as
+the sidebars mounted their fields, rebuilds held the UI thread long enough to delay a typed key noticeably
+(docs/performance.md). KeyFooter compares what it would show with what it shows and skips a rebuild that would
 change nothing.
 
 Footer builds its key widgets again whenever the bindings change (here: twice a turn, as the Esc hint comes and
