@@ -11,7 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, sidebars_built, wait_until
 from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.config.config_file import Config
 from toki_tui.ui.screens.chat import ChatScreen
@@ -56,9 +56,9 @@ def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: 
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await harness.ready(pilot)
-        await type_text(pilot, "/temperature 0.3")
+        await enter_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
-        await type_text(pilot, "say hello in python")
+        await enter_text(pilot, "say hello in python")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         await harness.app.workers.wait_for_complete()
@@ -91,7 +91,7 @@ def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await harness.app.push_screen(ModelPickerScreen(models, current_model="openai/gpt-4o", note=""))
-        await type_text(pilot, "gpt")
+        await enter_text(pilot, "gpt")
         harness.app.clear_notifications()
         await pilot.pause(0.1)
 

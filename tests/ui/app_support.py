@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from tests.fakes.server import FakeServer
 from toki_tui.core.config.config_file import DEFAULT_BASE_URL, Config, load_config, resolve_endpoint, with_endpoint
@@ -117,8 +118,24 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout
         await pilot.pause(0.02)
 
 
+async def enter_text(pilot: Pilot[Any], text: str) -> None:
+    """Insert `text` at the cursor of the focused text field (the prompt, an Input) in one edit, as typing it
+    would. A key press through Pilot costs tens of milliseconds, so tests that are not about typing itself use
+    this; the field must have the focus, as it must for typing."""
+    await pilot.pause()  # a focus() just called takes effect on the next turn of the loop, as a key would find it
+    focused = pilot.app.focused
+    if isinstance(focused, TextArea):
+        focused.insert(text)
+    elif isinstance(focused, Input):
+        focused.insert_text_at_cursor(text)
+    else:
+        raise AssertionError(f"no text field has the focus: {focused!r}")
+    await pilot.pause()
+
+
 async def type_text(pilot: Pilot[Any], text: str) -> None:
-    """Type `text` into the focused widget key by key (spaces and slashes included)."""
+    """Type `text` into the focused widget key by key (spaces and slashes included): for tests about typing
+    itself (where the keys go); other tests use enter_text."""
     names = {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore"}
     await pilot.press(*[names.get(ch, ch) for ch in text])
 

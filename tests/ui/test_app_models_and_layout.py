@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from tests.fakes.server import FakeServer, error_reply, models_reply, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.api.model_cache import load_cached_models
 from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.config.config_file import Config, EndpointConfig
@@ -47,13 +47,13 @@ async def test_picker_lists_server_models_with_context_and_price_then_applies_th
         router = next(m for m in harness.screen.models if m.prompt_price_per_million is None)
         priced = next(m for m in harness.screen.models if m.prompt_price_per_million is not None)
         assert priced.context_length is not None
-        await type_text(pilot, priced.id.split("/")[-1][:6])
+        await enter_text(pilot, priced.id.split("/")[-1][:6])
         assert picker.shown_model_ids[0] == priced.id
         assert router.id != priced.id
         await pilot.press("enter")
         assert not isinstance(harness.app.screen, ModelPickerScreen)
         assert harness.screen.session.model == priced.id
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         assert fake_server.chat_requests()[0].json()["model"] == priced.id
@@ -77,7 +77,7 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
         assert isinstance(picker, ModelPickerScreen)
         assert {"cached/model-a", "config/model-b"} <= set(picker.shown_model_ids)
         # A model the list does not know can still be typed.
-        await type_text(pilot, "my-own-model-xyz")
+        await enter_text(pilot, "my-own-model-xyz")
         await pilot.press("enter")
         assert harness.screen.session.model == "my-own-model-xyz"
 
@@ -89,7 +89,7 @@ async def test_the_picker_does_not_delay_start_up(tmp_path: Path, fake_server: F
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         # The prompt answers while /models is still hanging.
-        await type_text(pilot, "typing")
+        await enter_text(pilot, "typing")
         assert harness.app.focused is not None and harness.app.focused.id == "prompt"
         assert harness.screen.models_note.startswith("Loading")
 
@@ -167,7 +167,7 @@ async def test_save_as_default_writes_the_config(tmp_path: Path, fake_server: Fa
     async with harness.app.run_test(size=(160, 50)) as pilot:
         await harness.ready(pilot)
         harness.app.screen.query_one("#param-top_p", Input).focus()
-        await type_text(pilot, "0.9")
+        await enter_text(pilot, "0.9")
         await pilot.click("#param-save-default")
         await pilot.pause()
     text = harness.config_file.read_text()

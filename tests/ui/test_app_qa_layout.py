@@ -9,7 +9,7 @@ from typing import Any
 from textual.widgets._toast import Toast
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
@@ -90,7 +90,7 @@ async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, 
     fake_server.script(stream_text(words, chunk_delay=0.03))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24)) as pilot:
-        await type_text(pilot, "explain")
+        await enter_text(pilot, "explain")
         await pilot.press("enter")
         view = harness.app.screen.query_one(ConversationView)
         await wait_until(pilot, lambda: view.live_reply is not None and len(view.live_reply.content) > 80)
@@ -110,7 +110,7 @@ async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, 
 async def test_notifications_leave_the_prompt_and_status_line_visible(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24), notifications=True) as pilot:
-        await type_text(pilot, "/temperature 0.3")
+        await enter_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(harness.app.screen.query(Toast)) > 0)
         await settle(pilot)
