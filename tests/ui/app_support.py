@@ -75,9 +75,12 @@ def make_app(
     max_retries: int = 0,
     on_started: Callable[[], object] | None = None,
     history_opened_by_app: bool = False,
+    shown_config_file: Path | None = None,
 ) -> AppHarness:
     """An app on a history the test opened (`store`, or a new one), or, with `history_opened_by_app`, on the
-    history file the app opens itself after its first frame, as `toki` does."""
+    history file the app opens itself after its first frame, as `toki` does. `shown_config_file` replaces the
+    config file's path (for pictures, where the temporary folder would change every run): the app writes
+    there only when it saves the config."""
     for folder in ("config", "data", "cache"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     config_file = root / "config" / "config.toml"
@@ -101,7 +104,7 @@ def make_app(
         resume=resume,
         client_factory=default_client_factory(config, max_retries=max_retries),
         on_started=on_started,
-        config_file=config_file,
+        config_file=shown_config_file or config_file,
         cache_dir=root / "cache",
         themes_dir=root / "config" / "themes",
         history_file=history_file,
