@@ -1,4 +1,4 @@
-"""Issue 3's "nothing is lost" cases with real `toki ask` processes: kill -9 mid-reply, and eight at once."""
+"""Nothing is lost, with real `toki ask` processes: kill -9 mid-reply, and eight at once."""
 
 from __future__ import annotations
 

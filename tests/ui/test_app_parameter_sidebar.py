@@ -1,4 +1,4 @@
-"""QA fixes: the parameter sidebar refuses bad values visibly and applies good ones to the next request."""
+"""The parameter sidebar refuses bad values visibly and applies good ones to the next request."""
 
 from __future__ import annotations
 

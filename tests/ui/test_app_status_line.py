@@ -1,4 +1,4 @@
-"""QA fixes in the status line: usage belongs to the reply it is shown with."""
+"""The status line: usage belongs to the reply it is shown with."""
 
 from __future__ import annotations
 

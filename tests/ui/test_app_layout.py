@@ -1,4 +1,4 @@
-"""QA fixes in the layout: messages re-wrap when a sidebar takes columns from the conversation (also while a
+"""The layout: messages re-wrap when a sidebar takes columns from the conversation (also while a
 reply streams and after a resize), and notifications leave the prompt and the status line visible."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""QA fixes in the history list: each entry's second line fits the list, and counts follow new messages."""
+"""The history list: each entry's second line fits the list, and counts follow new messages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""QA fixes in the keys: the transcript scrolls from the prompt, typing never lands in a widget that ignores it,
+"""Keys: the transcript scrolls from the prompt, typing never lands in a widget that ignores it,
 the history list gets the focus it should, and the F1 help lines up."""
 
 from __future__ import annotations
