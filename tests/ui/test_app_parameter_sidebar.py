@@ -1,4 +1,5 @@
-"""The parameter sidebar refuses bad values visibly and applies good ones to the next request."""
+"""The parameter sidebar refuses bad values visibly, applies good ones to the next request, and saves them as
+the default in the config file."""
 
 from __future__ import annotations
 
@@ -58,3 +59,16 @@ async def test_an_out_of_range_value_is_refused_visibly_and_valid_ones_apply(
         second = fake_server.chat_requests()[1].json()
         assert second["temperature"] == 0.5
         assert second["top_p"] == 0.9
+
+
+async def test_save_as_default_writes_the_config(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50)) as pilot:
+        await harness.ready(pilot)
+        harness.app.screen.query_one("#param-top_p", Input).focus()
+        await enter_text(pilot, "0.9")
+        await pilot.click("#param-save-default")
+        await pilot.pause()
+    text = harness.config_file.read_text()
+    assert "top_p = 0.9" in text
+    assert harness.config_file.stat().st_mode & 0o777 == 0o600
