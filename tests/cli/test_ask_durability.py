@@ -37,7 +37,10 @@ def wait_for_checkpoints(database: Path, process: subprocess.Popen[str], count: 
     while len(contents) < count:
         assert time.monotonic() < deadline, f"only {len(contents)} checkpoints were written"
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        row = streaming_row(database)
+        try:
+            row = streaming_row(database)
+        except sqlite3.OperationalError:  # the file is there, its tables not yet
+            row = None
         if row is None or row[0] != "streaming":
             started = time.monotonic()  # the reply has not started: its clock has not either
         elif row[1] and (not contents or row[1] != contents[-1]):
