@@ -6,15 +6,21 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.fakes.server import FakeServer
 
 TEST_API_KEY = "sk-test-1234567890"
+
+# Hypothesis keeps its example database and caches in .hypothesis/ in the working directory, which is the
+# checkout: no test writes there, so they live in the temporary folder (kept between runs, one per user).
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / f"toki-tests-hypothesis-{os.getuid()}"))
 
 # Proxy variables would route loopback requests through a proxy (httpx honours them), so tests drop them.
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
