@@ -3,16 +3,24 @@ real config, history, API key and proxies."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.fakes.server import FakeServer
 
 TEST_API_KEY = "sk-test-1234567890"
+
+# Hypothesis keeps its example database and caches in .hypothesis/ in the working directory, which is the
+# checkout: no test writes there, so they live in the temporary folder (kept between runs, one per user).
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / f"toki-tests-hypothesis-{os.getuid()}"))
 
 # Proxy variables would route loopback requests through a proxy (httpx honours them), so tests drop them.
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -30,6 +38,63 @@ def _make_dirs(root: Path) -> IsolatedDirs:
     for folder in (dirs.config_dir, dirs.data_dir, dirs.cache_dir):
         folder.mkdir(parents=True, exist_ok=True)
     return dirs
+
+
+class PublicNetworkError(OSError):
+    """A test tried to reach something other than this machine."""
+
+
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def _is_loopback(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    if host.lower() in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked_address(family: int, address: object) -> None:
+    if family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0] if isinstance(address, tuple) else address
+        if not _is_loopback(host):
+            raise PublicNetworkError(f"tests stay on this machine: a connection to {address!r} was refused")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_public_network() -> Iterator[None]:
+    """Every test process refuses connections and name look-ups beyond loopback (the fake server is on
+    127.0.0.1), so a test that would reach the internet fails instead of depending on it. Subprocesses are kept
+    local by their environment (TOKI_BASE_URL on the fake server, no proxies)."""
+    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        _checked_address(self.family, address)
+        connect(self, address)  # type: ignore[arg-type]
+
+    def guarded_connect_ex(self: socket.socket, address: object) -> int:
+        _checked_address(self.family, address)
+        return connect_ex(self, address)  # type: ignore[arg-type]
+
+    def guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host is not None and not _is_loopback(host):
+            raise PublicNetworkError(f"tests stay on this machine: a look-up of {host!r} was refused")
+        return getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(socket.socket, "connect", guarded_connect)
+    patch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    patch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    try:
+        yield
+    finally:
+        patch.undo()
 
 
 def _is_inherited_noise(name: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
 import sys
+import time
 
 
 def run_toki(
@@ -28,3 +31,20 @@ def popen_toki(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def read_stdout_until(process: subprocess.Popen[str], needle: str, timeout: float = 20) -> str:
+    """What `process` wrote to its stdout pipe up to and including `needle` (perhaps a little more); fails if it
+    does not come within `timeout` seconds. Read straight from the pipe, so communicate() gets the rest."""
+    assert process.stdout is not None
+    descriptor = process.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle.encode() not in seen:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([descriptor], [], [], max(left, 0))
+        chunk = os.read(descriptor, 65536) if ready else b""
+        if not chunk:
+            raise AssertionError(f"{needle!r} did not come on stdout; it had {seen[-300:]!r}")
+        seen += chunk
+    return seen.decode()

@@ -8,12 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import popen_toki, run_toki
+from tests.cli.helpers import popen_toki, read_stdout_until, run_toki
 from tests.conftest import TEST_API_KEY
 from tests.fakes.server import (
     FakeServer,
@@ -174,17 +173,13 @@ def test_ask_never_imports_textual_or_rich(fake_server: FakeServer, toki_env: di
 def test_interrupt_exits_130_and_keeps_the_partial_reply(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     fake_server.script(stream_text(["word "] * 400, chunk_delay=0.01))
     process = popen_toki(["ask", "tell me a long story"], toki_env)
-    request = None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and request is None:
-        requests = fake_server.chat_requests()
-        request = requests[0] if requests else None
-        time.sleep(0.05)
-    time.sleep(0.5)  # let some words stream
+    shown = read_stdout_until(process, "word word word")  # some words have streamed
     process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=20)
+    rest, _ = process.communicate(timeout=20)
+    stdout = shown + rest
     assert process.returncode == 130
     assert stdout.startswith("word word")
+    [request] = fake_server.chat_requests()
     assert request is not None and request.disconnected.wait(5)
     database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
     with sqlite3.connect(database) as connection:

@@ -1,4 +1,4 @@
-"""Issue 3's "nothing is lost" cases with real `toki ask` processes: kill -9 mid-reply, and eight at once."""
+"""Nothing is lost, with real `toki ask` processes: kill -9 mid-reply, and eight at once."""
 
 from __future__ import annotations
 
@@ -27,21 +27,35 @@ def streaming_row(database: Path) -> tuple[str, str] | None:
     return row
 
 
+def wait_for_checkpoints(database: Path, process: subprocess.Popen[str], count: int) -> float:
+    """Wait until `toki ask` has checkpointed the streaming reply `count` times (its content grew `count` times),
+    and return when it started streaming. This takes real time: a checkpoint is written once a second, and the
+    kill must come after some, for "at most the last second lost" to say something."""
+    contents: list[str] = []
+    started = time.monotonic()
+    deadline = started + 30
+    while len(contents) < count:
+        assert time.monotonic() < deadline, f"only {len(contents)} checkpoints were written"
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            row = streaming_row(database)
+        except sqlite3.OperationalError:  # the file is there, its tables not yet
+            row = None
+        if row is None or row[0] != "streaming":
+            started = time.monotonic()  # the reply has not started: its clock has not either
+        elif row[1] and (not contents or row[1] != contents[-1]):
+            contents.append(row[1])
+        time.sleep(0.01)  # polling the database file, which has no change notification
+    return started
+
+
 def test_kill_9_mid_reply_loses_at_most_the_last_second(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     tokens = [f"w{i} " for i in range(2000)]
     fake_server.script(stream_text(tokens, chunk_delay=TOKEN_DELAY))
     database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
     process = popen_toki(["ask", "a very long story please"], toki_env)
     try:
-        request = None
-        deadline = time.monotonic() + 30
-        while request is None and time.monotonic() < deadline:
-            request = next(iter(fake_server.chat_requests()), None)
-            time.sleep(0.01)
-        assert request is not None
-        started = time.monotonic()
-        # Let it stream for a while, then kill without warning.
-        time.sleep(3.0)
+        started = wait_for_checkpoints(database, process, count=2)
         process.send_signal(signal.SIGKILL)
         killed_after = time.monotonic() - started
         process.wait(10)

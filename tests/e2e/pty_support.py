@@ -12,7 +12,7 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -65,11 +65,32 @@ class PtyApp:
         return os.waitstatus_to_exitcode(self.status)
 
 
+LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
+SHOW_CURSOR = b"\x1b[?25h"
+MOUSE_OFF = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l")
+FIRST_FRAME = b"Ctrl+J"  # in the prompt's placeholder: the chat is on screen
+
+
+def assert_restored(output: bytes) -> None:
+    """The app put the terminal back: left the alternate screen, showed the cursor, stopped mouse tracking."""
+    assert LEAVE_ALTERNATE_SCREEN in output
+    assert SHOW_CURSOR in output
+    for sequence in MOUSE_OFF:
+        assert sequence in output
+
+
 @contextmanager
-def toki_on_pty(args: list[str], env: Mapping[str, str], rows: int = 40, columns: int = 120) -> Iterator[PtyApp]:
+def toki_on_pty(
+    args: list[str],
+    env: Mapping[str, str],
+    rows: int = 40,
+    columns: int = 120,
+    command: Sequence[str] = (sys.executable, "-m", "toki_tui"),
+) -> Iterator[PtyApp]:
+    """`command` (by default this interpreter running the toki_tui package) with `args`, on a new pty."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes toki
-        os.execve(sys.executable, [sys.executable, "-m", "toki_tui", *args], dict(env))
+        os.execve(command[0], [*command, *args], dict(env))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     app = PtyApp(pid, fd)
     try:

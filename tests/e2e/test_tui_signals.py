@@ -12,25 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.pty_support import toki_on_pty
+from tests.e2e.pty_support import FIRST_FRAME, assert_restored, toki_on_pty
 from tests.fakes.server import FakeServer, stream_text
 
-LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
-SHOW_CURSOR = b"\x1b[?25h"
-MOUSE_OFF = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l")
-FIRST_FRAME = b"Ctrl+J"  # in the prompt's placeholder: the chat is on screen
 QUIT_SIGNALS = [signal.SIGTERM, signal.SIGHUP]
 
 
 def pty_env(toki_env: dict[str, str]) -> dict[str, str]:
     return {**toki_env, "TERM": "xterm-256color"}
-
-
-def assert_restored(output: bytes) -> None:
-    assert LEAVE_ALTERNATE_SCREEN in output
-    assert SHOW_CURSOR in output
-    for sequence in MOUSE_OFF:
-        assert sequence in output
 
 
 def last_reply(database: Path) -> tuple[str, str] | None:

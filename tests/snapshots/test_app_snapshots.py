@@ -11,9 +11,9 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, sidebars_built, wait_until
 from toki_tui.core.api.model_info import ModelInfo
-from toki_tui.core.config.config_file import Config
+from toki_tui.core.config.config_file import Config, with_endpoint
 from toki_tui.ui.screens.chat import ChatScreen
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
@@ -33,6 +33,9 @@ async def steady_after(run_before: Any, pilot: Pilot[Any]) -> None:
     await run_before(pilot)
     await steady_cursors(pilot)
 
+
+SHOWN_CONFIG_FILE = Path("/home/user/.config/toki/config.toml")
+SHOWN_BASE_URL = "http://127.0.0.1:9/v1"
 
 # make_app points the built-in "toki" endpoint at the loopback fake server: the pictures show the endpoint
 # as "toki", never the server's random port, and nothing reaches the network.
@@ -56,16 +59,16 @@ def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: 
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await harness.ready(pilot)
-        await type_text(pilot, "/temperature 0.3")
+        await enter_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
-        await type_text(pilot, "say hello in python")
+        await enter_text(pilot, "say hello in python")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         await harness.app.workers.wait_for_complete()
         # Times in the history list change every minute; the list shows only titles for the picture.
         harness.app.screen.query_one("#history").display = False
         harness.app.clear_notifications()
-        await pilot.pause(0.5)
+        await pilot.pause()
 
     assert snap_compare(harness.app, terminal_size=(200, 60), run_before=lambda pilot: steady_after(run_before, pilot))
 
@@ -91,29 +94,32 @@ def test_model_picker(snap_compare: Any, tmp_path: Path, fake_server: FakeServer
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await harness.app.push_screen(ModelPickerScreen(models, current_model="openai/gpt-4o", note=""))
-        await type_text(pilot, "gpt")
+        await enter_text(pilot, "gpt")
         harness.app.clear_notifications()
-        await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
 
 
 def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
-    """toki-light: a white background; the "An API key is needed" dialog explaining that history stays
-    browsable, where the key would be saved, and TOKI_API_KEY; a masked input and Save key / Later buttons."""
+    """toki-light: a white background; the "An API key is needed" dialog naming the endpoint toki and its URL,
+    explaining that history stays browsable, that the key would be saved in ~/.config/toki/config.toml, and
+    TOKI_API_KEY; a masked input and Save key / Later buttons."""
     from dataclasses import replace
 
-    harness = make_app(tmp_path, fake_server, config=replace(Config(), theme="toki-light"), api_key=None)
+    from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
+
+    # The dialog shows the endpoint's URL and the config file's path: both fixed here, so the picture holds the
+    # dialog's real text. Without a key nothing is sent; the URL is a closed loopback port all the same.
+    config = Config()
+    config = replace(config, theme="toki-light")
+    config = with_endpoint(config, replace(config.endpoints["toki"], base_url=SHOWN_BASE_URL))
+    harness = make_app(tmp_path, fake_server, config=config, api_key=None, shown_config_file=SHOWN_CONFIG_FILE)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
-
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
-        harness.app.screen.query_one("#api-key-explanation").update(  # type: ignore[attr-defined]
-            "The endpoint toki has no API key. (The config path is left out of the picture: it is a temp dir.)\n\n"
-            "Paste a key to save it (readable only by you), or press Esc and set TOKI_API_KEY."
-        )
         harness.app.clear_notifications()
-        await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
+    assert not SHOWN_CONFIG_FILE.exists()

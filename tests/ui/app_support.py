@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from tests.fakes.server import FakeServer
 from toki_tui.core.config.config_file import DEFAULT_BASE_URL, Config, load_config, resolve_endpoint, with_endpoint
@@ -74,9 +75,12 @@ def make_app(
     max_retries: int = 0,
     on_started: Callable[[], object] | None = None,
     history_opened_by_app: bool = False,
+    shown_config_file: Path | None = None,
 ) -> AppHarness:
     """An app on a history the test opened (`store`, or a new one), or, with `history_opened_by_app`, on the
-    history file the app opens itself after its first frame, as `toki` does."""
+    history file the app opens itself after its first frame, as `toki` does. `shown_config_file` replaces the
+    config file's path (for pictures, where the temporary folder would change every run): the app writes
+    there only when it saves the config."""
     for folder in ("config", "data", "cache"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     config_file = root / "config" / "config.toml"
@@ -100,7 +104,7 @@ def make_app(
         resume=resume,
         client_factory=default_client_factory(config, max_retries=max_retries),
         on_started=on_started,
-        config_file=config_file,
+        config_file=shown_config_file or config_file,
         cache_dir=root / "cache",
         themes_dir=root / "config" / "themes",
         history_file=history_file,
@@ -117,8 +121,24 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout
         await pilot.pause(0.02)
 
 
+async def enter_text(pilot: Pilot[Any], text: str) -> None:
+    """Insert `text` at the cursor of the focused text field (the prompt, an Input) in one edit, as typing it
+    would. A key press through Pilot costs tens of milliseconds, so tests that are not about typing itself use
+    this; the field must have the focus, as it must for typing."""
+    await pilot.pause()  # a focus() just called takes effect on the next turn of the loop, as a key would find it
+    focused = pilot.app.focused
+    if isinstance(focused, TextArea):
+        focused.insert(text)
+    elif isinstance(focused, Input):
+        focused.insert_text_at_cursor(text)
+    else:
+        raise AssertionError(f"no text field has the focus: {focused!r}")
+    await pilot.pause()
+
+
 async def type_text(pilot: Pilot[Any], text: str) -> None:
-    """Type `text` into the focused widget key by key (spaces and slashes included)."""
+    """Type `text` into the focused widget key by key (spaces and slashes included): for tests about typing
+    itself (where the keys go); other tests use enter_text."""
     names = {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore"}
     await pilot.press(*[names.get(ch, ch) for ch in text])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from tests.fakes.server import FakeServer, openai_error_reply, rate_limit_reply, stream_text
-from tests.ui.app_support import make_app, type_text, wait_for_request_end, wait_until
+from tests.ui.app_support import enter_text, make_app, type_text, wait_for_request_end, wait_until
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -18,7 +18,7 @@ async def test_enter_sends_and_the_store_keeps_both_messages(tmp_path: Path, fak
     fake_server.script(stream_text("Hello **there**, friend."))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "hi toki")
+        await enter_text(pilot, "hi toki")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not harness.screen.streaming and fake_server.chat_requests())
         await harness.app.workers.wait_for_complete()
@@ -40,14 +40,14 @@ async def test_enter_sends_and_the_store_keeps_both_messages(tmp_path: Path, fak
         assert harness.app.screen.query_one(PromptInput).text == ""
 
 
-async def test_ctrl_j_inserts_a_newline_instead_of_sending(tmp_path: Path, fake_server: FakeServer) -> None:
+async def test_typing_ctrl_j_inserts_a_newline_instead_of_sending(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "line one")
+        await type_text(pilot, "one")
         await pilot.press("ctrl+j")
         await type_text(pilot, "two")
         prompt = harness.app.screen.query_one(PromptInput)
-        assert prompt.text == "line one\ntwo"
+        assert prompt.text == "one\ntwo"
         assert "Ctrl+J" in str(prompt.placeholder)
         assert fake_server.chat_requests() == []
 
@@ -56,14 +56,14 @@ async def test_slash_temperature_applies_to_the_next_request(tmp_path: Path, fak
     fake_server.script(stream_text("one"), stream_text("two"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "first")
+        await enter_text(pilot, "first")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 1 and not harness.screen.streaming)
-        await type_text(pilot, "/temperature 0.3")
+        await enter_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
-        await type_text(pilot, "/max_tokens 500")
+        await enter_text(pilot, "/max_tokens 500")
         await pilot.press("enter")
-        await type_text(pilot, "second")
+        await enter_text(pilot, "second")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
         first, second = (r.json() for r in fake_server.chat_requests())
@@ -84,7 +84,7 @@ async def test_a_temperature_of_3_is_refused_on_the_spot(tmp_path: Path, fake_se
         await harness.ready(pilot)
         field = harness.app.screen.query_one("#param-temperature", Input)
         field.focus()
-        await type_text(pilot, "3")
+        await enter_text(pilot, "3")
         error = harness.app.screen.query_one("#param-temperature-error", Static)
         assert "from 0 to 2" in str(error.render())
         assert field.has_class("-invalid")
@@ -92,7 +92,7 @@ async def test_a_temperature_of_3_is_refused_on_the_spot(tmp_path: Path, fake_se
         # The slash command is refused the same way, and the text stays in the prompt to be fixed.
         prompt = harness.app.screen.query_one(PromptInput)
         prompt.focus()
-        await type_text(pilot, "/temperature 3")
+        await enter_text(pilot, "/temperature 3")
         await pilot.press("enter")
         assert prompt.text == "/temperature 3"
         assert harness.screen.session.params.temperature is None
@@ -100,10 +100,10 @@ async def test_a_temperature_of_3_is_refused_on_the_spot(tmp_path: Path, fake_se
         # A valid value typed in the sidebar applies to the next request.
         field.focus()
         await pilot.press("backspace")
-        await type_text(pilot, "1.5")
+        await enter_text(pilot, "1.5")
         assert harness.screen.session.params.temperature == 1.5
         prompt.focus()
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         assert fake_server.chat_requests()[0].json()["temperature"] == 1.5
@@ -116,7 +116,7 @@ async def test_escape_stops_the_reply_closes_the_connection_and_keeps_the_text(
     fake_server.script(stream_text(words, chunk_delay=0.02))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "talk a lot")
+        await enter_text(pilot, "talk a lot")
         await pilot.press("enter")
         await wait_until(
             pilot, lambda: harness.screen.session.reply is not None and "word5" in harness.screen.session.reply.content
@@ -143,7 +143,7 @@ async def test_a_server_error_is_shown_with_its_message_and_retry_works(
     fake_server.script(openai_error_reply(400, "model 'nope' does not exist"), stream_text("Second time lucky."))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         failed = harness.app.screen.query_one(ConversationView).messages[-1]
@@ -165,7 +165,7 @@ async def test_a_429_shows_its_countdown_then_the_reply(tmp_path: Path, fake_ser
     fake_server.script(rate_limit_reply(retry_after=2), stream_text("after the wait"))
     harness = make_app(tmp_path, fake_server, max_retries=1)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         status = harness.app.screen.query_one(StatusLine)
         await wait_until(pilot, lambda: "retrying in" in status.notice)

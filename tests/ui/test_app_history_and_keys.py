@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, sidebars_built, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, sidebars_built, wait_until
 from toki_tui.core.config.config_file import Config, EndpointConfig, load_config, with_changes, with_endpoint
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
@@ -54,7 +54,7 @@ async def test_resume_last_shows_the_latest_messages_and_restores_settings(
         assert harness.screen.session.model == "seed/model"
         assert harness.screen.session.params.temperature == 0.7
         assert harness.screen.session.system_prompt == "be brief"
-        await type_text(pilot, "go on")
+        await enter_text(pilot, "go on")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         body = fake_server.chat_requests()[0].json()
@@ -75,7 +75,7 @@ async def test_the_history_list_opens_a_conversation_and_searches(tmp_path: Path
         history = harness.app.screen.query_one(HistoryList)
         await wait_until(pilot, lambda: history.option_count == 2)
         history.query_one("#history-search", Input).focus()
-        await type_text(pilot, "pelican")
+        await enter_text(pilot, "pelican")
         await wait_until(pilot, lambda: history.option_count == 1)
         await pilot.press("enter")  # from the search box to the list
         options = history.query_one(OptionList)
@@ -91,19 +91,19 @@ async def test_title_and_new_conversation(tmp_path: Path, fake_server: FakeServe
     fake_server.script(stream_text("one"), stream_text("two"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "/title My plans")
+        await enter_text(pilot, "/title My plans")
         await pilot.press("enter")
-        await type_text(pilot, "first question")
+        await enter_text(pilot, "first question")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         first_id = harness.screen.session.conversation_id
         assert first_id is not None
         await wait_until(pilot, lambda: harness.store.get_conversation(first_id).title == "My plans")
-        await type_text(pilot, "/new")
+        await enter_text(pilot, "/new")
         await pilot.press("enter")
         assert harness.screen.session.conversation_id is None
         assert harness.app.screen.query_one(ConversationView).messages == []
-        await type_text(pilot, "second question")
+        await enter_text(pilot, "second question")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
         assert harness.screen.session.conversation_id not in (None, first_id)
@@ -113,7 +113,7 @@ async def test_title_and_new_conversation(tmp_path: Path, fake_server: FakeServe
 async def test_help_lists_the_commands(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(100, 40)) as pilot:
-        await type_text(pilot, "/help")
+        await enter_text(pilot, "/help")
         await pilot.press("enter")
         assert isinstance(harness.app.screen, HelpScreen)
         text = str(harness.app.screen.query_one("#help-text").render())
@@ -125,7 +125,7 @@ async def test_help_lists_the_commands(tmp_path: Path, fake_server: FakeServer) 
 async def test_tab_completes_a_command_name(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "/tem")
+        await enter_text(pilot, "/tem")
         await pilot.press("tab")
         assert harness.app.screen.query_one("#prompt").text == "/temperature "  # type: ignore[attr-defined]
 
@@ -147,11 +147,11 @@ async def test_without_a_key_the_app_opens_asks_for_one_and_saves_it_0600(
         history = harness.app.screen.query_one(HistoryList)
         await wait_until(pilot, lambda: history.option_count == 1)
         harness.app.screen.query_one("#prompt").focus()
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
         assert fake_server.chat_requests() == []
-        await type_text(pilot, "sk-typed-key-42")
+        await enter_text(pilot, "sk-typed-key-42")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not harness.app.needs_api_key)
         assert harness.config_file.stat().st_mode & 0o777 == 0o600
@@ -234,7 +234,7 @@ async def test_on_started_runs_once_after_the_first_frame(
     harness = make_app(tmp_path, fake_server, on_started=lambda: frames_when_started.append(len(frames)))
     async with harness.app.run_test(size=(100, 30)) as pilot:
         await harness.ready(pilot)
-        await type_text(pilot, "hi")  # more frames: on_started does not run again
+        await enter_text(pilot, "hi")  # more frames: on_started does not run again
         await pilot.pause()
     assert len(frames_when_started) == 1 and frames_when_started[0] >= 1
     assert len(frames) > frames_when_started[0]
@@ -334,7 +334,7 @@ async def test_the_footer_is_rebuilt_only_when_what_it_shows_changes(tmp_path: P
         await pilot.pause()
         assert keys() == before  # the same widgets: not rebuilt
 
-        await type_text(pilot, "go")
+        await enter_text(pilot, "go")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "stop_reply" in {key.action for key in keys()})
         await wait_until(pilot, lambda: not harness.screen.streaming)

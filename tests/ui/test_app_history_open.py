@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import AppHarness, make_app, type_text, wait_until
+from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.app import TokiApp
 from toki_tui.ui.screens.chat import ChatScreen
 
 
 async def send_and_wait(pilot: Any, harness: AppHarness, fake_server: FakeServer, text: str) -> None:
-    await type_text(pilot, text)
+    await enter_text(pilot, text)
     await pilot.press("enter")
     await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
     await harness.app.workers.wait_for_complete()
@@ -114,7 +114,7 @@ async def test_a_prompt_sent_before_a_history_that_cannot_be_opened_ends_the_app
     harness.history_file.mkdir()
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await harness.ready(pilot)
-        await type_text(pilot, "early")
+        await enter_text(pilot, "early")
         await pilot.press("enter")
         await wait_until(pilot, lambda: harness.app.startup_error is not None)
         await pilot.pause()

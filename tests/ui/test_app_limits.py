@@ -9,7 +9,7 @@ from textual.widgets import OptionList
 
 from tests.fakes.hostile import deep_json_stream, endless_stream
 from tests.fakes.server import FakeServer, models_reply
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.api.reply_limit import reply_limit_message
 from toki_tui.ui.screens.model_picker import ModelPickerScreen
@@ -34,12 +34,12 @@ async def test_ids_that_look_like_markup_show_literally_and_filter(tmp_path: Pat
         picker = harness.app.screen
         assert isinstance(picker, ModelPickerScreen)
         assert set(MARKUP_IDS) <= set(picker.shown_model_ids)
-        await type_text(pilot, "x")  # the old picker crashed here: it highlighted the id as markup
+        await enter_text(pilot, "x")  # the old picker crashed here: it highlighted the id as markup
         await pilot.pause()
         assert picker.shown_model_ids == ["x[/]y"]
         assert shown_prompts(picker)[0].startswith("x[/]y")
         await pilot.press("backspace")
-        await type_text(pilot, "click")
+        await enter_text(pilot, "click")
         await pilot.pause()
         assert picker.shown_model_ids == ["[@click=app.quit]"]
         assert shown_prompts(picker)[0].startswith("[@click=app.quit]")
@@ -77,7 +77,7 @@ async def test_a_picker_of_many_models_shows_the_best_and_a_keep_typing_line(
         assert picker.shown_model_ids[0] == "vendor-4/model-029999"  # the current model, though far down
         assert len(picker.shown_model_ids) == MAX_SHOWN
         assert shown_prompts(picker)[-1] == f"{COUNT - MAX_SHOWN:,} more — keep typing to narrow the list"
-        await type_text(pilot, "model-029998")
+        await enter_text(pilot, "model-029998")
         await pilot.pause()
         assert picker.shown_model_ids == [f"vendor-{29998 % 7}/model-029998"]
         assert not shown_prompts(picker)[-1].endswith("keep typing to narrow the list")
@@ -89,7 +89,7 @@ async def test_deep_json_in_a_chunk_ends_the_reply_with_an_error_and_keeps_the_t
     fake_server.script(deep_json_stream(100_000))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "hi")
+        await enter_text(pilot, "hi")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         await harness.app.workers.wait_for_complete()
@@ -105,7 +105,7 @@ async def test_an_endless_reply_stops_at_the_limit_with_the_reason(tmp_path: Pat
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         harness.app.client.max_reply_chars = 5000
-        await type_text(pilot, "go")
+        await enter_text(pilot, "go")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         await harness.app.workers.wait_for_complete()

@@ -24,7 +24,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import AppHarness, make_app, type_text, wait_until
+from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
 from toki_tui.core.store.history_store import Conversation, HistoryStore, ImportedMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
@@ -245,7 +245,7 @@ async def test_a_5000_message_conversation_is_opened_searched_paged_and_continue
 
         async def send() -> None:  # reads the 5,000-message branch as the request's context, stores the turn
             screen.query_one("#prompt").focus()
-            await type_text(pilot, "more")
+            await enter_text(pilot, "more")
             await pilot.press("enter")
             await wait_until(pilot, lambda: fake_server.chat_requests() and not screen.streaming)
 
@@ -335,7 +335,7 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
             ),
         )
         screen.query_one("#prompt").focus()
-        await type_text(pilot, "again")
+        await enter_text(pilot, "again")
         await steps.run(
             "send",
             step(

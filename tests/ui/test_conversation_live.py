@@ -7,6 +7,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from tests.ui.app_support import wait_until
 from tests.ui.conversation_support import ConversationApp, message_text, widget_strips, widget_text
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import MarkdownLines
@@ -43,8 +44,7 @@ async def test_finish_flushes_tokens_that_arrived_after_the_last_timer_tick() ->
     async with app.run_test() as pilot:
         live = app.conversation.start_reply(model=None)
         live.append_content("first part ")
-        await pilot.pause(0.2)  # let at least one timer flush happen
-        assert "first part" in widget_text(live)
+        await wait_until(pilot, lambda: "first part" in widget_text(live))  # a timer flush showed it
         live.append_content("and the LAST-TOKEN")
         live.finish(status="stopped")  # no pause in between: only the trailing flush can show it
         await pilot.pause()
@@ -67,9 +67,9 @@ async def test_appends_are_coalesced_not_rendered_per_token(monkeypatch: pytest.
         live = app.conversation.start_reply(model=None)
         for piece in words(2000):
             live.append_content(piece)
-        await pilot.pause(0.2)
-        assert len(feeds) == 1  # 2,000 appends, one render
-        assert feeds[0] == "".join(words(2000))
+        await wait_until(pilot, lambda: feeds)
+        await pilot.pause()
+        assert feeds == ["".join(words(2000))]  # 2,000 appends, one render of them all
 
 
 def code_line(strips: list[Strip], needle: str) -> list[Segment]:

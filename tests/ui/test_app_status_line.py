@@ -1,11 +1,11 @@
-"""QA fixes in the status line: usage belongs to the reply it is shown with."""
+"""The status line: usage belongs to the reply it is shown with."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.ui.widgets.status_line import StatusLine
 
 
@@ -17,11 +17,11 @@ async def test_a_stopped_reply_does_not_show_the_previous_replys_usage(tmp_path:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         status = harness.app.screen.query_one(StatusLine)
-        await type_text(pilot, "first")
+        await enter_text(pilot, "first")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 1 and not harness.screen.streaming)
         assert "12 in · 172 out" in str(status.render())
-        await type_text(pilot, "second")
+        await enter_text(pilot, "second")
         await pilot.press("enter")
         await wait_until(pilot, lambda: harness.screen.streaming)
         assert "172 out" not in str(status.render()), "the last reply's usage shows while a new one starts"

@@ -1,19 +1,15 @@
-"""The model picker (background load, cache, offline fallback, fuzzy filter, prices) and the layout at two sizes."""
+"""The model picker: background load, cache, offline fallback, fuzzy filter, prices."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
-
 from tests.fakes.server import FakeServer, error_reply, models_reply, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.api.model_cache import load_cached_models
 from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.config.config_file import Config, EndpointConfig
 from toki_tui.ui.screens.model_picker import ModelPickerScreen, format_price, rank_models
-from toki_tui.ui.widgets.history_list import HistoryList
-from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 
 
 def test_price_is_unknown_when_missing_or_negative() -> None:
@@ -47,13 +43,13 @@ async def test_picker_lists_server_models_with_context_and_price_then_applies_th
         router = next(m for m in harness.screen.models if m.prompt_price_per_million is None)
         priced = next(m for m in harness.screen.models if m.prompt_price_per_million is not None)
         assert priced.context_length is not None
-        await type_text(pilot, priced.id.split("/")[-1][:6])
+        await enter_text(pilot, priced.id.split("/")[-1][:6])
         assert picker.shown_model_ids[0] == priced.id
         assert router.id != priced.id
         await pilot.press("enter")
         assert not isinstance(harness.app.screen, ModelPickerScreen)
         assert harness.screen.session.model == priced.id
-        await type_text(pilot, "hello")
+        await enter_text(pilot, "hello")
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
         assert fake_server.chat_requests()[0].json()["model"] == priced.id
@@ -77,7 +73,7 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
         assert isinstance(picker, ModelPickerScreen)
         assert {"cached/model-a", "config/model-b"} <= set(picker.shown_model_ids)
         # A model the list does not know can still be typed.
-        await type_text(pilot, "my-own-model-xyz")
+        await enter_text(pilot, "my-own-model-xyz")
         await pilot.press("enter")
         assert harness.screen.session.model == "my-own-model-xyz"
 
@@ -89,7 +85,7 @@ async def test_the_picker_does_not_delay_start_up(tmp_path: Path, fake_server: F
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         # The prompt answers while /models is still hanging.
-        await type_text(pilot, "typing")
+        await enter_text(pilot, "typing")
         assert harness.app.focused is not None and harness.app.focused.id == "prompt"
         assert harness.screen.models_note.startswith("Loading")
 
@@ -112,64 +108,3 @@ async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_
         assert isinstance(picker, ModelPickerScreen)
         await wait_until(pilot, lambda: {"cached/one", "cached/two"} <= set(picker.shown_model_ids))
         assert harness.screen.models_note.startswith("Loading")  # the server has not answered
-
-
-async def test_with_no_room_for_both_sidebars_the_one_opened_last_shows(
-    tmp_path: Path, fake_server: FakeServer
-) -> None:
-    """At 60 columns two 30-column sidebars left the prompt no width, and the app crashed laying it out."""
-    from toki_tui.ui.screens.sidebar_layout import MIN_CONVERSATION_WIDTH
-
-    harness = make_app(tmp_path, fake_server)
-    async with harness.app.run_test(size=(60, 24)) as pilot:
-        await harness.ready(pilot)
-        screen = harness.screen
-        for key, shown, hidden in (("ctrl+b", "history", "params"), ("f2", "params", "history")):
-            await pilot.press(key)
-            await pilot.pause()
-            assert not screen.has_class(f"-hide-{shown}") and screen.has_class(f"-hide-{hidden}"), key
-            assert screen.query_one("#prompt").region.width >= MIN_CONVERSATION_WIDTH
-        await pilot.press("ctrl+b")  # wanted again: it comes back, in place of the parameters
-        await pilot.pause()
-        assert not screen.has_class("-hide-history") and screen.has_class("-hide-params")
-        await pilot.resize_terminal(120, 24)  # room for both: both show
-        await pilot.pause()
-        assert not screen.has_class("-hide-history") and not screen.has_class("-hide-params")
-
-
-async def test_sidebars_collapse_at_80x24_and_show_at_200x60(tmp_path: Path, fake_server: FakeServer) -> None:
-    harness = make_app(tmp_path, fake_server)
-    async with harness.app.run_test(size=(80, 24)) as pilot:
-        screen = harness.app.screen
-        assert not screen.query_one(HistoryList).display or screen.has_class("-hide-history")
-        assert screen.has_class("-hide-params") and screen.has_class("-hide-history")
-        assert screen.query_one("#prompt").region.height >= 2
-        assert screen.query_one("#conversation").region.width >= 78
-        await pilot.press("ctrl+b")
-        assert not screen.has_class("-hide-history")
-        await pilot.press("ctrl+b")
-        await pilot.press("f2")
-        assert not screen.has_class("-hide-params")
-        await pilot.resize_terminal(200, 60)
-        await pilot.pause()
-        assert not screen.has_class("-hide-params")
-    harness = make_app(tmp_path / "wide", fake_server)
-    async with harness.app.run_test(size=(200, 60)) as pilot:
-        screen = harness.app.screen
-        assert not screen.has_class("-hide-history") and not screen.has_class("-hide-params")
-        assert screen.query_one(ParameterSidebar).region.width > 0
-        assert screen.query_one(HistoryList).region.width > 0
-        assert screen.query_one("#conversation").region.width >= 100
-
-
-async def test_save_as_default_writes_the_config(tmp_path: Path, fake_server: FakeServer) -> None:
-    harness = make_app(tmp_path, fake_server)
-    async with harness.app.run_test(size=(160, 50)) as pilot:
-        await harness.ready(pilot)
-        harness.app.screen.query_one("#param-top_p", Input).focus()
-        await type_text(pilot, "0.9")
-        await pilot.click("#param-save-default")
-        await pilot.pause()
-    text = harness.config_file.read_text()
-    assert "top_p = 0.9" in text
-    assert harness.config_file.stat().st_mode & 0o777 == 0o600

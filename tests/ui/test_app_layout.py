@@ -1,5 +1,6 @@
-"""QA fixes in the layout: messages re-wrap when a sidebar takes columns from the conversation (also while a
-reply streams and after a resize), and notifications leave the prompt and the status line visible."""
+"""The layout: the sidebars collapse in a small terminal and show in a big one, never squeezing the prompt away;
+messages re-wrap when a sidebar takes columns from the conversation (also while a reply streams and after a
+resize), and notifications leave the prompt and the status line visible."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from textual.widgets._toast import Toast
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.live_reply import LiveReply
 from toki_tui.ui.widgets.message_view import MessageView
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
@@ -90,7 +92,7 @@ async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, 
     fake_server.script(stream_text(words, chunk_delay=0.03))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24)) as pilot:
-        await type_text(pilot, "explain")
+        await enter_text(pilot, "explain")
         await pilot.press("enter")
         view = harness.app.screen.query_one(ConversationView)
         await wait_until(pilot, lambda: view.live_reply is not None and len(view.live_reply.content) > 80)
@@ -110,7 +112,7 @@ async def test_a_streaming_reply_rewraps_when_the_sidebar_opens(tmp_path: Path, 
 async def test_notifications_leave_the_prompt_and_status_line_visible(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(80, 24), notifications=True) as pilot:
-        await type_text(pilot, "/temperature 0.3")
+        await enter_text(pilot, "/temperature 0.3")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(harness.app.screen.query(Toast)) > 0)
         await settle(pilot)
@@ -120,3 +122,51 @@ async def test_notifications_leave_the_prompt_and_status_line_visible(tmp_path: 
         assert toast.region.height > 0
         for covered in (screen.query_one(PromptInput), screen.query_one(StatusLine)):
             assert not toast.region.overlaps(covered.region), f"the notification covers {covered!r}"
+
+
+async def test_with_no_room_for_both_sidebars_the_one_opened_last_shows(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """At 60 columns two 30-column sidebars left the prompt no width, and the app crashed laying it out."""
+    from toki_tui.ui.screens.sidebar_layout import MIN_CONVERSATION_WIDTH
+
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(60, 24)) as pilot:
+        await harness.ready(pilot)
+        screen = harness.screen
+        for key, shown, hidden in (("ctrl+b", "history", "params"), ("f2", "params", "history")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not screen.has_class(f"-hide-{shown}") and screen.has_class(f"-hide-{hidden}"), key
+            assert screen.query_one("#prompt").region.width >= MIN_CONVERSATION_WIDTH
+        await pilot.press("ctrl+b")  # wanted again: it comes back, in place of the parameters
+        await pilot.pause()
+        assert not screen.has_class("-hide-history") and screen.has_class("-hide-params")
+        await pilot.resize_terminal(120, 24)  # room for both: both show
+        await pilot.pause()
+        assert not screen.has_class("-hide-history") and not screen.has_class("-hide-params")
+
+
+async def test_sidebars_collapse_at_80x24_and_show_at_200x60(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        screen = harness.app.screen
+        assert not screen.query_one(HistoryList).display or screen.has_class("-hide-history")
+        assert screen.has_class("-hide-params") and screen.has_class("-hide-history")
+        assert screen.query_one("#prompt").region.height >= 2
+        assert screen.query_one("#conversation").region.width >= 78
+        await pilot.press("ctrl+b")
+        assert not screen.has_class("-hide-history")
+        await pilot.press("ctrl+b")
+        await pilot.press("f2")
+        assert not screen.has_class("-hide-params")
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert not screen.has_class("-hide-params")
+    harness = make_app(tmp_path / "wide", fake_server)
+    async with harness.app.run_test(size=(200, 60)) as pilot:
+        screen = harness.app.screen
+        assert not screen.has_class("-hide-history") and not screen.has_class("-hide-params")
+        assert screen.query_one(ParameterSidebar).region.width > 0
+        assert screen.query_one(HistoryList).region.width > 0
+        assert screen.query_one("#conversation").region.width >= 100

@@ -1,4 +1,4 @@
-"""QA fixes in the history list: each entry's second line fits the list, and counts follow new messages."""
+"""The history list: each entry's second line fits the list, and counts follow new messages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from textual.widgets import OptionList
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, wait_until
 from tests.ui.test_app_history_and_keys import open_store, seed
 from toki_tui.ui.widgets.history_list import HistoryList
 
@@ -20,7 +20,7 @@ def entry_lines(pilot: Any) -> list[str]:
 
 async def send(pilot: Any, harness: Any, text: str, count: int) -> None:
     await pilot.click("#prompt")
-    await type_text(pilot, text)
+    await enter_text(pilot, text)
     await pilot.press("enter")
     await wait_until(pilot, lambda: len(harness.server.chat_requests()) == count and not harness.screen.streaming)
 

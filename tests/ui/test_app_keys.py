@@ -1,4 +1,4 @@
-"""QA fixes in the keys: the transcript scrolls from the prompt, typing never lands in a widget that ignores it,
+"""Keys: the transcript scrolls from the prompt, typing never lands in a widget that ignores it,
 the history list gets the focus it should, and the F1 help lines up."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import make_app, type_text, wait_until
+from tests.ui.app_support import enter_text, make_app, type_text, wait_until
 from tests.ui.test_app_history_and_keys import open_store, seed
 from toki_tui.ui.screens.help import HelpScreen
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -57,7 +57,7 @@ async def test_page_keys_scroll_the_transcript_from_the_prompt(tmp_path: Path, f
         await wait_until(pilot, lambda: view.scroll_y == view.max_scroll_y)
         assert view.messages[-1].content == "answer 199"
         assert prompt.has_focus
-        await type_text(pilot, "still typing")
+        await enter_text(pilot, "still typing")
         assert prompt.text == "still typing"
 
 
@@ -122,7 +122,7 @@ async def test_ctrl_b_focuses_the_history_search_and_gives_the_focus_back(
         history = harness.app.screen.query_one(HistoryList)
         await pilot.press("ctrl+b")
         await wait_until(pilot, lambda: history.option_count == 2)
-        await type_text(pilot, "apples")
+        await enter_text(pilot, "apples")
         search = history.query_one("#history-search", Input)
         assert search.value == "apples"
         await wait_until(pilot, lambda: history.option_count == 1)
@@ -135,7 +135,7 @@ async def test_ctrl_b_focuses_the_history_search_and_gives_the_focus_back(
         await pilot.pause()
         prompt = harness.app.screen.query_one(PromptInput)
         assert prompt.has_focus
-        await type_text(pilot, "hi")
+        await enter_text(pilot, "hi")
         assert prompt.text == "hi"
 
 
