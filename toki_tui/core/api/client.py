@@ -74,6 +74,14 @@ class DefaultTimeouts:
     total: float | None = None
 
 
+LONG_CONTEXT_MESSAGES = 200
+"""From this many messages a request body is encoded in a thread: below it encoding takes well under a frame."""
+
+
+def _encode_body(request: dict[str, Any]) -> bytes:
+    return json.dumps(request, ensure_ascii=False).encode("utf-8")
+
+
 class ChatClient:
     """A client for one endpoint. Creating it does no I/O; the HTTP connection pool opens on first use."""
 
@@ -196,7 +204,13 @@ class ChatClient:
         At thousands of tokens a second, each async-generator hop per event is measurable; consumers on the hot
         path (the session, `toki ask`) take batches, and only the outermost layer yields single events.
         """
-        body = json.dumps(self.request_body(model, messages, params), ensure_ascii=False).encode("utf-8")
+        request = self.request_body(model, messages, params)
+        if len(messages) > LONG_CONTEXT_MESSAGES:
+            # A long conversation's context is megabytes of JSON: encoded in a thread, the caller's event loop
+            # (the TUI's) goes on drawing meanwhile.
+            body = await asyncio.to_thread(_encode_body, request)
+        else:
+            body = _encode_body(request)
         attempt = 0
         while True:
             try:
