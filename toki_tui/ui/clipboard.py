@@ -44,9 +44,10 @@ def clipboard_tools(
     env: Mapping[str, str],
     which: Callable[[str], str | None] = shutil.which,
     platform: str = sys.platform,
-    wsl: Callable[[], bool] = _is_wsl,
+    wsl: Callable[[], bool] | None = None,
 ) -> list[ClipboardTool]:
     """The platform tools to try, best first, among those installed (found on PATH as absolute paths)."""
+    wsl = _is_wsl if wsl is None else wsl
     candidates: list[tuple[str, tuple[str, ...]]] = []
     if platform == "darwin":
         candidates.append(("pbcopy", ()))

@@ -1,9 +1,10 @@
 """What the user does with a reply once it has arrived: see how it was made, copy it or one of its code blocks,
 and export the whole conversation. A base of the chat screen, with its keys:
 
-F4 shows the details, F5 copies the reply as Markdown, F6 its last code block. Each acts on the reply last clicked
-while the conversation pane has the focus, otherwise on the newest reply. Store reads run on the store thread and
-clipboard tools and files in threads, from workers: the screen never waits for either.
+F4 shows the details, F5 copies the reply as Markdown, F8 its last code block (F6 and F7 select text in the
+prompt). Each acts on the reply last clicked while the conversation pane has the focus, otherwise on the newest
+reply. Store reads run on the store thread, and clipboard tools and file writes in threads, from workers: the
+screen never waits for either.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class ReplyActions(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f4", "reply_details", "Details", show=False, id="chat.details"),
         Binding("f5", "copy_reply", "Copy", show=False, id="chat.copy"),
-        Binding("f6", "copy_code", "Copy code", show=False, id="chat.copy_code"),
+        Binding("f8", "copy_code", "Copy code", show=False, id="chat.copy_code"),
     ]
 
     @property
