@@ -255,10 +255,16 @@ class ConversationView(VerticalScroll, can_focus=True):
                 self.remove_children()
                 self.mount_all(views)
         view = self._slots[index].view
-        self.release_anchor()
         if view is not None:
-            self.call_after_refresh(lambda: self.scroll_to_widget(view, animate=False, top=True))
+            self.call_after_refresh(self._scroll_to_top_of, view)
         return view
+
+    def _scroll_to_top_of(self, view: MessageView) -> None:
+        # A conversation shorter than the pane stays anchored (at the bottom, all in view): released, its
+        # negative scroll offset would be kept as it is and could leave messages below the pane.
+        if view.is_mounted and self.max_scroll_y > 0:
+            self.release_anchor()
+            self.scroll_to(y=min(view.virtual_region.y, self.max_scroll_y), animate=False, immediate=True)
 
     # -- typing ---------------------------------------------------------------------------------------------
     # The pane takes the focus when a message is clicked (a fold, a retry); what is typed then belongs in the
