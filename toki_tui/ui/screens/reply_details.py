@@ -15,15 +15,22 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line
 
 LABEL_GAP = 2
+LABEL_MAX_CHARS = 32
+"""A longer label (a parameter's name, from the store) is cut, so the values keep a column to wrap in."""
 
 
 def details_content(rows: list[tuple[str, str]]) -> Content:
     """Two columns: labels in bold, values as plain text (wrapped by the pane)."""
-    width = max((len(label) for label, _ in rows), default=0) + LABEL_GAP
-    lines = [Content.styled(f"{label:<{width}}", "bold") + Content(displayable(value)) for label, value in rows]
+    # Labels are outside text too: a parameter's or a usage count's name is whatever the row holds.
+    labels = [displayable_line(label, LABEL_MAX_CHARS) for label, _ in rows]
+    width = max((len(label) for label in labels), default=0) + LABEL_GAP
+    lines = [
+        Content.styled(f"{label:<{width}}", "bold") + Content(displayable(value))
+        for label, (_, value) in zip(labels, rows, strict=True)
+    ]
     return Content("\n").join(lines)
 
 
