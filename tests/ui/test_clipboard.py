@@ -105,3 +105,11 @@ def test_bad_reply_commands_say_what_is_allowed(text: str, message: str) -> None
 def test_completion_hints_for_the_new_commands() -> None:
     assert "/copy" in completion_hint("/co")
     assert completion_hint("/export ").startswith("/export md|json [PATH]")
+
+
+def test_help_lists_the_reply_keys_and_commands() -> None:
+    from toki_tui.ui.screens.help import help_content
+
+    text = help_content(100).plain
+    for expected in ("F4", "F5 / F8", "/copy [code [N]]", "/export md|json [PATH]", "/details"):
+        assert expected in text
