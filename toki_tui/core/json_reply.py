@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 
-PRETTY_JSON_MAX_CHARS = 2_000_000
-"""Longer replies are shown as they came: pretty-printing is for reading, and a reply this long is not read whole;
-parsing and re-indenting 2 MB takes ~50 ms, the longest pause allowed once at the end of a reply."""
+PRETTY_JSON_MAX_CHARS = 200_000
+"""Longer replies are shown as they came. Pretty-printing runs on the event loop, once, when the reply ends (and
+when its message is shown again): ~15 ms per 100,000 characters (tests/benchmarks/bench_reply_tools.py), so this
+bounds the pause to a couple of frames; a reply this long is not read whole anyway."""
 
 
 def pretty_json(text: str) -> str | None:
