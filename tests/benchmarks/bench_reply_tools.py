@@ -44,7 +44,8 @@ def main() -> None:
     for size in (10_000, 100_000, PRETTY_JSON_MAX_CHARS, 1_000_000):
         text = json_of_size(size)
         over = "  (over the cap: shown as it came)" if len(text) > PRETTY_JSON_MAX_CHARS else ""
-        print(f"pretty_json {len(text):>9,} chars: {median_ms(lambda: pretty_json(text), runs):8.2f} ms{over}")
+        took = median_ms(lambda text=text: pretty_json(text), runs)
+        print(f"pretty_json {len(text):>9,} chars: {took:8.2f} ms{over}")
     reply = "\n\n".join(f"Step {n}:\n\n```python\nprint({n})\n" + "x = 1\n" * 30 + "```" for n in range(50))
     print(f"code_blocks {len(reply):>9,} chars, 50 blocks: {median_ms(lambda: code_blocks(reply), runs):8.2f} ms")
     line = [Segment("The quick brown fox jumps over "), Segment("the lazy dog " * 8)]

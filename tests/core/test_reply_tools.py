@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from toki_tui.core.code_blocks import code_blocks
-from toki_tui.core.json_reply import pretty_json
+from toki_tui.core.json_reply import PRETTY_JSON_MAX_CHARS, pretty_json
 from toki_tui.core.reply_facts import detail_rows, tokens_per_second
 from toki_tui.core.store.export_file import (
     EXPORT_NAME_MAX_CHARS,
@@ -58,7 +58,9 @@ def test_pretty_json_only_for_one_whole_value() -> None:
     assert pretty_json('{"a": 1') is None  # cut off
     assert pretty_json('Here: {"a": 1}') is None  # prose around it
     assert pretty_json("42") is None  # a scalar gains nothing
-    assert pretty_json("[" * 100_000 + "]" * 100_000) is None  # deeper than the stack: shown as it came
+    assert pretty_json("[" * 10_000 + "]" * 10_000) is None  # deeper than the stack: shown as it came
+    long = "[" + ",".join(["1"] * (PRETTY_JSON_MAX_CHARS // 2)) + "]"
+    assert pretty_json(long) is None  # over the cap: shown as it came
 
 
 def test_tokens_per_second_counts_from_the_first_token() -> None:
