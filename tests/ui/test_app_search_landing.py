@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from tests.fakes.server import FakeServer, stream_text
@@ -35,8 +36,9 @@ def seed(root: Path) -> tuple[HistoryStore, str, int, int]:
 
 
 async def test_a_search_hit_opens_on_its_branch_scrolled_to_it_and_marked(
-    tmp_path: Path, fake_server: FakeServer
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     store, conversation_id, hit_id, hit_leaf_id = seed(tmp_path)
     fake_server.script(stream_text("Noted."))
     harness = make_app(tmp_path, fake_server, store=store)
@@ -66,6 +68,12 @@ async def test_a_search_hit_opens_on_its_branch_scrolled_to_it_and_marked(
         assert harness.screen.focused is harness.screen.query_one(PromptInput)
 
         prompt = harness.screen.query_one(PromptInput)
+        prompt.text = "/export md"  # the branch on screen, not the conversation's current one
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "Long-talk.md").exists())
+        exported = (tmp_path / "Long-talk.md").read_text()
+        assert "Zanzibar" in exported and "Beaches." in exported and "message 149" not in exported
+
         prompt.text = "and in July?"
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)

@@ -134,11 +134,16 @@ class ReplyActions(Screen[None]):
         store = await self._toki.history()
         if store is None:
             return
-        make = export.export_json if export_format == "json" else export.export_markdown
+        leaf = self.session.branch_end  # Markdown: the branch on screen; JSON: every branch, losslessly
+
+        def read() -> tuple[str, str]:
+            title = store.get_conversation(conversation_id).title
+            if export_format == "json":
+                return export.export_json(store, conversation_id), title
+            return export.export_markdown(store, conversation_id, leaf), title
+
         try:
-            text, title = await self._toki.store_thread.read(
-                lambda: (make(store, conversation_id), store.get_conversation(conversation_id).title)
-            )
+            text, title = await self._toki.store_thread.read(read)
         except TokiError as error:
             self.notify(f"Could not export: {error}", severity="error")
             return
