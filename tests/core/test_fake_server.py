@@ -424,7 +424,8 @@ def test_a_paced_reply_keeps_its_schedule(fake_server: FakeServer) -> None:
         assert body.count(b"data:") == 150
         return elapsed
 
-    # On schedule: never early, and not late by the sum of 150 waits' overshoot (~0.1-1 ms each). The upper
-    # bound is loose: a loaded machine (the suite runs in parallel workers) delays the whole reply too.
-    assert 0.29 <= duration(replace(template, paced=True)) < 1.5
+    # On schedule, and not late by the sum of 150 waits' overshoot (~0.1-1 ms each). The schedule counts from
+    # when the head was written and the clock here starts when it was read, later on a loaded machine, so the
+    # lower bound allows for that; the upper bound is loose for the same reason.
+    assert 0.2 <= duration(replace(template, paced=True)) < 1.5
     assert duration(template) >= 0.3  # chained waits are never shorter than their sum

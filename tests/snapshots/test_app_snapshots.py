@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text
@@ -49,11 +50,15 @@ def test_empty_chat_at_80x24(snap_compare: Any, tmp_path: Path, fake_server: Fak
     assert snap_compare(harness.app, terminal_size=(80, 24), run_before=steady_cursors)
 
 
-def test_wide_chat_with_a_reply(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+def test_wide_chat_with_a_reply(
+    snap_compare: Any, tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """200×60: the parameter sidebar on the right (temperature 0.3 after the slash command; the history list is
     hidden for the picture because its times change), a user message and a finished Markdown reply (a two-item
-    list, inline code, bold, italics) in the middle, and the usage of the reply (12 in · N out) in the status
+    list, inline code, bold, italics) in the middle, its header "Assistant · model · N tokens · 48.0 tok/s" (the
+    speed fixed for the picture: it is measured), and the usage of the reply (12 in · N out) in the status
     line."""
+    monkeypatch.setattr("toki_tui.ui.reply_header.tokens_per_second", lambda *_: 48.0)
     fake_server.script(stream_text("Sure:\n\n- use `print`\n- pass it a **string**\n\nThat prints *hello*."))
     harness = make_app(tmp_path, fake_server)
 
@@ -123,3 +128,45 @@ def test_api_key_dialog_in_the_light_theme(snap_compare: Any, tmp_path: Path, fa
 
     assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
     assert not SHOWN_CONFIG_FILE.exists()
+
+
+def test_reply_details_dialog(snap_compare: Any, tmp_path: Path, fake_server: FakeServer) -> None:
+    """The reply-details dialog over a stored conversation (F4): "How this reply was made", then in two columns
+    Model openai/gpt-4o-mini, Endpoint toki, Status complete, Finish reason stop, Parameters sent 2 with
+    temperature 0.3 and max_tokens 500 indented below, Prompt tokens 1,204, Completion tokens 356, Total tokens
+    1,560, Reasoning tokens 128, Time to first token 420 ms, Duration 3.10 s, Speed 133 tok/s; "Esc closes"
+    at the bottom. Behind it, the reply's header reads "Assistant · openai/gpt-4o-mini · 356 tokens · 133 tok/s"."""
+    from toki_tui.core.store.history_store import HistoryStore
+
+    (tmp_path / "data").mkdir(parents=True)
+    store = HistoryStore(tmp_path / "data" / "history.sqlite3")
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model="openai/gpt-4o-mini", title="Sorting in Python")
+    question = store.add_message(conversation.id, role="user", content="How do I sort a list in place?")
+    params = {"temperature": 0.3, "max_tokens": 500}
+    reply = store.start_reply(
+        conversation.id, parent_id=question.id, model="openai/gpt-4o-mini", endpoint="toki", params=params
+    )
+    store.finish_reply(
+        reply.id,
+        content="Use `list.sort()`; `sorted()` returns a new list.",
+        status="complete",
+        finish_reason="stop",
+        usage={"prompt_tokens": 1204, "completion_tokens": 356, "total_tokens": 1560, "reasoning_tokens": 128},
+        ttft=0.42,
+        duration=3.1,
+    )
+    harness = make_app(tmp_path, fake_server, store=store, resume=conversation.id)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
+
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: len(harness.screen.query("MessageView")) == 2)
+        harness.screen.query_one("#history").display = False
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ReplyDetailsScreen))
+        harness.app.clear_notifications()
+        await pilot.pause(0.1)
+
+    assert snap_compare(harness.app, terminal_size=(100, 34), run_before=lambda pilot: steady_after(run_before, pilot))

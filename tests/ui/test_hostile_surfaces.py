@@ -3,9 +3,11 @@ in the text acts on the terminal (no escape, C1 control, bidi override or lone s
 it is parsed (no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
 
 Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and
-arguments), the history list and its search snippets, a streamed reply with reasoning, a server's error message,
-model ids in the picker (listed and filtered), `/model` and `/title` values, notifications, theme names and file
-names in the theme report, and a parameter field's error.
+arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
+an export of a hostile title writes and its notification, the copy notification, the history list and its search
+snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
+filtered), `/model` and `/title` values, notifications, theme names and file names in the theme report, and a
+parameter field's error.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.widgets import Input
 
@@ -66,7 +69,11 @@ def seed_hostile_conversation(root: Path) -> tuple[HistoryStore, str]:
     conversation = store.create_conversation(endpoint="toki", model=storable(HOSTILE), title=storable(HOSTILE))
     question = store.add_message(conversation.id, role="user", content=storable(HOSTILE_TEXT))
     reply = store.start_reply(
-        conversation.id, parent_id=question.id, model=storable(HOSTILE), endpoint="toki", params={}
+        conversation.id,
+        parent_id=question.id,
+        model=storable(HOSTILE),
+        endpoint=storable(HOSTILE),
+        params={"stop": [storable(HOSTILE)], storable(MARKUP_CLOSE): storable(HOSTILE)},
     )
     store.finish_reply(
         reply.id,
@@ -74,6 +81,8 @@ def seed_hostile_conversation(root: Path) -> tuple[HistoryStore, str]:
         reasoning=storable(HOSTILE_TEXT),
         status="error",
         error=storable(HOSTILE),
+        finish_reason=storable(HOSTILE),
+        usage={"completion_tokens": 12, storable(HOSTILE): 3},
         tool_calls=[
             {
                 "id": "call_1",
@@ -199,5 +208,38 @@ async def test_hostile_theme_names_and_file_names(tmp_path: Path, fake_server: F
         assert_screen_inert(harness)  # the report names each file and its problem
         assert "must be 1-64 letters" in screen_plain_text(harness.app)
         await pilot.press("ctrl+t")  # Textual's theme picker lists only the names that loaded
+        await settle(pilot)
+        assert_screen_inert(harness)
+
+
+async def test_hostile_reply_details_export_and_copy(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("toki_tui.ui.clipboard._is_wsl", lambda: False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    store, conversation_id = seed_hostile_conversation(tmp_path)
+    harness = make_app(tmp_path, fake_server, resume=conversation_id, store=store)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) == 2)
+        await harness.ready(pilot)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ReplyDetailsScreen))
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)  # the parameter's name, shown as written
+        await pilot.press("escape")
+        await submit(pilot, harness, "/copy")
+        await submit(pilot, harness, "/export md")
+        await wait_until(pilot, lambda: any(work.iterdir()))
+        await harness.app.workers.wait_for_complete()
+        [written] = list(work.iterdir())
+        assert written.name.isprintable() and "/" not in written.name and not written.name.startswith(".")
         await settle(pilot)
         assert_screen_inert(harness)

@@ -45,6 +45,12 @@ class DisplayMessage:
     """Token usage as stored (prompt_tokens, completion_tokens, ...)."""
     refusal: str | None = None
     """A refusal the model gave instead of (or besides) content; styled differently."""
+    duration: float | None = None
+    """Seconds from the request to the end of the reply (with `ttft`, the header's tokens per second)."""
+    ttft: float | None = None
+    """Seconds from the request to the first token."""
+    json_reply: bool = False
+    """Asked for as JSON (json_mode or a response_format): shown pretty-printed once complete, if it parses."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:
@@ -60,7 +66,19 @@ class DisplayMessage:
             tool_calls=_json_list(getattr(m, "tool_calls", None)),
             usage=_json_dict(getattr(m, "usage", None)),
             refusal=getattr(m, "refusal", None) or None,
+            duration=_seconds(getattr(m, "duration", None)),
+            ttft=_seconds(getattr(m, "ttft", None)),
+            json_reply=asked_for_json(getattr(m, "params", None)),
         )
+
+
+def asked_for_json(params: object) -> bool:
+    """Whether a reply's stored parameters asked for JSON (`ChatParams.to_record()` form)."""
+    return isinstance(params, dict) and bool(params.get("json_mode") or params.get("response_format"))
+
+
+def _seconds(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _json_list(value: object) -> list[dict[str, Any]] | None:

@@ -32,6 +32,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("stream", "on|off", "stream the reply as it is generated"),
     CommandSpec("new", "", "start a new conversation"),
     CommandSpec("title", "TEXT", "rename this conversation"),
+    CommandSpec(
+        "copy", "[code [N]]", "copy the focused or last reply (Markdown), or its Nth code block (default: the last)"
+    ),
+    CommandSpec("export", "md|json [PATH]", "save this conversation to a file (default: its title, in this folder)"),
+    CommandSpec("details", "", "how the focused or last reply was made: model, parameters, usage, timing"),
     CommandSpec("help", "", "show keys and commands"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
@@ -84,7 +89,39 @@ class ShowHelp:
     pass
 
 
-SlashAction = SetModel | SetParameter | SetSystemPrompt | SetSwitch | NewConversation | SetTitle | ShowHelp
+@dataclass(frozen=True, slots=True)
+class CopyReply:
+    code: bool = False
+    """Copy a fenced code block rather than the whole reply."""
+    block: int | None = None
+    """Which code block, from 1; None: the last one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportConversation:
+    export_format: str
+    """"md" or "json"."""
+    path: str | None
+    """None: a file named after the title, in the current folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowReplyDetails:
+    pass
+
+
+SlashAction = (
+    SetModel
+    | SetParameter
+    | SetSystemPrompt
+    | SetSwitch
+    | NewConversation
+    | SetTitle
+    | ShowHelp
+    | CopyReply
+    | ExportConversation
+    | ShowReplyDetails
+)
 
 
 def is_slash_command(text: str) -> bool:
@@ -144,7 +181,35 @@ def parse_slash_command(text: str) -> SlashAction:
         if not argument:
             raise SlashCommandError("/title needs the new title")
         return SetTitle(argument)
+    if name == "copy":
+        return _copy_action(argument)
+    if name == "export":
+        return _export_action(argument)
+    if name == "details":
+        return ShowReplyDetails()
     return ShowHelp()
+
+
+def _copy_action(argument: str) -> CopyReply:
+    words = argument.split()
+    if not words:
+        return CopyReply()
+    if words[0].lower() != "code" or len(words) > 2:
+        raise SlashCommandError(f"/copy takes nothing, or code [N], not {argument!r}")
+    if len(words) == 1:
+        return CopyReply(code=True)
+    if not words[1].isdigit() or int(words[1]) < 1:
+        raise SlashCommandError(f"/copy code takes a block number from 1, not {words[1]!r}")
+    return CopyReply(code=True, block=int(words[1]))
+
+
+def _export_action(argument: str) -> ExportConversation:
+    export_format, _, path = argument.partition(" ")
+    export_format = export_format.lower()
+    if export_format not in ("md", "json"):
+        shown = f", not {export_format!r}" if export_format else ""
+        raise SlashCommandError(f"/export takes md or json{shown}, then an optional file path")
+    return ExportConversation(export_format, path.strip() or None)
 
 
 def complete_command_name(prefix: str) -> list[str]:

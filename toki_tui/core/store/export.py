@@ -334,8 +334,9 @@ def _message_markdown(message: StoredMessage) -> list[str]:
     return lines
 
 
-def export_markdown(store: HistoryStore, conversation_id: str) -> str:
-    """The conversation's current branch as a readable Markdown document (control characters removed)."""
+def export_markdown(store: HistoryStore, conversation_id: str, leaf_id: int | None = None) -> str:
+    """The branch ending at `leaf_id` (by default the conversation's current branch) as a readable Markdown
+    document (control characters removed)."""
     conversation = store.get_conversation(conversation_id)
     lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
     lines.append(f"- Conversation: `{conversation.id}`")
@@ -348,6 +349,6 @@ def export_markdown(store: HistoryStore, conversation_id: str) -> str:
     lines.append("")
     if conversation.system_prompt:
         lines += ["## System prompt", "", conversation.system_prompt.rstrip(), ""]
-    for message in store.branch(conversation_id):
+    for message in store.branch(conversation_id, leaf_id):
         lines += _message_markdown(message)
     return displayable("\n".join(lines).rstrip() + "\n")

@@ -24,6 +24,7 @@ from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.conversation_screen import ConversationScreen
+from toki_tui.ui.screens.reply_actions import ReplyActions
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
 from toki_tui.ui.screens.worker_messages import (
@@ -54,7 +55,7 @@ def import_what_start_up_needs() -> None:
     warm_up_imports()
 
 
-class ChatScreen(ConversationScreen):
+class ChatScreen(ReplyActions, ConversationScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),

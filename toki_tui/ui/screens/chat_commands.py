@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toki_tui.ui.slash_commands import (
+    CopyReply,
+    ExportConversation,
     NewConversation,
     SetModel,
     SetParameter,
@@ -12,6 +14,7 @@ from toki_tui.ui.slash_commands import (
     SetSystemPrompt,
     SetTitle,
     ShowHelp,
+    ShowReplyDetails,
     SlashCommandError,
     parse_slash_command,
 )
@@ -54,3 +57,9 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.rename_conversation(action.title)
     elif isinstance(action, ShowHelp):
         screen.action_help()
+    elif isinstance(action, CopyReply):
+        screen.copy_reply(code=action.code, block=action.block)
+    elif isinstance(action, ExportConversation):
+        screen.export_conversation(action.export_format, action.path)
+    elif isinstance(action, ShowReplyDetails):
+        screen.action_reply_details()

@@ -26,7 +26,7 @@ from toki_tui.ui.screens.worker_messages import (
     StoreFailed,
 )
 from toki_tui.ui.widgets.conversation_view import ConversationView
-from toki_tui.ui.widgets.history_list import HistoryList
+from toki_tui.ui.widgets.history_list import HistoryEntry, HistoryList
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
@@ -101,6 +101,10 @@ class ConversationScreen(Screen[None]):
         self.query_one(ConversationView).show_messages(loaded.messages, has_older=loaded.has_older)
         self.query_one(ConversationView).border_title = plain_line(loaded.title)
         self.query_one(StatusLine).last_usage = next((m.usage for m in reversed(loaded.messages) if m.usage), None)
+        if message.hit is not None and message.hit.message_id is not None:
+            shown = self.query_one(ConversationView).reveal(message.hit.message_id)
+            if shown is not None:
+                shown.mark_words(message.hit.matched)
 
     @on(ConversationLoadFailed)
     def _conversation_load_failed(self, message: ConversationLoadFailed) -> None:
@@ -237,5 +241,25 @@ class ConversationScreen(Screen[None]):
         if self.streaming:
             self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
             return
-        self.open_conversation(message.conversation_id)
+        if message.hit is not None:
+            self.open_search_hit(message.hit)
+        else:
+            self.open_conversation(message.conversation_id)
         self.query_one(PromptInput).focus()
+
+    @work(exclusive=True, group="conversation", exit_on_error=False)
+    async def open_search_hit(self, hit: HistoryEntry) -> None:
+        """Open the hit's conversation on the hit's branch, scrolled to the hit, its matched words highlighted."""
+        from toki_tui.ui.screens import history_loading
+
+        store, message_id = await self.toki.history(), hit.message_id
+        if store is None or message_id is None:
+            return
+        try:
+            loaded = await self.toki.store_thread.read(
+                lambda: history_loading.load_conversation_at(store, hit.conversation_id, message_id)
+            )
+        except TokiError as error:
+            self.post_message(ConversationLoadFailed(str(error)))
+            return
+        self.post_message(ConversationLoaded(loaded, hit))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from toki_tui.core.api.params import ChatParams, ParameterError
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.search_marks import matched_words
 from toki_tui.ui.widgets.history_list import HistoryEntry
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ HISTORY_PAGE = 200
 """Conversations listed in the sidebar; searching reaches the rest."""
 MESSAGE_PAGE = 60
 """Messages fetched when a conversation opens, and each time the user scrolls above them."""
+HIT_CONTEXT = 5
+"""Messages above a search hit loaded with it, so the question before the hit can be read without a wait."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,13 @@ def search_entries(store: HistoryStore, query: str, limit: int = HISTORY_PAGE) -
         if hit.conversation_id in entries:
             continue
         snippet = " ".join(hit.snippet.split())
-        entries[hit.conversation_id] = HistoryEntry(hit.conversation_id, hit.title or "Untitled", snippet)
+        entries[hit.conversation_id] = HistoryEntry(
+            hit.conversation_id,
+            hit.title or "Untitled",
+            snippet,
+            message_id=hit.message_id,
+            matched=matched_words(hit.snippet),
+        )
     return list(entries.values())
 
 
@@ -109,3 +118,22 @@ def load_older(
 ) -> tuple[list[DisplayMessage], bool]:
     messages, has_older = store.older_messages(conversation_id, before_message_id, limit=limit)
     return [DisplayMessage.from_stored(message) for message in messages], has_older
+
+
+def load_conversation_at(store: HistoryStore, conversation_id: str, message_id: int) -> LoadedConversation:
+    """The conversation on the branch through `message_id` (a search hit, maybe on a branch not shown), from a
+    few messages above the hit down to that branch's deepest leaf. The messages above the ones loaded come as the
+    user scrolls up, as for any conversation."""
+    conversation = store.get_conversation(conversation_id)
+    branch = store.branch(conversation_id, leaf_id=store.deepest_leaf(message_id))
+    index = next((i for i, message in enumerate(branch) if message.id == message_id), 0)
+    start = max(0, min(index - HIT_CONTEXT, len(branch) - MESSAGE_PAGE))
+    return LoadedConversation(
+        conversation_id=conversation.id,
+        title=conversation.title or "Untitled",
+        model=conversation.model,
+        system_prompt=conversation.system_prompt,
+        params=_params_of(conversation),
+        messages=[DisplayMessage.from_stored(message) for message in branch[start:]],
+        has_older=start > 0,
+    )

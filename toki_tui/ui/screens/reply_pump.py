@@ -26,6 +26,7 @@ from toki_tui.core.api.events import (
 )
 from toki_tui.core.errors import APIError, APIStatusError
 from toki_tui.core.session import ChatSession
+from toki_tui.ui.display import asked_for_json
 from toki_tui.ui.screens.worker_messages import ReplyEnded, ReplyStateChanged
 
 if TYPE_CHECKING:
@@ -83,7 +84,17 @@ async def pump_reply(
     finally:
         reply = session.reply
         usage = reply.usage.as_dict() if reply is not None and reply.usage is not None else None
-        live.finish(status=status, error=error_text, message_id=session.reply_message_id, usage=usage)
+        duration, ttft = (reply.duration, reply.ttft) if reply is not None else (None, None)
+        live.finish(
+            status=status,
+            error=error_text,
+            message_id=session.reply_message_id,
+            usage=usage,
+            duration=duration,
+            ttft=ttft,
+        )
+        if status == "complete" and asked_for_json(session.params.to_record()):
+            live.mark_json_reply()  # parsed once, now that it is whole
         post(
             ReplyEnded(
                 status=status,

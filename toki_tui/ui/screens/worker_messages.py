@@ -33,9 +33,11 @@ class HistoryLoaded(Message):
 
 
 class ConversationLoaded(Message):
-    def __init__(self, conversation: LoadedConversation) -> None:
+    def __init__(self, conversation: LoadedConversation, hit: HistoryEntry | None = None) -> None:
         super().__init__()
         self.conversation = conversation
+        self.hit = hit
+        """A search hit to scroll to and highlight, once shown."""
 
 
 class ConversationLoadFailed(Message):

@@ -107,6 +107,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._older_requested = False
         self._adjusting = False  # a window change is waiting for layout; don't start another
         self._live: LiveReply | None = None
+        self._chosen: _Slot | None = None  # the message last clicked: what the reply keys act on
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -227,6 +228,43 @@ class ConversationView(VerticalScroll, can_focus=True):
             self._near_top()
         else:
             self.scroll_home(animate=False)
+
+    @property
+    def chosen_message(self) -> DisplayMessage | None:
+        """The message last clicked, while the pane has the focus (reply keys act on it, else on the last reply)."""
+        if self._chosen is None or not self.has_focus or not any(slot is self._chosen for slot in self._slots):
+            return None
+        return self._chosen.message
+
+    def on_click(self, event: events.Click) -> None:
+        self._chosen = next((slot for slot in self._slots if slot.view is not None and slot.view is event.widget), None)
+
+    def reveal(self, message_id: int) -> MessageView | None:
+        """Mount the window around the message `message_id` (one of those given) and scroll it to the top of the
+        pane; None if the view was not given it."""
+        index = next((i for i, slot in enumerate(self._slots) if slot.message.id == message_id), None)
+        if index is None:
+            return None
+        if not self._lo <= index < self._hi:
+            self._lo = max(0, index - self.LOAD_CHUNK)
+            self._hi = min(len(self._slots), index + self.INITIAL_WINDOW)
+            for slot in self._slots:
+                slot.drop_view()  # keeps each mounted message's latest state in its slot
+            views = [slot.make_view() for slot in self._slots[self._lo : self._hi]]
+            with self.app.batch_update():
+                self.remove_children()
+                self.mount_all(views)
+        view = self._slots[index].view
+        if view is not None:
+            self.call_after_refresh(self._scroll_to_top_of, view)
+        return view
+
+    def _scroll_to_top_of(self, view: MessageView) -> None:
+        # A conversation shorter than the pane stays anchored (at the bottom, all in view): released, its
+        # negative scroll offset would be kept as it is and could leave messages below the pane.
+        if view.is_mounted and self.max_scroll_y > 0:
+            self.release_anchor()
+            self.scroll_to(y=min(view.virtual_region.y, self.max_scroll_y), animate=False, immediate=True)
 
     # -- typing ---------------------------------------------------------------------------------------------
     # The pane takes the focus when a message is clicked (a fold, a retry); what is typed then belongs in the

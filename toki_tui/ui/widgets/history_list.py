@@ -25,6 +25,10 @@ class HistoryEntry:
     title: str
     detail: str
     """A dim second line: when, which model, how many messages, or the matching snippet of a search."""
+    message_id: int | None = None
+    """For a search hit in a message: that message, which opening the entry shows."""
+    matched: tuple[str, ...] = ()
+    """For a search hit: the words it matched, highlighted in the message."""
 
 
 DEFAULT_DETAIL_WIDTH = 24
@@ -46,9 +50,11 @@ class HistoryList(ChildrenAfterFirstFrame, Vertical):
             self.query = query
 
     class ConversationChosen(Message):
-        def __init__(self, conversation_id: str) -> None:
+        def __init__(self, conversation_id: str, hit: HistoryEntry | None = None) -> None:
             super().__init__()
             self.conversation_id = conversation_id
+            self.hit = hit
+            """The search hit chosen, when it is one in a message."""
 
     def compose(self) -> ComposeResult:
         yield Static("History", classes="sidebar-title")  # the search box and the list come after the first frame
@@ -181,4 +187,6 @@ class HistoryList(ChildrenAfterFirstFrame, Vertical):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.post_message(self.ConversationChosen(event.option.id))
+            entry = next((e for e in self._entries if e.conversation_id == event.option.id), None)
+            hit = entry if entry is not None and entry.message_id is not None else None
+            self.post_message(self.ConversationChosen(event.option.id, hit))

@@ -98,6 +98,8 @@ class LiveReply(MessageView):
         error: str | None = None,
         message_id: int | None = None,
         usage: dict[str, Any] | None = None,
+        duration: float | None = None,
+        ttft: float | None = None,
     ) -> DisplayMessage:
         """End the stream: show everything still buffered, close any open fence (highlighting it once) and
         turn into the finished message view. Returns the message as it now stands. Calling it twice returns
@@ -129,6 +131,8 @@ class LiveReply(MessageView):
             tool_calls=self._tool_calls,
             usage=usage,
             refusal=self._raw_refusal.text() or None,
+            duration=duration,
+            ttft=ttft,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
         # text once, not also as thousands of small strings (~100 KB a 2,000-token reply).

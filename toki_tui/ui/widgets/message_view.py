@@ -9,6 +9,7 @@ with `@click` style meta, never with markup parsed from the message (model text 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from typing import Any, ClassVar
@@ -26,6 +27,7 @@ from toki_tui.core.text import displayable
 from toki_tui.ui import textual_internals
 from toki_tui.ui.code_render import highlight_steps
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.json_view import shown_content
 from toki_tui.ui.line_render import (
     BLANK,
     HighlightJob,
@@ -36,6 +38,8 @@ from toki_tui.ui.line_render import (
     render_lines,
     render_plain,
 )
+from toki_tui.ui.reply_header import reply_header_facts
+from toki_tui.ui.search_marks import mark_words
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
@@ -103,6 +107,13 @@ class MessageView(Widget):
             super().__init__()
             self.message_id = message_id
 
+    class DetailsClicked(Message):
+        """The header of a reply was clicked: show how it was made (its id, or None if it was never saved)."""
+
+        def __init__(self, message: DisplayMessage) -> None:
+            super().__init__()
+            self.message = message
+
     def __init__(self, message: DisplayMessage, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self._message = message
@@ -113,7 +124,7 @@ class MessageView(Widget):
         self._markdown = message.role == "assistant"
         self._content = MarkdownLines()
         self._plain_content = PlainTextLines()
-        self._feed_content(displayable(message.content))
+        self._feed_content(displayable(shown_content(message)))
         if message.status != "streaming":
             self._content.close()
         self._refusal = displayable(message.refusal or "")
@@ -126,6 +137,7 @@ class MessageView(Widget):
         self._painted = False  # Textual holds strips for lines painted since the last release_painted_lines()
         self._keep_painted_on_resize = False  # the next resize only added/removed lines at the end
         self._resizing_with_painted_kept = False
+        self._marked_words: tuple[str, ...] = ()
         self._apply_classes()
 
     # -- public -----------------------------------------------------------------------------------------------
@@ -162,6 +174,24 @@ class MessageView(Widget):
         if self.has_reasoning:
             self.toggle_reasoning()
 
+    def mark_words(self, words: tuple[str, ...]) -> None:
+        """Highlight these words wherever they appear (a search hit opened from the history list)."""
+        self._marked_words = words
+        self.refresh()
+
+    def action_details(self) -> None:
+        self.post_message(self.DetailsClicked(self._message))
+
+    def mark_json_reply(self) -> None:
+        """The reply was asked for as JSON: show it pretty-printed if it parses (once, now that it is whole)."""
+        self._message = dataclasses.replace(self._message, json_reply=True)
+        shown = shown_content(self._message)
+        if shown != self._message.content:
+            self._content = MarkdownLines()
+            self._feed_content(displayable(shown))
+            self._content.close()
+            self._changed()
+
     def action_retry(self) -> None:
         if self._message.status == "error":
             self.post_message(self.RetryClicked(self._message.id))
@@ -179,6 +209,8 @@ class MessageView(Widget):
         if y >= len(lines):
             return Strip.blank(self.size.width, self._base_style)
         segments = lines[y]
+        if self._marked_words:
+            segments = mark_words(segments, self._marked_words)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             segments = self._highlight_selection(segments, *span)
@@ -265,9 +297,9 @@ class MessageView(Widget):
             header.append(f" · {displayable(message.model)}", style=meta)
         if message.status == "streaming":
             header.append(" · streaming…", style=meta)
-        tokens = (message.usage or {}).get("completion_tokens")
-        if isinstance(tokens, int):
-            header.append(f" · {tokens:,} tokens", style=meta)
+        header.append(reply_header_facts(message), style=meta)
+        if message.role == "assistant" and message.status != "streaming":
+            header.stylize(Style.from_meta({"@click": "details"}))  # the details dialog
         return header
 
     def _fold_text(self) -> Text:

@@ -1,0 +1,102 @@
+"""How a reply was made, as label/value lines: the reply-details dialog, and the speed in a reply's header.
+
+Pure functions over a stored message's fields (no I/O, no rich): every value is returned as plain text for the
+UI to show as text, never as markup, since model ids, parameters and error messages come from outside.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+USAGE_LABELS = (
+    ("prompt_tokens", "Prompt tokens"),
+    ("completion_tokens", "Completion tokens"),
+    ("total_tokens", "Total tokens"),
+    ("reasoning_tokens", "Reasoning tokens"),
+    ("cached_tokens", "Cached prompt tokens"),
+)
+
+
+class ReplyRecord(Protocol):
+    """What the details need of a stored message (toki_tui.core.store.records.StoredMessage)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> float: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def endpoint(self) -> str | None: ...
+    @property
+    def params(self) -> dict[str, Any] | None: ...
+    @property
+    def usage(self) -> dict[str, Any] | None: ...
+    @property
+    def ttft(self) -> float | None: ...
+    @property
+    def duration(self) -> float | None: ...
+    @property
+    def finish_reason(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
+    """Output speed: completion tokens over the time they took to arrive (from the first token when that is
+    known, so a slow first byte does not read as a slow model); None when either is unknown or zero."""
+    if not isinstance(completion_tokens, int) or isinstance(completion_tokens, bool) or completion_tokens <= 0:
+        return None
+    if duration is None:
+        return None
+    elapsed = duration - ttft if ttft is not None and 0 <= ttft < duration else duration
+    return completion_tokens / elapsed if elapsed > 0 else None
+
+
+def speed_text(speed: float) -> str:
+    return f"{speed:,.1f} tok/s" if speed < 100 else f"{speed:,.0f} tok/s"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _param_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
+    """(label, value) for everything known about how `message` was made, in reading order. Parameters are
+    listed one by one as they were sent; a parameter not sent was left to the server."""
+    rows: list[tuple[str, str]] = [
+        ("Model", message.model or "unknown"),
+        ("Endpoint", message.endpoint or "unknown"),
+        ("Status", message.status),
+        ("Finish reason", message.finish_reason or "none given"),
+    ]
+    params = message.params or {}
+    if params:
+        rows.append(("Parameters sent", f"{len(params)}"))
+        rows += [(f"  {name}", _param_value(value)) for name, value in params.items()]
+    else:
+        rows.append(("Parameters", "none sent (the server's defaults)"))
+    usage = message.usage or {}
+    known = [(label, usage[key]) for key, label in USAGE_LABELS if isinstance(usage.get(key), int)]
+    rows += [(label, f"{count:,}") for label, count in known]
+    rows += [(name, f"{count:,}") for name, count in usage.items() if name not in dict(USAGE_LABELS)]
+    if not usage:
+        rows.append(("Usage", "not reported by the server"))
+    rows.append(("Time to first token", _seconds(message.ttft)))
+    rows.append(("Duration", _seconds(message.duration)))
+    speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
+    rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
+    if message.error:
+        rows.append(("Error", message.error))
+    return rows
