@@ -278,12 +278,21 @@ class ChatSession:
                 for event in batch:
                     yield event
 
-    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
-        """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
-        async with contextlib.aclosing(self.retry_batches()) as batches:
+    async def retry(self, message_id: int | None = None) -> AsyncGenerator[StreamEvent, None]:
+        """Generate the last reply (or `message_id`'s, see retry_batches) again, as a sibling of the old one (the
+        old one is kept)."""
+        async with contextlib.aclosing(self.retry_batches(message_id)) as batches:
             async for batch in batches:
                 for event in batch:
                     yield event
+
+    def edit(self, message_id: int, user_text: str) -> AsyncGenerator[StreamEvent, None]:
+        """edit_batches(), one event at a time."""
+        return _events(self.edit_batches(message_id, user_text))
+
+    def continue_reply(self, message_id: int | None = None) -> AsyncGenerator[StreamEvent, None]:
+        """continue_batches(), one event at a time."""
+        return _events(self.continue_batches(message_id))
 
     async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
@@ -561,6 +570,13 @@ class ChatSession:
             )
         )
         self._extend_context(finished)
+
+
+async def _events(batches: AsyncGenerator[list[StreamEvent], None]) -> AsyncGenerator[StreamEvent, None]:
+    async with contextlib.aclosing(batches):
+        async for batch in batches:
+            for event in batch:
+                yield event
 
 
 def _branch_to_answer(store: HistoryStore, conversation_id: str, message_id: int) -> list[StoredMessage]:

@@ -45,6 +45,8 @@ class DisplayMessage:
     """Token usage as stored (prompt_tokens, completion_tokens, ...)."""
     refusal: str | None = None
     """A refusal the model gave instead of (or besides) content; styled differently."""
+    siblings: tuple[int, int] | None = None
+    """(position, count) among the message's alternatives (same parent), 1-based, when it has any: `‹ 2/3 ›`."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:

@@ -32,6 +32,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("stream", "on|off", "stream the reply as it is generated"),
     CommandSpec("new", "", "start a new conversation"),
     CommandSpec("title", "TEXT", "rename this conversation"),
+    CommandSpec("regenerate", "", "a new reply in place of the last one (the old one stays as a sibling)"),
+    CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
+    CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
     CommandSpec("help", "", "show keys and commands"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
@@ -84,7 +87,16 @@ class ShowHelp:
     pass
 
 
-SlashAction = SetModel | SetParameter | SetSystemPrompt | SetSwitch | NewConversation | SetTitle | ShowHelp
+@dataclass(frozen=True, slots=True)
+class BranchCommand:
+    """/regenerate, /edit or /continue, on the last reply or question on screen."""
+
+    name: str
+
+
+SlashAction = (
+    SetModel | SetParameter | SetSystemPrompt | SetSwitch | NewConversation | SetTitle | ShowHelp | BranchCommand
+)
 
 
 def is_slash_command(text: str) -> bool:
@@ -144,6 +156,10 @@ def parse_slash_command(text: str) -> SlashAction:
         if not argument:
             raise SlashCommandError("/title needs the new title")
         return SetTitle(argument)
+    if name in ("regenerate", "edit", "continue"):
+        if argument:
+            raise SlashCommandError(f"/{name} takes no argument (it acts on the last message; or focus a message)")
+        return BranchCommand(name)
     return ShowHelp()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toki_tui.ui.slash_commands import (
+    BranchCommand,
     NewConversation,
     SetModel,
     SetParameter,
@@ -54,3 +55,7 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.rename_conversation(action.title)
     elif isinstance(action, ShowHelp):
         screen.action_help()
+    elif isinstance(action, BranchCommand):
+        {"regenerate": screen.regenerate_last, "edit": screen.edit_last, "continue": screen.continue_reply}[
+            action.name
+        ]()

@@ -197,6 +197,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.scroll_end(animate=False, immediate=False)
         return live
 
+    def keep_first(self, count: int) -> None:
+        """Show only the first `count` messages known: a reply about to be regenerated or continued, or a question
+        about to be edited, and what was under it, make way for what replaces them."""
+        self.show_messages([slot.message for slot in self._slots[:count]], has_older=self._has_older)
+
     def clear(self) -> None:
         """Remove every message (a new conversation)."""
         self.show_messages([], has_older=False)

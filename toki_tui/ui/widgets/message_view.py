@@ -20,7 +20,6 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.widget import Widget
 
 from toki_tui.core.text import displayable
 from toki_tui.ui import textual_internals
@@ -36,6 +35,7 @@ from toki_tui.ui.line_render import (
     render_lines,
     render_plain,
 )
+from toki_tui.ui.widgets.message_actions import MessageActions, continue_action, reply_note, sibling_marker
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
@@ -51,7 +51,7 @@ STATUS_BADGES = {
 }
 
 
-class MessageView(Widget):
+class MessageView(MessageActions):
     """A message, rendered once; clicks on "Thinking" fold it, a click on "retry" asks for a retry."""
 
     DEFAULT_CSS = """
@@ -268,6 +268,8 @@ class MessageView(Widget):
         tokens = (message.usage or {}).get("completion_tokens")
         if isinstance(tokens, int):
             header.append(f" · {tokens:,} tokens", style=meta)
+        if message.siblings is not None:
+            header.append_text(sibling_marker(message.siblings, meta, self._style("action")))
         return header
 
     def _fold_text(self) -> Text:
@@ -299,6 +301,8 @@ class MessageView(Widget):
         if self._waiting:
             lines.extend(render_lines(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
         status = self._message.status
+        if (note := reply_note(self._message, self._style("meta"))) is not None:
+            lines.extend(render_lines(note, ctx))
         if status in ("complete", "streaming"):
             return lines
         badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=self._style("badge"))
@@ -310,6 +314,8 @@ class MessageView(Widget):
                 badge.append(f": {displayable(self._message.error)}", style=self._style("error"))
             badge.append("   ")
             badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
+        if (action := continue_action(self._message, self._style("action"))) is not None:
+            badge.append_text(action)
         lines.extend(render_lines(badge, ctx))
         return lines
 
