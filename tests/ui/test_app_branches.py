@@ -81,8 +81,13 @@ async def test_walking_siblings_by_key_and_click_shows_and_sends_that_branch(
         await opened(pilot, harness, 2)
         newest = view_of(harness, a1_again.id)
         assert "‹ 2/2 ›" in widget_text(newest).splitlines()[0]
-        newest.focus()
-        await pilot.press("left")
+        # From the prompt, Shift+Tab reaches the newest message, Up the one above it and Down back.
+        assert harness.app.focused is harness.screen.query_one(PromptInput)
+        await pilot.press("shift+tab")
+        assert harness.app.focused is newest
+        await pilot.press("up")
+        assert harness.app.focused is view_of(harness, q1.id)
+        await pilot.press("down", "left")
         await wait_until(pilot, lambda: shown(harness) == ["q1", "a1", "q2", "a2"])
         # The whole branch under the sibling is shown, saved as the current one, and is what is sent next.
         assert harness.store.get_conversation(tree.id).current_leaf_id == a2.id
@@ -197,9 +202,7 @@ async def test_continuing_a_stopped_reply_appends_to_the_same_row(tmp_path: Path
         assert "⏵ continue" not in message_text(view_of(harness, partial.id))
 
 
-async def test_a_server_that_ignores_the_partial_reply_is_named_in_it(
-    tmp_path: Path, fake_server: FakeServer
-) -> None:
+async def test_a_server_that_ignores_the_partial_reply_is_named_in_it(tmp_path: Path, fake_server: FakeServer) -> None:
     tree = Tree(tmp_path)
     partial = tree.answer(tree.ask("Tell me about rivers"), PARTIAL, status="length")
     restarted = "Rivers carry water from the mountains down towards the sea."
@@ -215,3 +218,17 @@ async def test_a_server_that_ignores_the_partial_reply_is_named_in_it(
         assert (reply.content, reply.error) == (PARTIAL + restarted, RESTARTED_NOTE)
         await wait_until(pilot, lambda: shown(harness)[-1] == PARTIAL + restarted)
         assert f"ⓘ {RESTARTED_NOTE}" in " ".join(message_text(view_of(harness, partial.id)).split())
+
+
+def test_branch_commands_parse_and_refuse_an_argument() -> None:
+    import pytest
+
+    from toki_tui.ui.slash_commands import BranchCommand, SlashCommandError, parse_slash_command
+
+    assert [parse_slash_command(f"/{name}") for name in ("regenerate", "edit", "continue")] == [
+        BranchCommand("regenerate"),
+        BranchCommand("edit"),
+        BranchCommand("continue"),
+    ]
+    with pytest.raises(SlashCommandError, match="/continue takes no argument"):
+        parse_slash_command("/continue please")
