@@ -175,6 +175,11 @@ async def test_editing_a_past_question_asks_a_sibling_and_overwrites_nothing(
         assert len(harness.store.conversation_messages(tree.id)) == 6  # nothing overwritten
         await wait_until(pilot, lambda: shown(harness) == ["q1, better put", "a1 for the better question"])
         assert not marker.has_class("-visible")
+        # An edit does not outlive its conversation: Ctrl+N drops it.
+        await pilot.press("shift+tab", "up", "ctrl+e")  # the newest question
+        await wait_until(pilot, lambda: marker.has_class("-visible"))
+        await pilot.press("ctrl+n")
+        assert harness.screen.editing is None and not marker.has_class("-visible") and prompt.text == ""
 
 
 async def test_continuing_a_stopped_reply_appends_to_the_same_row(tmp_path: Path, fake_server: FakeServer) -> None:

@@ -228,6 +228,16 @@ class BranchActions(ConversationScreen):
             self.query_one(PromptInput).clear()
         self.refresh_bindings()
 
+    @on(ConversationLoaded)
+    def _other_conversation_loaded(self, message: ConversationLoaded) -> None:
+        if self.editing is not None and message.conversation.conversation_id != self.session.conversation_id:
+            self.cancel_edit()  # the question edited belongs to the conversation left
+
+    def action_new_conversation(self) -> None:
+        if self.editing is not None:
+            self.cancel_edit()
+        super().action_new_conversation()
+
     def events_for_prompt(self, text: str) -> tuple[AsyncIterator[StreamEvent], bool]:
         """What sending `text` does: ask it (events, False), or, while a question is edited, ask it in its place
         (events, True: the conversation is shown again once the reply ends)."""
