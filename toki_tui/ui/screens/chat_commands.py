@@ -56,6 +56,9 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
     elif isinstance(action, ShowHelp):
         screen.action_help()
     elif isinstance(action, BranchCommand):
-        {"regenerate": screen.regenerate_last, "edit": screen.edit_last, "continue": screen.continue_reply}[
-            action.name
-        ]()
+        if action.name == "regenerate":
+            screen.regenerate_last()
+        elif action.name == "edit":
+            screen.edit_last()
+        else:
+            screen.continue_reply()
