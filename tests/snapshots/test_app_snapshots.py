@@ -170,3 +170,39 @@ def test_reply_details_dialog(snap_compare: Any, tmp_path: Path, fake_server: Fa
         await pilot.pause(0.1)
 
     assert snap_compare(harness.app, terminal_size=(100, 34), run_before=lambda pilot: steady_after(run_before, pilot))
+
+
+def test_a_branch_with_siblings_a_stopped_reply_and_an_edit(
+    snap_compare: Any, tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """100×30, no sidebars: the question "Name a river", then the second of three answers ("The Danube.") with
+    `‹ 2/3 ›` after "Assistant · seed/model" in its header; then "And its length?" and a reply cut off at
+    "It is about 2,850" marked "■ stopped" followed by "⏵ continue". Above the prompt, the marker "editing message
+    3 (Esc cancels)" and the prompt holds "And its length?" (after /edit)."""
+    from toki_tui.core.store.history_store import HistoryStore
+
+    (tmp_path / "data").mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(tmp_path / "data" / "history.sqlite3")
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model="seed/model")
+    question = store.add_message(conversation.id, role="user", content="Name a river")
+    answers = []
+    for text in ("The Nile.", "The Danube.", "The Amazon."):
+        reply = store.start_reply(
+            conversation.id, parent_id=question.id, model="seed/model", endpoint="toki", params={}
+        )
+        answers.append(store.finish_reply(reply.id, content=text, status="complete"))
+    follow_up = store.add_message(conversation.id, role="user", content="And its length?", parent_id=answers[1].id)
+    cut = store.start_reply(conversation.id, parent_id=follow_up.id, model="seed/model", endpoint="toki", params={})
+    store.finish_reply(cut.id, content="It is about 2,850", status="stopped")
+    harness = make_app(tmp_path, fake_server, resume=conversation.id, store=store)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: len(harness.screen.query("MessageView")) == 4)
+        await enter_text(pilot, "/edit")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: harness.screen.query_one("#edit-marker").has_class("-visible"))
+        await pilot.pause(0.3)
+
+    assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))

@@ -137,8 +137,8 @@ async def test_copy_acts_on_the_reply_clicked(
         await send_and_wait(pilot, harness, fake_server, "one")
         await send_and_wait(pilot, harness, fake_server, "two")
         first = next(v for v in harness.screen.query(MessageView) if v.message.content == "first reply")
-        await pilot.click(first, offset=(4, 1))  # its text, not the header
-        assert harness.screen.query_one(ConversationView).has_focus
+        await pilot.click(first, offset=(4, 1))  # its text, not the header: the message takes the focus
+        assert harness.screen.query_one(ConversationView).has_focus_within
         await pilot.press("f5")
         await wait_until(pilot, lambda: harness.app.clipboard == "first reply")
         harness.screen.query_one(PromptInput).focus()  # focus elsewhere: the keys act on the newest reply

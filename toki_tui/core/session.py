@@ -23,6 +23,7 @@ from toki_tui.core.api.events import StreamEvent
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply import ReplyAccumulator, status_for_finish_reason
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
+from toki_tui.core.continuation import CONTINUABLE_STATUSES, RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
 
 if TYPE_CHECKING:
@@ -58,6 +59,15 @@ class _MemoryMessage:
     tool_call_id: str | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Continued:
+    """The cut-short reply a continuation is appended to (`message_id` None: kept in memory)."""
+
+    message_id: int | None
+    content: str
+    reasoning: str | None
 
 
 class ChatSession:
@@ -106,6 +116,7 @@ class ChatSession:
         self._memory_of: str | None = None
         #: Why a reply that did not fail ended early (toki's reply limit), to show and store with it; else None.
         self.reply_note: str | None = None
+        self._continued: _Continued | None = None  # set while a continuation streams
 
     @property
     def client(self) -> ChatClient:
@@ -267,12 +278,21 @@ class ChatSession:
                 for event in batch:
                     yield event
 
-    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
-        """Generate the last reply again, as a sibling of the old one (the old one is kept)."""
-        async with contextlib.aclosing(self.retry_batches()) as batches:
+    async def retry(self, message_id: int | None = None) -> AsyncGenerator[StreamEvent, None]:
+        """Generate the last reply (or `message_id`'s, see retry_batches) again, as a sibling of the old one (the
+        old one is kept)."""
+        async with contextlib.aclosing(self.retry_batches(message_id)) as batches:
             async for batch in batches:
                 for event in batch:
                     yield event
+
+    def edit(self, message_id: int, user_text: str) -> AsyncGenerator[StreamEvent, None]:
+        """edit_batches(), one event at a time."""
+        return _events(self.edit_batches(message_id, user_text))
+
+    def continue_reply(self, message_id: int | None = None) -> AsyncGenerator[StreamEvent, None]:
+        """continue_batches(), one event at a time."""
+        return _events(self.continue_batches(message_id))
 
     async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
@@ -308,8 +328,10 @@ class ChatSession:
         async for batch in self._run_reply(parent_id):
             yield batch
 
-    async def retry_batches(self) -> AsyncGenerator[list[StreamEvent], None]:
-        """retry(), yielding batches as send_batches() does."""
+    async def retry_batches(self, message_id: int | None = None) -> AsyncGenerator[list[StreamEvent], None]:
+        """retry(), yielding batches as send_batches() does. With `message_id`, regenerate that message's reply
+        instead of the last one: a reply gets a sibling, a question a new answer; the branch below the old reply
+        stays on it."""
         parent_id: int | None = None
         if not self.saving:
             self._use_memory()
@@ -320,10 +342,13 @@ class ChatSession:
             except HistoryError as error:
                 self._stop_saving(error)
         if self.saving and store is not None and conversation_id is not None:
-            leaf = self.branch_end
-            branch = await self._run_store(lambda: store.branch(conversation_id, leaf))
-            while branch and branch[-1].role == "assistant":
-                branch.pop()
+            if message_id is None:
+                leaf = self.branch_end
+                branch = await self._run_store(lambda: store.branch(conversation_id, leaf))
+                while branch and branch[-1].role == "assistant":
+                    branch.pop()
+            else:
+                branch = await self._run_store(lambda: _branch_to_answer(store, conversation_id, message_id))
             if not branch:
                 raise APIError("there is no message to answer again")
             leaf_id = parent_id = branch[-1].id
@@ -336,6 +361,56 @@ class ChatSession:
                 raise APIError("there is no message to answer again")
         async for batch in self._run_reply(parent_id):
             yield batch
+
+    async def edit_batches(self, message_id: int, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
+        """Ask `user_text` in place of the question `message_id`: a sibling of it (same parent), then its reply.
+        Nothing is overwritten: the old question and everything under it stay in the tree."""
+        store, conversation_id = self.store, self.conversation_id
+        if not self.saving or store is None or conversation_id is None:
+            raise APIError("a past message can be edited only in a conversation that is being saved")
+        edited = await self._run_store(lambda: store.get_message(message_id))
+        if edited.role != "user" or edited.conversation_id != conversation_id:
+            raise APIError("only a question of this conversation can be edited")
+        parent = edited.parent_id
+        above = await self._run_store(lambda: store.branch(conversation_id, parent)) if parent is not None else []
+        self._use_branch(conversation_id, above)  # the new question goes under `parent` (a new root if None)
+        async with contextlib.aclosing(self.send_batches(user_text)) as batches:
+            async for batch in batches:
+                yield batch
+
+    async def continue_batches(self, message_id: int | None = None) -> AsyncGenerator[list[StreamEvent], None]:
+        """Have the model go on with a reply that was cut short (CONTINUABLE_STATUSES), by default the last message
+        of the branch on screen. The request ends with that reply as the assistant's partial message; what
+        arrives is appended to the same stored reply, which ends with one status (checkpoints write old + new).
+        A server that answers from scratch instead is named in `reply_note` and the stored error."""
+        parent_id: int | None = None
+        if not self.saving:
+            self._use_memory()
+        store, conversation_id = self.store, self.conversation_id
+        if self.saving and store is not None and conversation_id is not None:
+            try:
+                await self._ensure_conversation()
+            except HistoryError as error:
+                self._stop_saving(error)
+        if self.saving and store is not None and conversation_id is not None:
+            leaf = message_id if message_id is not None else self.branch_end
+            branch = await self._run_store(lambda: _branch_to_continue(store, conversation_id, leaf))
+            partial = branch[-1]
+            _check_continuable(partial.role, partial.status)
+            await self._run_store(lambda: store.set_current_leaf(conversation_id, partial.id))
+            self._use_branch(conversation_id, branch)
+            self._continued = _Continued(partial.id, partial.content, partial.reasoning)
+            parent_id = partial.parent_id
+        else:
+            last = self._memory[-1] if self._memory else None
+            _check_continuable(last.role if last else "", last.status if last else "")
+            assert last is not None
+            self._continued = _Continued(None, last.content, None)
+        try:
+            async for batch in self._run_reply(parent_id):
+                yield batch
+        finally:
+            self._continued = None
 
     async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[list[StreamEvent], None]:
         reply = ReplyAccumulator(self._clock)
@@ -367,6 +442,8 @@ class ChatSession:
             status = status_for_finish_reason(reply.finish_reason)
             if reply.finish_reason == REPLY_LIMIT_REASON:
                 error_text = self.reply_note = reply_limit_message(self.client.max_reply_chars)
+            elif self._continued is not None and started_again(self._continued.content, reply.content):
+                error_text = self.reply_note = RESTARTED_NOTE
         except (asyncio.CancelledError, GeneratorExit):
             status = "stopped"
             raise
@@ -412,15 +489,33 @@ class ChatSession:
         """The reply could not be stored in full: keep it in memory, and mark the stored part (if any) as cut
         off with the reason, when the store still takes that much."""
         if reply.has_output or status == "error":
-            self._memory.append(
-                _MemoryMessage("assistant", reply.stored_content, status=status, tool_calls=reply.tool_calls or None)
-            )
+            self._remember_reply(reply, status)
         store, message_id, reason = self.store, self.reply_message_id, self.save_problem or ""
         if store is not None and message_id is not None and not store.read_only:
             with contextlib.suppress(HistoryError):
                 await self._run_store(lambda: store.mark_reply_unsaved(message_id, reason=reason))
 
+    def _with_continued(self, reply: ReplyAccumulator) -> tuple[str, str | None]:
+        """The content and reasoning to store: a continuation's come after those of the reply it continues."""
+        content, reasoning = reply.stored_content, reply.reasoning or None
+        continued = self._continued
+        if continued is None:
+            return content, reasoning
+        joined = (continued.reasoning or "") + (reasoning or "")
+        return continued.content + content, joined or None
+
+    def _remember_reply(self, reply: ReplyAccumulator, status: str) -> None:
+        """Keep the reply in memory; a continuation replaces the reply it continues (the last one kept)."""
+        content, _ = self._with_continued(reply)
+        if self._continued is not None and self._memory and self._memory[-1].role == "assistant":
+            self._memory.pop()
+        self._memory.append(_MemoryMessage("assistant", content, status=status, tool_calls=reply.tool_calls or None))
+
     async def _start_reply(self, store: HistoryStore, parent_id: int | None, model: str, params: ChatParams) -> int:
+        continued = self._continued
+        if continued is not None and continued.message_id is not None:
+            continued_id = continued.message_id
+            return (await self._run_store(lambda: store.reopen_reply(continued_id))).id
         conversation_id, endpoint = self.conversation_id, self.endpoint_name
         assert conversation_id is not None
         started = await self._run_store(
@@ -432,7 +527,7 @@ class ChatSession:
 
     async def _checkpoint(self, store: HistoryStore, message_id: int, reply: ReplyAccumulator) -> None:
         # The values are taken now, on this side: the reply keeps growing while the call runs elsewhere.
-        content, reasoning, tool_calls = reply.stored_content, reply.reasoning or None, reply.tool_calls or None
+        (content, reasoning), tool_calls = self._with_continued(reply), reply.tool_calls or None
         await self._run_store(
             lambda: store.checkpoint_reply(message_id, content=content, reasoning=reasoning, tool_calls=tool_calls)
         )
@@ -449,24 +544,23 @@ class ChatSession:
         store = self.store
         if store is None or self.conversation_id is None:
             if reply.has_output or status == "error":
-                self._memory.append(
-                    _MemoryMessage(
-                        "assistant", reply.stored_content, status=status, tool_calls=reply.tool_calls or None
-                    )
-                )
+                self._remember_reply(reply, status)
             return
         if self.reply_message_id is None:
             if status == "stopped" and not reply.has_output:
                 return  # stopped before the server answered: nothing to keep
+            if self._continued is not None:
+                return  # a continuation that failed before its first byte leaves the cut-short reply as it was
             # Failed before the first byte (a 401, a refused connection): keep the error with the conversation.
             self.reply_message_id = await self._start_reply(store, parent_id, model, params)
         message_id = self.reply_message_id
+        content, reasoning = self._with_continued(reply)
         finished = await self._run_store(
             lambda: store.finish_reply(
                 message_id,
-                content=reply.stored_content,
+                content=content,
                 status=status,
-                reasoning=reply.reasoning or None,
+                reasoning=reasoning,
                 tool_calls=reply.tool_calls or None,
                 finish_reason=reply.finish_reason,
                 usage=reply.usage.as_dict() if reply.usage is not None else None,
@@ -476,6 +570,41 @@ class ChatSession:
             )
         )
         self._extend_context(finished)
+
+
+async def _events(batches: AsyncGenerator[list[StreamEvent], None]) -> AsyncGenerator[StreamEvent, None]:
+    async with contextlib.aclosing(batches):
+        async for batch in batches:
+            for event in batch:
+                yield event
+
+
+def _branch_to_answer(store: HistoryStore, conversation_id: str, message_id: int) -> list[StoredMessage]:
+    """The branch a new reply to `message_id` answers: up to the question (a reply's parent, or the question
+    itself)."""
+    message = store.get_message(message_id)
+    if message.conversation_id != conversation_id:
+        raise APIError(f"message {message_id} is not in this conversation")
+    leaf = message.parent_id if message.role == "assistant" else message.id
+    return store.branch(conversation_id, leaf) if leaf is not None else []
+
+
+def _branch_to_continue(store: HistoryStore, conversation_id: str, leaf: int | None) -> list[StoredMessage]:
+    """The branch ending with the reply to continue, which must end its branch: a reply with messages under it
+    would no longer lead to them once longer."""
+    branch = store.branch(conversation_id, leaf)
+    if not branch:
+        raise APIError("there is no reply to continue")
+    if store.deepest_leaf(branch[-1].id) != branch[-1].id:
+        raise APIError("only the last reply of a branch can be continued (messages follow this one)")
+    return branch
+
+
+def _check_continuable(role: str, status: str) -> None:
+    if role != "assistant":
+        raise APIError("there is no reply to continue: the last message is not a reply")
+    if status not in CONTINUABLE_STATUSES:
+        raise APIError(f"only a reply that was stopped or cut short can be continued (this one is {status})")
 
 
 def _sendable(messages: list[Any]) -> Iterator[ChatMessage]:

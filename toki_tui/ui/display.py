@@ -51,6 +51,8 @@ class DisplayMessage:
     """Seconds from the request to the first token."""
     json_reply: bool = False
     """Asked for as JSON (json_mode or a response_format): shown pretty-printed once complete, if it parses."""
+    siblings: tuple[int, int] | None = None
+    """(position, count) among the message's alternatives (same parent), 1-based, when it has any: `‹ 2/3 ›`."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:

@@ -37,6 +37,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("export", "md|json [PATH]", "save this conversation to a file (default: its title, in this folder)"),
     CommandSpec("details", "", "how the focused or last reply was made: model, parameters, usage, timing"),
+    CommandSpec("regenerate", "", "a new reply in place of the last one (the old one stays as a sibling)"),
+    CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
+    CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
     CommandSpec("help", "", "show keys and commands"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
@@ -110,6 +113,13 @@ class ShowReplyDetails:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class BranchCommand:
+    """/regenerate, /edit or /continue, on the last reply or question on screen."""
+
+    name: str
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -121,6 +131,7 @@ SlashAction = (
     | CopyReply
     | ExportConversation
     | ShowReplyDetails
+    | BranchCommand
 )
 
 
@@ -187,6 +198,10 @@ def parse_slash_command(text: str) -> SlashAction:
         return _export_action(argument)
     if name == "details":
         return ShowReplyDetails()
+    if name in ("regenerate", "edit", "continue"):
+        if argument:
+            raise SlashCommandError(f"/{name} takes no argument (it acts on the last message; or focus a message)")
+        return BranchCommand(name)
     return ShowHelp()
 
 

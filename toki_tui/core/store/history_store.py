@@ -337,6 +337,20 @@ class HistoryStore:
             }
             return self._insert_message(db, conversation, parent_id, fields)
 
+    def reopen_reply(self, message_id: int) -> StoredMessage:
+        """Make an ended reply "streaming" again, owned by this process, to append a continuation to it: its
+        checkpoints and its finish then write the same row (content = what it had + what follows)."""
+        now = time.time()
+        with self._write() as db:
+            message = read_message(db, message_id, self.path)
+            if message.role != "assistant":
+                raise HistoryError(f"message {message_id} is not a reply, so it cannot be continued")
+            db.execute(
+                "UPDATE messages SET status = 'streaming', writer_pid = ?, touched_at = ? WHERE id = ?",
+                (os.getpid(), now, message_id),
+            )
+            return read_message(db, message_id, self.path)
+
     def checkpoint_reply(
         self,
         message_id: int,

@@ -23,7 +23,7 @@ from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
-from toki_tui.ui.screens.conversation_screen import ConversationScreen
+from toki_tui.ui.screens.branch_actions import BranchActions
 from toki_tui.ui.screens.reply_actions import ReplyActions
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
@@ -55,7 +55,7 @@ def import_what_start_up_needs() -> None:
     warm_up_imports()
 
 
-class ChatScreen(ReplyActions, ConversationScreen):
+class ChatScreen(ReplyActions, BranchActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
@@ -91,6 +91,7 @@ class ChatScreen(ReplyActions, ConversationScreen):
         yield KeyFooter()
         yield HistoryList(id="history")
         yield ConversationView(id="conversation")
+        yield Static("", id="edit-marker")
         yield Static("", id="prompt-hint")
         yield PromptInput(id="prompt")
         yield StatusLine(id="status")
@@ -337,10 +338,11 @@ class ChatScreen(ReplyActions, ConversationScreen):
         conversation = self.query_one(ConversationView)
         from toki_tui.ui.display import DisplayMessage
 
+        events, was_retry = self.events_for_prompt(text)  # an edited question is asked in place of the old one
         conversation.append_message(DisplayMessage(id=None, role="user", content=text))
         live = conversation.start_reply(model=self.session.model)
         self._reply_started()
-        self.stream_reply(self.session.send(text), live, was_retry=False)
+        self.stream_reply(events, live, was_retry=was_retry)
 
     async def _give_session_client_and_store(self) -> bool:
         """Before a request; False if the history cannot be opened (the app is then quitting with the error).
@@ -440,6 +442,8 @@ class ChatScreen(ReplyActions, ConversationScreen):
             for worker in self.workers:
                 if worker.group == "reply":
                     worker.cancel()
+        elif self.editing is not None:
+            self.cancel_edit()
 
     async def stop_reply_and_wait(self) -> None:
         """Stop the reply as Esc does, and return once it is recorded ("stopped", with its partial text)."""
@@ -452,7 +456,7 @@ class ChatScreen(ReplyActions, ConversationScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_reply":
-            return self.streaming  # the Esc hint shows only while a reply arrives
+            return self.streaming or self.editing is not None  # the Esc hint: while a reply arrives, or an edit
         return True
 
     @on(ConversationView.RetryRequested)

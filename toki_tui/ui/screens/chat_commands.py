@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toki_tui.ui.slash_commands import (
+    BranchCommand,
     CopyReply,
     ExportConversation,
     NewConversation,
@@ -63,3 +64,10 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.export_conversation(action.export_format, action.path)
     elif isinstance(action, ShowReplyDetails):
         screen.action_reply_details()
+    elif isinstance(action, BranchCommand):
+        if action.name == "regenerate":
+            screen.regenerate_last()
+        elif action.name == "edit":
+            screen.edit_last()
+        else:
+            screen.continue_reply()

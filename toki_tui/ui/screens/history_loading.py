@@ -6,6 +6,7 @@ what the widgets are given (HistoryEntry, DisplayMessage).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from toki_tui.ui.search_marks import matched_words
 from toki_tui.ui.widgets.history_list import HistoryEntry
 
 if TYPE_CHECKING:
-    from toki_tui.core.store.history_store import Conversation, HistoryStore
+    from toki_tui.core.store.history_store import Conversation, HistoryStore, StoredMessage
 
 HISTORY_PAGE = 200
 """Conversations listed in the sidebar; searching reaches the rest."""
@@ -102,13 +103,14 @@ def load_conversation(store: HistoryStore, reference: str, limit: int = MESSAGE_
     """
     conversation = store.get_conversation(store.resolve_conversation_ref(reference))
     messages, has_older = store.latest_messages(conversation.id, limit=limit)
+    positions = store.sibling_positions(conversation.id)
     return LoadedConversation(
         conversation_id=conversation.id,
         title=conversation.title or "Untitled",
         model=conversation.model,
         system_prompt=conversation.system_prompt,
         params=_params_of(conversation),
-        messages=[DisplayMessage.from_stored(message) for message in messages],
+        messages=[_displayed(message, positions) for message in messages],
         has_older=has_older,
     )
 
@@ -117,7 +119,15 @@ def load_older(
     store: HistoryStore, conversation_id: str, before_message_id: int, limit: int = MESSAGE_PAGE
 ) -> tuple[list[DisplayMessage], bool]:
     messages, has_older = store.older_messages(conversation_id, before_message_id, limit=limit)
-    return [DisplayMessage.from_stored(message) for message in messages], has_older
+    positions = store.sibling_positions(conversation_id)
+    return [_displayed(message, positions) for message in messages], has_older
+
+
+def _displayed(message: StoredMessage, positions: dict[int, tuple[int, int]]) -> DisplayMessage:
+    """The message as shown, with its place among its siblings (`‹ 2/3 ›`) when it has any."""
+    shown = DisplayMessage.from_stored(message)
+    position = positions.get(message.id)
+    return shown if position is None else dataclasses.replace(shown, siblings=position)
 
 
 def load_conversation_at(store: HistoryStore, conversation_id: str, message_id: int) -> LoadedConversation:
@@ -126,6 +136,7 @@ def load_conversation_at(store: HistoryStore, conversation_id: str, message_id: 
     user scrolls up, as for any conversation."""
     conversation = store.get_conversation(conversation_id)
     branch = store.branch(conversation_id, leaf_id=store.deepest_leaf(message_id))
+    positions = store.sibling_positions(conversation_id)
     index = next((i for i, message in enumerate(branch) if message.id == message_id), 0)
     start = max(0, min(index - HIT_CONTEXT, len(branch) - MESSAGE_PAGE))
     return LoadedConversation(
@@ -134,6 +145,6 @@ def load_conversation_at(store: HistoryStore, conversation_id: str, message_id: 
         model=conversation.model,
         system_prompt=conversation.system_prompt,
         params=_params_of(conversation),
-        messages=[DisplayMessage.from_stored(message) for message in branch[start:]],
+        messages=[_displayed(message, positions) for message in branch[start:]],
         has_older=start > 0,
     )

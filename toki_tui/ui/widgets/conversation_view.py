@@ -198,6 +198,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.scroll_end(animate=False, immediate=False)
         return live
 
+    def keep_first(self, count: int) -> None:
+        """Show only the first `count` messages known: a reply about to be regenerated or continued, or a question
+        about to be edited, and what was under it, make way for what replaces them."""
+        self.show_messages([slot.message for slot in self._slots[:count]], has_older=self._has_older)
+
     def clear(self) -> None:
         """Remove every message (a new conversation)."""
         self.show_messages([], has_older=False)
@@ -231,8 +236,13 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     @property
     def chosen_message(self) -> DisplayMessage | None:
-        """The message last clicked, while the pane has the focus (reply keys act on it, else on the last reply)."""
-        if self._chosen is None or not self.has_focus or not any(slot is self._chosen for slot in self._slots):
+        """The focused message, or the message last clicked while the focus is in the pane (reply keys act on it,
+        else on the last reply)."""
+        focused = self.screen.focused
+        for slot in self._slots:
+            if slot.view is not None and slot.view is focused:
+                return slot.message
+        if self._chosen is None or not self.has_focus_within or not any(slot is self._chosen for slot in self._slots):
             return None
         return self._chosen.message
 

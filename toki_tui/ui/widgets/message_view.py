@@ -21,7 +21,6 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.widget import Widget
 
 from toki_tui.core.text import displayable
 from toki_tui.ui import textual_internals
@@ -40,6 +39,7 @@ from toki_tui.ui.line_render import (
 )
 from toki_tui.ui.reply_header import reply_header_facts
 from toki_tui.ui.search_marks import mark_words
+from toki_tui.ui.widgets.message_actions import MessageActions, continue_action, reply_note, sibling_marker
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
@@ -55,7 +55,7 @@ STATUS_BADGES = {
 }
 
 
-class MessageView(Widget):
+class MessageView(MessageActions):
     """A message, rendered once; clicks on "Thinking" fold it, a click on "retry" asks for a retry."""
 
     DEFAULT_CSS = """
@@ -300,6 +300,8 @@ class MessageView(Widget):
         header.append(reply_header_facts(message), style=meta)
         if message.role == "assistant" and message.status != "streaming":
             header.stylize(Style.from_meta({"@click": "details"}))  # the details dialog
+        if message.siblings is not None:
+            header.append_text(sibling_marker(message.siblings, meta, self._style("action")))
         return header
 
     def _fold_text(self) -> Text:
@@ -331,6 +333,8 @@ class MessageView(Widget):
         if self._waiting:
             lines.extend(render_lines(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
         status = self._message.status
+        if (note := reply_note(self._message, self._style("meta"))) is not None:
+            lines.extend(render_lines(note, ctx))
         if status in ("complete", "streaming"):
             return lines
         badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=self._style("badge"))
@@ -342,6 +346,8 @@ class MessageView(Widget):
                 badge.append(f": {displayable(self._message.error)}", style=self._style("error"))
             badge.append("   ")
             badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
+        if (action := continue_action(self._message, self._style("action"))) is not None:
+            badge.append_text(action)
         lines.extend(render_lines(badge, ctx))
         return lines
 
