@@ -43,7 +43,7 @@ COLUMNS, ROWS = 120, 40
 SETTLE_SECONDS = 1.5
 """After the prompt is drawn, toki finishes work it left for after the first frame (history list, imports)."""
 
-PROFILER_HOOK = '''
+PROFILER_HOOK = """
 import os, signal
 if os.environ.get("TOKI_BENCH_PROFILE"):
     import cProfile
@@ -58,7 +58,7 @@ if os.environ.get("TOKI_BENCH_PROFILE"):
 
     signal.signal(signal.SIGUSR1, _start)
     signal.signal(signal.SIGUSR2, _stop)
-'''
+"""
 
 
 class Terminal:
@@ -156,7 +156,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
             (root / "hook").mkdir()
             (root / "hook" / "sitecustomize.py").write_text(PROFILER_HOOK)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "hook"), env.get("PYTHONPATH")]))
-            env["TOKI_BENCH_PROFILE"] = str(profile / f"{label}.prof")
+            env["TOKI_BENCH_PROFILE"] = str(profile / f"{token_count}-tokens-at-{rate:.0f}.prof")
         with toki_on_pty(env) as (pid, terminal):
             if terminal.wait_for(b"Enter sends", 0, 30.0) is None:
                 raise RuntimeError("toki did not draw its prompt")
