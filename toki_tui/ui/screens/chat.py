@@ -339,7 +339,7 @@ class ChatScreen(ConversationScreen):
         conversation.append_message(DisplayMessage(id=None, role="user", content=text))
         live = conversation.start_reply(model=self.session.model)
         self._reply_started()
-        self.stream_reply(self.session.send(text), live, was_retry=False)
+        self.stream_reply(self.session.send_batches(text), live, was_retry=False)
 
     async def _give_session_client_and_store(self) -> bool:
         """Before a request; False if the history cannot be opened (the app is then quitting with the error).
@@ -466,7 +466,7 @@ class ChatScreen(ConversationScreen):
             return
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         self._reply_started()
-        self.stream_reply(self.session.retry(), live, was_retry=True)
+        self.stream_reply(self.session.retry_batches(), live, was_retry=True)
 
     # ---- dialogs --------------------------------------------------------------------------------------------
 
