@@ -111,15 +111,16 @@ async def test_a_long_fence_is_highlighted_in_the_background_without_moving_the_
         await pilot.pause()
         text = widget_text(live)
         assert "def line_0(): return 0" in text and "def line_399(): return 399" in text
-        height_open = live.outer_size.height
         live.append_content("```\n")
         live.finish(status="complete")
         # Shown at once, still plain: a 400-line fence is highlighted in slices, not in one long block.
         assert len(foreground_colors(code_line(widget_strips(live), "def line_399"))) == 1
+        lines_plain = message_text(live).splitlines()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(foreground_colors(code_line(widget_strips(live), "def line_399"))) > 1
-        assert live.outer_size.height == height_open  # the header line, the code lines: same height
+        assert message_text(live).splitlines() == lines_plain  # the header line, the code lines: same places
+        assert live.outer_size.height == len(lines_plain)  # no room left below the text once finished
 
 
 async def test_markup_and_escape_sequences_from_the_model_are_harmless() -> None:
@@ -342,3 +343,45 @@ async def test_an_open_fence_loads_its_highlighter_in_the_background_once(monkey
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert prepared == [("rust", False)]
+
+
+async def test_a_reply_growing_a_line_per_flush_lays_out_only_when_its_room_is_used_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A layout (and, while following, a repaint of the whole pane) per flush was the cost of a slow stream: the
+    live reply keeps blank room below its text, so most flushes only repaint the lines they filled."""
+    from textual.screen import Screen
+
+    from toki_tui.ui.widgets.live_reply import ROOM_MIN_LINES
+
+    layouts = 0
+    original = Screen._refresh_layout
+
+    def counting(self: Screen[object], *args: object, **kwargs: object) -> None:
+        nonlocal layouts
+        layouts += 1
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    app = ConversationApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.conversation.show_messages([DisplayMessage(id=1, role="user", content="go")], has_older=False)
+        live = app.conversation.start_reply(model=None)
+        live.append_content("first line\n\n")
+        live.flush()
+        await pilot.pause()
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counting)
+        flushes = 40
+        for flush in range(flushes):
+            live.append_content(f"line {flush}\n\n")  # one more paragraph: about one line more per flush
+            live.flush()
+            await pilot.pause()
+            await pilot.pause()
+        assert "line 39" in widget_text(live)
+        assert app.conversation.scroll_y == app.conversation.max_scroll_y > 0  # still following
+        assert layouts <= flushes * 2 // ROOM_MIN_LINES + 2, f"{layouts} layouts for {flushes} flushes"
+        room = live.outer_size.height
+        live.finish(status="complete")
+        await pilot.pause()
+        assert live.outer_size.height < room  # finished: as tall as its lines, the room is gone
+        assert message_text(live).rstrip().endswith("line 39")

@@ -286,14 +286,6 @@ class ChatSession:
                 for event in batch:
                     yield event
 
-    def edit(self, message_id: int, user_text: str) -> AsyncGenerator[StreamEvent, None]:
-        """edit_batches(), one event at a time."""
-        return _events(self.edit_batches(message_id, user_text))
-
-    def continue_reply(self, message_id: int | None = None) -> AsyncGenerator[StreamEvent, None]:
-        """continue_batches(), one event at a time."""
-        return _events(self.continue_batches(message_id))
-
     async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
         (`toki ask`), where a generator hop per token is measurable."""

@@ -9,7 +9,7 @@ ones, and the session is told which branch that is (requests carry exactly that 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -96,7 +96,7 @@ class BranchActions(ConversationScreen):
             return False
         return True
 
-    def _start_branch_reply(self, events: AsyncIterator[StreamEvent], *, seed: str = "") -> None:
+    def _start_branch_reply(self, events: AsyncGenerator[list[StreamEvent], None], *, seed: str = "") -> None:
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         if seed:
             live.append_content(seed)  # a continuation is shown growing from where the reply stopped
@@ -172,7 +172,7 @@ class BranchActions(ConversationScreen):
         index = _index_of(view.messages, message_id)
         if index is not None:
             view.keep_first(index if view.messages[index].role == "assistant" else index + 1)
-        self._start_branch_reply(self.session.retry(message_id))
+        self._start_branch_reply(self.session.retry_batches(message_id))
 
     # ---- edit -----------------------------------------------------------------------------------------------
 
@@ -238,18 +238,18 @@ class BranchActions(ConversationScreen):
             self.cancel_edit()
         super().action_new_conversation()
 
-    def events_for_prompt(self, text: str) -> tuple[AsyncIterator[StreamEvent], bool]:
+    def events_for_prompt(self, text: str) -> tuple[AsyncGenerator[list[StreamEvent], None], bool]:
         """What sending `text` does: ask it (events, False), or, while a question is edited, ask it in its place
         (events, True: the conversation is shown again once the reply ends)."""
         edited = self.editing
         if edited is None:
-            return self.session.send(text), False
+            return self.session.send_batches(text), False
         self.cancel_edit(clear_prompt=False)
         view = self.query_one(ConversationView)
         index = _index_of(view.messages, edited)
         if index is not None:
             view.keep_first(index)
-        return self.session.edit(edited, text), True
+        return self.session.edit_batches(edited, text), True
 
     # ---- continue -------------------------------------------------------------------------------------------
 
@@ -274,7 +274,7 @@ class BranchActions(ConversationScreen):
         partial = messages[index]
         self.query_one(ConversationView).keep_first(index)
         self._continuing = True
-        self._start_branch_reply(self.session.continue_reply(partial.id), seed=partial.content)
+        self._start_branch_reply(self.session.continue_batches(partial.id), seed=partial.content)
 
     @on(ReplyEnded)
     def _continuation_ended(self, message: ReplyEnded) -> None:

@@ -471,7 +471,7 @@ class ChatScreen(ReplyActions, BranchActions):
             return
         live = self.query_one(ConversationView).start_reply(model=self.session.model)
         self._reply_started()
-        self.stream_reply(self.session.retry(), live, was_retry=True)
+        self.stream_reply(self.session.retry_batches(), live, was_retry=True)
 
     # ---- dialogs --------------------------------------------------------------------------------------------
 

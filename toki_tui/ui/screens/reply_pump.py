@@ -1,7 +1,8 @@
 """Feeding one reply's stream events into the live reply widget, from the chat screen's reply worker.
 
 The live reply coalesces text itself (docs/architecture.md, the streaming pipeline: at most one repaint per
-50-100 ms), so each content event is a cheap append; only state changes (first byte, a scheduled retry, the end) go
+50-100 ms), so content is a cheap append: one per network read (the session's batches), with the text of that
+read's content events joined, not one per token. Only state changes (first byte, a scheduled retry, the end) go
 through the message queue. When the worker is cancelled (Esc), the CancelledError runs through ChatSession.send,
 which closes the HTTP response and records the partial reply as "stopped"; then the widget is finished with the
 same status.
@@ -10,7 +11,8 @@ same status.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
 
 async def pump_reply(
-    events: AsyncIterator[StreamEvent],
+    batches: AsyncGenerator[list[StreamEvent], None],
     live: LiveReply,
     session: ChatSession,
     post: Callable[[Message], object],
@@ -46,28 +48,37 @@ async def pump_reply(
     retry_after: float | None = None
     streaming = False
     try:
-        async for event in events:
-            if isinstance(event, ContentDelta):
-                if event.choice_index == 0:
-                    live.append_content(event.text)
-            elif isinstance(event, ReasoningDelta):
-                if event.choice_index == 0:
-                    live.append_reasoning(event.text)
-            elif isinstance(event, RefusalDelta):
-                if event.choice_index == 0:
-                    live.append_refusal(event.text)
-            elif isinstance(event, ToolCallDelta):
-                if event.choice_index == 0 and session.reply is not None:
-                    live.set_tool_calls(session.reply.tool_calls)
-            elif isinstance(event, ResponseStarted):
-                if not streaming:
-                    streaming = True
-                    live.set_waiting("")
-                    post(ReplyStateChanged("streaming"))
-            elif isinstance(event, RetryScheduled):
-                streaming = False
-                live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
-                post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+        async with contextlib.aclosing(batches):  # closed (the response with it) whatever ends the loop
+            async for batch in batches:
+                content: list[str] = []
+                for event in batch:
+                    if isinstance(event, ContentDelta):
+                        if event.choice_index == 0:
+                            content.append(event.text)
+                        continue
+                    if content:  # what came before this event in the same read, in order
+                        live.append_content("".join(content))
+                        content = []
+                    if isinstance(event, ReasoningDelta):
+                        if event.choice_index == 0:
+                            live.append_reasoning(event.text)
+                    elif isinstance(event, RefusalDelta):
+                        if event.choice_index == 0:
+                            live.append_refusal(event.text)
+                    elif isinstance(event, ToolCallDelta):
+                        if event.choice_index == 0 and session.reply is not None:
+                            live.set_tool_calls(session.reply.tool_calls)
+                    elif isinstance(event, ResponseStarted):
+                        if not streaming:
+                            streaming = True
+                            live.set_waiting("")
+                            post(ReplyStateChanged("streaming"))
+                    elif isinstance(event, RetryScheduled):
+                        streaming = False
+                        live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
+                        post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+                if content:
+                    live.append_content("".join(content))
         status = session.reply_status or "complete"
         error_text = session.reply_note
     except asyncio.CancelledError:

@@ -199,7 +199,11 @@ class MessageView(MessageActions):
     # -- rendering --------------------------------------------------------------------------------------------
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._all_lines(width))
+        return self._height_for(len(self._all_lines(width)))
+
+    def _height_for(self, line_count: int) -> int:
+        """The height taken by `line_count` lines (a live reply takes more: room to grow into)."""
+        return line_count
 
     def render_line(self, y: int) -> Strip:
         self._painted = True
@@ -395,7 +399,7 @@ class MessageView(MessageActions):
             self.refresh(layout=True)
             return
         new_lines = self._all_lines(width)
-        resized = old_lines is None or len(new_lines) != len(old_lines)
+        resized = old_lines is None or self._height_for(len(new_lines)) != self.size.height
         first = 0 if old_lines is None else _first_changed_line(old_lines, new_lines)
         if first == 0:
             self.refresh(layout=resized)
