@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -84,6 +86,7 @@ class TokiApp(App[int]):
         self._client_factory = client_factory
         self._client: ChatClient | None = None
         self._themes = themes
+        self._quitting = False
         self._theme_ready = False
         for theme in themes.themes:
             self.register_theme(theme)
@@ -123,7 +126,31 @@ class TokiApp(App[int]):
                     loop.add_signal_handler(number, self._quit_signal_received, int(number))
 
     def _quit_signal_received(self, number: int) -> None:
-        self.call_later(self._quit_after_signal, number)
+        if not self._quitting:
+            self._quitting = True
+            self.call_later(self._quit_after_signal, number)
+
+    TERMINAL_CHECK_SECONDS: ClassVar[float] = 1.0
+    """How often the app checks that its terminal still exists. A terminal can go away without a SIGHUP reaching
+    toki (a pty whose other end closed while toki was not its session's foreground job); Textual's input thread
+    then reads end-of-file in a loop and the orphan would spin a core forever."""
+
+    def _watch_terminal(self) -> None:
+        if self.is_headless:
+            return
+        stdin = sys.__stdin__
+        if stdin is None or not os.isatty(stdin.fileno()):
+            return
+        self.set_interval(self.TERMINAL_CHECK_SECONDS, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        """A terminal that has hung up answers every request with EIO: end as a SIGHUP would (the reply arriving
+        is kept as "stopped")."""
+        stdin = sys.__stdin__
+        try:
+            os.get_terminal_size(stdin.fileno() if stdin is not None else 0)
+        except OSError:
+            self._quit_signal_received(int(signal.SIGHUP))
 
     async def _quit_after_signal(self, number: int) -> None:
         from toki_tui.ui.screens.chat import ChatScreen
@@ -137,6 +164,7 @@ class TokiApp(App[int]):
 
     def on_mount(self) -> None:
         self._catch_quit_signals()
+        self._watch_terminal()
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
         problems = [line for line in (self._themes.problem_report(), self._theme_notice) if line]
