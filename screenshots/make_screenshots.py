@@ -77,11 +77,12 @@ async def shoot(root: Path, server: FakeServer) -> None:
     store.open()
     seed(store)
 
-    def build(theme: str = "toki-dark") -> object:
+    def build(theme: str = "toki-dark", resume: str | None = None) -> object:
         return create_app(
             config=replace(config, theme=theme),
             endpoint=endpoint,
             store=store,
+            resume=resume,
             config_file=root / "config.toml",
             cache_dir=root / "cache",
             themes_dir=root / "themes",
@@ -157,13 +158,44 @@ async def shoot(root: Path, server: FakeServer) -> None:
             await pilot.press("down", "enter")
             await pilot.pause(0.3)
             app.save_screenshot(str(OUT / f"{name}.svg"))  # type: ignore[attr-defined]
+
+    # 5. Branches: a question answered three times (two regenerations), shown on the second answer with its
+    # `‹ 2/3 ›` marker, then the same reply's details (F4).
+    conversation = store.create_conversation(endpoint="toki", model="deepseek/deepseek-chat-v3")
+    question = store.add_message(conversation.id, role="user", content="Suggest a name for a CLI chat client")
+    answers = ("**toki**: short, easy to type.", "**parley**: a conversation, with a nod to talks.", "**chirp**.")
+    replies = []
+    for number, answer in enumerate(answers):
+        reply = store.start_reply(
+            conversation.id,
+            parent_id=question.id,
+            model="deepseek/deepseek-chat-v3",
+            endpoint="toki",
+            params={"temperature": 0.9},
+        )
+        usage = {"prompt_tokens": 14, "completion_tokens": 9 + number, "total_tokens": 23 + number}
+        replies.append(
+            store.finish_reply(
+                reply.id, content=answer, status="complete", usage=usage, ttft=0.31, duration=0.62, finish_reason="stop"
+            )
+        )
+    store.set_current_leaf(conversation.id, replies[1].id)
+    store.rename_conversation(conversation.id, "Naming the client")
+    app = build(resume=conversation.id)
+    async with app.run_test(size=(120, 30)) as pilot:  # type: ignore[attr-defined]
+        await ready(pilot, app)
+        await pilot.pause(0.3)
+        app.save_screenshot(str(OUT / "branches.svg"))  # type: ignore[attr-defined]
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(OUT / "reply-details.svg"))  # type: ignore[attr-defined]
     store.close()
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="toki-shots-") as folder, FakeServer() as server:
         asyncio.run(shoot(Path(folder), server))
-    for name in ("chat-streaming", "model-picker", "sidebar", "history", "light-theme"):
+    for name in ("chat-streaming", "model-picker", "sidebar", "history", "light-theme", "branches", "reply-details"):
         print(OUT / f"{name}.svg")
     return 0
 
