@@ -13,8 +13,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from toki_tui.core.errors import HistoryError, HistoryUnwritableError
 from toki_tui.core.store.records import (
@@ -130,15 +128,6 @@ class StoreConnection:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.close()
 
     def db(self) -> sqlite3.Connection:
         if self._connection is None:

@@ -103,6 +103,12 @@ def load_conversation(store: HistoryStore, reference: str, limit: int = MESSAGE_
     """
     conversation = store.get_conversation(store.resolve_conversation_ref(reference))
     messages, has_older = store.latest_messages(conversation.id, limit=limit)
+    return _loaded(store, conversation, messages, has_older=has_older)
+
+
+def _loaded(
+    store: HistoryStore, conversation: Conversation, messages: list[StoredMessage], *, has_older: bool
+) -> LoadedConversation:
     positions = store.sibling_positions(conversation.id)
     return LoadedConversation(
         conversation_id=conversation.id,
@@ -136,15 +142,6 @@ def load_conversation_at(store: HistoryStore, conversation_id: str, message_id: 
     user scrolls up, as for any conversation."""
     conversation = store.get_conversation(conversation_id)
     branch = store.branch(conversation_id, leaf_id=store.deepest_leaf(message_id))
-    positions = store.sibling_positions(conversation_id)
     index = next((i for i, message in enumerate(branch) if message.id == message_id), 0)
     start = max(0, min(index - HIT_CONTEXT, len(branch) - MESSAGE_PAGE))
-    return LoadedConversation(
-        conversation_id=conversation.id,
-        title=conversation.title or "Untitled",
-        model=conversation.model,
-        system_prompt=conversation.system_prompt,
-        params=_params_of(conversation),
-        messages=[_displayed(message, positions) for message in branch[start:]],
-        has_older=start > 0,
-    )
+    return _loaded(store, conversation, branch[start:], has_older=start > 0)
