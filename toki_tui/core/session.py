@@ -99,7 +99,7 @@ class ChatSession:
         self._clock = clock
         self._memory: list[_MemoryMessage] = []
         # The stored branch as it is sent, kept as the session goes: reading the whole branch from the store on
-        # every send cost ~56 ms at 5,000 messages and grew with the conversation. `_context_of` names what it
+        # every send grew with the conversation (docs/performance.md). `_context_of` names what it
         # matches: (conversation id, id of the branch's last message); None means "read it again".
         self._context: list[ChatMessage] = []
         self._context_of: tuple[str, int | None] | None = None
@@ -244,7 +244,7 @@ class ChatSession:
 
     async def _read_context(self) -> None:
         """Read the stored branch through the runner if the kept context does not match it, so that
-        context_messages() below finds it ready (at 5,000 messages the read takes ~100 ms)."""
+        context_messages() below finds it ready (a long branch's read takes several frames' time)."""
         store, conversation_id = self.store, self.conversation_id
         if store is None or conversation_id is None:
             return

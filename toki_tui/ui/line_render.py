@@ -88,14 +88,14 @@ def _markdown_parser() -> MarkdownIt:
 
 @lru_cache(maxsize=8)
 def _markdown_template(code_theme: str) -> Markdown:
-    from rich.markdown import Markdown  # here, not at the top: the first frame needs no Markdown (~25 ms)
+    from rich.markdown import Markdown  # here, not at the top: the first frame needs no Markdown
 
     return Markdown("", code_theme=code_theme, hyperlinks=False)
 
 
 def _markdown(text: str, code_theme: str) -> Markdown:
     """rich's Markdown for `text`, parsed with one shared parser. rich builds a new MarkdownIt parser for every
-    Markdown object: 0.3 ms, ten times the parse of a paragraph, paid for each block and each flush of a
+    Markdown object, costing many times the parse of a paragraph, paid for each block and each flush of a
     streaming reply's tail. A copy of a Markdown that rich constructed itself keeps every attribute rich sets;
     only the text and its parse differ (tests/ui/test_conversation_blocks.py compares with rich's own)."""
     markdown = copy.copy(_markdown_template(code_theme))

@@ -1,6 +1,6 @@
 """The thread the TUI's history reads and writes run on, so the event loop never waits for SQLite.
 
-At 5,000 long messages a search takes ~40 ms and reading a branch to send it ~100 ms (tests/ui/
+At 5,000 long messages a search or reading a branch to send it takes several frames' time (tests/ui/
 test_app_store_off_loop.py): on the event loop that is several frames without keys or paint. One thread, taking
 calls in the order they were made, keeps writes in order (a reply's checkpoints before its finish, the user's
 message before the request) without relying on which of several threads gets the store's lock first. The store

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 def import_what_start_up_needs() -> None:
     """For a thread, right after the first frame: the history store, the HTTP client (httpx) and the Markdown
-    renderer. Imported on the UI thread, they held it ~200 ms, and a key typed just after the first frame took
-    that long to show. A thread still takes the GIL, but hands it back within 0.5 ms (cli/tui.py)."""
+    renderer. Imported on the UI thread, they held it long enough to delay a key typed just after the first frame
+    (docs/performance.md). A thread still takes the GIL, but hands it back at every switch interval (cli/tui.py)."""
     for module in ("toki_tui.core.store.history_store", "toki_tui.core.api.client"):
         importlib.import_module(module)
     warm_up_imports()
@@ -99,7 +99,7 @@ class ChatScreen(ReplyActions, BranchActions):
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         # Runs before Textual's own handler. The first resume comes right after this screen mounted, with every
-        # style just applied; Textual would apply them all again (~8 ms of the cold start to the first frame).
+        # style just applied; Textual would apply them all again (part of the cold start to the first frame).
         # Later resumes (a dialog closed) refresh as usual.
         if not self._resumed_before:
             self._resumed_before = True
@@ -139,7 +139,7 @@ class ChatScreen(ReplyActions, BranchActions):
     async def _start_up(self) -> None:
         # The sidebars mount their fields first, and are painted, before the imports start: the thread doing
         # them takes the GIL half the time, and made the UI thread's own start-up work twice as long (a key typed
-        # then waited ~100 ms instead of ~40).
+        # then waited about twice as long: docs/performance.md).
         for sidebar in self.query(ChildrenAfterFirstFrame):
             await sidebar.wait_until_built()
         await self._next_frame()

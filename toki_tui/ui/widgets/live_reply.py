@@ -147,7 +147,7 @@ class LiveReply(MessageView):
             ttft=ttft,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
-        # text once, not also as thousands of small strings (~100 KB a 2,000-token reply).
+        # text once, not also as thousands of small strings.
         self._raw_content, self._raw_reasoning, self._raw_refusal = TextBuffer(), TextBuffer(), TextBuffer()
         self._apply_classes()
         self._changed(chrome=True)

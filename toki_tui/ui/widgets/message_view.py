@@ -163,7 +163,7 @@ class MessageView(MessageActions):
         """Let Textual forget the strips it keeps for every line of this widget it has painted.
 
         Textual caches each painted line as a Strip with seven small caches of its own, about 1 KB a line, for as
-        long as the widget is mounted: a window of long finished replies held ~130 KB each that way. For a
+        long as the widget is mounted: a window of long finished replies each held many of them. For a
         message out of view that is waste; painting it again is cheap, as its lines are kept here.
         """
         if self._painted:
