@@ -237,3 +237,27 @@ def test_branch_commands_parse_and_refuse_an_argument() -> None:
     ]
     with pytest.raises(SlashCommandError, match="/continue takes no argument"):
         parse_slash_command("/continue please")
+
+
+async def test_shift_tab_reaches_the_messages_with_the_sidebar_open(tmp_path: Path, fake_server: FakeServer) -> None:
+    """At a width where the parameter sidebar shows, its fields follow the prompt in the focus chain: Shift+Tab
+    from the prompt still goes to the newest message, where ← walks to the older sibling."""
+    fake_server.script(stream_text("answer one"), stream_text("answer two"))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(140, 40)) as pilot:
+        await harness.ready(pilot)
+        prompt = harness.screen.query_one(PromptInput)
+        prompt.text = "first question"
+        prompt.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
+        await harness.app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: harness.app.focused is prompt)
+        await pilot.press("shift+tab")
+        assert isinstance(harness.app.focused, MessageView) and harness.app.focused.message.content == "answer two"
+        await pilot.press("left")
+        await wait_until(
+            pilot, lambda: any(v.message.content == "answer one" for v in harness.screen.query(MessageView))
+        )

@@ -109,6 +109,12 @@ class BranchActions(ConversationScreen):
 
     # ---- siblings -------------------------------------------------------------------------------------------
 
+    @on(PromptInput.MessagesWanted)
+    def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
+        message.stop()
+        if not self.query_one(ConversationView).focus_newest_message():
+            self.focus_previous()
+
     @on(MessageActions.SiblingWanted)
     def _sibling_wanted(self, message: MessageActions.SiblingWanted) -> None:
         message.stop()

@@ -349,6 +349,14 @@ class ConversationView(VerticalScroll, can_focus=True):
             if region.bottom <= top or region.y >= bottom:
                 view.release_painted_lines()
 
+    def focus_newest_message(self) -> bool:
+        """Give the focus to the newest message shown; False when there is none."""
+        views = self._mounted_views()
+        if not views:
+            return False
+        views[-1].focus()
+        return True
+
     def _mounted_views(self) -> list[MessageView]:
         return [slot.view for slot in self._slots[self._lo : self._hi] if slot.view is not None]
 

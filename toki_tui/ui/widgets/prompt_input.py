@@ -29,6 +29,8 @@ class PromptInput(TextArea):
     # otherwise move the cursor a page within a prompt of at most ten lines).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", show=True),
+        # Shift+Tab goes to the messages (where ← → walk branches), whatever follows the prompt in the focus chain.
+        Binding("shift+tab", "to_messages", "Messages", show=False, id="prompt.messages"),
         Binding("pageup", "scroll_transcript('page_up')", "Scroll", show=False, key_display="PgUp"),
         Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False, key_display="PgDn"),
         Binding("ctrl+home", "scroll_transcript('oldest')", "Oldest", show=False),
@@ -54,6 +56,9 @@ class PromptInput(TextArea):
             super().__init__()
             self.where = where
 
+    class MessagesWanted(Message):
+        """Shift+Tab: the focus should go to the newest message of the conversation."""
+
     class HintChanged(Message):
         """The command hint under the prompt changed (empty when not typing a command)."""
 
@@ -74,6 +79,9 @@ class PromptInput(TextArea):
         self._sent_history: list[str] = []
         self._recall_index: int | None = None
         self._last_hint = ""
+
+    def action_to_messages(self) -> None:
+        self.post_message(self.MessagesWanted())
 
     def action_submit(self) -> None:
         text = self.text
