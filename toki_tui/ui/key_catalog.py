@@ -136,7 +136,8 @@ def prompt_keys() -> frozenset[str]:
 
 def _typed_by_prompt(key: str, taken: frozenset[str]) -> bool:
     *modifiers, name = key.split("+")
-    printable = len(name) == 1 or key_to_character(name) is not None
+    character = name if len(name) == 1 else key_to_character(name)
+    printable = character is not None and character.isprintable()
     return key in taken or (printable and not set(modifiers) - {"shift"})
 
 
@@ -173,6 +174,8 @@ def key_display(keys: str) -> str:
     for key in keys.split(","):
         *modifiers, name = key.strip().split("+")
         character = name if len(name) == 1 else key_to_character(name)
+        if character is not None and not character.isprintable():
+            character = None  # escape, tab, enter: their names, not their control characters
         label = (character.upper() if modifiers else character) if character else name.capitalize()
         if name in ("pageup", "pagedown"):
             label = {"pageup": "PgUp", "pagedown": "PgDn"}[name]
