@@ -126,3 +126,20 @@ async def test_a_key_the_prompt_keeps_is_refused_and_named(tmp_path: Path, fake_
         prompt.blur()
         await pilot.pause()
         assert harness.app.screen.active_bindings["ctrl+n"].binding.action == "new_conversation"
+
+
+async def test_hostile_keymap_values_are_refused_and_shown_inert(tmp_path: Path, fake_server: FakeServer) -> None:
+    # Config values are outside text: markup and escapes in them must neither crash the app nor reach the terminal.
+    harness = app_with_keymap(tmp_path, fake_server, {"chat.new": "[/]\x1b[31m", "[@click=app.quit]": "f9"})
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await harness.ready(pilot)
+        notes = notifications(harness)
+        assert len(notes) == 1 and "[/]" in notes[0] and "[@click=app.quit]" in notes[0]
+        assert "\x1b" not in notes[0]
+        assert harness.app.applied_keymap == {}
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, CommandPalette))
+        palette = harness.app.screen
+        assert isinstance(palette, CommandPalette)
+        await wait_until(pilot, lambda: len(palette_lines(palette)) >= len(PALETTE_COMMANDS))
+        assert any(line.startswith("New conversation  (Ctrl+N)") for line in palette_lines(palette))
