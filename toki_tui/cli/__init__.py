@@ -70,10 +70,12 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="show where the config lives, or write an example config")
     config.add_argument(
         "action",
-        choices=["path", "init", "show"],
+        choices=["path", "init", "show", "keys"],
         help="path: print the file's path; init: "
-        "write a commented example if there is none; show: print the effective settings",
+        "write a commented example if there is none; show: print the effective settings; "
+        "keys: every key binding's id, its key (with the [keymap] applied) and what it does",
     )
+    config.add_argument("--json", action="store_true", help="keys: print the table as JSON")
     return parser
 
 

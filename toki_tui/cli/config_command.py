@@ -40,6 +40,10 @@ def run_config_command(args: argparse.Namespace) -> int:
     except TokiError as error:
         report(str(error))
         return exit_code_for(error)
+    if args.action == "keys":
+        from toki_tui.cli.keys_command import print_keys  # imports Textual: only for this command
+
+        return print_keys(config.keymap, as_json=args.json)
     out = sys.stdout
     out.write(f"config file:   {path}{'' if path.exists() else ' (not created yet; toki config init)'}\n")
     out.write(f"history file:  {paths.history_file()}\n")

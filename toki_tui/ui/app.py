@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -50,10 +51,18 @@ class AppPaths:
     history_file: Path
 
 
+def toki_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens (not on the first frame)."""
+    from toki_tui.ui.command_palette import TokiCommands
+
+    return TokiCommands
+
+
 class TokiApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "toki"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {lambda: toki_commands()}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
@@ -87,6 +96,8 @@ class TokiApp(App[int]):
         self._client: ChatClient | None = None
         self._themes = themes
         self._quitting = False
+        self.applied_keymap: dict[str, str] = {}
+        """The `[keymap]` entries in effect (binding id = keys); F1 help and the command palette show them."""
         self._theme_ready = False
         for theme in themes.themes:
             self.register_theme(theme)
@@ -165,13 +176,25 @@ class TokiApp(App[int]):
     def on_mount(self) -> None:
         self._catch_quit_signals()
         self._watch_terminal()
-        if self.config.keymap:
-            self.set_keymap(dict(self.config.keymap))
+        self._apply_keymap()
         problems = [line for line in (self._themes.problem_report(), self._theme_notice) if line]
         if problems:
             # One notification for every theme problem, so a broken folder is not a storm of toasts.
             self.notify("\n".join(problems), title="Themes", severity="warning", timeout=10)
         self._theme_ready = True
+
+    def _apply_keymap(self) -> None:
+        """The config's `[keymap]`: the entries that can be applied are; the others (unknown id, unparsable key, a
+        key the prompt keeps for itself) are named in one notification and keep their default keys."""
+        if not self.config.keymap:
+            return
+        from toki_tui.ui.key_catalog import check_keymap
+
+        self.applied_keymap, problems = check_keymap(self.config.keymap)
+        self.set_keymap(self.applied_keymap)
+        if problems:
+            lines = [*problems, "These keep their default keys; fix [keymap] in the config file."]
+            self.notify("\n".join(lines), title="Keymap", severity="warning", timeout=15)
 
     def notify(
         self,

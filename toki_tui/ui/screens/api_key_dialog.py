@@ -18,7 +18,7 @@ from toki_tui.core.text import displayable_line
 class ApiKeyDialog(ModalScreen[str | None]):
     """Returns the key typed (stripped), or None for "later" (history stays browsable without a key)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later", id="api_key.later")]
 
     def __init__(self, *, endpoint_name: str, base_url: str, config_path: str) -> None:
         super().__init__()

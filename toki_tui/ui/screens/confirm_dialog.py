@@ -14,7 +14,10 @@ from textual.widgets import Button, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "no", "No", id="confirm.no"),
+        Binding("y", "yes", "Yes", id="confirm.yes"),
+    ]
 
     def __init__(self, question: Content, *, yes: str = "Yes") -> None:
         super().__init__()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,6 +13,7 @@ from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from toki_tui.ui.key_catalog import key_display, keys_for
 from toki_tui.ui.slash_commands import help_lines
 
 KEY_HELP: tuple[tuple[str, str], ...] = (
@@ -35,12 +36,41 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+O", "pick a model"),
     ("Ctrl+B", "show or hide the history list (typing searches it)"),
     ("F2 / Ctrl+G", "show or hide the parameter sidebar"),
-    ("Ctrl+P", "command palette (themes, keys, quit)"),
+    ("Ctrl+P", "command palette: every action, with its key"),
     ("Ctrl+N", "new conversation"),
     ("Ctrl+T", "change the theme (the choice is saved)"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
 )
+
+HELP_KEY_IDS: dict[str, tuple[str, ...]] = {
+    "Esc": ("chat.stop",),
+    "Ctrl+R": ("chat.retry",),
+    "Shift+Tab (from the prompt)": ("prompt.messages",),
+    "Ctrl+R (on a message)": ("message.regenerate",),
+    "Ctrl+E (on a question)": ("message.edit",),
+    "Ctrl+K (on a reply)": ("message.continue",),
+    "F3": ("chat.thinking",),
+    "F4": ("chat.details",),
+    "F5 / F8": ("chat.copy", "chat.copy_code"),
+    "Ctrl+O": ("chat.model",),
+    "Ctrl+B": ("chat.history",),
+    "F2 / Ctrl+G": ("chat.params",),
+    "Ctrl+N": ("chat.new",),
+    "Ctrl+T": ("app.theme",),
+    "F1": ("chat.help",),
+    "Ctrl+Q": ("app.quit",),
+}
+"""The binding ids behind a KEY_HELP label: a label whose keys the `[keymap]` changed shows the keys in effect."""
+
+
+def key_label(label: str, keymap: Mapping[str, str]) -> str:
+    ids = HELP_KEY_IDS.get(label, ())
+    if not any(binding_id in keymap for binding_id in ids):
+        return label
+    note = label[label.index(" (") :] if " (" in label else ""
+    return " / ".join(key_display(keys_for(binding_id, keymap)) for binding_id in ids) + note
+
 
 INDENT = 2
 GAP = 2
@@ -63,13 +93,14 @@ def _rows(entries: Sequence[tuple[str, str]], key_width: int, width: int) -> lis
     return lines
 
 
-def help_content(width: int = 76) -> Content:
-    """The help text for a pane `width` cells wide: the first column fits its longest entry, and wrapped
-    descriptions start under the description, not at the edge."""
+def help_content(width: int = 76, keymap: Mapping[str, str] | None = None) -> Content:
+    """The help text for a pane `width` cells wide, with the keys `keymap` remaps: the first column fits its
+    longest entry, and wrapped descriptions start under the description, not at the edge."""
     commands = help_lines()
-    key_width = max(len(key) for key, _ in (*KEY_HELP, *commands)) + GAP
+    keys = [(key_label(label, keymap or {}), text) for label, text in KEY_HELP]
+    key_width = max(len(key) for key, _ in (*keys, *commands)) + GAP
     lines: list[Content] = [Content.styled("Keys", "bold $primary")]
-    lines += _rows(KEY_HELP, key_width, width)
+    lines += _rows(keys, key_width, width)
     lines += [Content(""), Content.styled("Commands (type in the prompt)", "bold $primary")]
     lines += _rows(commands, key_width, width)
     lines += [Content(""), Content.styled("Start a message with // to send a literal leading slash.", "dim")]
@@ -80,17 +111,17 @@ class HelpText(Static):
     """The help, laid out again for each width (the columns are made here, not by the terminal's wrapping)."""
 
     def on_resize(self, event: Resize) -> None:
-        self.update(help_content(max(event.size.width, 20)))
+        self.update(help_content(max(event.size.width, 20), getattr(self.app, "applied_keymap", None)))
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "close", "Close"),
+        Binding("escape,f1,q", "close", "Close", id="help.close"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield HelpText(help_content(), id="help-text")
+            yield HelpText(help_content(keymap=getattr(self.app, "applied_keymap", None)), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -73,9 +73,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
     """Returns the chosen model id, or None when dismissed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss_picker", "Close"),
-        Binding("down", "cursor_down", "Next", show=False),
-        Binding("up", "cursor_up", "Previous", show=False),
+        Binding("escape", "dismiss_picker", "Close", id="picker.close"),
+        Binding("down", "cursor_down", "Next", show=False, id="picker.next"),
+        Binding("up", "cursor_up", "Previous", show=False, id="picker.previous"),
     ]
 
     def __init__(self, models: Sequence[ModelInfo], *, current_model: str | None, note: str = "") -> None:

@@ -35,7 +35,7 @@ def details_content(rows: list[tuple[str, str]]) -> Content:
 
 
 class ReplyDetailsScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f4,q,enter", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f4,q,enter", "close", "Close", id="details.close")]
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -32,8 +32,8 @@ class MessageActions(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "previous_sibling", "Previous branch", show=False, id="message.previous_sibling"),
         Binding("right", "next_sibling", "Next branch", show=False, id="message.next_sibling"),
-        Binding("up", "neighbour(-1)", "Previous message", show=False),
-        Binding("down", "neighbour(1)", "Next message", show=False),
+        Binding("up", "neighbour(-1)", "Previous message", show=False, id="message.previous"),
+        Binding("down", "neighbour(1)", "Next message", show=False, id="message.next"),
         Binding("ctrl+r", "regenerate", "Regenerate", show=False, id="message.regenerate"),
         Binding("ctrl+e", "edit", "Edit", show=False, id="message.edit"),
         Binding("ctrl+k", "continue_reply", "Continue", show=False, id="message.continue"),

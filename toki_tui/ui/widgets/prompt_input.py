@@ -28,13 +28,22 @@ class PromptInput(TextArea):
     # The transcript scrolls from here, so reading back never means leaving the prompt (these keys would
     # otherwise move the cursor a page within a prompt of at most ten lines).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Send", show=True),
+        Binding("enter", "submit", "Send", show=True, id="prompt.send"),
         # Shift+Tab goes to the messages (where ← → walk branches), whatever follows the prompt in the focus chain.
         Binding("shift+tab", "to_messages", "Messages", show=False, id="prompt.messages"),
-        Binding("pageup", "scroll_transcript('page_up')", "Scroll", show=False, key_display="PgUp"),
-        Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False, key_display="PgDn"),
-        Binding("ctrl+home", "scroll_transcript('oldest')", "Oldest", show=False),
-        Binding("ctrl+end", "scroll_transcript('latest')", "Latest", show=False),
+        Binding(
+            "pageup", "scroll_transcript('page_up')", "Scroll", show=False, key_display="PgUp", id="prompt.page_up"
+        ),
+        Binding(
+            "pagedown",
+            "scroll_transcript('page_down')",
+            "Scroll down",
+            show=False,
+            key_display="PgDn",
+            id="prompt.page_down",
+        ),
+        Binding("ctrl+home", "scroll_transcript('oldest')", "Oldest", show=False, id="prompt.oldest"),
+        Binding("ctrl+end", "scroll_transcript('latest')", "Latest", show=False, id="prompt.latest"),
     ]
 
     class Submitted(Message):

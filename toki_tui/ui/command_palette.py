@@ -1,0 +1,130 @@
+"""Ctrl+P: every toki action as a command, with its key in effect (a remap shows) and a line of help.
+
+Textual's palette parses a hit's prompt and help as markup unless they are `Content`: both are built here from
+plain strings, so a key such as `[` shows as itself, and the fuzzy match is highlighted on that `Content` (the
+matcher's own `highlight` would parse the command's name as markup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from toki_tui.ui.key_catalog import WHAT, key_display, keys_for
+from toki_tui.ui.safe_text import plain_line
+
+if TYPE_CHECKING:
+    from toki_tui.ui.app import TokiApp
+    from toki_tui.ui.screens.chat import ChatScreen
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteCommand:
+    title: str
+    binding_id: str
+    """Whose key the palette shows ("" for a command with no key of its own)."""
+    help: str
+    run: Callable[[ChatScreen], object]
+
+
+def _search_history(screen: ChatScreen) -> None:
+    from toki_tui.ui.widgets.history_list import HistoryList
+
+    if not screen.has_class("-hide-history"):
+        screen.query_one(HistoryList).focus_search()
+    else:
+        screen.action_toggle_history()
+
+
+PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
+    PaletteCommand("New conversation", "chat.new", WHAT["chat.new"], lambda s: s.action_new_conversation()),
+    PaletteCommand("Pick model", "chat.model", WHAT["chat.model"], lambda s: s.action_pick_model()),
+    PaletteCommand("History", "chat.history", WHAT["chat.history"], lambda s: s.action_toggle_history()),
+    PaletteCommand("Search history", "", "open the history list and type to search it", _search_history),
+    PaletteCommand("Parameters sidebar", "chat.params", WHAT["chat.params"], lambda s: s.action_toggle_params()),
+    PaletteCommand("Theme", "app.theme", WHAT["app.theme"], lambda s: s.app.action_change_theme()),
+    PaletteCommand("Stop reply", "chat.stop", WHAT["chat.stop"], lambda s: s.action_stop_reply()),
+    PaletteCommand("Retry", "chat.retry", WHAT["chat.retry"], lambda s: s.action_retry()),
+    PaletteCommand(
+        "Regenerate",
+        "message.regenerate",
+        "a new last reply (the old one stays as a sibling)",
+        lambda s: s.regenerate_last(),
+    ),
+    PaletteCommand(
+        "Edit", "message.edit", "edit the last question in the prompt; sending asks it anew", lambda s: s.edit_last()
+    ),
+    PaletteCommand(
+        "Continue", "message.continue", "have the model go on with the last reply", lambda s: s.continue_reply()
+    ),
+    PaletteCommand("Thinking", "chat.thinking", WHAT["chat.thinking"], lambda s: s.action_toggle_thinking()),
+    PaletteCommand("Copy reply", "chat.copy", WHAT["chat.copy"], lambda s: s.action_copy_reply()),
+    PaletteCommand("Copy code", "chat.copy_code", WHAT["chat.copy_code"], lambda s: s.action_copy_code()),
+    PaletteCommand(
+        "Export as Markdown",
+        "",
+        "save this conversation to a .md file in this folder",
+        lambda s: s.export_conversation("md", None),
+    ),
+    PaletteCommand(
+        "Export as JSON",
+        "",
+        "save this conversation to a .json file in this folder",
+        lambda s: s.export_conversation("json", None),
+    ),
+    PaletteCommand("Reply details", "chat.details", WHAT["chat.details"], lambda s: s.action_reply_details()),
+    PaletteCommand("Help", "chat.help", WHAT["chat.help"], lambda s: s.action_help()),
+    PaletteCommand("Quit", "app.quit", WHAT["app.quit"], lambda s: s.app.exit(0)),
+)
+"""Every toki action, in the order the palette lists them before anything is typed."""
+
+
+def command_label(command: PaletteCommand, keymap: dict[str, str]) -> str:
+    """The command's line: its title, then its key in effect."""
+    keys = keys_for(command.binding_id, keymap) if command.binding_id else ""
+    return f"{command.title}  ({key_display(keys)})" if keys else command.title
+
+
+class TokiCommands(Provider):
+    def _chat_screen(self) -> ChatScreen | None:
+        from toki_tui.ui.screens.chat import ChatScreen
+
+        return self.screen if isinstance(self.screen, ChatScreen) else None
+
+    def _commands(self) -> list[tuple[str, PaletteCommand, ChatScreen]]:
+        screen = self._chat_screen()
+        if screen is None:
+            return []
+        keymap = cast("TokiApp", self.app).applied_keymap
+        return [(command_label(command, keymap), command, screen) for command in PALETTE_COMMANDS]
+
+    async def discover(self) -> Hits:
+        for label, command, screen in self._commands():
+            yield DiscoveryHit(plain_line(label), _runner(command, screen), text=label, help=_help(command))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, command, screen in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                _, offsets = matcher.fuzzy_search.match(query, label)
+                shown = plain_line(label)
+                for offset in offsets:
+                    shown = shown.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, shown, _runner(command, screen), text=label, help=_help(command))
+
+
+def _help(command: PaletteCommand) -> str:
+    # Textual types `help` as a string but passes a Content through unparsed (Content.from_markup).
+    return cast(str, Content(command.help))
+
+
+def _runner(command: PaletteCommand, screen: ChatScreen) -> Callable[[], None]:
+    def run() -> None:
+        command.run(screen)
+
+    return run
