@@ -352,9 +352,9 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
         )
         steps.lag.stop()
         await harness.app.workers.wait_for_complete()
-    # The bound here is half the hang, which a call on the loop would hold it for whole: while a call hangs, the
-    # screen draws what the step changed (the user's message, the reply's start), a few frames on a busy machine.
-    steps.check(max_lag=HANG_SECONDS / 2)  # before the test reads the store itself, below
+    # A call on the loop would hold it for the whole hang; the bound sits just under that, since while a call hangs
+    # the screen draws what the step changed (the user's message, the reply's start), slowly on a loaded machine.
+    steps.check(max_lag=HANG_SECONDS * 0.9)  # before the test reads the store itself, below
     assert store.hung == ["branch", "add_message", "finish_reply"]
     assert [message.content for message in store.branch(old.id)[-2:]] == ["again", "Kept."]
     store.close()
