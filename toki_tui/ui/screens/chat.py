@@ -18,6 +18,7 @@ from textual.events import Resize, ScreenResume
 from textual.timer import Timer
 from textual.widgets import Static
 
+from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
@@ -115,7 +116,7 @@ class ChatScreen(ReplyActions, BranchActions):
             store=None,
             endpoint_name=app.endpoint.name,
             model=app.endpoint.model,
-            params=app.config.parameters,
+            params=parameters_for_endpoint(app.config, app.endpoint.name),
             system_prompt=app.config.system_prompt,
             run_store=app.store_thread.run,  # its history reads and writes, in order, off the event loop
         )
