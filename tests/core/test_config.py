@@ -90,6 +90,7 @@ base_url = "https://api.example.com/v1/"
 api_key_env = "WORK_API_KEY"
 api_key_cmd = "pass show work"
 models = ["gpt-4o-mini", "gpt-4o"]
+system_role = "developer"
 """,
     )
     assert config.source == tmp_path / "config.toml"
@@ -114,6 +115,7 @@ models = ["gpt-4o-mini", "gpt-4o"]
         api_key_env="WORK_API_KEY",
         api_key_cmd="pass show work",
         models=("gpt-4o-mini", "gpt-4o"),
+        system_role="developer",
     )
 
 
@@ -131,7 +133,8 @@ def test_the_example_config_loads_as_the_defaults(tmp_path: Path) -> None:
     # Every key of the file is shown in the example, so the example is a complete reference.
     for key in ("default_endpoint", "default_model", "theme", "temperature", "top_p", "max_tokens",
                 "frequency_penalty", "presence_penalty", "json_mode", "stream", "system_prompt", "connect",
-                "idle", "total", "[keymap]", "base_url", "api_key_env", "api_key_cmd", "models"):  # fmt: skip
+                "idle", "total", "[keymap]", "base_url", "api_key_env", "api_key_cmd", "models",
+                "system_role"):  # fmt: skip
         assert key in text, key
     # Uncommenting the [endpoints.work] example gives a valid endpoint.
     block = text[text.index("# [endpoints.work]") :].split("\n\n")[0]
@@ -141,6 +144,7 @@ def test_the_example_config_loads_as_the_defaults(tmp_path: Path) -> None:
         base_url="https://api.example.com/v1",
         api_key_env="WORK_API_KEY",
         models=("gpt-4o-mini", "gpt-4o"),
+        system_role="developer",
     )
 
 

@@ -6,7 +6,8 @@ Surfaces: a stored conversation (title, question, reply, reasoning, error, model
 arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
 an export of a hostile title writes and its notification, the copy notification, the history list and its search
 snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
-filtered), `/model` and `/title` values, notifications, theme names and file names in the theme report, and a
+filtered), model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
+`/title` values, notifications, theme names and file names in the theme report, and a
 parameter field's error.
 """
 
@@ -23,11 +24,13 @@ from tests.fakes.models import models_reply
 from tests.fakes.replies import openai_error_reply
 from tests.fakes.server import FakeServer, stream_text
 from tests.hostile import (
+    CSI_SCREEN,
     HOSTILE,
     HOSTILE_ACTIONS,
     HOSTILE_LONG_LINE,
     HOSTILE_TEXT,
     LITERAL_MARKERS,
+    MARKUP_CLICK,
     MARKUP_CLOSE,
     assert_inert,
     storable,
@@ -173,6 +176,44 @@ async def test_hostile_model_ids_in_the_picker_and_the_status_line(tmp_path: Pat
         await settle(pilot)
         assert_screen_inert(harness)
         assert harness.screen.session.model == MARKUP_CLOSE
+
+
+async def test_hostile_model_ids_and_file_names_in_prompt_completion(tmp_path: Path, fake_server: FakeServer) -> None:
+    ids = [HOSTILE, MARKUP_CLOSE, MARKUP_CLICK, CSI_SCREEN + "x", HOSTILE_LONG_LINE, "plain/model"]
+    fake_server.script_models(models_reply(ids=ids))
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name in ("[@click=app.quit]click", "\x1b[2Jescape", "[b red]loud"):
+        (folder / name).write_text("x")
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50)) as pilot:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: len(harness.screen.models) == len(ids))
+        prompt = harness.screen.query_one(PromptInput)
+        prompt.focus()
+        for typed in ("/model x", "/model c", "/model h", "/model "):  # the hint names the candidates
+            prompt.text = typed
+            await settle(pilot)
+            await pilot.press("tab", "tab", "tab")
+            await settle(pilot)
+            assert_screen_inert(harness)
+            assert not click_actions(harness.app)
+            assert "\x1b" not in prompt.text, "an id with an escape was put in the prompt"
+        prompt.text = "/model x"
+        await pilot.press("tab")
+        await settle(pilot)
+        assert prompt.text == f"/model {MARKUP_CLOSE} "
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+        prompt.text = f"/export md {folder}/"
+        await pilot.press("tab")
+        await wait_until(pilot, lambda: prompt.text != f"/export md {folder}/")
+        for _ in range(3):
+            await pilot.press("tab")
+            await settle(pilot)
+            assert_screen_inert(harness)
+            assert not click_actions(harness.app)
+            assert "\x1b" not in prompt.text, "a file name with an escape was put in the prompt"
+        assert harness.app.focused is prompt
 
 
 async def test_hostile_notifications_titles_and_field_errors(tmp_path: Path, fake_server: FakeServer) -> None:

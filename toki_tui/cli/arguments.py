@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from toki_tui.core.api.params import PARAMETER_RANGES
+from toki_tui.core.api.params import PARAMETER_RANGES, SYSTEM_ROLES
 
 
 def add_endpoint_arguments(parser: argparse.ArgumentParser, *, with_model: bool = True) -> None:
@@ -27,6 +27,11 @@ def add_parameter_arguments(parser: argparse.ArgumentParser) -> None:
         return PARAMETER_RANGES[name].describe()
 
     parser.add_argument("-s", "--system", metavar="TEXT", help="system prompt")
+    parser.add_argument(
+        "--system-role",
+        choices=SYSTEM_ROLES,
+        help='send the system prompt as "system" (default) or "developer" (newer OpenAI models)',
+    )
     parser.add_argument("--temperature", metavar="T", help=f"sampling temperature, {described('temperature')}")
     parser.add_argument("--top-p", metavar="P", help=f"nucleus sampling, {described('top_p')}")
     parser.add_argument("--max-tokens", metavar="N", help=f"longest reply, {described('max_tokens')}")

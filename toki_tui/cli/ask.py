@@ -27,6 +27,7 @@ from toki_tui.cli.common import (
 from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter
+from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.core.text import StreamSanitizer
@@ -49,6 +50,8 @@ def params_from_args(args: argparse.Namespace, defaults: ChatParams) -> ChatPara
                 changes[name] = check_parameter(name, value)
             except ParameterError as error:
                 raise UsageError(f"invalid --{name.replace('_', '-')}: {error}") from None
+    if getattr(args, "system_role", None):
+        changes["system_role"] = args.system_role
     if args.json:
         changes["json_mode"] = True
     if args.no_stream:
@@ -289,7 +292,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             setattr(args, name, without_surrogates(getattr(args, name)))
     try:
         config, resolved = load_settings(args)
-        params = params_from_args(args, config.parameters)
+        params = params_from_args(args, parameters_for_endpoint(config, resolved.name))
         api_key = api_key_for(resolved)
         prompt = read_prompt(args, stdin)
         store = None if args.no_save else _open_store_or_warn(args)

@@ -215,7 +215,7 @@ class ChatSession:
         """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning."""
         messages: list[ChatMessage] = []
         if self.system_prompt:
-            messages.append(ChatMessage("system", self.system_prompt))
+            messages.append(ChatMessage(self.params.system_role, self.system_prompt))
         if branch is not None:
             messages.extend(_sendable(branch))
         elif self.store is not None and self.conversation_id is not None and self._memory_of is None:

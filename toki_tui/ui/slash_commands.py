@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from toki_tui.core.api.params import PARAMETER_RANGES, ParameterError, check_parameter
+from toki_tui.core.api.params import PARAMETER_RANGES, SYSTEM_ROLES, ParameterError, check_parameter
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("frequency_penalty", "-2..2|off", "penalise frequent tokens"),
     CommandSpec("presence_penalty", "-2..2|off", "penalise tokens already present"),
     CommandSpec("system", "TEXT", "set the system prompt (no text: clear it)"),
+    CommandSpec("role", "system|developer", "send the system prompt as system or as developer (newer OpenAI models)"),
     CommandSpec("json", "on|off", "ask for a JSON object reply"),
     CommandSpec("stream", "on|off", "stream the reply as it is generated"),
     CommandSpec("new", "", "start a new conversation"),
@@ -78,6 +79,12 @@ class SetSwitch:
 
 
 @dataclass(frozen=True, slots=True)
+class SetSystemRole:
+    role: str
+    """"system" or "developer"."""
+
+
+@dataclass(frozen=True, slots=True)
 class NewConversation:
     pass
 
@@ -125,6 +132,7 @@ SlashAction = (
     | SetParameter
     | SetSystemPrompt
     | SetSwitch
+    | SetSystemRole
     | NewConversation
     | SetTitle
     | ShowHelp
@@ -186,6 +194,12 @@ def parse_slash_command(text: str) -> SlashAction:
         if not argument:
             raise SlashCommandError(f"/{name} takes on or off")
         return SetSwitch("json_mode" if name == "json" else "stream", _on_off(name, argument))
+    if name == "role":
+        role = argument.lower()
+        if role not in SYSTEM_ROLES:
+            shown = f", not {argument!r}" if argument else ""
+            raise SlashCommandError(f"/role takes system or developer{shown}")
+        return SetSystemRole(role)
     if name == "new":
         return NewConversation()
     if name == "title":

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+SYSTEM_ROLES = ("system", "developer")
+"""The roles the system prompt can be sent as: newer OpenAI models want "developer", most servers "system"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,14 @@ def check_parameter(name: str, value: object) -> float | int:
     return number
 
 
+def check_system_role(value: object) -> str:
+    """ "system" or "developer" (any case), or raise ParameterError naming both."""
+    role = value.strip().lower() if isinstance(value, str) else value
+    if role not in SYSTEM_ROLES:
+        raise ParameterError(f"system_role must be system or developer, not {value!r}")
+    return str(role)
+
+
 @dataclass(frozen=True, slots=True)
 class ChatParams:
     """Sampling and output parameters of one request. `None` means "let the server choose".
@@ -98,6 +108,9 @@ class ChatParams:
     """Tool definitions, sent as given."""
     tool_choice: str | dict[str, Any] | None = None
     """"auto", "none", "required" or a `{"type": "function", ...}` object."""
+    system_role: str = "system"
+    """The role the system prompt is sent as: "system" or "developer". Not a body field of its own; kept here so
+    that it is stored with the conversation's parameters and restored with them."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Any other body fields for a server that needs them (e.g. `seed`, `stop`); sent as given."""
 
@@ -115,6 +128,8 @@ class ChatParams:
                 if not isinstance(value, bool):
                     raise ParameterError(f"{name} must be true or false, not {value!r}")
                 checked[name] = value
+            elif name == "system_role":
+                checked[name] = check_system_role(value)
             elif name == "tools" and value is not None:
                 checked[name] = tuple(value)
             elif name == "tool_choice" and value is not None and not isinstance(value, str | dict):

@@ -30,6 +30,7 @@ from toki_tui.core.config.model import (
     EndpointConfig,
     Timeouts,
     default_config_text,
+    parameters_for_endpoint,
     show_value,
     valid_base_url,
     valid_endpoint_name,
@@ -39,6 +40,7 @@ from toki_tui.core.config.model import (
     valid_seconds,
     valid_stored_key,
     valid_system_prompt,
+    valid_system_role,
     valid_text,
     with_changes,
     with_endpoint,
@@ -58,6 +60,7 @@ __all__ = [
     "default_config_text",
     "folder_problem",
     "load_config",
+    "parameters_for_endpoint",
     "read_config_text",
     "require_api_key",
     "resolve_endpoint",
@@ -70,7 +73,7 @@ _INVALID: Any = object()
 _TOP_KEYS = ("default_endpoint", "default_model", "theme", "parameters", "keymap", "timeouts", "endpoints")
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
-_ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models")
+_ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role")
 _SECRET_KEYS = frozenset({"api_key", "api_key_env", "api_key_cmd"})
 _TOML_FORM = 'lines such as key = "text", key = 0.7, key = true, or a [table] header'
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
@@ -190,6 +193,7 @@ _ENDPOINT_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "api_key_cmd": valid_optional_text,
     "api_key": valid_stored_key,
     "models": valid_models,
+    "system_role": valid_system_role,
 }
 
 

@@ -49,7 +49,7 @@ _OLD_SAVED_HEADER = (
 """What older versions of toki put at the top of a file they rewrote; dropped on the next save, since it is no
 longer true."""
 
-_ENDPOINT_FIELDS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models")
+_ENDPOINT_FIELDS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role")
 
 
 def _endpoint_values(endpoint: EndpointConfig) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.api.params import ChatParams, ParameterError, check_system_role
 from toki_tui.core.config.base_url import check_base_url
 from toki_tui.core.errors import ConfigError
 
@@ -53,6 +53,15 @@ def valid_system_prompt(value: object) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ValueError("a string")
     return value or None
+
+
+def valid_system_role(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_system_role(value)
+    except ParameterError:
+        raise ValueError('"system" or "developer"') from None
 
 
 def valid_endpoint_name(value: object) -> str:
@@ -145,6 +154,9 @@ class EndpointConfig:
     models: tuple[str, ...] = ()
     """Model ids for this endpoint, such as `["llama3.1:8b"]`: offered when its /models request fails, and the
     model used when `--endpoint` picks it and `default_model` is not among them. Leave empty to use /models."""
+    system_role: str | None = None
+    """The role the system prompt is sent as with this endpoint: `"system"` (the default) or `"developer"`
+    (newer OpenAI models want it). New conversations start with it; each conversation remembers its own."""
 
     def __post_init__(self) -> None:
         _check(
@@ -156,6 +168,7 @@ class EndpointConfig:
                 "api_key_cmd": valid_optional_text,
                 "api_key": valid_stored_key,
                 "models": valid_models,
+                "system_role": valid_system_role,
             },
         )
 
@@ -257,6 +270,15 @@ def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
     return MappingProxyType(dict(value))
 
 
+def parameters_for_endpoint(config: Config, endpoint_name: str) -> ChatParams:
+    """The `[parameters]` a new conversation on this endpoint starts with: the endpoint's `system_role`, if set,
+    in place of the default role."""
+    endpoint = config.endpoints.get(endpoint_name)
+    if endpoint is None or endpoint.system_role is None:
+        return config.parameters
+    return config.parameters.replace(system_role=endpoint.system_role)
+
+
 def with_changes(config: Config, **changes: Any) -> Config:
     """A copy of `config` with fields changed and checked, for the TUI's "save as default".
 
@@ -340,6 +362,7 @@ _EXAMPLE_CONFIG = f"""\
 # api_key_env = "WORK_API_KEY"             # the NAME of the variable holding the key, or:
 # api_key_cmd = "pass show work/api"       # a command that prints the key
 # models = ["gpt-4o-mini", "gpt-4o"]       # offered when /models is unavailable
+# system_role = "developer"                # send the system prompt as "developer" (newer OpenAI models)
 
 # A local server that needs no key.
 # [endpoints.local]

@@ -18,12 +18,14 @@ from textual.events import Resize, ScreenResume
 from textual.timer import Timer
 from textual.widgets import Static
 
+from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.branch_actions import BranchActions
+from toki_tui.ui.screens.path_completion import PathCompletion
 from toki_tui.ui.screens.reply_actions import ReplyActions
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.screens.sidebar_layout import HISTORY_AUTO_WIDTH, NARROW_WIDTH, Sidebar, sidebar_shown
@@ -55,7 +57,7 @@ def import_what_start_up_needs() -> None:
     warm_up_imports()
 
 
-class ChatScreen(ReplyActions, BranchActions):
+class ChatScreen(ReplyActions, BranchActions, PathCompletion):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
@@ -115,7 +117,7 @@ class ChatScreen(ReplyActions, BranchActions):
             store=None,
             endpoint_name=app.endpoint.name,
             model=app.endpoint.model,
-            params=app.config.parameters,
+            params=parameters_for_endpoint(app.config, app.endpoint.name),
             system_prompt=app.config.system_prompt,
             run_store=app.store_thread.run,  # its history reads and writes, in order, off the event loop
         )
@@ -231,6 +233,7 @@ class ChatScreen(ReplyActions, BranchActions):
         from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
         self.models, self.models_note = models, note
+        self.query_one(PromptInput).model_ids = [model.id for model in models]
         for screen in self.app.screen_stack:
             if isinstance(screen, ModelPickerScreen):
                 screen.update_models(self.models, self.models_note)

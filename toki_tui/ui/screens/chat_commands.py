@@ -13,6 +13,7 @@ from toki_tui.ui.slash_commands import (
     SetParameter,
     SetSwitch,
     SetSystemPrompt,
+    SetSystemRole,
     SetTitle,
     ShowHelp,
     ShowReplyDetails,
@@ -52,6 +53,9 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.apply_setting(action.name, action.enabled, echo=True)
         label = "JSON mode" if action.name == "json_mode" else "Streaming"
         screen.notify(f"{label} {'on' if action.enabled else 'off'}.")
+    elif isinstance(action, SetSystemRole):
+        screen.apply_setting("system_role", action.role, echo=True)
+        screen.notify(f"The system prompt is sent as {action.role} (from the next message).")
     elif isinstance(action, NewConversation):
         screen.action_new_conversation()
     elif isinstance(action, SetTitle):

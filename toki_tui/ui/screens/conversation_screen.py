@@ -13,6 +13,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.safe_text import plain_line
@@ -170,7 +171,7 @@ class ConversationScreen(Screen[None]):
         self.query_one(ConversationView).clear()
         self.query_one(ConversationView).border_title = ""
         self.query_one(StatusLine).last_usage = None
-        self.session.params = app.config.parameters
+        self.session.params = parameters_for_endpoint(app.config, app.endpoint.name)
         self.session.system_prompt = app.config.system_prompt
         self._show_session_settings()
         self.query_one(PromptInput).focus()

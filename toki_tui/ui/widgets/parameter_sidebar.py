@@ -1,4 +1,4 @@
-"""The parameter sidebar: model, sampling numbers, system prompt, JSON mode, streaming, "save as default".
+"""The parameter sidebar: model, sampling numbers, system prompt and its role, JSON mode, streaming, "save as default".
 
 Every number is checked as it is typed with the rules of toki_tui.core.api.params; a bad value is refused on the spot
 (the field turns red and says the allowed range) and never reaches the session. Valid changes are posted up as
@@ -99,6 +99,9 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
             yield Horizontal(Switch(id=f"param-{name}", animate=False), Label(title), classes="switch-row")
         yield Label("System prompt")
         yield TextArea("", id="param-system_prompt", soft_wrap=True, tab_behavior="focus", compact=True)
+        yield Horizontal(
+            Switch(id="param-system_role", animate=False), Label("Send as developer"), classes="switch-row"
+        )
         yield Button("Save as default", id="param-save-default", variant="primary")
 
     def show_settings(self, *, model: str, params: ChatParams, system_prompt: str | None) -> None:
@@ -115,6 +118,7 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
                 self._set_error(name, "")
             for name, _ in SWITCH_FIELDS:
                 self.query_one(f"#param-{name}", Switch).value = bool(getattr(params, name))
+            self.query_one("#param-system_role", Switch).value = params.system_role == "developer"
             # The system prompt may come from an imported conversation or a config file: the field shows it
             # displayable (Textual's TextArea writes control characters to the terminal as they are).
             system = self.query_one("#param-system_prompt", TextArea)
@@ -156,7 +160,9 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
     def _switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
         assert event.switch.id is not None
-        self.post_message(self.ParameterChanged(event.switch.id.removeprefix("param-"), event.value))
+        name = event.switch.id.removeprefix("param-")
+        value: Any = ("developer" if event.value else "system") if name == "system_role" else event.value
+        self.post_message(self.ParameterChanged(name, value))
 
     @on(TextArea.Changed, "#param-system_prompt")
     def _system_changed(self, event: TextArea.Changed) -> None:

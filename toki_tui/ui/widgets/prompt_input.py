@@ -1,4 +1,8 @@
-"""The multi-line prompt: Enter sends, Ctrl+J / Alt+Enter insert a newline, Tab completes slash commands.
+"""The multi-line prompt: Enter sends, Ctrl+J / Alt+Enter insert a newline, Tab completes.
+
+Tab completes a command name, a model id (from `model_ids`, given by the screen), a fixed choice (`/json on`) or a
+file path (the screen lists the folder: `PathCompletionWanted`, answered by `offer_paths`); Tab again cycles
+through the candidates, which the hint line names. In the prompt Tab is completion only: it never moves the focus.
 
 Shift+Enter is indistinguishable from Enter in most terminals, so the newline keys are ones every terminal
 sends distinctly (Ctrl+J is a raw line feed; Alt+Enter needs a terminal that reports it, e.g. with the kitty
@@ -7,15 +11,30 @@ keyboard protocol). Up on the first line recalls the previous prompt.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+if TYPE_CHECKING:
+    from toki_tui.ui.prompt_completion import CompletionSpot
+
 PLACEHOLDER = "Message…  Enter sends · Ctrl+J or Alt+Enter: new line · / for commands"
 _NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Cycle:
+    """The candidates Tab is cycling through; `produced` is the prompt text it made (any other text ends it)."""
+
+    spot: CompletionSpot
+    names: list[str]
+    index: int
+    produced: str
 
 
 class PromptInput(TextArea):
@@ -75,6 +94,14 @@ class PromptInput(TextArea):
             super().__init__()
             self.hint = hint
 
+    class PathCompletionWanted(Message):
+        """Tab on a file path: the screen lists the folder and answers with `offer_paths(word, names)`."""
+
+        def __init__(self, prompt: PromptInput, word: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.word = word
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             "",
@@ -88,6 +115,10 @@ class PromptInput(TextArea):
         self._sent_history: list[str] = []
         self._recall_index: int | None = None
         self._last_hint = ""
+        self.model_ids: Sequence[str] = ()
+        """The model ids `/model` completes, given by the screen (which holds the model list)."""
+        self._cycle: _Cycle | None = None
+        self._pending_path: CompletionSpot | None = None
 
     def action_to_messages(self) -> None:
         self.post_message(self.MessagesWanted())
@@ -119,16 +150,12 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.insert_newline()
             return
-        if event.key == "tab" and self.text.startswith("/"):
-            from toki_tui.ui.slash_commands import complete_prompt  # only once a command is typed: cold start
-
-            completed = complete_prompt(self.text)
-            if completed is not None:
-                event.stop()
-                event.prevent_default()
-                self.text = completed
-                self.move_cursor(self.document.end)
-                return
+        if event.key == "tab":
+            event.stop()
+            event.prevent_default()
+            if self.text.startswith("/"):
+                self._complete()
+            return
         recalling = not self.text or self._recall_index is not None
         if event.key == "up" and self.cursor_location[0] == 0 and self._sent_history and recalling:
             event.stop()
@@ -153,12 +180,77 @@ class PromptInput(TextArea):
             self.text = self._sent_history[index]
         self.move_cursor(self.document.end)
 
-    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
-        hint = ""
-        if self.text.startswith("/"):
-            from toki_tui.ui.slash_commands import completion_hint  # only once a command is typed: cold start
+    # ---- completion ---------------------------------------------------------------------------------------
 
-            hint = completion_hint(self.text)
+    def _complete(self) -> None:
+        # Imported only once a command is typed: not part of the cold start.
+        from toki_tui.ui.prompt_completion import candidates, completion_spot
+
+        cycle = self._cycle
+        if cycle is not None and self.text == cycle.produced:
+            self._show_candidate(cycle.spot, cycle.names, (cycle.index + 1) % len(cycle.names))
+            return
+        spot = completion_spot(self.text)
+        if spot is None:
+            return
+        if spot.kind == "path":
+            self._pending_path = spot
+            self.post_message(self.PathCompletionWanted(self, spot.word))
+            return
+        self._offer(spot, candidates(spot, self.model_ids))
+
+    def offer_paths(self, word: str, names: list[str]) -> None:
+        """The screen's answer to PathCompletionWanted; ignored if the prompt changed meanwhile."""
+        spot = self._pending_path
+        if spot is None or spot.word != word or self.text[spot.start :] != word:
+            return
+        self._pending_path = None
+        self._offer(spot, names)
+
+    def _offer(self, spot: CompletionSpot, names: list[str]) -> None:
+        from toki_tui.ui.prompt_completion import candidates_hint, common_prefix
+
+        self._cycle = None
+        if not names:
+            self._set_hint(candidates_hint([], None))
+            return
+        if len(names) == 1:
+            folder = spot.kind == "path" and names[0].endswith("/")
+            self._set_text(self.text[: spot.start] + names[0] + ("" if folder else " "))
+            return
+        common = common_prefix(names)
+        if spot.kind in ("command", "path") and len(common) > len(spot.word):
+            self._set_text(self.text[: spot.start] + common)  # as a shell does: the part all candidates share
+            return
+        self._show_candidate(spot, names, 0)
+
+    def _show_candidate(self, spot: CompletionSpot, names: list[str], index: int) -> None:
+        produced = self.text[: spot.start] + names[index]
+        self._cycle = _Cycle(spot, names, index, produced)
+        self._set_text(produced)
+
+    def _set_text(self, text: str) -> None:
+        self.text = text
+        self.move_cursor(self.document.end)
+
+    def _set_hint(self, hint: str) -> None:
         if hint != self._last_hint:
             self._last_hint = hint
             self.post_message(self.HintChanged(hint))
+
+    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        hint = ""
+        if self.text.startswith("/"):
+            # Imported only once a command is typed: not part of the cold start.
+            from toki_tui.ui.prompt_completion import candidates, candidates_hint, completion_spot
+            from toki_tui.ui.slash_commands import completion_hint
+
+            cycle = self._cycle
+            spot = completion_spot(self.text)
+            if cycle is not None and self.text == cycle.produced:
+                hint = candidates_hint(cycle.names, cycle.index)
+            elif spot is not None and spot.kind == "model" and spot.word:
+                hint = candidates_hint(candidates(spot, self.model_ids), None)
+            else:
+                hint = completion_hint(self.text)
+        self._set_hint(hint)
