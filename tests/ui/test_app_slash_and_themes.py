@@ -16,7 +16,6 @@ from toki_tui.ui.slash_commands import (
     SetTitle,
     ShowHelp,
     SlashCommandError,
-    complete_prompt,
     completion_hint,
     is_slash_command,
     parse_slash_command,
@@ -74,13 +73,7 @@ def test_slash_detection_and_escape() -> None:
     assert unescape_prompt("//etc/hosts") == "/etc/hosts"
 
 
-def test_completion() -> None:
-    assert complete_prompt("/tem") == "/temperature "
-    assert complete_prompt("/s") is None  # /system and /stream: nothing longer in common
-    assert complete_prompt("/st") == "/stream "
-    assert complete_prompt("/pr") == "/presence_penalty "
-    assert complete_prompt("/temperature 0") is None
-    assert complete_prompt("hello") is None
+def test_completion_hint() -> None:
     assert "/system" in completion_hint("/s") and "/stream" in completion_hint("/s")
     assert "0..2" in completion_hint("/temperature ")
 

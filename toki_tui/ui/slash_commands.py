@@ -247,25 +247,6 @@ def complete_command_name(prefix: str) -> list[str]:
     return [name for name in COMMAND_NAMES if name.startswith(prefix)]
 
 
-def complete_prompt(text: str) -> str | None:
-    """What Tab turns the prompt into: the full command name (plus a space) or the longest common prefix.
-
-    None when there is nothing to complete (not a command, or already past the name).
-    """
-    if not text.startswith("/") or " " in text or "\n" in text:
-        return None
-    matches = complete_command_name(text[1:])
-    if not matches:
-        return None
-    if len(matches) == 1:
-        return f"/{matches[0]} "
-    common = matches[0]
-    for name in matches[1:]:
-        while not name.startswith(common):
-            common = common[:-1]
-    return f"/{common}" if len(common) > len(text) - 1 else None
-
-
 def completion_hint(text: str) -> str:
     """A one-line hint listing the commands the prompt could become, shown while typing a command name."""
     if not text.startswith("/") or "\n" in text:
