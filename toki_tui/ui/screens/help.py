@@ -19,7 +19,7 @@ from toki_tui.ui.slash_commands import help_lines
 KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Enter", "send the prompt"),
     ("Ctrl+J / Alt+Enter", "new line in the prompt"),
-    ("Tab", "complete a /command name; otherwise move focus"),
+    ("Tab", "complete a /command, a model id, a choice or a path (again: the next candidate); never leaves the prompt"),
     ("Up (empty prompt)", "recall earlier prompts"),
     ("PgUp / PgDn", "scroll the conversation (older messages load at the top)"),
     ("Ctrl+Home / Ctrl+End", "oldest loaded message (again: load older) / newest message"),
