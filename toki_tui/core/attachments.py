@@ -84,6 +84,12 @@ def image_media_type(data: bytes) -> str | None:
     return None
 
 
+def attachment_label(attachment: Attachment) -> str:
+    """How a file is named on screen: "photo.png · image · 3.4 KB" (the name is outside text: show it through the
+    display boundary)."""
+    return f"{attachment.name} · {attachment.kind} · {describe_size(attachment.size)}"
+
+
 def describe_size(size: int) -> str:
     """A byte count for people: "812 B", "3.4 KB", "12.0 MB"."""
     if size < 1024:
