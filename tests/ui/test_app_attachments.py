@@ -10,6 +10,7 @@ from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.ui.widgets.attachment_chips import AttachmentChips
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.message_view import MessageView
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
@@ -51,6 +52,9 @@ async def test_attached_files_go_with_the_next_message(tmp_path: Path, fake_serv
         ]
         shown_question = harness.screen.query_one(ConversationView).messages[0]
         assert shown_question.attachments == ("pic.png · image · 32 B", "[red]notes\x1b[2J.txt · text · 4 B")
+        view = harness.screen.query(MessageView).first()
+        drawn = "".join(segment.text for line in view._all_lines(100) for segment in line)
+        assert "📎 pic.png · image · 32 B" in drawn and "📎 [red]notes" in drawn and "\x1b" not in drawn
 
 
 async def test_a_bad_file_is_refused_and_chips_can_be_cleared(tmp_path: Path, fake_server: FakeServer) -> None:
