@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from toki_tui import __version__
-from toki_tui.cli.arguments import add_endpoint_arguments, add_parameter_arguments
+from toki_tui.cli.arguments import add_attach_argument, add_endpoint_arguments, add_parameter_arguments
 
 COMMANDS = ("ask", "models", "history", "config")
 """The subcommands build_parser adds (a test checks the two agree)."""
@@ -48,6 +48,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="*", help="the question (joined with spaces)")
     add_endpoint_arguments(ask)
     add_parameter_arguments(ask)
+    add_attach_argument(ask)
     ask.add_argument(
         "-c",
         "--continue",

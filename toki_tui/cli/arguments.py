@@ -43,6 +43,17 @@ def add_parameter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tool-choice", metavar="CHOICE", help="auto, none, required, or a function name")
 
 
+def add_attach_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="attach a file to the question: a PNG, JPEG, WebP or GIF image, or a UTF-8 text file "
+        "(repeatable; - reads stdin as one attachment)",
+    )
+
+
 def flag(args: argparse.Namespace, name: str) -> str | None:
     """The value of a flag that may be absent from the namespace (SUPPRESS defaults)."""
     value = getattr(args, name, None)

@@ -27,6 +27,14 @@ from toki_tui.cli.common import (
 from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter
+from toki_tui.core.attachments import (
+    MAX_IMAGE_BYTES,
+    STDIN_NAME,
+    Attachment,
+    AttachmentError,
+    attachment_from_bytes,
+    read_attachment,
+)
 from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.session import ChatSession
@@ -100,17 +108,46 @@ def _read_piped(stdin: TextIO) -> str:
     return without_surrogates(stdin.read())
 
 
-def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
-    """Piped stdin first, then the PROMPT words; at least one must be there."""
+def read_attachments(args: argparse.Namespace, stdin: TextIO) -> tuple[Attachment, ...]:
+    """The files of every --attach, in order (`-`: all of stdin as one file), each checked before anything is sent.
+    Raises UsageError naming the first file toki cannot attach."""
+    paths: list[str] = list(getattr(args, "attach", None) or [])
+    if paths.count("-") > 1:
+        raise UsageError("stdin can be attached only once: give --attach - a single time")
+    attachments: list[Attachment] = []
+    try:
+        for path in paths:
+            if path == "-":
+                attachments.append(attachment_from_bytes(STDIN_NAME, _read_stdin_bytes(stdin)))
+            else:
+                attachments.append(read_attachment(Path(path)))
+    except AttachmentError as error:
+        raise UsageError(str(error)) from None
+    return tuple(attachments)
+
+
+def _read_stdin_bytes(stdin: TextIO) -> bytes:
+    """Stdin's bytes, one past the largest attachment at most: enough to refuse a bigger one without holding it."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is not None:
+        data = buffer.read(MAX_IMAGE_BYTES + 1)
+        return data if isinstance(data, bytes) else b""
+    return stdin.read(MAX_IMAGE_BYTES + 1).encode("utf-8", "surrogateescape")
+
+
+def read_prompt(args: argparse.Namespace, stdin: TextIO, *, attached: bool = False) -> str:
+    """Piped stdin first (unless it is attached), then the PROMPT words; at least one must be there, unless files
+    are attached (they are then the whole question)."""
     parts: list[str] = []
-    if not stdin.isatty():
+    stdin_attached = "-" in (getattr(args, "attach", None) or [])
+    if not stdin_attached and not stdin.isatty():
         piped = _read_piped(stdin)
         if piped.strip():
             parts.append(piped.rstrip("\n"))
     words = without_surrogates(" ".join(args.prompt))  # argv's non-UTF-8 bytes arrive as surrogates
     if words.strip():
         parts.append(words)
-    if not parts:
+    if not parts and not attached:
         raise UsageError("nothing to ask: give a PROMPT or pipe text into toki ask")
     return "\n\n".join(parts)
 
@@ -217,10 +254,12 @@ def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
     out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
 
 
-async def _stream(session: ChatSession, prompt: str, printer: ReplyPrinter) -> None:
+async def _stream(
+    session: ChatSession, prompt: str, printer: ReplyPrinter, attachments: tuple[Attachment, ...] = ()
+) -> None:
     try:
         # aclosing: when printing fails (the reader of a pipe went away), the reply is closed and recorded now.
-        async with contextlib.aclosing(session.send_batches(prompt)) as batches:
+        async with contextlib.aclosing(session.send_batches(prompt, attachments)) as batches:
             try:
                 async for batch in batches:
                     printer.handle_batch(batch)
@@ -294,7 +333,8 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         config, resolved = load_settings(args)
         params = params_from_args(args, parameters_for_endpoint(config, resolved.name))
         api_key = api_key_for(resolved)
-        prompt = read_prompt(args, stdin)
+        attachments = read_attachments(args, stdin)
+        prompt = read_prompt(args, stdin, attached=bool(attachments))
         store = None if args.no_save else _open_store_or_warn(args)
         conversation_id = _choose_conversation(args, store)
         system_prompt = args.system if args.system is not None else config.system_prompt
@@ -317,7 +357,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         )
         printer = ReplyPrinter(out, err)
         try:
-            asyncio.run(_stream(session, prompt, printer))
+            asyncio.run(_stream(session, prompt, printer, attachments))
         except TokiError as error:
             printer.end_line()
             report(str(error))

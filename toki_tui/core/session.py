@@ -23,6 +23,7 @@ from toki_tui.core.api.events import StreamEvent
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply import ReplyAccumulator, status_for_finish_reason
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
+from toki_tui.core.attachments import Attachment, attachments_from_records, message_content, records_of
 from toki_tui.core.continuation import CONTINUABLE_STATUSES, RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
 
@@ -59,6 +60,7 @@ class _MemoryMessage:
     tool_call_id: str | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class ChatSession:
                 tool_calls=list(message.tool_calls) if message.tool_calls else None,
                 tool_call_id=message.tool_call_id,
                 name=message.name,
+                attachments=getattr(message, "attachments", None),
             )
             for message in branch
             # The reply being written when saving stopped is added whole when it ends, not as its stored part.
@@ -271,9 +274,10 @@ class ChatSession:
 
     # ---- sending --------------------------------------------------------------------------------------
 
-    async def send(self, user_text: str) -> AsyncGenerator[StreamEvent, None]:
-        """Record the user message, then stream and record the reply. Raises APIError after recording it."""
-        async with contextlib.aclosing(self.send_batches(user_text)) as batches:
+    async def send(self, user_text: str, attachments: tuple[Attachment, ...] = ()) -> AsyncGenerator[StreamEvent, None]:
+        """Record the user message (with its attached files), then stream and record the reply. Raises APIError
+        after recording it."""
+        async with contextlib.aclosing(self.send_batches(user_text, attachments)) as batches:
             async for batch in batches:
                 for event in batch:
                     yield event
@@ -286,11 +290,14 @@ class ChatSession:
                 for event in batch:
                     yield event
 
-    async def send_batches(self, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
+    async def send_batches(
+        self, user_text: str, attachments: tuple[Attachment, ...] = ()
+    ) -> AsyncGenerator[list[StreamEvent], None]:
         """send(), yielding the events of each network read as one list: for consumers on the hot path
         (`toki ask`), where a generator hop per token is measurable."""
         parent_id: int | None = None
         store = self.store
+        attached = records_of(attachments)
         if self.saving and store is not None:
             created = self.conversation_id is None
             try:
@@ -302,7 +309,9 @@ class ChatSession:
                         # toki process may have moved: the question continues what the user sees.
                         parent = self.branch_end if not created else None
                         asked = await self._run_store(
-                            lambda: store.add_message(conversation_id, role="user", content=user_text, parent_id=parent)
+                            lambda: store.add_message(
+                                conversation_id, role="user", content=user_text, parent_id=parent, attachments=attached
+                            )
                         )
                     except BaseException:
                         # A first message that cannot be stored leaves no empty conversation behind.
@@ -316,7 +325,7 @@ class ChatSession:
         else:
             self._use_memory()
         if not self.saving:
-            self._memory.append(_MemoryMessage("user", user_text))
+            self._memory.append(_MemoryMessage("user", user_text, attachments=attached))
         async for batch in self._run_reply(parent_id):
             yield batch
 
@@ -366,7 +375,9 @@ class ChatSession:
         parent = edited.parent_id
         above = await self._run_store(lambda: store.branch(conversation_id, parent)) if parent is not None else []
         self._use_branch(conversation_id, above)  # the new question goes under `parent` (a new root if None)
-        async with contextlib.aclosing(self.send_batches(user_text)) as batches:
+        # The edited question keeps the files attached to the old one.
+        kept = attachments_from_records(edited.attachments)
+        async with contextlib.aclosing(self.send_batches(user_text, kept)) as batches:
             async for batch in batches:
                 yield batch
 
@@ -606,9 +617,10 @@ def _sendable(messages: list[Any]) -> Iterator[ChatMessage]:
             continue
         if message.role == "assistant" and not message.content and not message.tool_calls:
             continue
+        attachments = attachments_from_records(getattr(message, "attachments", None))
         yield ChatMessage(
             message.role,
-            message.content,
+            message_content(message.content, attachments) if attachments else message.content,
             name=message.name,
             tool_calls=tuple(message.tool_calls) if message.tool_calls else None,
             tool_call_id=message.tool_call_id,

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from toki_tui.core.attachments import attachment_label, attachments_from_records
+
 
 class StoredMessageLike(Protocol):
     """What `from_stored` needs of a store row (toki_tui.core.store.records.StoredMessage); the rest is optional."""
@@ -53,6 +55,8 @@ class DisplayMessage:
     """Asked for as JSON (json_mode or a response_format): shown pretty-printed once complete, if it parses."""
     siblings: tuple[int, int] | None = None
     """(position, count) among the message's alternatives (same parent), 1-based, when it has any: `‹ 2/3 ›`."""
+    attachments: tuple[str, ...] = ()
+    """One label per attached file ("name · kind · size"); outside text, shown through safe_text."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:
@@ -71,6 +75,9 @@ class DisplayMessage:
             duration=_seconds(getattr(m, "duration", None)),
             ttft=_seconds(getattr(m, "ttft", None)),
             json_reply=asked_for_json(getattr(m, "params", None)),
+            attachments=tuple(
+                attachment_label(item) for item in attachments_from_records(getattr(m, "attachments", None))
+            ),
         )
 
 

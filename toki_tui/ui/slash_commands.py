@@ -42,6 +42,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
     CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
     CommandSpec("help", "", "show keys and commands"),
+    CommandSpec("attach", "PATH|clear", "attach an image or text file to the next message (clear: drop them all)"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
 _CLEAR_WORDS = {"off", "none", "default", "unset"}
@@ -127,6 +128,12 @@ class BranchCommand:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class AttachFile:
+    path: str | None
+    """None: drop every file waiting to be sent."""
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -140,6 +147,7 @@ SlashAction = (
     | ExportConversation
     | ShowReplyDetails
     | BranchCommand
+    | AttachFile
 )
 
 
@@ -216,6 +224,10 @@ def parse_slash_command(text: str) -> SlashAction:
         if argument:
             raise SlashCommandError(f"/{name} takes no argument (it acts on the last message; or focus a message)")
         return BranchCommand(name)
+    if name == "attach":
+        if not argument:
+            raise SlashCommandError("/attach needs a file path (or clear, to drop the files attached)")
+        return AttachFile(None if argument.lower() == "clear" else argument)
     return ShowHelp()
 
 

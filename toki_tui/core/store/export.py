@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toki_tui.core.attachments import attachment_from_record, attachments_from_records, describe_size
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.store.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
 from toki_tui.core.store.history_store import HistoryStore
@@ -49,6 +50,7 @@ _MESSAGE_FIELDS = (
     "duration",
     "finish_reason",
     "error",
+    "attachments",
 )
 
 
@@ -160,6 +162,16 @@ def _json_value(value: Any, kinds: type, where: str) -> Any:
     return value
 
 
+def _attachments(value: Any, where: str) -> list[dict[str, Any]] | None:
+    """Attached files: each one whole (name, kind, size, media type, data), as toki exports them."""
+    if _expect(value, list, where, optional=True) is None:
+        return None
+    for number, record in enumerate(value, start=1):
+        if attachment_from_record(record) is None:
+            raise HistoryError(f"{where}[{number}] is not an attachment (name, kind, size, media_type and data)")
+    return list(value) or None
+
+
 def _flag(value: Any, where: str) -> bool:
     return bool(_expect(value, bool, where))
 
@@ -193,6 +205,7 @@ def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> Import
         duration=_seconds(item.get("duration"), f"{where}.duration"),
         finish_reason=_expect(item.get("finish_reason"), str, f"{where}.finish_reason", optional=True),
         error=_expect(item.get("error"), str, f"{where}.error", optional=True),
+        attachments=_attachments(item.get("attachments"), f"{where}.attachments"),
     )
 
 
@@ -325,6 +338,8 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         lines += ["<details><summary>Reasoning</summary>", "", message.reasoning.strip(), "", "</details>", ""]
     if message.content:
         lines += [message.content.rstrip(), ""]
+    for attachment in attachments_from_records(message.attachments):
+        lines += [f"Attached: {attachment.name} ({attachment.kind}, {describe_size(attachment.size)})", ""]
     if message.tool_calls:
         calls = json.dumps(message.tool_calls, ensure_ascii=False, indent=2)
         fence = _fence(calls)

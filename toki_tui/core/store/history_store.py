@@ -296,6 +296,7 @@ class HistoryStore:
         tool_calls: list[dict[str, Any]] | None = None,
         tool_call_id: str | None = None,
         status: str = "complete",
+        attachments: list[dict[str, Any]] | None = None,
     ) -> StoredMessage:
         """Add a message under `parent_id` (by default the current leaf) and make it the current leaf. The first
         user message of an untitled conversation gives it its title."""
@@ -314,6 +315,7 @@ class HistoryStore:
                 "tool_call_id": tool_call_id,
                 "status": status,
                 "created_at": time.time(),
+                "attachments": dump_json(attachments),
             }
             return self._insert_message(db, conversation, parent, fields)
 

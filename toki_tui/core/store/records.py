@@ -82,6 +82,8 @@ class StoredMessage:
     """Seconds from the request to the end of the reply."""
     finish_reason: str | None
     error: str | None
+    attachments: list[dict[str, Any]] | None = None
+    """Files attached to a user message, as records (core/attachments.py reads them); None for none."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class OpenReport:
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, tool_calls, tool_call_id, name, status, "
-    "created_at, model, endpoint, params, usage, ttft, duration, finish_reason, error"
+    "created_at, model, endpoint, params, usage, ttft, duration, finish_reason, error, attachments"
 )
 CONVERSATION_COLUMNS = (
     "id, title, created_at, updated_at, endpoint, model, system_prompt, params, current_leaf_id, archived, "
@@ -161,6 +163,12 @@ def _tool_calls(value: Any) -> list[dict[str, Any]] | None:
     return [item for item in value if isinstance(item, dict)] or None
 
 
+def _records(value: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, dict)] or None
+
+
 def conversation_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Conversation:
     """A Conversation from its row; any column holding a value of the wrong kind reads as a neutral value
     (store_values.py), so a damaged row is still listed and opened."""
@@ -202,6 +210,7 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
         duration=read_float(row[16]),
         finish_reason=read_optional_text(row[17]),
         error=read_optional_text(row[18]),
+        attachments=_records(_load_json(row[19])),
     )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from toki_tui.core.errors import HistoryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 BUSY_TIMEOUT_SECONDS = 10.0
 """How long a write waits for another toki process's write to finish before giving up."""
@@ -149,6 +149,10 @@ SCHEMA_V2: tuple[str, ...] = (
     f"INSERT INTO messages_cjk(rowid, content) SELECT id, content FROM messages AS new WHERE {_CJK_INDEXED_NEW}",
 )
 
+# Version 3: files attached to a user message, as a JSON list of records (core/attachments.py), NULL for none.
+# A column of their own keeps `content` the typed text, which is what search indexes and the transcript shows.
+SCHEMA_V3: tuple[str, ...] = ("ALTER TABLE messages ADD COLUMN attachments TEXT",)
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -160,7 +164,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
     return migrate
 
 
-MIGRATIONS: dict[int, Migration] = {2: _run(SCHEMA_V2)}
+MIGRATIONS: dict[int, Migration] = {2: _run(SCHEMA_V2), 3: _run(SCHEMA_V3)}
 """`MIGRATIONS[n]` turns a version n-1 history into version n, inside the open's write transaction."""
 
 

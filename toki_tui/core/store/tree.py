@@ -55,6 +55,7 @@ class ImportedMessage:
     duration: float | None = None
     finish_reason: str | None = None
     error: str | None = None
+    attachments: list[dict[str, Any]] | None = None
 
 
 def walk_up(
@@ -99,7 +100,7 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, tool_calls, "
             "tool_call_id, name, status, created_at, model, endpoint, params, usage, ttft, duration, "
-            "finish_reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "finish_reason, error, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation.id,
                 parent_id,
@@ -119,6 +120,7 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
                 message.duration,
                 message.finish_reason,
                 message.error,
+                dump_json(message.attachments),
             ),
         )
         ids.append(int(cursor.lastrowid or 0))

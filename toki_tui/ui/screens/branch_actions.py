@@ -26,6 +26,7 @@ from toki_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from toki_tui.core.api.events import StreamEvent
+    from toki_tui.core.attachments import Attachment
     from toki_tui.core.store.history_store import HistoryStore
     from toki_tui.ui.display import DisplayMessage
     from toki_tui.ui.screens.chat import ChatScreen
@@ -244,12 +245,15 @@ class BranchActions(ConversationScreen):
             self.cancel_edit()
         super().action_new_conversation()
 
-    def events_for_prompt(self, text: str) -> tuple[AsyncGenerator[list[StreamEvent], None], bool]:
-        """What sending `text` does: ask it (events, False), or, while a question is edited, ask it in its place
-        (events, True: the conversation is shown again once the reply ends)."""
+    def events_for_prompt(
+        self, text: str, attachments: tuple[Attachment, ...] = ()
+    ) -> tuple[AsyncGenerator[list[StreamEvent], None], bool]:
+        """What sending `text` (with `attachments`) does: ask it (events, False), or, while a question is edited,
+        ask it in its place with the old question's files (events, True: the conversation is shown again once the
+        reply ends)."""
         edited = self.editing
         if edited is None:
-            return self.session.send_batches(text), False
+            return self.session.send_batches(text, attachments), False
         self.cancel_edit(clear_prompt=False)
         view = self.query_one(ConversationView)
         index = _index_of(view.messages, edited)

@@ -18,12 +18,14 @@ from textual.events import Resize, ScreenResume
 from textual.timer import Timer
 from textual.widgets import Static
 
+from toki_tui.core.attachments import attachment_label
 from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import APIError, TokiError
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens.attachment_actions import AttachmentActions
 from toki_tui.ui.screens.branch_actions import BranchActions
 from toki_tui.ui.screens.path_completion import PathCompletion
 from toki_tui.ui.screens.reply_actions import ReplyActions
@@ -36,6 +38,7 @@ from toki_tui.ui.screens.worker_messages import (
     StoreFailed,
 )
 from toki_tui.ui.widgets.after_first_frame import ChildrenAfterFirstFrame
+from toki_tui.ui.widgets.attachment_chips import AttachmentChips
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.key_footer import KeyFooter
@@ -57,7 +60,7 @@ def import_what_start_up_needs() -> None:
     warm_up_imports()
 
 
-class ChatScreen(ReplyActions, BranchActions, PathCompletion):
+class ChatScreen(AttachmentActions, ReplyActions, BranchActions, PathCompletion):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_reply", "Stop", id="chat.stop"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
@@ -95,6 +98,7 @@ class ChatScreen(ReplyActions, BranchActions, PathCompletion):
         yield ConversationView(id="conversation")
         yield Static("", id="edit-marker")
         yield Static("", id="prompt-hint")
+        yield AttachmentChips(id="attachments")
         yield PromptInput(id="prompt")
         yield StatusLine(id="status")
         yield ParameterSidebar(id="params")
@@ -341,8 +345,11 @@ class ChatScreen(ReplyActions, BranchActions, PathCompletion):
         conversation = self.query_one(ConversationView)
         from toki_tui.ui.display import DisplayMessage
 
-        events, was_retry = self.events_for_prompt(text)  # an edited question is asked in place of the old one
-        conversation.append_message(DisplayMessage(id=None, role="user", content=text))
+        # An edited question is asked in place of the old one, with its own files; pending ones wait.
+        attachments = self.take_attachments() if self.editing is None else ()
+        events, was_retry = self.events_for_prompt(text, attachments)
+        labels = tuple(attachment_label(attachment) for attachment in attachments)
+        conversation.append_message(DisplayMessage(id=None, role="user", content=text, attachments=labels))
         live = conversation.start_reply(model=self.session.model)
         self._reply_started()
         self.stream_reply(events, live, was_retry=was_retry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toki_tui.ui.slash_commands import (
+    AttachFile,
     BranchCommand,
     CopyReply,
     ExportConversation,
@@ -75,3 +76,9 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
             screen.edit_last()
         else:
             screen.continue_reply()
+    elif isinstance(action, AttachFile):
+        if action.path is None:
+            screen.clear_attachments()
+            screen.notify("No files attached.")
+        else:
+            screen.attach_file(action.path)

@@ -38,6 +38,7 @@ from toki_tui.ui.line_render import (
     render_plain,
 )
 from toki_tui.ui.reply_header import reply_header_facts
+from toki_tui.ui.safe_text import safe_text
 from toki_tui.ui.search_marks import mark_words
 from toki_tui.ui.widgets.message_actions import MessageActions, continue_action, reply_note, sibling_marker
 
@@ -284,7 +285,7 @@ class MessageView(MessageActions):
             render_lines(self._header_text(), ctx),
             render_lines(self._fold_text(), ctx) if self.has_reasoning else [],
             self._refusal_lines(ctx),
-            self._tool_lines(ctx),
+            self._attachment_lines(ctx) + self._tool_lines(ctx),
             self._status_lines(ctx),
         ]
 
@@ -322,6 +323,14 @@ class MessageView(MessageActions):
         return render_lines(
             Text.assemble(("⊘ Refused: ", self._style("badge")), (self._refusal, self._style("refusal"))), ctx
         )
+
+    def _attachment_lines(self, ctx: RenderContext) -> list[Line]:
+        style = self._style("meta")
+        return [
+            line
+            for label in self._message.attachments
+            for line in render_lines(Text.assemble(("📎 ", style), safe_text(label, style)), ctx)
+        ]
 
     def _tool_lines(self, ctx: RenderContext) -> list[Line]:
         lines: list[Line] = []
