@@ -203,6 +203,11 @@ def test_a_branch_with_siblings_a_stopped_reply_and_an_edit(
         await enter_text(pilot, "/edit")
         await pilot.press("enter")
         await wait_until(pilot, lambda: harness.screen.query_one("#edit-marker").has_class("-visible"))
-        await pilot.pause(0.3)
+        # Whatever the edit set off (the store read on its thread, focus and styles) settles before the picture,
+        # however slowly a loaded machine runs it.
+        await harness.app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: harness.app.focused is harness.screen.query_one("#prompt"))
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
 
     assert snap_compare(harness.app, terminal_size=(100, 30), run_before=lambda pilot: steady_after(run_before, pilot))
