@@ -157,6 +157,11 @@ class EndpointConfig:
     system_role: str | None = None
     """The role the system prompt is sent as with this endpoint: `"system"` (the default) or `"developer"`
     (newer OpenAI models want it). New conversations start with it; each conversation remembers its own."""
+    tools_file: str | None = None
+    """A JSON file with an array of tool definitions sent with every request to this endpoint (in place of the
+    global `tools_file`), such as `"~/toki/tools.json"`; a relative path is relative to this config file."""
+    tools: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
+    """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -169,6 +174,7 @@ class EndpointConfig:
                 "api_key": valid_stored_key,
                 "models": valid_models,
                 "system_role": valid_system_role,
+                "tools_file": valid_optional_text,
             },
         )
 
@@ -228,6 +234,13 @@ class Config:
     endpoints: Mapping[str, EndpointConfig] = field(default_factory=_builtin_endpoints)
     """The `[endpoints.NAME]` tables, plus the built-in "toki" endpoint (https://www.tokiai.ai/v1, key from
     TOKI_API_KEY), which `[endpoints.toki]` can adjust."""
+    tools_file: str | None = None
+    """A JSON file with an array of tool definitions (`[{"type": "function", "function": {"name": ...,
+    "parameters": {...}}}]`) sent as `tools` with every request; a relative path is relative to this config
+    file. Read when the config is loaded: a bad file is an error naming it. `/tools PATH|off` changes it for a
+    conversation."""
+    tools: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
+    """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -242,6 +255,7 @@ class Config:
                 "default_model": valid_text,
                 "theme": valid_text,
                 "system_prompt": valid_system_prompt,
+                "tools_file": valid_optional_text,
                 "keymap": valid_keymap,
                 "endpoints": _endpoints,
             },
@@ -272,11 +286,15 @@ def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
 
 def parameters_for_endpoint(config: Config, endpoint_name: str) -> ChatParams:
     """The `[parameters]` a new conversation on this endpoint starts with: the endpoint's `system_role`, if set,
-    in place of the default role."""
+    in place of the default role, and its tools (else the global ones)."""
     endpoint = config.endpoints.get(endpoint_name)
+    parameters = config.parameters
+    tools = endpoint.tools if endpoint is not None and endpoint.tools is not None else config.tools
+    if tools is not None:
+        parameters = parameters.replace(tools=tools)
     if endpoint is None or endpoint.system_role is None:
-        return config.parameters
-    return config.parameters.replace(system_role=endpoint.system_role)
+        return parameters
+    return parameters.replace(system_role=endpoint.system_role)
 
 
 def with_changes(config: Config, **changes: Any) -> Config:
@@ -329,6 +347,10 @@ _EXAMPLE_CONFIG = f"""\
 # A built-in theme (toki-dark, toki-light, toki-high-contrast) or the name of a theme file
 # in the themes folder next to this file.
 # theme = "{DEFAULT_THEME}"
+
+# A JSON file with an array of tool definitions sent with every request (relative to this file);
+# an [endpoints.NAME] table may set its own tools_file, used with that endpoint instead.
+# tools_file = "tools.json"
 
 [parameters]
 # Sent with every request. A parameter left commented is not sent: the server's default applies.
