@@ -74,3 +74,12 @@ def pick_open_call(open_ids: list[str], call_id: str | None) -> str:
     if call_id not in open_ids:
         raise APIError(f"{call_id!r} is not an open tool call (open: {', '.join(open_ids)})")
     return call_id
+
+
+def split_result(argument: str, open_ids: list[str]) -> tuple[str | None, str]:
+    """`/tool_result [ID] TEXT`: (ID, TEXT) when the first word is an open call's id and text follows, else
+    (None, the whole argument): a result may well start with a word of its own."""
+    first, _, rest = argument.strip().partition(" ")
+    if first in open_ids and rest.strip():
+        return first, rest.strip()
+    return None, argument.strip()

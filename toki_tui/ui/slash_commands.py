@@ -41,6 +41,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("regenerate", "", "a new reply in place of the last one (the old one stays as a sibling)"),
     CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
     CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
+    CommandSpec("tools", "PATH|off", "send the tools of a JSON file with each request (off: no tools)"),
+    CommandSpec("tool_choice", "auto|none|required|NAME", "whether the model may, must or must not call a tool"),
+    CommandSpec("tool_result", "[ID] TEXT", "answer the open tool call (ID: which one, when several are open)"),
     CommandSpec("help", "", "show keys and commands"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
@@ -127,6 +130,24 @@ class BranchCommand:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class LoadTools:
+    path: str | None
+    """None: send no tools."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetToolChoice:
+    choice: str
+    """auto, none, required or a tool's name (checked against the loaded tools when applied)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    argument: str
+    """"[ID] TEXT": whether the first word is an id depends on the calls open (see tool_answers.split_result)."""
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -140,6 +161,9 @@ SlashAction = (
     | ExportConversation
     | ShowReplyDetails
     | BranchCommand
+    | LoadTools
+    | SetToolChoice
+    | ToolResult
 )
 
 
@@ -216,7 +240,23 @@ def parse_slash_command(text: str) -> SlashAction:
         if argument:
             raise SlashCommandError(f"/{name} takes no argument (it acts on the last message; or focus a message)")
         return BranchCommand(name)
+    if name in ("tools", "tool_choice", "tool_result"):
+        return _tool_action(name, argument)
     return ShowHelp()
+
+
+def _tool_action(name: str, argument: str) -> LoadTools | SetToolChoice | ToolResult:
+    if name == "tools":
+        if not argument:
+            raise SlashCommandError("/tools needs the path of a JSON file of tool definitions, or off")
+        return LoadTools(None if argument.lower() in _CLEAR_WORDS else argument)
+    if name == "tool_choice":
+        if not argument or len(argument.split()) > 1:
+            raise SlashCommandError("/tool_choice takes auto, none, required, or the name of one tool")
+        return SetToolChoice(argument)
+    if not argument:
+        raise SlashCommandError("/tool_result needs the result text (after the call's id when several are open)")
+    return ToolResult(argument)
 
 
 def _copy_action(argument: str) -> CopyReply:

@@ -8,6 +8,7 @@ from toki_tui.ui.slash_commands import (
     BranchCommand,
     CopyReply,
     ExportConversation,
+    LoadTools,
     NewConversation,
     SetModel,
     SetParameter,
@@ -15,9 +16,11 @@ from toki_tui.ui.slash_commands import (
     SetSystemPrompt,
     SetSystemRole,
     SetTitle,
+    SetToolChoice,
     ShowHelp,
     ShowReplyDetails,
     SlashCommandError,
+    ToolResult,
     parse_slash_command,
 )
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -68,6 +71,15 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.export_conversation(action.export_format, action.path)
     elif isinstance(action, ShowReplyDetails):
         screen.action_reply_details()
+    elif isinstance(action, LoadTools | SetToolChoice | ToolResult):
+        from toki_tui.ui.screens import tool_commands
+
+        if isinstance(action, LoadTools):
+            tool_commands.load_tools(screen, action.path)
+        elif isinstance(action, SetToolChoice):
+            tool_commands.set_tool_choice(screen, action.choice)
+        else:
+            tool_commands.answer_tool_call(screen, action.argument)
     elif isinstance(action, BranchCommand):
         if action.name == "regenerate":
             screen.regenerate_last()
