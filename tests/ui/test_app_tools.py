@@ -10,7 +10,12 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.fakes.server import FakeServer, stream_text, stream_tool_calls
+from tests.hostile import HOSTILE, MARKUP_CLOSE, storable
 from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
+from tests.ui.terminal_frame import screen_plain_text
+from tests.ui.test_hostile_surfaces import assert_screen_inert, settle
+from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
@@ -84,3 +89,25 @@ async def test_a_result_with_no_open_call_is_refused_without_a_request(tmp_path:
         assert "no open tool call" in _notices(harness, "Command not applied")[0]
         assert len(fake_server.chat_requests()) == 1
         assert harness.screen.query_one(PromptInput).text == "/tool_result 42"
+
+
+async def test_hostile_tool_names_ids_and_results_are_shown_as_plain_text(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    (tmp_path / "data").mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(tmp_path / "data" / "history.sqlite3")
+    store.open()
+    conversation = store.create_conversation(endpoint="toki", model="m", title="tools")
+    store.add_message(conversation.id, role="user", content="go")
+    call = {"id": storable(HOSTILE), "type": "function", "function": {"name": storable(HOSTILE), "arguments": "{}"}}
+    store.add_message(conversation.id, role="assistant", content="", tool_calls=[call])
+    store.add_message(conversation.id, role="tool", content=storable(HOSTILE), tool_call_id=storable(HOSTILE))
+    harness = make_app(tmp_path, fake_server, resume=conversation.id, store=store)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        view = harness.app.screen.query_one(ConversationView)
+        await wait_until(pilot, lambda: len(view.messages) == 3)
+        await harness.ready(pilot)
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+        assert "result of" in screen_plain_text(harness.app)
