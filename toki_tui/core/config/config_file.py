@@ -42,6 +42,7 @@ from toki_tui.core.config.model import (
     valid_system_prompt,
     valid_system_role,
     valid_text,
+    valid_tool_commands,
     with_changes,
     with_endpoint,
 )
@@ -73,6 +74,7 @@ __all__ = [
 _INVALID: Any = object()
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
+    "tool_commands",
 )  # fmt: skip
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
@@ -262,6 +264,8 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         values["timeouts"] = _parse_timeouts(problems, table)
     if "keymap" in data and (table := problems.table("keymap", data["keymap"], "[keymap]")):
         values["keymap"] = _parse_keymap(problems, table)
+    if "tool_commands" in data:
+        values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)

@@ -241,6 +241,11 @@ class Config:
     conversation."""
     tools: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
     """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
+    tool_commands: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[tool_commands]` table: tool name = the command run for its calls, as an array such as
+    `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
+    only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
+    output becomes the call's result."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -257,6 +262,7 @@ class Config:
                 "system_prompt": valid_system_prompt,
                 "tools_file": valid_optional_text,
                 "keymap": valid_keymap,
+                "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
             },
         )
@@ -274,6 +280,20 @@ def valid_keymap(value: object) -> Mapping[str, str]:
     ):
         raise ValueError('binding ids mapped to keys, such as "app.quit" = "ctrl+q"')
     return MappingProxyType(dict(value))
+
+
+def valid_tool_commands(value: object) -> Mapping[str, tuple[str, ...]]:
+    form = 'tool names mapped to commands as arrays, such as get_weather = ["/usr/local/bin/weather"]'
+    if not isinstance(value, Mapping):
+        raise ValueError(form)
+    commands: dict[str, tuple[str, ...]] = {}
+    for name, command in value.items():
+        if not isinstance(name, str) or not isinstance(command, list | tuple) or not command:
+            raise ValueError(form)
+        if not all(isinstance(part, str) and part and "\0" not in part for part in command):
+            raise ValueError(form)
+        commands[name] = tuple(command)
+    return MappingProxyType(commands)
 
 
 def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
@@ -372,6 +392,11 @@ _EXAMPLE_CONFIG = f"""\
 [keymap]
 # Binding id = keys, overriding the built-in bindings; separate several keys with commas.
 # "app.quit" = "ctrl+q"
+
+# Commands bound to tools: `/tool_run` shows the exact command line and runs it only once you
+# confirm; the call's arguments (JSON) are added as its last argument, never through a shell.
+# [tool_commands]
+# get_weather = ["/usr/local/bin/weather", "--json"]
 
 # The built-in endpoint: TOKI, with the key from TOKI_API_KEY. Uncomment to read the key
 # from a password manager instead (TOKI_API_KEY still wins when it is set).
