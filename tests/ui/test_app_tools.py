@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from tests.fakes.server import FakeServer, stream_text, stream_tool_calls
 from tests.hostile import HOSTILE, MARKUP_CLOSE, storable
 from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
 from tests.ui.terminal_frame import screen_plain_text
 from tests.ui.test_hostile_surfaces import assert_screen_inert, settle
+from toki_tui.core.config.config_file import Config
 from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -111,3 +115,51 @@ async def test_hostile_tool_names_ids_and_results_are_shown_as_plain_text(
         assert_screen_inert(harness)
         assert MARKUP_CLOSE in screen_plain_text(harness.app)
         assert "result of" in screen_plain_text(harness.app)
+
+
+ECHO_ARGS = "import json, sys; print(json.dumps(sys.argv[1:]))"
+
+
+async def _tool_call_on_screen(pilot: Pilot[Any], harness: AppHarness) -> None:
+    await _command(pilot, harness, "weather in Oslo?")
+    await wait_until(pilot, lambda: len(harness.server.chat_requests()) == 1 and not harness.screen.streaming)
+
+
+async def test_a_bound_command_runs_only_after_confirmation_with_the_arguments_as_data(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    fake_server.script(stream_tool_calls([CALL]), stream_text("It is 12 C."))
+    config = Config(tool_commands={"get_weather": (sys.executable, "-c", ECHO_ARGS)})
+    harness = make_app(tmp_path, fake_server, config=config)
+    async with harness.app.run_test(size=(140, 40)) as pilot:
+        await harness.ready(pilot)
+        await _tool_call_on_screen(pilot, harness)
+        await _command(pilot, harness, "/tool_run")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ConfirmDialog))
+        question = str(harness.app.screen.query_one("#confirm-question", Static).render())
+        assert sys.executable in question and CALL["arguments"] in question
+        assert len(fake_server.chat_requests()) == 1  # nothing runs before the yes
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
+        result = fake_server.chat_requests()[1].json()["messages"][-1]
+        assert result["role"] == "tool" and result["tool_call_id"] == "call_1"
+        assert json.loads(result["content"]) == [CALL["arguments"]]
+
+
+async def test_a_refused_command_does_not_run_and_the_call_stays_open(tmp_path: Path, fake_server: FakeServer) -> None:
+    planted = tmp_path / "planted"
+    fake_server.script(stream_tool_calls([CALL]))
+    config = Config(tool_commands={"get_weather": ("/usr/bin/touch", str(planted))})
+    harness = make_app(tmp_path, fake_server, config=config)
+    async with harness.app.run_test(size=(140, 40)) as pilot:
+        await harness.ready(pilot)
+        await _tool_call_on_screen(pilot, harness)
+        await _command(pilot, harness, "/tool_run call_1")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(harness.app.screen, ConfirmDialog))
+        assert not planted.exists()
+        assert len(fake_server.chat_requests()) == 1
+        conversation_id = harness.screen.session.conversation_id
+        assert conversation_id is not None
+        assert [m.role for m in harness.store.branch(conversation_id)] == ["user", "assistant"]

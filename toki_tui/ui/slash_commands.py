@@ -44,6 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("tools", "PATH|off", "send the tools of a JSON file with each request (off: no tools)"),
     CommandSpec("tool_choice", "auto|none|required|NAME", "whether the model may, must or must not call a tool"),
     CommandSpec("tool_result", "[ID] TEXT", "answer the open tool call (ID: which one, when several are open)"),
+    CommandSpec("tool_run", "[ID]", "run the command the config binds to the open call's tool, once you confirm"),
     CommandSpec("help", "", "show keys and commands"),
 )
 COMMAND_NAMES = tuple(spec.name for spec in COMMANDS)
@@ -148,6 +149,12 @@ class ToolResult:
     """"[ID] TEXT": whether the first word is an id depends on the calls open (see tool_answers.split_result)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RunTool:
+    call_id: str | None
+    """None: the only open call."""
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -164,6 +171,7 @@ SlashAction = (
     | LoadTools
     | SetToolChoice
     | ToolResult
+    | RunTool
 )
 
 
@@ -240,6 +248,10 @@ def parse_slash_command(text: str) -> SlashAction:
         if argument:
             raise SlashCommandError(f"/{name} takes no argument (it acts on the last message; or focus a message)")
         return BranchCommand(name)
+    if name == "tool_run":
+        if len(argument.split()) > 1:
+            raise SlashCommandError("/tool_run takes at most the id of the call to run")
+        return RunTool(argument or None)
     if name in ("tools", "tool_choice", "tool_result"):
         return _tool_action(name, argument)
     return ShowHelp()

@@ -10,6 +10,7 @@ from toki_tui.ui.slash_commands import (
     ExportConversation,
     LoadTools,
     NewConversation,
+    RunTool,
     SetModel,
     SetParameter,
     SetSwitch,
@@ -71,13 +72,15 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.export_conversation(action.export_format, action.path)
     elif isinstance(action, ShowReplyDetails):
         screen.action_reply_details()
-    elif isinstance(action, LoadTools | SetToolChoice | ToolResult):
+    elif isinstance(action, LoadTools | SetToolChoice | ToolResult | RunTool):
         from toki_tui.ui.screens import tool_commands
 
         if isinstance(action, LoadTools):
             tool_commands.load_tools(screen, action.path)
         elif isinstance(action, SetToolChoice):
             tool_commands.set_tool_choice(screen, action.choice)
+        elif isinstance(action, RunTool):
+            tool_commands.run_tool(screen, action.call_id)
         else:
             tool_commands.answer_tool_call(screen, action.argument)
     elif isinstance(action, BranchCommand):

@@ -4,14 +4,18 @@ toki_tui.core.tool_answers; the tools file is read in a worker thread, never on 
 from __future__ import annotations
 
 import asyncio
+import json
+import shlex
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toki_tui.core.errors import APIError
 from toki_tui.core.tool_answers import open_call_ids, pick_open_call, split_result
+from toki_tui.core.tool_commands import run_tool_command, tool_command_line
 from toki_tui.core.tools_file import ToolsError, read_tools_file, tool_choice_value, tool_names
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -74,6 +78,11 @@ def answer_tool_call(screen: ChatScreen, argument: str) -> None:
         _give_back(screen, f"/tool_result {argument}")
         screen.notify(str(error), title="Command not applied", severity="error")
         return
+    _answer(screen, call_id, text, open_ids)
+
+
+def _answer(screen: ChatScreen, call_id: str, text: str, open_ids: list[str]) -> None:
+    conversation = screen.query_one(ConversationView)
     conversation.append_message(DisplayMessage(id=None, role="tool", content=text, tool_call_id=call_id))
     events = screen.session.tool_result_batches(text, call_id)
     still_open = [other for other in open_ids if other != call_id]
@@ -103,3 +112,55 @@ def _give_back(screen: ChatScreen, text: str) -> None:
     if not prompt.text.strip():
         prompt.text = text
         prompt.move_cursor(prompt.document.end)
+
+
+def run_tool(screen: ChatScreen, call_id: str | None) -> None:
+    """Show the exact command line bound to the open call's tool; run it only on an explicit yes, and send its
+    output as the call's result."""
+    if screen.streaming:
+        screen.notify("A reply is still arriving; Esc stops it.", severity="warning")
+        return
+    messages = screen.query_one(ConversationView).messages
+    open_ids = open_call_ids(messages)
+    try:
+        call_id = pick_open_call(open_ids, call_id)
+    except APIError as error:
+        screen.notify(str(error), title="Command not applied", severity="error")
+        return
+    name, arguments = _call_parts(messages, call_id)
+    command = screen.toki.config.tool_commands.get(name)
+    if command is None:
+        screen.notify(
+            f"No command is bound to the tool {name!r}: add it to [tool_commands] in the config, or answer with "
+            "/tool_result",
+            title="Command not applied",
+            severity="error",
+        )
+        return
+    argv = tool_command_line(command, arguments)
+    screen.run_worker(_confirm_and_run(screen, call_id, argv, open_ids), group="tools", exit_on_error=False)
+
+
+async def _confirm_and_run(screen: ChatScreen, call_id: str, argv: list[str], open_ids: list[str]) -> None:
+    from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
+
+    listed = "\n".join(f"  {number}: {part}" for number, part in enumerate(argv))
+    question = plain_content(f"Run this command for tool call {call_id}?\n\n{shlex.join(argv)}\n\n{listed}")
+    if not await screen.app.push_screen_wait(ConfirmDialog(question, yes="Run")):
+        screen.notify("The command was not run; the call is still open.")
+        return
+    result = await asyncio.to_thread(run_tool_command, argv)
+    _answer(screen, call_id, result, open_ids)
+
+
+def _call_parts(messages: list[DisplayMessage], call_id: str) -> tuple[str, str]:
+    """The tool name and the arguments (JSON text) of call `call_id`, from the last reply that made it."""
+    for message in reversed(messages):
+        for call in message.tool_calls or []:
+            if call.get("id") == call_id:
+                function = call.get("function")
+                if not isinstance(function, dict):
+                    function = {}
+                arguments = function.get("arguments") or ""
+                return str(function.get("name")), arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return "", ""
