@@ -67,6 +67,8 @@ def params_from_args(args: argparse.Namespace, defaults: ChatParams) -> ChatPara
     tools = _read_tools(Path(args.tools)) if args.tools else None
     if tools is not None:
         changes["tools"] = tools
+    if tools is None and defaults.tools is not None:
+        tools = list(defaults.tools)  # the config's tools_file: --tool-choice may name one of them
     if args.tool_choice:
         choice = args.tool_choice
         if tools is None and choice != "none":

@@ -26,6 +26,7 @@ from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_messag
 from toki_tui.core.attachments import Attachment, attachments_from_records, message_content, records_of
 from toki_tui.core.continuation import CONTINUABLE_STATUSES, RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
+from toki_tui.core.tool_answers import answer_open_calls, open_call_ids, pick_open_call
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -215,7 +216,8 @@ class ChatSession:
             await self._run_store(lambda: store.delete_conversation(conversation_id))
 
     def context_messages(self, branch: list[StoredMessage] | None = None) -> list[ChatMessage]:
-        """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning."""
+        """What is sent as `messages`: the system prompt, then the branch, without failed replies or reasoning; every
+        tool call the user left unanswered gets a "no result" answer (answer_open_calls)."""
         messages: list[ChatMessage] = []
         if self.system_prompt:
             messages.append(ChatMessage(self.params.system_role, self.system_prompt))
@@ -225,7 +227,7 @@ class ChatSession:
             messages.extend(self._stored_context(self.store, self.conversation_id))
         else:
             messages.extend(_sendable(self._memory))
-        return messages
+        return answer_open_calls(messages)
 
     def forget_context(self, shown_leaf: int | None = None) -> None:
         """Read the branch from the store again before the next request (a conversation was opened): the one
@@ -326,6 +328,42 @@ class ChatSession:
             self._use_memory()
         if not self.saving:
             self._memory.append(_MemoryMessage("user", user_text, attachments=attached))
+        async for batch in self._run_reply(parent_id):
+            yield batch
+
+    async def tool_result_batches(
+        self, content: str, call_id: str | None = None
+    ) -> AsyncGenerator[list[StreamEvent], None]:
+        """Answer an open call of the branch's last reply with tool calls (the only open one when `call_id` is None)
+        by a `tool` message, then have the model go on once no call of that reply is left open. Raises APIError,
+        before storing anything, when there is no such call."""
+        store, conversation_id = self.store, self.conversation_id
+        if self.saving and store is not None and conversation_id is not None:
+            await self._read_context()
+            branch: list[Any] = list(self._context)
+        else:
+            self._use_memory()
+            branch = self._memory
+        call_id = pick_open_call(open_call_ids(branch), call_id)
+        parent_id: int | None = None
+        if self.saving and store is not None and conversation_id is not None:
+            parent, answer_id = self.branch_end, call_id
+            try:
+                answered = await self._run_store(
+                    lambda: store.add_message(
+                        conversation_id, role="tool", content=content, tool_call_id=answer_id, parent_id=parent
+                    )
+                )
+                self._extend_context(answered)
+                parent_id = answered.id
+                branch = list(self._context)
+            except HistoryError as error:
+                self._stop_saving(error)
+        if not self.saving:
+            self._memory.append(_MemoryMessage("tool", content, tool_call_id=call_id))
+            branch = self._memory
+        if open_call_ids(branch):
+            return  # the model goes on once every call of the reply has its result
         async for batch in self._run_reply(parent_id):
             yield batch
 

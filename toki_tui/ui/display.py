@@ -43,6 +43,8 @@ class DisplayMessage:
     """The server's error text when `status == "error"`."""
     tool_calls: list[dict[str, Any]] | None = None
     """Tool calls in the Chat Completions form: {"id", "type", "function": {"name", "arguments"}}."""
+    tool_call_id: str | None = None
+    """For a `tool` message: the id of the call it answers."""
     usage: dict[str, Any] | None = None
     """Token usage as stored (prompt_tokens, completion_tokens, ...)."""
     refusal: str | None = None
@@ -70,6 +72,7 @@ class DisplayMessage:
             model=getattr(m, "model", None),
             error=getattr(m, "error", None),
             tool_calls=_json_list(getattr(m, "tool_calls", None)),
+            tool_call_id=getattr(m, "tool_call_id", None),
             usage=_json_dict(getattr(m, "usage", None)),
             refusal=getattr(m, "refusal", None) or None,
             duration=_seconds(getattr(m, "duration", None)),

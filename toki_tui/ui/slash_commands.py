@@ -41,6 +41,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("regenerate", "", "a new reply in place of the last one (the old one stays as a sibling)"),
     CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
     CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
+    CommandSpec("tools", "PATH|off", "send the tools of a JSON file with each request (off: no tools)"),
+    CommandSpec("tool_choice", "auto|none|required|NAME", "whether the model may, must or must not call a tool"),
+    CommandSpec("tool_result", "[ID] TEXT", "answer the open tool call (ID: which one, when several are open)"),
+    CommandSpec("tool_run", "[ID]", "run the command the config binds to the open call's tool, once you confirm"),
     CommandSpec("help", "", "show keys and commands"),
     CommandSpec("attach", "PATH|clear", "attach an image or text file to the next message (clear: drop them all)"),
 )
@@ -134,6 +138,30 @@ class AttachFile:
     """None: drop every file waiting to be sent."""
 
 
+@dataclass(frozen=True, slots=True)
+class LoadTools:
+    path: str | None
+    """None: send no tools."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetToolChoice:
+    choice: str
+    """auto, none, required or a tool's name (checked against the loaded tools when applied)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    argument: str
+    """"[ID] TEXT": whether the first word is an id depends on the calls open (see tool_answers.split_result)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunTool:
+    call_id: str | None
+    """None: the only open call."""
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -148,6 +176,10 @@ SlashAction = (
     | ShowReplyDetails
     | BranchCommand
     | AttachFile
+    | LoadTools
+    | SetToolChoice
+    | ToolResult
+    | RunTool
 )
 
 
@@ -228,7 +260,27 @@ def parse_slash_command(text: str) -> SlashAction:
         if not argument:
             raise SlashCommandError("/attach needs a file path (or clear, to drop the files attached)")
         return AttachFile(None if argument.lower() == "clear" else argument)
+    if name == "tool_run":
+        if len(argument.split()) > 1:
+            raise SlashCommandError("/tool_run takes at most the id of the call to run")
+        return RunTool(argument or None)
+    if name in ("tools", "tool_choice", "tool_result"):
+        return _tool_action(name, argument)
     return ShowHelp()
+
+
+def _tool_action(name: str, argument: str) -> LoadTools | SetToolChoice | ToolResult:
+    if name == "tools":
+        if not argument:
+            raise SlashCommandError("/tools needs the path of a JSON file of tool definitions, or off")
+        return LoadTools(None if argument.lower() in _CLEAR_WORDS else argument)
+    if name == "tool_choice":
+        if not argument or len(argument.split()) > 1:
+            raise SlashCommandError("/tool_choice takes auto, none, required, or the name of one tool")
+        return SetToolChoice(argument)
+    if not argument:
+        raise SlashCommandError("/tool_result needs the result text (after the call's id when several are open)")
+    return ToolResult(argument)
 
 
 def _copy_action(argument: str) -> CopyReply:

@@ -42,10 +42,12 @@ from toki_tui.core.config.model import (
     valid_system_prompt,
     valid_system_role,
     valid_text,
+    valid_tool_commands,
     with_changes,
     with_endpoint,
 )
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.tools_file import ToolsError, read_tools_file
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -70,10 +72,13 @@ __all__ = [
 ]
 
 _INVALID: Any = object()
-_TOP_KEYS = ("default_endpoint", "default_model", "theme", "parameters", "keymap", "timeouts", "endpoints")
+_TOP_KEYS = (
+    "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
+    "tool_commands",
+)  # fmt: skip
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
-_ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role")
+_ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")
 _SECRET_KEYS = frozenset({"api_key", "api_key_env", "api_key_cmd"})
 _TOML_FORM = 'lines such as key = "text", key = 0.7, key = true, or a [table] header'
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
@@ -84,6 +89,7 @@ class _Problems:
 
     def __init__(self, path: Path | None) -> None:
         self.where = str(path) if path is not None else "config"
+        self.path = path
         self.lines: list[str] = []
 
     def check(self, key: str, value: object, validator: Callable[[Any], Any]) -> Any:
@@ -194,6 +200,7 @@ _ENDPOINT_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "api_key": valid_stored_key,
     "models": valid_models,
     "system_role": valid_system_role,
+    "tools_file": valid_optional_text,
 }
 
 
@@ -223,8 +230,22 @@ def _parse_endpoints(problems: _Problems, table: dict[str, Any]) -> dict[str, En
         if not complete or _INVALID in fields.values():
             complete = False
             continue
+        if isinstance(fields.get("tools_file"), str):
+            fields["tools"] = _tools(problems, f"{prefix}.tools_file", fields["tools_file"])
         endpoints[name] = EndpointConfig(name=name, **fields)
     return endpoints if complete else None
+
+
+def _tools(problems: _Problems, key: str, name: str) -> tuple[dict[str, Any], ...] | None:
+    """The tools of a `tools_file` (relative to the config file's folder), or None after recording why not."""
+    path = Path(name).expanduser()
+    if not path.is_absolute() and problems.path is not None:
+        path = problems.path.parent / path
+    try:
+        return read_tools_file(path)
+    except ToolsError as error:
+        problems.lines.append(f"{key}: {error}")
+        return None
 
 
 def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Config:
@@ -232,15 +253,19 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
     problems = _Problems(path)
     problems.unknown_keys("", data, _TOP_KEYS)
     values: dict[str, Any] = {}
-    for key in ("default_endpoint", "default_model", "theme"):
+    for key in ("default_endpoint", "default_model", "theme", "tools_file"):
         if key in data:
             values[key] = problems.check(key, data[key], valid_text)
+    if isinstance(values.get("tools_file"), str):
+        values["tools"] = _tools(problems, "tools_file", values["tools_file"])
     if "parameters" in data and (table := problems.table("parameters", data["parameters"], "[parameters]")):
         values.update(_parse_parameters(problems, table))
     if "timeouts" in data and (table := problems.table("timeouts", data["timeouts"], "[timeouts]")):
         values["timeouts"] = _parse_timeouts(problems, table)
     if "keymap" in data and (table := problems.table("keymap", data["keymap"], "[keymap]")):
         values["keymap"] = _parse_keymap(problems, table)
+    if "tool_commands" in data:
+        values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)

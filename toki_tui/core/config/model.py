@@ -157,6 +157,11 @@ class EndpointConfig:
     system_role: str | None = None
     """The role the system prompt is sent as with this endpoint: `"system"` (the default) or `"developer"`
     (newer OpenAI models want it). New conversations start with it; each conversation remembers its own."""
+    tools_file: str | None = None
+    """A JSON file with an array of tool definitions sent with every request to this endpoint (in place of the
+    global `tools_file`), such as `"~/toki/tools.json"`; a relative path is relative to this config file."""
+    tools: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
+    """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
 
     def __post_init__(self) -> None:
         _check(
@@ -169,6 +174,7 @@ class EndpointConfig:
                 "api_key": valid_stored_key,
                 "models": valid_models,
                 "system_role": valid_system_role,
+                "tools_file": valid_optional_text,
             },
         )
 
@@ -228,6 +234,18 @@ class Config:
     endpoints: Mapping[str, EndpointConfig] = field(default_factory=_builtin_endpoints)
     """The `[endpoints.NAME]` tables, plus the built-in "toki" endpoint (https://www.tokiai.ai/v1, key from
     TOKI_API_KEY), which `[endpoints.toki]` can adjust."""
+    tools_file: str | None = None
+    """A JSON file with an array of tool definitions (`[{"type": "function", "function": {"name": ...,
+    "parameters": {...}}}]`) sent as `tools` with every request; a relative path is relative to this config
+    file. Read when the config is loaded: a bad file is an error naming it. `/tools PATH|off` changes it for a
+    conversation."""
+    tools: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)
+    """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
+    tool_commands: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[tool_commands]` table: tool name = the command run for its calls, as an array such as
+    `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
+    only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
+    output becomes the call's result."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -242,7 +260,9 @@ class Config:
                 "default_model": valid_text,
                 "theme": valid_text,
                 "system_prompt": valid_system_prompt,
+                "tools_file": valid_optional_text,
                 "keymap": valid_keymap,
+                "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
             },
         )
@@ -262,6 +282,20 @@ def valid_keymap(value: object) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
+def valid_tool_commands(value: object) -> Mapping[str, tuple[str, ...]]:
+    form = 'tool names mapped to commands as arrays, such as get_weather = ["/usr/local/bin/weather"]'
+    if not isinstance(value, Mapping):
+        raise ValueError(form)
+    commands: dict[str, tuple[str, ...]] = {}
+    for name, command in value.items():
+        if not isinstance(name, str) or not isinstance(command, list | tuple) or not command:
+            raise ValueError(form)
+        if not all(isinstance(part, str) and part and "\0" not in part for part in command):
+            raise ValueError(form)
+        commands[name] = tuple(command)
+    return MappingProxyType(commands)
+
+
 def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
     if not isinstance(value, Mapping) or not all(
         isinstance(e, EndpointConfig) and e.name == k for k, e in value.items()
@@ -272,11 +306,15 @@ def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
 
 def parameters_for_endpoint(config: Config, endpoint_name: str) -> ChatParams:
     """The `[parameters]` a new conversation on this endpoint starts with: the endpoint's `system_role`, if set,
-    in place of the default role."""
+    in place of the default role, and its tools (else the global ones)."""
     endpoint = config.endpoints.get(endpoint_name)
+    parameters = config.parameters
+    tools = endpoint.tools if endpoint is not None and endpoint.tools is not None else config.tools
+    if tools is not None:
+        parameters = parameters.replace(tools=tools)
     if endpoint is None or endpoint.system_role is None:
-        return config.parameters
-    return config.parameters.replace(system_role=endpoint.system_role)
+        return parameters
+    return parameters.replace(system_role=endpoint.system_role)
 
 
 def with_changes(config: Config, **changes: Any) -> Config:
@@ -330,6 +368,10 @@ _EXAMPLE_CONFIG = f"""\
 # in the themes folder next to this file.
 # theme = "{DEFAULT_THEME}"
 
+# A JSON file with an array of tool definitions sent with every request (relative to this file);
+# an [endpoints.NAME] table may set its own tools_file, used with that endpoint instead.
+# tools_file = "tools.json"
+
 [parameters]
 # Sent with every request. A parameter left commented is not sent: the server's default applies.
 # temperature = 0.7            # 0 to 2; higher is more random
@@ -350,6 +392,11 @@ _EXAMPLE_CONFIG = f"""\
 [keymap]
 # Binding id = keys, overriding the built-in bindings; separate several keys with commas.
 # "app.quit" = "ctrl+q"
+
+# Commands bound to tools: `/tool_run` shows the exact command line and runs it only once you
+# confirm; the call's arguments (JSON) are added as its last argument, never through a shell.
+# [tool_commands]
+# get_weather = ["/usr/local/bin/weather", "--json"]
 
 # The built-in endpoint: TOKI, with the key from TOKI_API_KEY. Uncomment to read the key
 # from a password manager instead (TOKI_API_KEY still wins when it is set).

@@ -9,16 +9,20 @@ from toki_tui.ui.slash_commands import (
     BranchCommand,
     CopyReply,
     ExportConversation,
+    LoadTools,
     NewConversation,
+    RunTool,
     SetModel,
     SetParameter,
     SetSwitch,
     SetSystemPrompt,
     SetSystemRole,
     SetTitle,
+    SetToolChoice,
     ShowHelp,
     ShowReplyDetails,
     SlashCommandError,
+    ToolResult,
     parse_slash_command,
 )
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -69,6 +73,17 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         screen.export_conversation(action.export_format, action.path)
     elif isinstance(action, ShowReplyDetails):
         screen.action_reply_details()
+    elif isinstance(action, LoadTools | SetToolChoice | ToolResult | RunTool):
+        from toki_tui.ui.screens import tool_commands
+
+        if isinstance(action, LoadTools):
+            tool_commands.load_tools(screen, action.path)
+        elif isinstance(action, SetToolChoice):
+            tool_commands.set_tool_choice(screen, action.choice)
+        elif isinstance(action, RunTool):
+            tool_commands.run_tool(screen, action.call_id)
+        else:
+            tool_commands.answer_tool_call(screen, action.argument)
     elif isinstance(action, BranchCommand):
         if action.name == "regenerate":
             screen.regenerate_last()

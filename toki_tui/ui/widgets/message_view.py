@@ -300,6 +300,8 @@ class MessageView(MessageActions):
         meta = self._style("meta")
         if message.model:
             header.append(f" · {displayable(message.model)}", style=meta)
+        if message.tool_call_id:
+            header.append(f" · result of {displayable(message.tool_call_id)}", style=meta)
         if message.status == "streaming":
             header.append(" · streaming…", style=meta)
         header.append(reply_header_facts(message), style=meta)
@@ -336,7 +338,10 @@ class MessageView(MessageActions):
         lines: list[Line] = []
         for call in self._message.tool_calls or []:
             name, arguments = _tool_call_parts(call)
-            lines.extend(render_lines(Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool"))), ctx))
+            title = Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool")))
+            if isinstance(call.get("id"), str):  # the id /tool_result answers
+                title.append(f"  id {displayable(call['id'])}", style=self._style("meta"))
+            lines.extend(render_lines(title, ctx))
             if arguments:
                 lines.extend(render_plain(arguments, ctx, self._style("meta"), indent=2))
         return lines
