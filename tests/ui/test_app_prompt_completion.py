@@ -104,6 +104,9 @@ def test_spots_and_ranking() -> None:
     assert spot is not None and (spot.kind, spot.word) == ("path", "my file")
     assert completion_spot("/temperature 0") is None
     assert completion_spot("hello") is None
+    for command in ("/attach ", "/tools "):  # their whole argument is a path, spaces and all
+        spot = completion_spot(command + "notes/my pic")
+        assert spot is not None and (spot.kind, spot.word, spot.start) == ("path", "notes/my pic", len(command))
     assert rank("EC", ["xec", "ecb", "ec", "zz"]) == ["ec", "ecb", "xec"]
     assert rank("x", ["x\x1b[2J", "x"]) == ["x"], "an id with a terminal escape is never put in the prompt"
 

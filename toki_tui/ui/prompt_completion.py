@@ -28,6 +28,9 @@ FIXED_CHOICES: dict[str, tuple[str, ...]] = {
 }
 """The first argument of commands that take one of a few words."""
 
+PATH_COMMANDS = frozenset({"attach", "tools"})
+"""Commands whose whole argument is a file path (which may hold spaces)."""
+
 Kind = Literal["command", "model", "choice", "path"]
 
 
@@ -51,6 +54,8 @@ def completion_spot(text: str) -> CompletionSpot | None:
     if not space:
         return CompletionSpot("command", 1, head)
     name = head.lower()
+    if name in PATH_COMMANDS:
+        return CompletionSpot("path", len(text) - len(rest), rest)
     first, second_space, path = rest.partition(" ")
     if not second_space:
         start = len(text) - len(first)
