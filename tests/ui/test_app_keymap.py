@@ -143,3 +143,18 @@ async def test_hostile_keymap_values_are_refused_and_shown_inert(tmp_path: Path,
         assert isinstance(palette, CommandPalette)
         await wait_until(pilot, lambda: len(palette_lines(palette)) >= len(PALETTE_COMMANDS))
         assert any(line.startswith("New conversation  (Ctrl+N)") for line in palette_lines(palette))
+
+
+async def test_the_palette_starts_attach_in_the_prompt(tmp_path: Path, fake_server: FakeServer) -> None:
+    harness = app_with_keymap(tmp_path, fake_server, {})
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await harness.ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, CommandPalette))
+        palette = harness.app.screen
+        assert isinstance(palette, CommandPalette)
+        await enter_text(pilot, "attach a file")
+        await wait_until(pilot, lambda: palette_lines(palette)[0].startswith("Attach a file"))
+        await pilot.press("enter")
+        prompt = harness.screen.query_one(PromptInput)
+        await wait_until(pilot, lambda: prompt.text == "/attach " and harness.app.focused is prompt)

@@ -40,6 +40,16 @@ def _search_history(screen: ChatScreen) -> None:
         screen.action_toggle_history()
 
 
+def _start_command(screen: ChatScreen, command: str) -> None:
+    """Put a slash command that needs an argument in the prompt, ready for it (Tab completes a path there)."""
+    from toki_tui.ui.widgets.prompt_input import PromptInput
+
+    prompt = screen.query_one(PromptInput)
+    prompt.text = command
+    prompt.move_cursor(prompt.document.end)
+    prompt.focus()
+
+
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("New conversation", "chat.new", WHAT["chat.new"], lambda s: s.action_new_conversation()),
     PaletteCommand("Pick model", "chat.model", WHAT["chat.model"], lambda s: s.action_pick_model()),
@@ -75,6 +85,18 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "",
         "save this conversation to a .json file in this folder",
         lambda s: s.export_conversation("json", None),
+    ),
+    PaletteCommand(
+        "Attach a file",
+        "",
+        "an image or a text file for the next message: /attach PATH (Tab completes the path)",
+        lambda s: _start_command(s, "/attach "),
+    ),
+    PaletteCommand(
+        "Tools",
+        "",
+        "send the tools of a JSON file with each request: /tools PATH (or /tools off)",
+        lambda s: _start_command(s, "/tools "),
     ),
     PaletteCommand("Reply details", "chat.details", WHAT["chat.details"], lambda s: s.action_reply_details()),
     PaletteCommand("Help", "chat.help", WHAT["chat.help"], lambda s: s.action_help()),
