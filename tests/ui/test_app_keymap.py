@@ -15,6 +15,7 @@ from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
 from toki_tui.core.config.config_file import load_config
 from toki_tui.ui.command_palette import PALETTE_COMMANDS
 from toki_tui.ui.key_catalog import key_rows, toki_bindings
+from toki_tui.ui.screens.file_picker import FilePickerScreen
 from toki_tui.ui.screens.help import HelpScreen
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -145,7 +146,7 @@ async def test_hostile_keymap_values_are_refused_and_shown_inert(tmp_path: Path,
         assert any(line.startswith("New conversation  (Ctrl+N)") for line in palette_lines(palette))
 
 
-async def test_the_palette_starts_attach_in_the_prompt(tmp_path: Path, fake_server: FakeServer) -> None:
+async def test_the_palette_opens_the_file_picker(tmp_path: Path, fake_server: FakeServer) -> None:
     harness = app_with_keymap(tmp_path, fake_server, {})
     async with harness.app.run_test(size=(100, 30)) as pilot:
         await harness.ready(pilot)
@@ -154,7 +155,6 @@ async def test_the_palette_starts_attach_in_the_prompt(tmp_path: Path, fake_serv
         palette = harness.app.screen
         assert isinstance(palette, CommandPalette)
         await enter_text(pilot, "attach a file")
-        await wait_until(pilot, lambda: palette_lines(palette)[0].startswith("Attach a file"))
+        await wait_until(pilot, lambda: palette_lines(palette)[0].startswith("Attach a file  (Ctrl+L)"))
         await pilot.press("enter")
-        prompt = harness.screen.query_one(PromptInput)
-        await wait_until(pilot, lambda: prompt.text == "/attach " and harness.app.focused is prompt)
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, FilePickerScreen))

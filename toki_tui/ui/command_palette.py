@@ -88,9 +88,9 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     ),
     PaletteCommand(
         "Attach a file",
-        "",
-        "an image or a text file for the next message: /attach PATH (Tab completes the path)",
-        lambda s: _start_command(s, "/attach "),
+        "chat.attach",
+        "pick an image or a text file for the next message (or /attach PATH)",
+        lambda s: s.action_pick_file(),
     ),
     PaletteCommand(
         "Tools",

@@ -26,6 +26,8 @@ WHAT: dict[str, str] = {
     "chat.params": "show or hide the parameter sidebar",
     "chat.new": "start a new conversation",
     "chat.retry": "retry the last reply",
+    "chat.attach": "pick a file to attach to the next message",
+    "picker_file.close": "close the file picker",
     "chat.help": "show keys and commands",
     "chat.thinking": "fold or unfold the newest reply's thinking",
     "chat.details": "how the reply was made: model, parameters, usage, timing",

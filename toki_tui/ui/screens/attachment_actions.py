@@ -36,6 +36,16 @@ class AttachmentActions(Screen[None]):
         self._show_attachments()
         self.notify(f"Attached {attachment_label(attachment)} (goes with the next message).")
 
+    def action_pick_file(self) -> None:
+        """Ctrl+L: choose a file to attach from a tree of the current folder."""
+        from toki_tui.ui.screens.file_picker import FilePickerScreen
+
+        self.app.push_screen(FilePickerScreen(Path.cwd()), self._file_picked)
+
+    def _file_picked(self, path: Path | None) -> None:
+        if path is not None:
+            self.attach_file(str(path))
+
     def clear_attachments(self) -> None:
         self.pending_attachments.clear()
         self._show_attachments()

@@ -68,6 +68,7 @@ class ChatScreen(AttachmentActions, ReplyActions, BranchActions, PathCompletion)
         Binding("f2,ctrl+g", "toggle_params", "Params", id="chat.params"),
         Binding("ctrl+n", "new_conversation", "New", id="chat.new"),
         Binding("ctrl+r", "retry", "Retry", show=False, id="chat.retry"),
+        Binding("ctrl+l", "pick_file", "Attach", show=False, id="chat.attach"),
         Binding("f1", "help", "Help", id="chat.help"),
     ]
 

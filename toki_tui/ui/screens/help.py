@@ -33,6 +33,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("F3", "fold or unfold the newest reply's thinking (or click ▸ Thinking)"),
     ("F4", "how the reply was made: model, parameters, usage, timing (or click its header)"),
     ("F5 / F8", "copy the reply (Markdown) / its last code block; the clicked reply, else the newest"),
+    ("Ctrl+L", "pick a file to attach to the next message (or /attach PATH)"),
     ("Ctrl+O", "pick a model"),
     ("Ctrl+B", "show or hide the history list (typing searches it)"),
     ("F2 / Ctrl+G", "show or hide the parameter sidebar"),
