@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, TextIO
 
 from toki_tui.cli.history_arguments import add_history_parser
@@ -236,29 +233,15 @@ def _search(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: Tex
     return EXIT_OK
 
 
-def _write_file_atomically(path: Path, text: str) -> None:
-    """Write next to the target then rename, so an interrupted export never leaves half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _export(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextIO) -> int:
     conversation_id = store.resolve_conversation_ref(args.id)
     text = export_json(store, conversation_id) if args.format == "json" else export_markdown(store, conversation_id)
     if args.output is None:
         out.write(text)
         return EXIT_OK
-    try:
-        _write_file_atomically(args.output, text)
-    except OSError as error:
-        raise HistoryError(f"cannot write {args.output}: {error.strerror or error}") from error
+    from toki_tui.core.store.export_file import write_export  # atomic, as the app's /export
+
+    write_export(args.output, text, overwrite=True)  # -o names the file: replacing it is what was asked
     err.write(f"Wrote {args.output}\n")
     return EXIT_OK
 
