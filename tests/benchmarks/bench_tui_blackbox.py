@@ -124,6 +124,22 @@ def toki_on_pty(env: Mapping[str, str]) -> Iterator[tuple[int, Terminal]]:
         os.close(fd)
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of a process, by thread name (threads of one name summed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    per_name: dict[str, float] = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as handle:
+                head, tail = handle.read().rsplit(")", 1)
+        except OSError:
+            continue  # ended meanwhile
+        name = "main" if task == str(pid) else head.split("(", 1)[1]
+        fields = tail.split()
+        per_name[name] = per_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return per_name
+
+
 def wait_for_request(server: FakeServer, timeout: float) -> float | None:
     """Polls (every ms) for the chat request to reach the server; the monotonic time it was seen."""
     deadline = time.monotonic() + timeout
@@ -166,13 +182,13 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
             idle_wall, idle = time.monotonic() - idle_start, cpu_seconds(pid) - idle_cpu
             terminal.type(b"go\r")
             first = wait_for_request(server, 10.0)
-            cpu_start = cpu_seconds(pid)
+            cpu_start, threads_start = cpu_seconds(pid), thread_cpu(pid)
             if first is None:
                 raise RuntimeError("the request never reached the fake server")
             if profile is not None:
                 os.kill(pid, signal.SIGUSR1)
             end = terminal.wait_for(END_MARKER.encode(), 0, expected * 4 + 30.0)
-            cpu = cpu_seconds(pid) - cpu_start
+            cpu, threads_end = cpu_seconds(pid) - cpu_start, thread_cpu(pid)
             if profile is not None:
                 os.kill(pid, signal.SIGUSR2)
                 time.sleep(1.0)  # the stats are written on toki's main thread
@@ -180,6 +196,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
                 raise RuntimeError("the END marker never reached the terminal")
             wall = end - first
             written = len(terminal.output)
+    by_thread = {name: spent - threads_start.get(name, 0.0) for name, spent in threads_end.items()}
     figures = {
         "us_per_token": cpu / len(tokens) * 1e6,
         "core": cpu / wall,
@@ -191,6 +208,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
         f"{label}: {len(tokens):,} tokens at {rate:,.0f} tok/s on a {COLUMNS}x{ROWS} pty, streamed in {wall:.1f} s\n"
         f"  toki's CPU while streaming: {figures['us_per_token']:.0f} us/token, {figures['core']:.1%} of one core\n"
         f"  idle baseline ({idle_wall:.1f} s sitting still): {figures['idle_core']:.1%} of one core\n"
+        f"  by thread: {', '.join(f'{name} {spent / wall:.1%}' for name, spent in sorted(by_thread.items()) if spent)}\n"
         f"  terminal output: {figures['mb']:.1f} MB",
         flush=True,
     )
