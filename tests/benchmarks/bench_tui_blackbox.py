@@ -196,7 +196,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
                 raise RuntimeError("the END marker never reached the terminal")
             wall = end - first
             written = len(terminal.output)
-    by_thread = {name: spent - threads_start.get(name, 0.0) for name, spent in threads_end.items()}
+    threads = {name: spent - threads_start.get(name, 0.0) for name, spent in threads_end.items()}
     figures = {
         "us_per_token": cpu / len(tokens) * 1e6,
         "core": cpu / wall,
@@ -208,7 +208,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
         f"{label}: {len(tokens):,} tokens at {rate:,.0f} tok/s on a {COLUMNS}x{ROWS} pty, streamed in {wall:.1f} s\n"
         f"  toki's CPU while streaming: {figures['us_per_token']:.0f} us/token, {figures['core']:.1%} of one core\n"
         f"  idle baseline ({idle_wall:.1f} s sitting still): {figures['idle_core']:.1%} of one core\n"
-        f"  by thread: {', '.join(f'{name} {spent / wall:.1%}' for name, spent in sorted(by_thread.items()) if spent)}\n"
+        f"  by thread: {', '.join(f'{name} {spent / wall:.1%}' for name, spent in sorted(threads.items()) if spent)}\n"
         f"  terminal output: {figures['mb']:.1f} MB",
         flush=True,
     )
