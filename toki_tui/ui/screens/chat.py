@@ -190,10 +190,10 @@ class ChatScreen(Screen[None]):
         self.model_choice.pick()
 
     def action_new_conversation(self) -> None:
-        if self.streaming:
-            self.action_stop_reply()
         if self.branches.editing is not None:
             self.branches.cancel_edit()
+        if self.streaming:
+            self.action_stop_reply()
         self.history.start_new()
         self.query_one(PromptInput).focus()
 
