@@ -8,6 +8,7 @@ and leaves this widget as the message's finished view: nothing is rendered a sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -53,6 +54,9 @@ class LiveReply(MessageView):
         self._lexers_prepared: set[str] = set()
         self._room_height = 0  # the height while streaming: never shrinks, grows in steps (ROOM_MIN_LINES)
         self._room_from = 0  # the line count when it last grew
+        self.on_flushed: Callable[[], object] | None = None
+        """Called after each timed flush, in the same turn of the event loop: what it changes elsewhere on the
+        screen (the status line's speed) is drawn in the same frame as the new text, not in a frame of its own."""
 
     @property
     def is_finished(self) -> bool:
@@ -183,6 +187,8 @@ class LiveReply(MessageView):
         update = self._coalescer.take()
         if update is not None and not self._finished:
             self._apply(update, redraw=True)
+            if self.on_flushed is not None:
+                self.on_flushed()
 
     def _apply(self, update: PendingUpdate, *, redraw: bool) -> None:
         chrome = self._apply_text(
