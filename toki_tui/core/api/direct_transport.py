@@ -80,7 +80,7 @@ class _ResponseStream(httpx.AsyncByteStream):
                 if data_at is not None and self._read_interval > 0:
                     wait = data_at + self._read_interval - loop.time()
                     if wait > 0:
-                        await asyncio.sleep(wait)
+                        await self._pause(wait)
                 full = await _receive(self._connection, self._reader, read_timeout, self._request) >= _READ_SIZE
             elif isinstance(event, h11.Data):
                 parts = [bytes(event.data)]
@@ -90,6 +90,20 @@ class _ResponseStream(httpx.AsyncByteStream):
                 yield b"".join(parts)
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 return
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait with the socket out of the event loop's watch: what arrives meanwhile stays in the kernel's buffer
+        instead of waking the loop once per packet to be copied into the reader's."""
+        transport = self._writer.transport
+        if not isinstance(transport, asyncio.ReadTransport):  # a socket's transport is both; checked for the types
+            await asyncio.sleep(seconds)
+            return
+        transport.pause_reading()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            if not transport.is_closing():
+                transport.resume_reading()
 
     async def aclose(self) -> None:
         # Closing the socket is what tells the server to stop generating (Esc, Ctrl+C, an early break).
