@@ -1,5 +1,6 @@
 """DirectTransport's reading of a response body: what one socket read received goes up as one piece, and with
-`read_interval` a flowing body is read at most that often (the TUI's pacing), while the first piece comes at once."""
+`read_interval` a flowing event stream is read at most that often (the TUI's pacing), while the first piece comes at
+once and other bodies are not paced."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ async def read_pieces(server: FakeServer, transport: DirectTransport) -> list[tu
     return pieces
 
 
-def chunked(*parts: Part) -> Reply:
-    return Reply(content_type="text/plain", parts=parts, framing="chunked")
+def chunked(*parts: Part, content_type: str = "text/event-stream") -> Reply:
+    return Reply(content_type=content_type, parts=parts, framing="chunked")
 
 
 async def test_a_paced_body_comes_in_one_piece_per_read_and_no_sooner_than_the_interval(
@@ -51,6 +52,15 @@ async def test_without_an_interval_each_piece_is_read_as_it_comes(fake_server: F
     pieces = await read_pieces(fake_server, DirectTransport())
     assert [data for _, data in pieces] == [b"first ", b"second"]
     assert pieces[1][0] - started < INTERVAL  # not held back
+
+
+async def test_a_body_that_is_not_an_event_stream_is_not_paced(fake_server: FakeServer) -> None:
+    # A model list or a JSON reply: pausing the socket would cap a large body's throughput at its buffer per interval.
+    fake_server.script(chunked(Part(b'{"data": '), Part(b"[]}", LATE), content_type="application/json"))
+    started = time.monotonic()
+    pieces = await read_pieces(fake_server, DirectTransport(read_interval=INTERVAL))
+    assert [data for _, data in pieces] == [b'{"data": ', b"[]}"]
+    assert pieces[1][0] - started < INTERVAL
 
 
 async def test_a_client_with_a_read_interval_streams_a_reply_in_few_batches(fake_server: FakeServer) -> None:

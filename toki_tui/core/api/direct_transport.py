@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 transport for one-shot commands: asyncio streams + h11, one connection per request.
+"""A small HTTP/1.1 transport: asyncio streams + h11, one connection per request.
 
 Why it exists: httpx's default async transport (httpcore) runs on anyio, and importing anyio's asyncio backend
 at the first request costs tens of milliseconds, which on its own breaks `toki ask`'s start-up budget (process
@@ -9,9 +9,9 @@ the body back. HTTP framing is h11's (httpx's own HTTP/1.1 engine), so no protoc
 It is used wherever it fits: not when a proxy is configured (httpx's transport honours proxies; this one does
 not). The TUI uses it too, for what it does per token: the body pieces already received go up as one piece (a
 chunked stream sends a chunk per token, and httpcore hands each up through a dozen async layers on its own), and
-with `read_interval` the socket is read at most that often once the body flows, so a reply arriving at 200 tokens
-a second wakes the event loop's reader a few times per frame instead of per token. The pool it gives up kept a
-connection for httpx's 5 s keep-alive, shorter than most pauses between two questions.
+with `read_interval` the socket of an event stream is read at most that often once the body flows, so a reply
+arriving at 200 tokens a second wakes the event loop's reader a few times per frame instead of per token. The
+pool it gives up kept a connection for httpx's 5 s keep-alive, shorter than most pauses between two questions.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import h11
 import httpx
@@ -152,10 +152,17 @@ class DirectTransport(httpx.AsyncBaseTransport):
     """One request, one connection: no pool, no proxy support, no anyio."""
 
     def __init__(self, *, ssl_context: ssl.SSLContext | None = None, read_interval: float = 0.0) -> None:
-        """`read_interval`: seconds between two socket reads of a response body once it flows (0: read as data
-        comes), for a caller that shows the stream at a frame rate and need not wake per token."""
+        """`read_interval`: seconds between two socket reads of an event stream's body once it flows (0: read as
+        data comes), for a caller that shows the stream at a frame rate and need not wake per token. Other bodies
+        (a model list, a JSON reply) are read as they come: paused, a socket's buffer would cap their throughput."""
         self._ssl_context = ssl_context
         self._read_interval = read_interval
+
+    def _interval_for(self, headers: Sequence[tuple[bytes, bytes]]) -> float:
+        for name, value in headers:
+            if name.lower() == b"content-type" and value.lower().startswith(b"text/event-stream"):
+                return self._read_interval
+        return 0.0
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -210,7 +217,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=event.status_code,
             headers=event.headers,
-            stream=_ResponseStream(connection, reader, writer, request, self._read_interval),
+            stream=_ResponseStream(connection, reader, writer, request, self._interval_for(event.headers)),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
             request=request,
         )
