@@ -23,14 +23,9 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.config.config_file import (
-    PARAMETER_KEYS,
-    config_from_toml,
-    describe_toml_error,
-    folder_problem,
-    read_config_text,
-)
+from toki_tui.core.config.config_file import config_from_toml, describe_toml_error, folder_problem, read_config_text
 from toki_tui.core.config.model import BUILTIN_ENDPOINT, DEFAULT_ENDPOINT, Config, EndpointConfig
+from toki_tui.core.config.parameters_table import PARAMETER_KEYS
 from toki_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:

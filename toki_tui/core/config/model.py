@@ -2,21 +2,36 @@
 
 Every field carries a docstring under it: that is the reference documentation of the file. Each dataclass checks
 its own values on construction (raising ConfigError naming the field and the expected form), and the loader in
-config.py uses the same validators to name the file and key instead.
+config_file.py uses the same validators (validators.py) to name the file and key instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from toki_tui.core.api.params import ChatParams, ParameterError, check_system_role
-from toki_tui.core.config.base_url import check_base_url
+from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.config.validators import (
+    check_fields,
+    show_value,
+    valid_base_url,
+    valid_endpoint_name,
+    valid_env_name,
+    valid_keymap,
+    valid_models,
+    valid_optional_seconds,
+    valid_optional_text,
+    valid_seconds,
+    valid_stored_key,
+    valid_system_prompt,
+    valid_system_role,
+    valid_text,
+    valid_tool_commands,
+)
 from toki_tui.core.errors import ConfigError
 
 TOKI_API_KEY = "TOKI_API_KEY"
@@ -30,107 +45,6 @@ DEFAULT_ENDPOINT = "toki"
 DEFAULT_BASE_URL = "https://www.tokiai.ai/v1"
 DEFAULT_MODEL = "deepseek/deepseek-chat-v3"
 DEFAULT_THEME = "toki-dark"
-
-ENDPOINT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEY_TEXT = re.compile(r"[\x21-\x7e]+")
-
-# Validators return the cleaned value or raise ValueError holding the expected form; the loader adds the file and
-# key, the dataclasses their field name.
-
-
-def valid_text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("a non-empty string")
-    return value
-
-
-def valid_optional_text(value: object) -> str | None:
-    return None if value is None else valid_text(value)
-
-
-def valid_system_prompt(value: object) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError("a string")
-    return value or None
-
-
-def valid_system_role(value: object) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check_system_role(value)
-    except ParameterError:
-        raise ValueError('"system" or "developer"') from None
-
-
-def valid_endpoint_name(value: object) -> str:
-    if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.fullmatch(value):
-        raise ValueError("an endpoint name of letters, digits, '_', '.' and '-', such as work")
-    return value
-
-
-def valid_env_name(value: object) -> str | None:
-    # "" says "no variable": how a file turns off TOKI_API_KEY for [endpoints.toki].
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
-        raise ValueError('the NAME of an environment variable such as "WORK_API_KEY", not the key itself')
-    return value
-
-
-def valid_stored_key(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _KEY_TEXT.fullmatch(value):
-        raise ValueError("a key without spaces or control characters")
-    return value
-
-
-def valid_base_url(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("an http:// or https:// URL such as https://www.tokiai.ai/v1")
-    return check_base_url(value)
-
-
-def valid_models(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(isinstance(m, str) and m.strip() for m in value):
-        raise ValueError('an array of model ids such as ["deepseek/deepseek-chat-v3"]')
-    return tuple(value)
-
-
-def valid_seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise ValueError("a number of seconds greater than 0")
-    return float(value)
-
-
-def valid_optional_seconds(value: object) -> float | None:
-    return None if value is None else valid_seconds(value)
-
-
-def show_value(value: object) -> str:
-    """A short form of a bad value for an error message."""
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str) and "://" in value and "@" in value:
-        return "a URL with a user name or password (not shown)"
-    text = repr(value) if not isinstance(value, bool) else str(value).lower()
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _check(owner: object, checks: Mapping[str, Callable[[Any], Any]]) -> None:
-    """Run `checks` on a dataclass's fields, storing cleaned values; used by each __post_init__."""
-    for name, validator in checks.items():
-        value = getattr(owner, name)
-        try:
-            object.__setattr__(owner, name, validator(value))
-        except ValueError as error:
-            secret = name.startswith("api_key")
-            shown = "a value not shown here (it may be a key)" if secret else show_value(value)
-            raise ConfigError(f"{type(owner).__name__}.{name}: expected {error}, got {shown}") from None
 
 
 @dataclass(frozen=True)
@@ -164,7 +78,7 @@ class EndpointConfig:
     """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
 
     def __post_init__(self) -> None:
-        _check(
+        check_fields(
             self,
             {
                 "name": valid_endpoint_name,
@@ -197,7 +111,7 @@ class Timeouts:
     can take many minutes, and the idle limit already catches a server that has stopped)."""
 
     def __post_init__(self) -> None:
-        _check(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
+        check_fields(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
 
 
 def _builtin_endpoints() -> Mapping[str, EndpointConfig]:
@@ -254,7 +168,7 @@ class Config:
             raise ConfigError("Config.parameters: expected a ChatParams")
         if not isinstance(self.timeouts, Timeouts):
             raise ConfigError("Config.timeouts: expected a Timeouts")
-        _check(
+        check_fields(
             self,
             {
                 "default_model": valid_text,
@@ -272,28 +186,6 @@ class Config:
                 f"Config.default_endpoint: expected one of the endpoints ({names}), got "
                 f"{show_value(self.default_endpoint)}"
             )
-
-
-def valid_keymap(value: object) -> Mapping[str, str]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in value.items()
-    ):
-        raise ValueError('binding ids mapped to keys, such as "app.quit" = "ctrl+q"')
-    return MappingProxyType(dict(value))
-
-
-def valid_tool_commands(value: object) -> Mapping[str, tuple[str, ...]]:
-    form = 'tool names mapped to commands as arrays, such as get_weather = ["/usr/local/bin/weather"]'
-    if not isinstance(value, Mapping):
-        raise ValueError(form)
-    commands: dict[str, tuple[str, ...]] = {}
-    for name, command in value.items():
-        if not isinstance(name, str) or not isinstance(command, list | tuple) or not command:
-            raise ValueError(form)
-        if not all(isinstance(part, str) and part and "\0" not in part for part in command):
-            raise ValueError(form)
-        commands[name] = tuple(command)
-    return MappingProxyType(commands)
 
 
 def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
