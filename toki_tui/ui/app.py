@@ -28,6 +28,7 @@ from textual.screen import Screen
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, EndpointConfig, with_changes, with_endpoint
 from toki_tui.core.config.endpoints import ResolvedEndpoint
+from toki_tui.core.config.presets import Preset
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
@@ -79,6 +80,7 @@ class TokiApp(App[int]):
         paths: AppPaths,
         themes: ThemeCatalog,
         resume: str | None = None,
+        preset: Preset | None = None,
         on_started: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
@@ -92,6 +94,8 @@ class TokiApp(App[int]):
         self.startup_error: TokiError | None = None
         self.paths = paths
         self.resume = resume
+        self.start_preset = preset
+        """The preset of `--preset`, applied by the chat screen to the conversation it opens first."""
         self._client_factory = client_factory
         self._client: ChatClient | None = None
         self._themes = themes

@@ -12,7 +12,6 @@ the file, each key and the expected form; broken TOML is reported with its line 
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -35,7 +34,8 @@ from toki_tui.core.config.model import (
     with_endpoint,
 )
 from toki_tui.core.config.parameters_table import checked_parameters
-from toki_tui.core.config.problems import INVALID, Problems
+from toki_tui.core.config.preset_loading import load_presets
+from toki_tui.core.config.problems import INVALID, Problems, describe_toml_error
 from toki_tui.core.config.validators import (
     show_value,
     valid_base_url,
@@ -75,12 +75,10 @@ __all__ = [
 
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands",
+    "tool_commands", "presets",
 )  # fmt: skip
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")
-_TOML_FORM = 'lines such as key = "text", key = 0.7, key = true, or a [table] header'
-_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
 def _total_seconds(value: object) -> float | None:
@@ -193,24 +191,11 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
             f"got {show_value(default_endpoint)}; define it as an [endpoints.{default_endpoint}] table"
         )
     problems.raise_if_any()
+    values["presets"], values["preset_problems"] = load_presets(data.get("presets"), path, endpoints or {})
     try:
         return Config(**values, endpoints=endpoints or {}, source=path)
     except ConfigError as error:  # the checks above are the dataclasses' own, so this is a safety net
         raise ConfigError(f"{problems.where}: {error}") from None
-
-
-def describe_toml_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
-    # Python 3.14 gives msg/lineno/colno; 3.11 to 3.13 only put "(at line L, column C)" in the message.
-    reason: str = getattr(error, "msg", None) or str(error)
-    line: int | None = getattr(error, "lineno", None)
-    column: int | None = getattr(error, "colno", None)
-    position = _TOML_POSITION.search(reason)
-    if position:
-        reason = reason[: position.start()]
-        if position.group(1):
-            line, column = int(position.group(1)), int(position.group(2))
-    where = f"line {line}, column {column}" if line is not None else "at the end of the file"
-    return f"{path}: {where}: not valid TOML ({reason}); expected {_TOML_FORM}"
 
 
 def folder_problem(path: Path) -> str | None:

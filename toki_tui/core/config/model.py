@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.config.presets import Preset
 from toki_tui.core.config.validators import (
     check_fields,
     show_value,
@@ -160,6 +161,12 @@ class Config:
     `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
     only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
     output becomes the call's result."""
+    presets: Mapping[str, Preset] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[presets.NAME]` tables, and the `NAME.toml` files of the `presets` folder next to this file: each a
+    name for any of `model`, `endpoint`, `system_prompt`, `system_role`, `json_mode`, `tools_file` and a
+    `[presets.NAME.parameters]` table shaped like `[parameters]`, applied by `--preset NAME` or `/preset NAME`."""
+    preset_problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+    """Why each preset that could not be loaded was left out, by its name (not a key of the file)."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -178,6 +185,7 @@ class Config:
                 "keymap": valid_keymap,
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
+                "presets": _presets,
             },
         )
         if self.default_endpoint not in self.endpoints:
@@ -193,6 +201,12 @@ def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
         isinstance(e, EndpointConfig) and e.name == k for k, e in value.items()
     ):
         raise ValueError("a mapping of endpoint names to EndpointConfig with the same name")
+    return MappingProxyType(dict(value))
+
+
+def _presets(value: object) -> Mapping[str, Preset]:
+    if not isinstance(value, Mapping) or not all(isinstance(p, Preset) and p.name == k for k, p in value.items()):
+        raise ValueError("a mapping of preset names to Preset with the same name")
     return MappingProxyType(dict(value))
 
 
@@ -236,6 +250,11 @@ def with_endpoint(config: Config, endpoint: EndpointConfig) -> Config:
     """A copy of `config` with `endpoint` added, or replacing the endpoint of the same name (e.g. to store the key
     typed into the "enter key" dialog: `with_endpoint(c, dataclasses.replace(c.endpoints[n], api_key=key))`)."""
     return dataclasses.replace(config, endpoints={**config.endpoints, endpoint.name: endpoint})
+
+
+def with_preset(config: Config, preset: Preset) -> Config:
+    """A copy of `config` with `preset` added as a `[presets.NAME]` table, or replacing the one of that name."""
+    return dataclasses.replace(config, presets={**config.presets, preset.name: preset})
 
 
 def default_config_text() -> str:
@@ -302,6 +321,15 @@ _EXAMPLE_CONFIG = f"""\
 # api_key_cmd = "pass show work/api"       # a command that prints the key
 # models = ["gpt-4o-mini", "gpt-4o"]       # offered when /models is unavailable
 # system_role = "developer"                # send the system prompt as "developer" (newer OpenAI models)
+
+# A preset: a name for any of model, endpoint, system_prompt, system_role, json_mode, tools_file
+# and parameters, applied by `toki --preset NAME`, `toki ask -p NAME` or `/preset NAME`. A file
+# NAME.toml of the same keys in the presets folder next to this file is a preset too.
+# [presets.terse]
+# model = "deepseek/deepseek-chat-v3"
+# system_prompt = "Answer in one sentence."
+# [presets.terse.parameters]
+# temperature = 0.2
 
 # A local server that needs no key.
 # [endpoints.local]

@@ -6,6 +6,8 @@ value (never echoing a secret) and goes on, so one ConfigError names every probl
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from toki_tui.core.tools_file import ToolsError, read_tools_file
 INVALID: Any = object()
 """What `Problems.check` returns for a value it recorded as a problem."""
 SECRET_KEYS = frozenset({"api_key", "api_key_env", "api_key_cmd"})
+_TOML_FORM = 'lines such as key = "text", key = 0.7, key = true, or a [table] header'
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
 class Problems:
@@ -76,3 +80,17 @@ class Problems:
         message = self.message()
         if message is not None:
             raise ConfigError(message)
+
+
+def describe_toml_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
+    # Python 3.14 gives msg/lineno/colno; 3.11 to 3.13 only put "(at line L, column C)" in the message.
+    reason: str = getattr(error, "msg", None) or str(error)
+    line: int | None = getattr(error, "lineno", None)
+    column: int | None = getattr(error, "colno", None)
+    position = _TOML_POSITION.search(reason)
+    if position:
+        reason = reason[: position.start()]
+        if position.group(1):
+            line, column = int(position.group(1)), int(position.group(2))
+    where = f"line {line}, column {column}" if line is not None else "at the end of the file"
+    return f"{path}: {where}: not valid TOML ({reason}); expected {_TOML_FORM}"

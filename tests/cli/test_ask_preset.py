@@ -1,0 +1,54 @@
+"""`toki ask -p NAME`: the preset's settings reach the request body (flags go over them); an unknown or broken
+preset is refused before any request, naming the presets or the file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.helpers import run_toki
+from tests.fakes.server import FakeServer, stream_text
+
+
+def test_the_preset_reaches_the_request_and_flags_go_over_it(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    config_dir = Path(toki_env["TOKI_CONFIG_DIR"])
+    (config_dir / "config.toml").write_text(
+        f"""\
+[endpoints.fake]
+base_url = "{fake_server.base_url}"
+api_key_env = "FAKE_KEY"
+
+[presets.terse]
+endpoint = "fake"
+model = "m/terse"
+system_prompt = "Answer in one sentence."
+system_role = "developer"
+json_mode = true
+[presets.terse.parameters]
+temperature = 0.2
+max_tokens = 50
+""",
+        encoding="utf-8",
+    )
+    (config_dir / "presets").mkdir()
+    (config_dir / "presets" / "broken.toml").write_text("[parameters]\ntop_p = 3\n", encoding="utf-8")
+    env = {**toki_env, "FAKE_KEY": "sk-fake-endpoint-key"}
+    fake_server.script(stream_text("ok"))
+
+    result = run_toki(["ask", "--no-save", "-p", "terse", "--temperature", "0.9", "Hi"], env)
+
+    assert result.returncode == 0, result.stderr
+    request = fake_server.chat_requests()[-1]
+    assert request.bearer_token == "sk-fake-endpoint-key"  # the preset's endpoint, over TOKI_BASE_URL
+    body = request.json()
+    assert body["model"] == "m/terse"
+    assert body["messages"][0] == {"role": "developer", "content": "Answer in one sentence."}
+    assert (body["temperature"], body["max_tokens"]) == (0.9, 50)
+    assert body["response_format"] == {"type": "json_object"}
+
+    unknown = run_toki(["ask", "--no-save", "--preset", "nope", "Hi"], env)
+    assert unknown.returncode == 2
+    assert "unknown preset 'nope'; the presets are: terse (" in unknown.stderr
+    broken = run_toki(["ask", "--no-save", "-p", "broken", "Hi"], env)
+    assert broken.returncode == 2
+    assert f"{config_dir / 'presets' / 'broken.toml'}: parameters.top_p: expected a number from 0 to 1" in broken.stderr
+    assert len(fake_server.chat_requests()) == 1
