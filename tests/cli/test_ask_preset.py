@@ -1,5 +1,5 @@
 """`toki ask -p NAME`: the preset's settings reach the request body (flags go over them); an unknown or broken
-preset is refused before any request, naming the presets or the file and field."""
+preset is refused before any request, naming the presets or the file and field (`toki config show` names it too)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,6 @@ max_tokens = 50
     assert broken.returncode == 2
     assert f"{config_dir / 'presets' / 'broken.toml'}: parameters.top_p: expected a number from 0 to 1" in broken.stderr
     assert len(fake_server.chat_requests()) == 1
+    shown = run_toki(["config", "show"], env)
+    assert "presets:       terse\n" in shown.stdout
+    assert "preset left out: " in shown.stderr and "broken.toml: parameters.top_p" in shown.stderr
