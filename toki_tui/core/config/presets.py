@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from toki_tui.core.api.params import ChatParams
+from toki_tui.core.api.params import PARAMETER_RANGES, ChatParams
 from toki_tui.core.config.validators import check_fields, valid_optional_text, valid_system_prompt, valid_system_role
 from toki_tui.core.errors import ConfigError
 
@@ -100,14 +100,58 @@ class Preset:
         return params.replace(**changes)
 
     def describe(self) -> str:
-        """What the preset sets, in one line of plain words (its values are shown by the caller, untrusted)."""
-        parts = [
-            name for name in ("model", "endpoint", "system_prompt", "system_role", "tools_file") if getattr(self, name)
-        ]
+        """What the preset sets, on one line, such as "model m/x, system prompt, temperature 0.2" (config values:
+        the caller shows it as plain text)."""
+        parts = [f"{key} {value}" for key in ("model", "endpoint") if (value := getattr(self, key)) is not None]
+        if self.system_prompt is not None:
+            parts.append("system prompt" + (f" as {self.system_role}" if self.system_role else ""))
+        elif self.system_role is not None:
+            parts.append(f"system role {self.system_role}")
         if self.json_mode is not None:
-            parts.append("json_mode")
-        parts.extend(self.parameters)
-        return ", ".join(parts) if parts else "nothing"
+            parts.append(f"JSON mode {'on' if self.json_mode else 'off'}")
+        parts.extend(f"{key} {value}" for key, value in self.parameters.items())
+        if self.tools_file is not None:
+            parts.append(f"tools {self.tools_file}")
+        return ", ".join(parts) or "nothing"
+
+
+def preset_from_settings(
+    name: str,
+    *,
+    model: str,
+    endpoint: str | None,
+    params: ChatParams,
+    system_prompt: str | None,
+    tools_file: str | None,
+) -> Preset:
+    """A preset holding a conversation's current settings ("save as preset"): its model, endpoint (None for one
+    the config does not define), system prompt and its role, JSON mode, the parameters it sets, and the tools
+    file its tools came from (None when there are none or the file is not known). Raises ConfigError for a
+    name that breaks the name rule."""
+    parameters: dict[str, Any] = {
+        key: getattr(params, key) for key in PARAMETER_RANGES if getattr(params, key) is not None
+    }
+    if not params.stream:
+        parameters["stream"] = False
+    return Preset(
+        name=name,
+        model=model,
+        endpoint=endpoint,
+        system_prompt=system_prompt,
+        system_role=params.system_role,
+        json_mode=params.json_mode,
+        tools_file=tools_file if params.tools is not None else None,
+        parameters=parameters,
+    )
+
+
+def tools_file_path(preset: Preset, config_file: Path | None) -> str | None:
+    """The preset's tools file as an absolute path (relative ones are relative to the file the preset is in)."""
+    if preset.tools_file is None:
+        return None
+    path = Path(preset.tools_file).expanduser()
+    home = preset.file if preset.file is not None else config_file
+    return str(path if path.is_absolute() or home is None else home.parent / path)
 
 
 def _tool_names(tools: tuple[dict[str, Any], ...]) -> list[object]:

@@ -2,7 +2,8 @@
 
 Tab completes a command name, a model id (from `model_ids`, given by the screen), a preset name (`preset_names`),
 a fixed choice (`/json on`) or a file path (the screen lists the folder: `PathCompletionWanted`, answered by
-`offer_paths`); Tab again cycles through the candidates, which the hint line names. In the prompt Tab is completion only: it never moves the focus.
+`offer_paths`); Tab again cycles through the candidates, which the hint line names. In the prompt Tab is
+completion only: it never moves the focus.
 
 Shift+Enter is indistinguishable from Enter in most terminals, so the newline keys are ones every terminal
 sends distinctly (Ctrl+J is a raw line feed; Alt+Enter needs a terminal that reports it, e.g. with the kitty
