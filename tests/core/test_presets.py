@@ -17,7 +17,13 @@ from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import load_config, parameters_for_endpoint
 from toki_tui.core.config.in_place_save import save_config
 from toki_tui.core.config.model import with_preset
-from toki_tui.core.config.presets import Preset, find_preset, valid_preset_name
+from toki_tui.core.config.presets import (
+    Preset,
+    find_preset,
+    preset_from_settings,
+    tools_file_path,
+    valid_preset_name,
+)
 from toki_tui.core.errors import ConfigError
 
 CONFIG = """\
@@ -177,3 +183,27 @@ def test_saving_a_preset_writes_its_tables_and_keeps_the_comments(tmp_path: Path
     reloaded = load_config(path)
     assert reloaded.presets["review"] == saved
     assert reloaded.presets["terse"] == config.presets["terse"]
+
+
+def test_the_settings_saved_as_a_preset_apply_back_as_they_were(tmp_path: Path) -> None:
+    params = ChatParams.create(temperature=0.4, max_tokens=200, stream=False, json_mode=True, system_role="developer")
+    tools = ({"type": "function", "function": {"name": "f"}},)
+    saved = preset_from_settings(
+        "mine",
+        model="m/x",
+        endpoint="work",
+        params=params.replace(tools=tools),
+        system_prompt="Be brief.",
+        tools_file="/abs/tools.json",
+    )
+    assert dict(saved.parameters) == {"temperature": 0.4, "max_tokens": 200, "stream": False}
+    assert (saved.json_mode, saved.system_role, saved.tools_file) == (True, "developer", "/abs/tools.json")
+    assert saved.params_over(ChatParams()) == params  # tools come from the file when the preset is loaded
+    assert "model m/x, endpoint work, system prompt as developer, JSON mode on, temperature 0.4" in saved.describe()
+    without_tools = preset_from_settings("n", model="m", endpoint=None, params=params, system_prompt=None,
+                                         tools_file="/abs/tools.json")  # fmt: skip
+    assert without_tools.tools_file is None, "no tools in use: the file is not part of the settings"
+    assert tools_file_path(Preset(name="a", tools_file="t.json", file=tmp_path / "presets" / "a.toml"), None) == str(
+        tmp_path / "presets" / "t.json"
+    )
+    assert tools_file_path(Preset(name="a", tools_file="t.json"), tmp_path / "config.toml") == str(tmp_path / "t.json")

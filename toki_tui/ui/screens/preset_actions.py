@@ -1,10 +1,13 @@
 """/preset NAME, /preset save NAME and the palette's presets, on the chat screen.
 
-Applying a preset goes through the paths the chat's own commands use: `set_model` (as /model), `apply_setting`
-(as the sidebar and /temperature, /system, /json, /role, /tools do), so the settings are shown and saved with the
-conversation the same way; a preset naming another endpoint switches the app to it first (its key resolved in a
-thread, as `api_key_cmd` may run). Saving writes the preset into the config through the app's in-place save; a
-name already taken is replaced only after a confirmation, and a preset from the presets folder never is.
+Applying a preset goes through the paths the chat's own commands use: `settings.set_model` (as /model) and
+`settings.apply` (as the sidebar and /temperature, /system, /json, /role, /tools do), so the settings are shown
+and saved with the conversation the same way; a preset naming another endpoint switches the app to it first (its
+key resolved in a thread, as `api_key_cmd` may run). The active preset stays for new conversations (Ctrl+N applies
+it again); opening a saved conversation, which brings its own settings, ends it. `toki --preset NAME` is applied
+to the first conversation (over `--resume`'s settings), its model and endpoint already chosen by the command line,
+where flags go over it. Saving writes the preset into the config through the app's in-place save; a name already
+taken is replaced only after a confirmation, and a preset from the presets folder never is.
 """
 
 from __future__ import annotations
@@ -34,7 +37,38 @@ if TYPE_CHECKING:
 def show_presets(screen: ChatScreen) -> None:
     """Give the prompt the names `/preset` completes, and the sidebar the active preset's name."""
     screen.query_one(PromptInput).preset_names = sorted(screen.toki.config.presets)
-    screen.query_one(ParameterSidebar).show_preset(screen.active_preset)
+    screen.query_one(ParameterSidebar).show_preset(screen.settings.preset)
+
+
+def start(screen: ChatScreen) -> None:
+    """On mount: the names, `--preset`'s settings for a new conversation, and the presets left out (once)."""
+    app = screen.toki
+    show_presets(screen)
+    if app.start_preset is not None and not app.resume:
+        preset, app.start_preset = app.start_preset, None
+        _apply(screen, preset, None)
+    if app.config.preset_problems:
+        listed = "\n".join(app.config.preset_problems.values())
+        screen.notify(f"Presets left out:\n{listed}", title="Presets", severity="warning", timeout=15)
+
+
+def conversation_opened(screen: ChatScreen) -> None:
+    """Another conversation is on screen with its own settings: `--preset`'s go over them the first time (with
+    `--resume`), else no preset is active."""
+    app = screen.toki
+    if app.start_preset is not None:
+        preset, app.start_preset = app.start_preset, None
+        _apply(screen, preset, None)
+        return
+    screen.settings.preset = None
+    show_presets(screen)
+
+
+def conversation_started(screen: ChatScreen) -> None:
+    """A new conversation (with the config's settings): the active preset, if any, applies to it too."""
+    name = screen.settings.preset
+    if name is not None and name in screen.toki.config.presets:
+        _apply(screen, screen.toki.config.presets[name], None, quiet=True)
 
 
 def list_presets(screen: ChatScreen) -> None:
@@ -67,31 +101,32 @@ async def _switch_endpoint_then_apply(screen: ChatScreen, preset: Preset) -> Non
         screen.notify(str(error), title="Preset not applied", severity="error", timeout=10)
         return
     if screen.streaming:
-        await screen.stop_reply_and_wait()  # the reply in flight belongs to the old endpoint's client
+        await screen.replies.stop_and_wait()  # the reply in flight belongs to the old endpoint's client
     await app.switch_endpoint(resolved)
     screen.session.endpoint_name = resolved.name
     screen.query_one(StatusLine).endpoint_name = resolved.name
     _apply(screen, preset, resolved.model)
-    screen.load_models()  # the new endpoint's list, for the picker and Tab
+    screen.model_choice.load()  # the new endpoint's list, for the picker and Tab
 
 
-def _apply(screen: ChatScreen, preset: Preset, model: str | None) -> None:
-    session = screen.session
+def _apply(screen: ChatScreen, preset: Preset, model: str | None, *, quiet: bool = False) -> None:
+    session, settings = screen.session, screen.settings
     if model is not None and model != session.model:
-        screen.set_model(model)
+        settings.set_model(model)
     before = session.params
     after = preset.params_over(before)
     for name in ("tools", "tool_choice", *preset.parameters, "json_mode", "system_role"):
         if getattr(after, name) != getattr(before, name):
-            screen.apply_setting(name, getattr(after, name), echo=False)
+            settings.apply(name, getattr(after, name), echo=False)
     if preset.tools is not None:
-        screen.tools_file = tools_file_path(preset, screen.toki.config.source)
+        settings.tools_file = tools_file_path(preset, screen.toki.config.source)
     if preset.system_prompt is not None:
-        screen.apply_setting("system_prompt", preset.system_prompt, echo=False)
-    screen.active_preset = preset.name
-    screen.show_settings()
+        settings.apply("system_prompt", preset.system_prompt, echo=False)
+    settings.preset = preset.name
+    settings.show()
     show_presets(screen)
-    screen.notify(f"Preset {preset.name}: {preset.describe()} (from the next message)")
+    if not quiet:
+        screen.notify(f"Preset {preset.name}: {preset.describe()} (from the next message)")
 
 
 def save_preset(screen: ChatScreen, name: str) -> None:
@@ -118,7 +153,7 @@ def save_preset(screen: ChatScreen, name: str) -> None:
         endpoint=session.endpoint_name if session.endpoint_name in app.config.endpoints else None,
         params=session.params,
         system_prompt=session.system_prompt,
-        tools_file=screen.tools_file,
+        tools_file=screen.settings.tools_file,
     )
     if existing is None:
         _save(screen, preset)
@@ -138,6 +173,6 @@ async def _confirm_then_save(screen: ChatScreen, preset: Preset) -> None:
 
 def _save(screen: ChatScreen, preset: Preset) -> None:
     if screen.toki.save_preset(preset):
-        screen.active_preset = preset.name
+        screen.settings.preset = preset.name
         show_presets(screen)
         screen.notify(f"Saved the preset {preset.name} in {screen.toki.paths.config_file}")
