@@ -48,6 +48,8 @@ max_tokens = 50
     unknown = run_toki(["ask", "--no-save", "--preset", "nope", "Hi"], env)
     assert unknown.returncode == 2
     assert "unknown preset 'nope'; the presets are: terse (" in unknown.stderr
+    tui = run_toki(["--preset", "nope"], env)  # the chat's --preset: refused before the screen is touched
+    assert tui.returncode == 2 and "unknown preset 'nope'" in tui.stderr and "\x1b" not in tui.stdout
     broken = run_toki(["ask", "--no-save", "-p", "broken", "Hi"], env)
     assert broken.returncode == 2
     assert f"{config_dir / 'presets' / 'broken.toml'}: parameters.top_p: expected a number from 0 to 1" in broken.stderr

@@ -223,6 +223,16 @@ def parameters_for_endpoint(config: Config, endpoint_name: str) -> ChatParams:
     return parameters.replace(system_role=endpoint.system_role)
 
 
+def tools_file_for_endpoint(config: Config, endpoint_name: str) -> str | None:
+    """The path of the tools file parameters_for_endpoint's tools come from (relative to the config file), or None."""
+    endpoint = config.endpoints.get(endpoint_name)
+    name = endpoint.tools_file if endpoint is not None and endpoint.tools_file is not None else config.tools_file
+    if name is None:
+        return None
+    path = Path(name).expanduser()
+    return str(path if path.is_absolute() or config.source is None else config.source.parent / path)
+
+
 def with_changes(config: Config, **changes: Any) -> Config:
     """A copy of `config` with fields changed and checked, for the TUI's "save as default".
 
