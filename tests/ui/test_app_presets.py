@@ -105,6 +105,4 @@ def test_the_palette_lists_each_preset_with_what_it_sets(tmp_path: Path) -> None
     path.write_text(config_text("http://127.0.0.1:9/v1"), encoding="utf-8")
     [command] = preset_commands(load_config(path).presets)
     assert command.title == "Preset: terse"
-    assert command.help == (
-        "apply: model m/terse, endpoint other, system prompt, JSON mode on, temperature 0.2"
-    )
+    assert command.help == ("apply: model m/terse, endpoint other, system prompt, JSON mode on, temperature 0.2")
