@@ -66,7 +66,7 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
         prompt.focus()
         prompt.text = "/preset te"
         await pilot.press("tab")
-        assert prompt.text == "/preset terse"
+        assert prompt.text == "/preset terse "
         await pilot.press("enter")
         await wait_until(pilot, lambda: harness.screen.session.endpoint_name == "other")
         assert _sidebar_preset(harness) == "Preset: terse"

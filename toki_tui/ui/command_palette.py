@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
 
 from toki_tui.ui.key_catalog import WHAT, key_display, keys_for
 from toki_tui.ui.safe_text import plain_line
@@ -175,7 +174,8 @@ class TokiCommands(Provider):
 
 def _help(command: PaletteCommand) -> str:
     # Textual types `help` as a string but passes a Content through unparsed (Content.from_markup).
-    return cast(str, Content(command.help))
+    # A preset's help holds config values (model ids, file names): shown displayable, on one line.
+    return cast(str, plain_line(command.help))
 
 
 def _runner(command: PaletteCommand, screen: ChatScreen) -> Callable[[], None]:

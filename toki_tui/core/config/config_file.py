@@ -232,8 +232,9 @@ def read_config_text(path: Path) -> str | None:
 def load_config(path: Path) -> Config:
     """The config in `path`; the defaults when the file does not exist. Raises ConfigError on any problem."""
     text = read_config_text(path)
-    if text is None:
-        return Config()
+    if text is None:  # the defaults, and the presets folder's files (a folder may come without a config file)
+        presets, problems = load_presets(None, path, (DEFAULT_ENDPOINT,))
+        return Config(presets=presets, preset_problems=problems) if presets or problems else Config()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

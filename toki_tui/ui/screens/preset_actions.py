@@ -17,6 +17,7 @@ import os
 from typing import TYPE_CHECKING
 
 from toki_tui.core.config.endpoints import resolve_endpoint
+from toki_tui.core.config.model import tools_file_for_endpoint
 from toki_tui.core.config.presets import (
     Preset,
     find_preset,
@@ -56,6 +57,7 @@ def conversation_opened(screen: ChatScreen) -> None:
     """Another conversation is on screen with its own settings: `--preset`'s go over them the first time (with
     `--resume`), else no preset is active."""
     app = screen.toki
+    screen.settings.tools_file = None  # its tools (stored with it) came from a file not recorded
     if app.start_preset is not None:
         preset, app.start_preset = app.start_preset, None
         _apply(screen, preset, None)
@@ -66,7 +68,9 @@ def conversation_opened(screen: ChatScreen) -> None:
 
 def conversation_started(screen: ChatScreen) -> None:
     """A new conversation (with the config's settings): the active preset, if any, applies to it too."""
-    name = screen.settings.preset
+    app, settings = screen.toki, screen.settings
+    settings.tools_file = tools_file_for_endpoint(app.config, app.endpoint.name)
+    name = settings.preset
     if name is not None and name in screen.toki.config.presets:
         _apply(screen, screen.toki.config.presets[name], None, quiet=True)
 
