@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
+from tests.ui.terminal_frame import screen_plain_text
 from toki_tui.core.config.config_file import load_config
 from toki_tui.ui.command_palette import preset_commands
 from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
@@ -48,7 +49,11 @@ async def _command(pilot: Pilot[Any], harness: AppHarness, text: str) -> None:
 
 
 def _sidebar_preset(harness: AppHarness) -> str:
-    return str(harness.screen.query_one("#param-preset", Static).render())
+    """The sidebar's preset line, as it is on screen ("" when hidden)."""
+    label = harness.screen.query_one("#param-preset", Static)
+    shown = str(label.render()) if label.display and label.region.height else ""
+    assert not shown or shown in screen_plain_text(harness.app)
+    return shown
 
 
 async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one(
@@ -62,6 +67,7 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(140, 40)) as pilot:
         await harness.ready(pilot)
+        assert _sidebar_preset(harness) == ""
         prompt = harness.screen.query_one(PromptInput)
         prompt.focus()
         prompt.text = "/preset te"
