@@ -1,6 +1,7 @@
 """Presets in the chat: /preset NAME (Tab completes it) applies a preset's endpoint, model, system prompt and
-parameters to the next request, the sidebar names it, and /preset save NAME writes the settings into the config
-in place (its comments kept), replacing a preset of that name only after a confirmation."""
+parameters to the next request, the sidebar names it, /preset save NAME writes the settings into the config in
+place (its comments kept), replacing a preset of that name only after a confirmation, and a new conversation starts
+with the active preset."""
 
 from __future__ import annotations
 
@@ -96,6 +97,9 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ConfirmDialog))
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(harness.app.screen, ConfirmDialog))
+        await pilot.press("ctrl+n")  # a new conversation starts with the active preset again
+        await wait_until(pilot, lambda: harness.screen.session.conversation_id is None)
+        assert (harness.screen.session.params.temperature, _sidebar_preset(harness)) == (0.5, "Preset: mine")
 
     text = config_file.read_text(encoding="utf-8")
     assert text.startswith(config_text(fake_server.base_url)), "the user's lines and comments are kept"
