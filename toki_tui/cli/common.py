@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from toki_tui.cli.arguments import flag
 from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import Config, ResolvedEndpoint, load_config, require_api_key, resolve_endpoint
-from toki_tui.core.config.presets import Preset, find_preset
 from toki_tui.core.errors import ConfigError, TokiError
 from toki_tui.core.text import displayable
 
 if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
     from toki_tui.core.store.history_store import HistoryStore
 
 EXIT_API_ERROR = 1
@@ -52,6 +52,8 @@ def load_settings_and_preset(args: argparse.Namespace) -> tuple[Config, Resolved
     preset = None
     name = flag(args, "preset")
     if name is not None:
+        from toki_tui.core.config.presets import find_preset
+
         preset = find_preset(config.presets, config.preset_problems, name)
         for option, value in (
             ("model", preset.model),

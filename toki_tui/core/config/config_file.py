@@ -13,7 +13,7 @@ the file, each key and the expected form; broken TOML is reported with its line 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from toki_tui.core.config.model import (
     with_endpoint,
 )
 from toki_tui.core.config.parameters_table import checked_parameters
-from toki_tui.core.config.preset_loading import load_presets
+from toki_tui.core.config.paths import PRESETS_FOLDER
 from toki_tui.core.config.problems import INVALID, Problems, describe_toml_error
 from toki_tui.core.config.validators import (
     show_value,
@@ -163,6 +163,16 @@ def _parse_endpoints(problems: Problems, table: dict[str, Any]) -> dict[str, End
     return endpoints if complete else None
 
 
+def _presets(table: object, path: Path | None, endpoints: Collection[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The presets of the `[presets]` table and the presets folder (preset_loading.py), loaded only when there is
+    one of them: most runs have neither, and `toki ask` starts without importing what reads them."""
+    if table is None and (path is None or not (path.parent / PRESETS_FOLDER).is_dir()):
+        return {}, {}
+    from toki_tui.core.config.preset_loading import load_presets
+
+    return load_presets(table, path, endpoints)
+
+
 def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Config:
     """Check a parsed TOML document and build the Config; raises one ConfigError listing every problem."""
     problems = Problems(path)
@@ -191,7 +201,7 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
             f"got {show_value(default_endpoint)}; define it as an [endpoints.{default_endpoint}] table"
         )
     problems.raise_if_any()
-    values["presets"], values["preset_problems"] = load_presets(data.get("presets"), path, endpoints or {})
+    values["presets"], values["preset_problems"] = _presets(data.get("presets"), path, endpoints or {})
     try:
         return Config(**values, endpoints=endpoints or {}, source=path)
     except ConfigError as error:  # the checks above are the dataclasses' own, so this is a safety net
@@ -233,7 +243,7 @@ def load_config(path: Path) -> Config:
     """The config in `path`; the defaults when the file does not exist. Raises ConfigError on any problem."""
     text = read_config_text(path)
     if text is None:  # the defaults, and the presets folder's files (a folder may come without a config file)
-        presets, problems = load_presets(None, path, (DEFAULT_ENDPOINT,))
+        presets, problems = _presets(None, path, (DEFAULT_ENDPOINT,))
         return Config(presets=presets, preset_problems=problems) if presets or problems else Config()
     try:
         data = tomllib.loads(text)

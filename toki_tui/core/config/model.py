@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.api.params import ChatParams, ParameterError
-from toki_tui.core.config.presets import Preset
 from toki_tui.core.config.validators import (
     check_fields,
     show_value,
@@ -34,6 +33,9 @@ from toki_tui.core.config.validators import (
     valid_tool_commands,
 )
 from toki_tui.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
 
 TOKI_API_KEY = "TOKI_API_KEY"
 """The environment variable that holds the built-in endpoint's key."""
@@ -205,8 +207,13 @@ def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
 
 
 def _presets(value: object) -> Mapping[str, Preset]:
-    if not isinstance(value, Mapping) or not all(isinstance(p, Preset) and p.name == k for k, p in value.items()):
+    if not isinstance(value, Mapping):
         raise ValueError("a mapping of preset names to Preset with the same name")
+    if value:
+        from toki_tui.core.config.presets import Preset  # only with presets: keeps it off `toki ask`'s start-up
+
+        if not all(isinstance(p, Preset) and p.name == k for k, p in value.items()):
+            raise ValueError("a mapping of preset names to Preset with the same name")
     return MappingProxyType(dict(value))
 
 

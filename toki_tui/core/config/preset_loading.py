@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from toki_tui.core.config.parameters_table import checked_parameters
+from toki_tui.core.config.paths import PRESETS_FOLDER
 from toki_tui.core.config.presets import PRESET_KEYS, Preset, valid_preset_name
 from toki_tui.core.config.problems import INVALID, Problems, describe_toml_error
 from toki_tui.core.config.validators import (
@@ -23,8 +24,6 @@ from toki_tui.core.config.validators import (
     valid_text,
 )
 
-PRESETS_FOLDER = "presets"
-"""The folder of preset files, next to config.toml."""
 MAX_PRESET_FILES = 1000
 """Preset files read from the folder (in name order); more are reported, not read: each start reads them all."""
 PRESET_FILE_MAX_BYTES = 1024 * 1024
