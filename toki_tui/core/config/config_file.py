@@ -7,7 +7,9 @@ here, so the rest of toki imports everything config-related from this module.
 Saving edits the user's file in place (config_save.py).
 
 Loading collects every problem (unknown key, wrong type, value out of range, bad URL) into one ConfigError naming
-the file, each key and the expected form; broken TOML is reported with its line and column, never a traceback.
+the file, each key and the expected form (problems.py, with the checks of validators.py and parameters_table.py);
+broken TOML is reported with its line and column, never a traceback. Presets are the exception: a bad one is left
+out with its message in `Config.preset_problems` and the rest of the file still loads (preset_loading.py).
 """
 
 from __future__ import annotations

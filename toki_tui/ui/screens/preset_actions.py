@@ -179,4 +179,6 @@ def _save(screen: ChatScreen, preset: Preset) -> None:
     if screen.toki.save_preset(preset):
         screen.settings.preset = preset.name
         show_presets(screen)
-        screen.notify(f"Saved the preset {preset.name} in {screen.toki.paths.config_file}")
+        unsaved = screen.session.params.tools is not None and preset.tools_file is None
+        note = " (without its tools: the file they came from is not known; /tools PATH names it)" if unsaved else ""
+        screen.notify(f"Saved the preset {preset.name} in {screen.toki.paths.config_file}{note}")
