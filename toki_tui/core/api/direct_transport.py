@@ -66,8 +66,8 @@ class _ResponseStream(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         """Each piece is all the body data received by one socket read. After a piece, the socket is read again
         no sooner than `read_interval` later (what arrives meanwhile waits in the socket's buffer); the first
-        piece is read as soon as it comes, and so is the rest of a read that filled the read size (more is waiting:
-        pacing must not cap the throughput)."""
+        piece is read as soon as it comes, and so is the rest of a read that filled the read size (more is
+        waiting)."""
         read_timeout = _timeout(self._request, "read")
         loop = asyncio.get_running_loop()
         full = False

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 SPEED_INTERVAL = 0.25
 """Seconds between two updates of the tokens-per-second figure while a reply streams, at least. It is updated
-when the live reply shows new text, so that one frame draws both (a timer of its own drew frames of its own)."""
+when the live reply shows new text (`LiveReply.on_flushed`), so that one frame draws both."""
 
 
 class ReplyRunner:
