@@ -46,6 +46,7 @@ from toki_tui.core.config.model import (
     with_changes,
     with_endpoint,
 )
+from toki_tui.core.config.prices import parse_model_prices, valid_budget
 from toki_tui.core.errors import ConfigError
 from toki_tui.core.tools_file import ToolsError, read_tools_file
 
@@ -74,7 +75,7 @@ __all__ = [
 _INVALID: Any = object()
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands",
+    "tool_commands", "models", "budget_per_day",
 )  # fmt: skip
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
@@ -266,6 +267,10 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         values["keymap"] = _parse_keymap(problems, table)
     if "tool_commands" in data:
         values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
+    if "models" in data and (table := problems.table("models", data["models"], '[models."ID"]')):
+        values["model_prices"] = parse_model_prices(problems, table)
+    if "budget_per_day" in data:
+        values["budget_per_day"] = problems.check("budget_per_day", data["budget_per_day"], valid_budget)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)

@@ -17,7 +17,9 @@ from typing import Any
 
 from toki_tui.core.api.params import ChatParams, ParameterError, check_system_role
 from toki_tui.core.config.base_url import check_base_url
+from toki_tui.core.config.prices import valid_budget, valid_model_prices
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.pricing import Price
 
 TOKI_API_KEY = "TOKI_API_KEY"
 """The environment variable that holds the built-in endpoint's key."""
@@ -246,6 +248,11 @@ class Config:
     `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
     only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
     output becomes the call's result."""
+    model_prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[models."ID"]` tables: `price_in` and `price_out`, the price per million prompt and completion tokens
+    of model ID (both required), used in place of any price the server's model list gives."""
+    budget_per_day: float | None = None
+    """An amount (in the prices' currency) that today's estimated replies may cost before toki warns, once."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -264,6 +271,8 @@ class Config:
                 "keymap": valid_keymap,
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
+                "model_prices": valid_model_prices,
+                "budget_per_day": valid_budget,
             },
         )
         if self.default_endpoint not in self.endpoints:
@@ -397,6 +406,13 @@ _EXAMPLE_CONFIG = f"""\
 # confirm; the call's arguments (JSON) are added as its last argument, never through a shell.
 # [tool_commands]
 # get_weather = ["/usr/local/bin/weather", "--json"]
+
+# Prices per million tokens (used in place of the server's), for the cost shown with each reply,
+# and a daily amount that warns once when today's replies cost more (put budget_per_day at the top).
+# budget_per_day = 2.0
+# [models."deepseek/deepseek-chat-v3"]
+# price_in = 0.27
+# price_out = 1.10
 
 # The built-in endpoint: TOKI, with the key from TOKI_API_KEY. Uncomment to read the key
 # from a password manager instead (TOKI_API_KEY still wins when it is set).
