@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -32,7 +32,44 @@ from toki_tui.ui.display import asked_for_json
 from toki_tui.ui.screens.worker_messages import ReplyEnded, ReplyStateChanged
 
 if TYPE_CHECKING:
+    from toki_tui.core.api.reply import ReplyAccumulator
     from toki_tui.ui.widgets.live_reply import LiveReply
+
+
+_NO_STATE_CHANGE: tuple[ResponseStarted | RetryScheduled, ...] = ()
+
+
+def show_batch(
+    live: LiveReply, batch: list[StreamEvent], reply: ReplyAccumulator | None
+) -> Sequence[ResponseStarted | RetryScheduled]:
+    """Append one network read's events to the live reply (the text of its content events joined); returns the
+    events that change the reply's state, in order, for the caller to act on (usually none). `reply` is the
+    accumulator the tool calls are read from (it gathers their fragments)."""
+    changes: list[ResponseStarted | RetryScheduled] | None = None
+    content: list[str] = []
+    for event in batch:
+        if isinstance(event, ContentDelta):
+            if event.choice_index == 0:
+                content.append(event.text)
+            continue
+        if content:  # what came before this event in the same read, in order
+            live.append_content("".join(content))
+            content = []
+        if isinstance(event, ReasoningDelta):
+            if event.choice_index == 0:
+                live.append_reasoning(event.text)
+        elif isinstance(event, RefusalDelta):
+            if event.choice_index == 0:
+                live.append_refusal(event.text)
+        elif isinstance(event, ToolCallDelta):
+            if event.choice_index == 0 and reply is not None:
+                live.set_tool_calls(reply.tool_calls)
+        elif isinstance(event, ResponseStarted | RetryScheduled):
+            changes = changes if changes is not None else []
+            changes.append(event)
+    if content:
+        live.append_content("".join(content))
+    return changes if changes is not None else _NO_STATE_CHANGE
 
 
 async def pump_reply(
@@ -50,35 +87,16 @@ async def pump_reply(
     try:
         async with contextlib.aclosing(batches):  # closed (the response with it) whatever ends the loop
             async for batch in batches:
-                content: list[str] = []
-                for event in batch:
-                    if isinstance(event, ContentDelta):
-                        if event.choice_index == 0:
-                            content.append(event.text)
-                        continue
-                    if content:  # what came before this event in the same read, in order
-                        live.append_content("".join(content))
-                        content = []
-                    if isinstance(event, ReasoningDelta):
-                        if event.choice_index == 0:
-                            live.append_reasoning(event.text)
-                    elif isinstance(event, RefusalDelta):
-                        if event.choice_index == 0:
-                            live.append_refusal(event.text)
-                    elif isinstance(event, ToolCallDelta):
-                        if event.choice_index == 0 and session.reply is not None:
-                            live.set_tool_calls(session.reply.tool_calls)
-                    elif isinstance(event, ResponseStarted):
+                for event in show_batch(live, batch, session.reply):
+                    if isinstance(event, ResponseStarted):
                         if not streaming:
                             streaming = True
                             live.set_waiting("")
                             post(ReplyStateChanged("streaming"))
-                    elif isinstance(event, RetryScheduled):
+                    else:
                         streaming = False
                         live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
                         post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
-                if content:
-                    live.append_content("".join(content))
         status = session.reply_status or "complete"
         error_text = session.reply_note
     except asyncio.CancelledError:
