@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -36,16 +36,15 @@ if TYPE_CHECKING:
     from toki_tui.ui.widgets.live_reply import LiveReply
 
 
-_NO_STATE_CHANGE: tuple[ResponseStarted | RetryScheduled, ...] = ()
-
-
 def show_batch(
-    live: LiveReply, batch: list[StreamEvent], reply: ReplyAccumulator | None
-) -> Sequence[ResponseStarted | RetryScheduled]:
-    """Append one network read's events to the live reply (the text of its content events joined); returns the
-    events that change the reply's state, in order, for the caller to act on (usually none). `reply` is the
-    accumulator the tool calls are read from (it gathers their fragments)."""
-    changes: list[ResponseStarted | RetryScheduled] | None = None
+    live: LiveReply,
+    batch: list[StreamEvent],
+    reply: ReplyAccumulator | None,
+    on_state: Callable[[ResponseStarted | RetryScheduled], object],
+) -> None:
+    """Append one network read's events to the live reply (the text of its content events joined), calling
+    `on_state` in order for the events that change the reply's state. `reply` is the accumulator the tool calls
+    are read from (it gathers their fragments)."""
     content: list[str] = []
     for event in batch:
         if isinstance(event, ContentDelta):
@@ -65,11 +64,9 @@ def show_batch(
             if event.choice_index == 0 and reply is not None:
                 live.set_tool_calls(reply.tool_calls)
         elif isinstance(event, ResponseStarted | RetryScheduled):
-            changes = changes if changes is not None else []
-            changes.append(event)
+            on_state(event)
     if content:
         live.append_content("".join(content))
-    return changes if changes is not None else _NO_STATE_CHANGE
 
 
 async def pump_reply(
@@ -85,18 +82,22 @@ async def pump_reply(
     retry_after: float | None = None
     streaming = False
     try:
+
+        def on_state(event: ResponseStarted | RetryScheduled) -> None:
+            nonlocal streaming
+            if isinstance(event, ResponseStarted):
+                if not streaming:
+                    streaming = True
+                    live.set_waiting("")
+                    post(ReplyStateChanged("streaming"))
+            else:
+                streaming = False
+                live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
+                post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+
         async with contextlib.aclosing(batches):  # closed (the response with it) whatever ends the loop
             async for batch in batches:
-                for event in show_batch(live, batch, session.reply):
-                    if isinstance(event, ResponseStarted):
-                        if not streaming:
-                            streaming = True
-                            live.set_waiting("")
-                            post(ReplyStateChanged("streaming"))
-                    else:
-                        streaming = False
-                        live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
-                        post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+                show_batch(live, batch, session.reply, on_state)
         status = session.reply_status or "complete"
         error_text = session.reply_note
     except asyncio.CancelledError:
