@@ -1,0 +1,280 @@
+"""Compare on the chat screen: `/compare` (or the palette's picker) arms it for the next prompt, which then goes to
+every model at once, streamed side by side in a CompareView that stands in for the conversation pane.
+
+One worker (group "reply", so Esc and quitting stop it as they stop a reply) runs the core's CompareTurn; each
+network read goes into its column's LiveReply through reply_pump.show_batch, the same path as a normal reply.
+A timer repaints the column headers (speed, first token, tokens, cost) four times a second, not per token. When
+the turn ends the conversation pane is read again from the store, on the branch the turn continues on (its first
+reply that did not fail); choosing a column moves it there. The compare view closes when a column is chosen or
+the next prompt is sent, and the conversation pane shows that branch with its `‹ 1/3 ›` sibling marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual.widgets import Static
+
+from toki_tui.core.api.events import RetryScheduled
+from toki_tui.core.errors import TokiError
+from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
+from toki_tui.ui.display import DisplayMessage, asked_for_json
+from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens.reply_pump import show_batch
+from toki_tui.ui.widgets.compare_view import CompareView, ReplyFigures
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.timer import Timer
+
+    from toki_tui.core.api.events import ResponseStarted, StreamEvent
+    from toki_tui.core.api.model_info import ModelInfo
+    from toki_tui.core.attachments import Attachment
+    from toki_tui.core.compare import CompareTurn
+    from toki_tui.core.reply_run import ReplyRun
+    from toki_tui.core.session import ChatSession
+    from toki_tui.ui.app import TokiApp
+    from toki_tui.ui.widgets.live_reply import LiveReply
+
+FIGURES_INTERVAL = 0.25
+"""Seconds between two repaints of the column headers while the replies stream."""
+
+KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 choose, X stops one, Enter continues with it); Esc stops all"
+
+
+def figures_of(run: ReplyRun, prices: PriceBook) -> ReplyFigures:
+    """A column header's figures: the reply's status, speed, time to first token, tokens and estimated cost."""
+    reply = run.reply
+    usage = reply.usage.as_dict() if reply.usage is not None else None
+    price = prices.price_for(run.model)
+    cost = reply_cost(usage, price)
+    if price is None:
+        cost_text = "cost unknown"
+    elif cost is not None:
+        cost_text = format_cost(cost)
+    else:
+        cost_text = "cost …" if run.reply_status == "streaming" else "cost unknown"
+    status = run.reply_status
+    if status == "streaming" and not reply.response_started:
+        status = "waiting"
+    return ReplyFigures(
+        status=status,
+        tokens_per_second=reply.tokens_per_second(),
+        ttft=reply.ttft,
+        tokens=reply.usage.completion_tokens if reply.usage is not None else None,
+        cost=cost_text,
+    )
+
+
+def _waiting_line(live: LiveReply) -> Callable[[ResponseStarted | RetryScheduled], None]:
+    """What a column's reply says about its state: a retry's wait, until its first byte."""
+
+    def show(event: ResponseStarted | RetryScheduled) -> None:
+        if isinstance(event, RetryScheduled):
+            live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
+        else:
+            live.set_waiting("")
+
+    return show
+
+
+class CompareRunner:
+    """`screen` is the node the worker and the timer run on; `prepare` gives the session its client and store
+    before the requests (False: the app is quitting); `reopen` shows a conversation again from the store;
+    `models` is the model list (for the picker and the prices)."""
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        app: TokiApp,
+        session: ChatSession,
+        *,
+        prepare: Callable[[], Awaitable[bool]],
+        reopen: Callable[[str], None],
+        models: Callable[[], Sequence[ModelInfo]],
+    ) -> None:
+        self._screen = screen
+        self._app = app
+        self._session = session
+        self._prepare = prepare
+        self._reopen = reopen
+        self._models = models
+        self.armed: tuple[str, ...] | None = None
+        """The models the next prompt goes to, once /compare named them."""
+        self.streaming = False
+        self.turn: CompareTurn | None = None
+        self.view: CompareView | None = None
+        self._prices = PriceBook()
+        self._timer: Timer | None = None
+
+    # ---- arming ---------------------------------------------------------------------------------------------
+
+    def arm(self, models: tuple[str, ...]) -> None:
+        self.armed = models
+        self._marker(f"compare: the next prompt goes to {', '.join(models)} (/compare off or Esc cancels)")
+        self._app.notify(f"Compare armed: {len(models)} models for the next prompt.")
+        self._screen.refresh_bindings()
+
+    def cancel(self) -> None:
+        if self.armed is not None:
+            self.armed = None
+            self._marker("")
+            self._app.notify("Compare cancelled: the next prompt goes to one model.")
+            self._screen.refresh_bindings()
+
+    def pick(self) -> None:
+        """The multi-select picker; what it returns arms compare."""
+        from toki_tui.ui.screens.compare_picker import ComparePickerScreen
+
+        picker = ComparePickerScreen(self._models(), marked=self.armed or ())
+        self._app.push_screen(picker, self._picked)
+
+    def _picked(self, models: tuple[str, ...] | None) -> None:
+        if models:
+            self.arm(models)
+        self._screen.query_one(PromptInput).focus()
+
+    def _marker(self, text: str) -> None:
+        """The line above the prompt saying compare is armed (mounted the first time, as it is rarely used)."""
+        found = self._screen.query("#compare-marker")
+        if found:
+            marker = found.first(Static)
+        else:
+            marker = Static("", id="compare-marker")
+            self._screen.mount(marker, before=self._screen.query_one(PromptInput))
+        marker.update(plain_content(text))
+        marker.set_class(bool(text), "-visible")
+
+    # ---- the turn -------------------------------------------------------------------------------------------
+
+    def start(self, text: str, attachments: tuple[Attachment, ...]) -> None:
+        """Send `text` to the armed models: the compare view stands in for the conversation pane meanwhile."""
+        models = self.armed
+        assert models is not None
+        self.armed = None
+        self._marker("")
+        self.close()
+        conversation = self._screen.query_one(ConversationView)
+        view = CompareView(text, models)
+        self.view = view
+        conversation.display = False
+        self._screen.mount(view, after=conversation)
+        self.streaming = True
+        self._prices = PriceBook(self._app.config.model_prices, self._models())
+        self._timer = self._screen.set_interval(FIGURES_INTERVAL, self._show_figures)
+        self._app.notify(KEYS_HINT, title=f"Comparing {len(models)} models", timeout=8)
+        self._screen.refresh_bindings()
+        self._screen.run_worker(
+            self._run(view, text, models, attachments), group="reply", exclusive=True, exit_on_error=False
+        )
+
+    async def _run(
+        self, view: CompareView, text: str, models: tuple[str, ...], attachments: tuple[Attachment, ...]
+    ) -> None:
+        from toki_tui.core.compare import start_compare
+
+        try:
+            if not await self._prepare():
+                return
+            try:
+                turn = await start_compare(self._session, text, models, attachments)
+            except TokiError as error:
+                for live in view.lives:
+                    live.finish(status="error", error=str(error))
+                return
+            self.turn = turn
+
+            on_state = [_waiting_line(live) for live in view.lives]
+
+            def on_batch(index: int, batch: list[StreamEvent]) -> None:
+                show_batch(view.lives[index], batch, turn.runs[index].reply, on_state[index])
+
+            await turn.run(on_batch, lambda index: self._finish_column(view, turn, index))
+        finally:
+            self._ended(view)
+
+    def _finish_column(self, view: CompareView, turn: CompareTurn, index: int) -> None:
+        run, live = turn.runs[index], view.lives[index]
+        reply = run.reply
+        usage = reply.usage.as_dict() if reply.usage is not None else None
+        live.finish(
+            status=run.reply_status,
+            error=run.error or run.reply_note,
+            message_id=run.reply_message_id,
+            usage=usage,
+            duration=reply.duration,
+            ttft=reply.ttft,
+        )
+        if run.reply_status == "complete" and asked_for_json(run.params.to_record()):
+            live.mark_json_reply()
+
+    def _ended(self, view: CompareView) -> None:
+        self.streaming = False
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._show_figures()
+        self._screen.refresh_bindings()
+        conversation_id = self._session.conversation_id
+        if conversation_id is not None and self.view is view:
+            self._reopen(conversation_id)  # under the compare view: the branch the turn continues on
+
+    def _show_figures(self) -> None:
+        turn, view = self.turn, self.view
+        if turn is not None and view is not None and view.is_attached:
+            view.show_figures([figures_of(run, self._prices) for run in turn.runs], turn.chosen)
+
+    def stop_all(self) -> None:
+        if self.turn is not None:
+            self.turn.stop_all()
+
+    def stop_one(self, index: int) -> None:
+        if self.turn is not None and self.streaming:
+            self.turn.stop(index)
+
+    def focus_view(self) -> bool:
+        """Shift+Tab from the prompt: the columns, while they are shown."""
+        if self.view is None:
+            return False
+        self.view.focus()
+        return True
+
+    # ---- choosing -------------------------------------------------------------------------------------------
+
+    def choose(self, index: int) -> None:
+        """Continue the conversation on column `index`'s reply; the others stay as its siblings."""
+        turn = self.turn
+        if turn is None or self.streaming:
+            self._app.notify("The replies are still arriving: wait, or stop them (X, Esc).", severity="warning")
+            return
+        self._screen.run_worker(self._choose(turn, index), group="compare-choice", exit_on_error=False)
+
+    async def _choose(self, turn: CompareTurn, index: int) -> None:
+        try:
+            await turn.choose(index)
+        except TokiError as error:
+            self._app.notify(f"Could not continue on that reply: {error}", severity="error")
+            return
+        self._show_figures()
+        if self._session.conversation_id is not None:
+            self._reopen(self._session.conversation_id)  # now on the chosen branch
+        self.close()
+        self._screen.query_one(PromptInput).focus()
+
+    def close(self) -> None:
+        """Put the conversation pane back; it was read again when the turn ended, or a reply was chosen."""
+        view, turn = self.view, self.turn
+        if view is None:
+            return
+        self.view = None
+        conversation = self._screen.query_one(ConversationView)
+        if self._session.conversation_id is None and turn is not None and turn.chosen is not None:
+            # Nothing is saved: show what the session keeps.
+            conversation.append_message(DisplayMessage(id=None, role="user", content=view.question))
+            conversation.append_message(view.lives[turn.chosen].message)
+        self.turn = None
+        view.remove()
+        conversation.display = True

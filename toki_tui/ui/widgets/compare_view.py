@@ -1,0 +1,189 @@
+"""A compare turn on screen: the question, then one column per model, each a live reply under a header.
+
+The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns. Each
+column's reply is the conversation's own LiveReply widget (same coalesced rendering, same finished view), in a
+scroller that follows its end. The header says the model and its live figures (ReplyFigures), repainted by the
+screen's timer, not per token. The view only shows and posts what the user asked for (stop one, continue with
+one); the screen does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Resize
+from textual.message import Message
+from textual.widget import Widget
+
+from toki_tui.core.text import displayable_line
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_view import MessageView
+
+STACK_BELOW = 100
+"""Terminal widths under this stack the columns as rows: three columns of 30 cells wrap prose badly."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFigures:
+    """What a column's header says besides the model."""
+
+    status: str = "waiting"
+    tokens_per_second: float | None = None
+    ttft: float | None = None
+    tokens: int | None = None
+    cost: str = "cost unknown"
+
+
+def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool) -> Content:
+    """`1 model  ● streaming · 41 tok/s · first token 0.32 s · 120 tokens · ≈$0.0003` (the id shown as text)."""
+    parts = [figures.status]
+    if figures.tokens_per_second is not None:
+        parts.append(f"{figures.tokens_per_second:.0f} tok/s")
+    if figures.ttft is not None:
+        parts.append(f"first token {figures.ttft:.2f} s")
+    if figures.tokens is not None:
+        parts.append(f"{figures.tokens} tokens")
+    parts.append(figures.cost)
+    mark = "  ✓ continuing here" if chosen else ""
+    return Content.assemble(
+        (f"{number} ", "bold $accent"),
+        (displayable_line(model), "bold"),
+        ("  " + " · ".join(parts), "$text-muted"),
+        (mark, "bold $success"),
+    )
+
+
+class CompareHeader(Widget):
+    """One line, repainted in place (no layout) when its figures change."""
+
+    DEFAULT_CSS = """
+    CompareHeader { height: 1; width: 1fr; }
+    """
+
+    def __init__(self, number: int, model: str) -> None:
+        super().__init__()
+        self.number = number
+        self.model = model
+        self.figures = ReplyFigures()
+        self.chosen = False
+
+    def show(self, figures: ReplyFigures, *, chosen: bool = False) -> None:
+        if figures != self.figures or chosen != self.chosen:
+            self.figures, self.chosen = figures, chosen
+            self.refresh()
+
+    def render(self) -> RenderResult:
+        return header_text(self.number, self.model, self.figures, chosen=self.chosen)
+
+
+class CompareColumn(Vertical):
+    DEFAULT_CSS = """
+    CompareColumn { width: 1fr; height: 1fr; border: round $secondary 50%; padding: 0; }
+    CompareColumn.-selected { border: round $accent; }
+    CompareColumn > VerticalScroll { height: 1fr; }
+    CompareColumn LiveReply { margin: 0; }
+    """
+
+    def __init__(self, number: int, model: str) -> None:
+        super().__init__()
+        self.header = CompareHeader(number, model)
+        self.live = LiveReply(model=model)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        with VerticalScroll():
+            yield self.live
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).anchor()  # follow the reply's end until the user scrolls
+
+
+class CompareView(Vertical, can_focus=True):
+    """Keys (while it has focus): ←/→ or 1-4 select a column, X stops its reply, Enter continues with it."""
+
+    DEFAULT_CSS = """
+    CompareView { height: 1fr; }
+    CompareView > #compare-question { max-height: 6; margin: 0; }
+    CompareView > #compare-columns { layout: horizontal; height: 1fr; }
+    CompareView.-stacked > #compare-columns { layout: vertical; }
+    CompareView:focus > #compare-columns > CompareColumn.-selected { border: heavy $accent; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "select(-1)", "Column left", show=False, id="compare.left"),
+        Binding("right", "select(1)", "Column right", show=False, id="compare.right"),
+        Binding("1", "select_number(1)", show=False, id="compare.first"),
+        Binding("2", "select_number(2)", show=False, id="compare.second"),
+        Binding("3", "select_number(3)", show=False, id="compare.third"),
+        Binding("4", "select_number(4)", show=False, id="compare.fourth"),
+        Binding("x", "stop_selected", "Stop this one", id="compare.stop_one"),
+        Binding("enter", "continue_selected", "Continue with this one", id="compare.continue"),
+    ]
+
+    class StopWanted(Message):
+        """Stop the reply of column `index` (0-based); the others go on."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class ContinueWanted(Message):
+        """Continue the conversation on the reply of column `index` (0-based)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, question: str, models: Sequence[str]) -> None:
+        super().__init__(id="compare")
+        self.question = question
+        self.columns = [CompareColumn(number, model) for number, model in enumerate(models, 1)]
+        self.selected = 0
+
+    def compose(self) -> ComposeResult:
+        yield MessageView(DisplayMessage(id=None, role="user", content=self.question), id="compare-question")
+        with Vertical(id="compare-columns"):
+            yield from self.columns
+
+    def on_mount(self) -> None:
+        self._select(0)
+        self._stack_if_narrow()
+
+    def on_resize(self, event: Resize) -> None:
+        self._stack_if_narrow()
+
+    def _stack_if_narrow(self) -> None:
+        self.set_class(self.app.size.width < STACK_BELOW, "-stacked")
+
+    @property
+    def lives(self) -> list[LiveReply]:
+        return [column.live for column in self.columns]
+
+    def _select(self, index: int) -> None:
+        self.selected = max(0, min(index, len(self.columns) - 1))
+        for number, column in enumerate(self.columns):
+            column.set_class(number == self.selected, "-selected")
+
+    def action_select(self, step: int) -> None:
+        self._select(self.selected + step)
+
+    def action_select_number(self, number: int) -> None:
+        if number <= len(self.columns):
+            self._select(number - 1)
+
+    def action_stop_selected(self) -> None:
+        self.post_message(self.StopWanted(self.selected))
+
+    def action_continue_selected(self) -> None:
+        self.post_message(self.ContinueWanted(self.selected))
+
+    def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
+        for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
+            column.header.show(shown, chosen=index == chosen)
