@@ -11,8 +11,8 @@ the next prompt is sent, and the conversation pane shows that branch with its `â
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.widgets import Static
 
@@ -81,10 +81,23 @@ def _waiting_line(live: LiveReply) -> Callable[[ResponseStarted | RetryScheduled
     return show
 
 
+class ReplyPreparer(Protocol):
+    async def give_session_client_and_store(self) -> bool: ...
+
+
+class ConversationOpener(Protocol):
+    def open_conversation(self, reference: str) -> None: ...
+
+
+class ModelSource(Protocol):
+    @property
+    def models(self) -> list[ModelInfo]: ...
+
+
 class CompareRunner:
-    """`screen` is the node the worker and the timer run on; `prepare` gives the session its client and store
-    before the requests (False: the app is quitting); `reopen` shows a conversation again from the store;
-    `models` is the model list (for the picker and the prices)."""
+    """`screen` is the node the worker and the timer run on; `replies` gives the session its client and store
+    before the requests (False: the app is quitting); `history` shows a conversation again from the store;
+    `models` has the model list (for the picker and the prices)."""
 
     def __init__(
         self,
@@ -92,16 +105,16 @@ class CompareRunner:
         app: TokiApp,
         session: ChatSession,
         *,
-        prepare: Callable[[], Awaitable[bool]],
-        reopen: Callable[[str], None],
-        models: Callable[[], Sequence[ModelInfo]],
+        replies: ReplyPreparer,
+        history: ConversationOpener,
+        models: ModelSource,
     ) -> None:
         self._screen = screen
         self._app = app
         self._session = session
-        self._prepare = prepare
-        self._reopen = reopen
-        self._models = models
+        self._prepare = replies.give_session_client_and_store
+        self._reopen = history.open_conversation
+        self._model_source = models
         self.armed: tuple[str, ...] | None = None
         """The models the next prompt goes to, once /compare named them."""
         self.streaming = False
@@ -129,7 +142,7 @@ class CompareRunner:
         """The multi-select picker; what it returns arms compare."""
         from toki_tui.ui.screens.compare_picker import ComparePickerScreen
 
-        picker = ComparePickerScreen(self._models(), marked=self.armed or ())
+        picker = ComparePickerScreen(self._model_source.models, marked=self.armed or ())
         self._app.push_screen(picker, self._picked)
 
     def _picked(self, models: tuple[str, ...] | None) -> None:
@@ -150,26 +163,29 @@ class CompareRunner:
 
     # ---- the turn -------------------------------------------------------------------------------------------
 
-    def start(self, text: str, attachments: tuple[Attachment, ...]) -> None:
-        """Send `text` to the armed models: the compare view stands in for the conversation pane meanwhile."""
+    def start_if_armed(self, text: str, attachments: tuple[Attachment, ...]) -> bool:
+        """Send `text` to the armed models, if compare is armed (True): the compare view stands in for the
+        conversation pane meanwhile."""
         models = self.armed
-        assert models is not None
+        if models is None:
+            return False
         self.armed = None
         self._marker("")
         self.close()
         conversation = self._screen.query_one(ConversationView)
-        view = CompareView(text, models)
+        view = CompareView(text, models, self._column_key)
         self.view = view
         conversation.display = False
         self._screen.mount(view, after=conversation)
         self.streaming = True
-        self._prices = PriceBook(self._app.config.model_prices, self._models())
+        self._prices = PriceBook(self._app.config.model_prices, self._model_source.models)
         self._timer = self._screen.set_interval(FIGURES_INTERVAL, self._show_figures)
         self._app.notify(KEYS_HINT, title=f"Comparing {len(models)} models", timeout=8)
         self._screen.refresh_bindings()
         self._screen.run_worker(
             self._run(view, text, models, attachments), group="reply", exclusive=True, exit_on_error=False
         )
+        return True
 
     async def _run(
         self, view: CompareView, text: str, models: tuple[str, ...], attachments: tuple[Attachment, ...]
@@ -226,6 +242,23 @@ class CompareRunner:
         turn, view = self.turn, self.view
         if turn is not None and view is not None and view.is_attached:
             view.show_figures([figures_of(run, self._prices) for run in turn.runs], turn.chosen)
+
+    def ready_to_send(self, text: str) -> bool:
+        """False while the compared replies arrive (`text` goes back in the prompt, the user is told why). Else
+        a finished compare view closes: the conversation goes on in the conversation pane."""
+        if self.streaming:
+            self._screen.query_one(PromptInput).text = text
+            self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
+            return False
+        self.close()
+        return True
+
+    def _column_key(self, index: int, stop: bool) -> None:
+        """A key on the compare columns: stop one reply, or continue with one."""
+        if stop:
+            self.stop_one(index)
+        else:
+            self.choose(index)
 
     def stop_all(self) -> None:
         if self.turn is not None:

@@ -4,12 +4,12 @@ The columns stand side by side, or stack as rows when the terminal is narrower t
 column's reply is the conversation's own LiveReply widget (same coalesced rendering, same finished view), in a
 scroller that follows its end. The header says the model and its live figures (ReplyFigures), repainted by the
 screen's timer, not per token. The view only shows and posts what the user asked for (stop one, continue with
-one); the screen does the rest.
+one) to the compare runner that made it, which does the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -18,7 +18,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
-from textual.message import Message
 from textual.widget import Widget
 
 from toki_tui.core.text import displayable_line
@@ -127,22 +126,11 @@ class CompareView(Vertical, can_focus=True):
         Binding("enter", "continue_selected", "Continue with this one", id="compare.continue"),
     ]
 
-    class StopWanted(Message):
-        """Stop the reply of column `index` (0-based); the others go on."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    class ContinueWanted(Message):
-        """Continue the conversation on the reply of column `index` (0-based)."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def __init__(self, question: str, models: Sequence[str]) -> None:
+    def __init__(self, question: str, models: Sequence[str], on_key: Callable[[int, bool], object]) -> None:
+        """`on_key(index, stop)`: the user wants column `index`'s reply (0-based) stopped (`stop`), or the
+        conversation continued on it."""
         super().__init__(id="compare")
+        self._column_key = on_key
         self.question = question
         self.columns = [CompareColumn(number, model) for number, model in enumerate(models, 1)]
         self.selected = 0
@@ -179,10 +167,10 @@ class CompareView(Vertical, can_focus=True):
             self._select(number - 1)
 
     def action_stop_selected(self) -> None:
-        self.post_message(self.StopWanted(self.selected))
+        self._column_key(self.selected, True)
 
     def action_continue_selected(self) -> None:
-        self.post_message(self.ContinueWanted(self.selected))
+        self._column_key(self.selected, False)
 
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
