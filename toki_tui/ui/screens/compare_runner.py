@@ -22,9 +22,11 @@ from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
 from toki_tui.ui.display import DisplayMessage, asked_for_json
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.reply_pump import show_batch
+from toki_tui.ui.screens.worker_messages import ReplyEnded
 from toki_tui.ui.widgets.compare_view import CompareView, ReplyFigures
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 FIGURES_INTERVAL = 0.25
 """Seconds between two repaints of the column headers while the replies stream."""
 
-KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 choose, X stops one, Enter continues with it); Esc stops all"
+KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 select, X stops one, Enter continues with it); Esc stops all"
 
 
 def figures_of(run: ReplyRun, prices: PriceBook) -> ReplyFigures:
@@ -128,7 +130,6 @@ class CompareRunner:
     def arm(self, models: tuple[str, ...]) -> None:
         self.armed = models
         self._marker(f"compare: the next prompt goes to {', '.join(models)} (/compare off or Esc cancels)")
-        self._app.notify(f"Compare armed: {len(models)} models for the next prompt.")
         self._screen.refresh_bindings()
 
     def cancel(self) -> None:
@@ -170,17 +171,17 @@ class CompareRunner:
         if models is None:
             return False
         self.armed = None
-        self._marker("")
         self.close()
+        self._marker(f"comparing {len(models)} models. {KEYS_HINT}")
         conversation = self._screen.query_one(ConversationView)
         view = CompareView(text, models, self._column_key)
         self.view = view
         conversation.display = False
         self._screen.mount(view, after=conversation)
         self.streaming = True
+        self._screen.query_one(StatusLine).state = "comparing"
         self._prices = PriceBook(self._app.config.model_prices, self._model_source.models)
         self._timer = self._screen.set_interval(FIGURES_INTERVAL, self._show_figures)
-        self._app.notify(KEYS_HINT, title=f"Comparing {len(models)} models", timeout=8)
         self._screen.refresh_bindings()
         self._screen.run_worker(
             self._run(view, text, models, attachments), group="reply", exclusive=True, exit_on_error=False
@@ -234,9 +235,27 @@ class CompareRunner:
             self._timer = None
         self._show_figures()
         self._screen.refresh_bindings()
+        turn = self.turn
+        if turn is not None and turn.chosen is not None and self.view is view:
+            self._marker(
+                f"the conversation goes on with reply {turn.chosen + 1}; Shift+Tab, then ←/→ and Enter continues "
+                "with another instead"
+            )
         conversation_id = self._session.conversation_id
         if conversation_id is not None and self.view is view:
             self._reopen(conversation_id)  # under the compare view: the branch the turn continues on
+        # As after any reply: the status line, the history list, a title given before the first message.
+        chosen = turn.runs[turn.chosen] if turn is not None and turn.chosen is not None else None
+        usage = chosen.reply.usage if chosen is not None else None
+        ended = ReplyEnded(
+            status=chosen.reply_status if chosen is not None else "error",
+            error=None,
+            usage=usage.as_dict() if usage is not None else None,
+            conversation_id=conversation_id,
+            retry_after=None,
+            was_retry=False,
+        )
+        self._screen.post_message(ended)
 
     def _show_figures(self) -> None:
         turn, view = self.turn, self.view
@@ -311,3 +330,4 @@ class CompareRunner:
         self.turn = None
         view.remove()
         conversation.display = True
+        self._marker("")

@@ -40,30 +40,27 @@ class ReplyFigures:
     cost: str = "cost unknown"
 
 
-def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool) -> Content:
-    """`1 model  ● streaming · 41 tok/s · first token 0.32 s · 120 tokens · ≈$0.0003` (the id shown as text)."""
+def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool, width: int) -> Content:
+    """`1 model` (the id shown as text, cut to `width` with an ellipsis), then `streaming · 41 tok/s · 1st token
+    0.32 s · 120 tok · ≈$0.0003` (wrapped over two lines in a narrow column)."""
     parts = [figures.status]
     if figures.tokens_per_second is not None:
         parts.append(f"{figures.tokens_per_second:.0f} tok/s")
     if figures.ttft is not None:
-        parts.append(f"first token {figures.ttft:.2f} s")
+        parts.append(f"1st token {figures.ttft:.2f} s")
     if figures.tokens is not None:
-        parts.append(f"{figures.tokens} tokens")
+        parts.append(f"{figures.tokens} tok")
     parts.append(figures.cost)
     mark = "  ✓ continuing here" if chosen else ""
-    return Content.assemble(
-        (f"{number} ", "bold $accent"),
-        (displayable_line(model), "bold"),
-        ("  " + " · ".join(parts), "$text-muted"),
-        (mark, "bold $success"),
-    )
+    title = Content.assemble((f"{number} ", "bold $accent"), (displayable_line(model), "bold"), (mark, "bold $success"))
+    return Content.assemble(title.truncate(width, ellipsis=True), "\n", (" · ".join(parts), "dim"))
 
 
 class CompareHeader(Widget):
-    """One line, repainted in place (no layout) when its figures change."""
+    """Three lines of fixed height, repainted in place (no layout) when the figures change."""
 
     DEFAULT_CSS = """
-    CompareHeader { height: 1; width: 1fr; }
+    CompareHeader { height: 3; width: 1fr; text-overflow: ellipsis; padding: 0 1; }
     """
 
     def __init__(self, number: int, model: str) -> None:
@@ -79,7 +76,7 @@ class CompareHeader(Widget):
             self.refresh()
 
     def render(self) -> RenderResult:
-        return header_text(self.number, self.model, self.figures, chosen=self.chosen)
+        return header_text(self.number, self.model, self.figures, chosen=self.chosen, width=self.content_size.width)
 
 
 class CompareColumn(Vertical):
@@ -100,8 +97,14 @@ class CompareColumn(Vertical):
         with VerticalScroll():
             yield self.live
 
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).anchor()  # follow the reply's end until the user scrolls
+    def follow(self) -> None:
+        """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
+        earlier, Textual would show a short reply at the bottom of its column."""
+        scroller = self.query_one(VerticalScroll)
+        if self.live.is_finished:
+            scroller.anchor(False)
+        elif not scroller.is_anchored and scroller.max_scroll_y > 0:
+            scroller.anchor()
 
 
 class CompareView(Vertical, can_focus=True):
@@ -175,3 +178,4 @@ class CompareView(Vertical, can_focus=True):
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
             column.header.show(shown, chosen=index == chosen)
+            column.follow()
