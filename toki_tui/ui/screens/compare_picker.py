@@ -28,6 +28,13 @@ from toki_tui.ui.screens.model_picker import format_context, format_price, highl
 from toki_tui.ui.screens.model_ranking import ModelIndex
 
 
+class ModelFilter(Input):
+    """The filter field, which leaves Space to the picker (it marks a model; model ids hold no spaces)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != "space" and super().check_consume_key(key, character)
+
+
 class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
     """Returns the marked model ids in the order marked, or None when dismissed."""
 
@@ -47,7 +54,7 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("Compare models: mark 2 to 4", id="picker-title")
-            yield Input(placeholder="Type to filter… Space marks, Enter compares, Esc closes", id="picker-filter")
+            yield ModelFilter(placeholder="Type to filter… Space marks, Enter compares, Esc closes", id="picker-filter")
             yield OptionList(id="picker-options")
             yield Static("", id="compare-marked")
             yield Static(plain_content(self._note), id="picker-note")
