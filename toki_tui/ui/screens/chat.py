@@ -1,11 +1,12 @@
 """The chat screen: conversation in the middle, prompt below, parameters right, history left (Ctrl+B).
 
-The screen owns the ChatSession and the parts that act for it, one object each, which run their workers and timers
-on this screen: `replies` (the reply streaming, reply_runner.py), `history` (which conversation is shown, the
-history list: history_browser.py), `branches` (siblings, regenerate, edit, continue: branch_actions.py),
-`reply_actions` (details, copy, export), `settings` (the next request's settings), `attachments` (files for the next
-message). Widgets only show what they are given and post what the user did; the screen's handlers and key actions
-below pass each to the part it concerns. Slash commands are carried out in chat_commands.
+The screen builds the widgets and owns the ChatSession and one object per part of the chat, each given what it
+needs (this screen as the node its workers and timers run on, the app, the session, the parts it calls): `replies`
+(the streaming reply), `history` (which conversation is shown, the history list), `branches` (siblings,
+regenerate, edit, continue), `reply_actions` (details, copy, export), `settings`, `model_choice`, `api_key`,
+`attachments`, `sidebars`. Textual finds key actions and message handlers only on DOM nodes, so those stay here,
+each passing what happened to the part it concerns (docs/architecture.md, "How the chat screen is composed").
+Slash commands are carried out in chat_commands.
 """
 
 from __future__ import annotations
@@ -191,10 +192,10 @@ class ChatScreen(Screen[None]):
         self.model_choice.pick()
 
     def action_new_conversation(self) -> None:
-        if self.streaming:
-            self.action_stop_reply()
         if self.branches.editing is not None:
             self.branches.cancel_edit()
+        if self.streaming:
+            self.action_stop_reply()
         self.compare.close()
         self.history.start_new()
         self.query_one(PromptInput).focus()

@@ -111,6 +111,7 @@ class Sidebars:
         from toki_tui.ui.widgets.prompt_input import PromptInput
 
         width = self._screen.size.width
-        if not self.choice.toggle("params", width):
-            self._screen.query_one(PromptInput).focus()
+        shown = self.choice.toggle("params", width)
         self.apply(width)
+        if not shown:
+            self._screen.query_one(PromptInput).focus()
