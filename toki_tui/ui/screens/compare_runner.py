@@ -41,8 +41,10 @@ if TYPE_CHECKING:
     from toki_tui.ui.app import TokiApp
     from toki_tui.ui.widgets.live_reply import LiveReply
 
-FIGURES_INTERVAL = 0.25
-"""Seconds between two repaints of the column headers while the replies stream."""
+FLUSH_INTERVAL = 0.1
+"""Seconds between two flushes of the columns' text, all in the same tick (the live reply's own pace)."""
+FIGURES_EVERY = 3
+"""The column headers are repainted every this many flushes (about three times a second)."""
 
 KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 select, X stops one, Enter continues with it); Esc stops all"
 
@@ -124,6 +126,7 @@ class CompareRunner:
         self.view: CompareView | None = None
         self._prices = PriceBook()
         self._timer: Timer | None = None
+        self._ticks = 0
 
     # ---- arming ---------------------------------------------------------------------------------------------
 
@@ -181,7 +184,8 @@ class CompareRunner:
         self.streaming = True
         self._screen.query_one(StatusLine).state = "comparing"
         self._prices = PriceBook(self._app.config.model_prices, self._model_source.models)
-        self._timer = self._screen.set_interval(FIGURES_INTERVAL, self._show_figures)
+        self._ticks = 0
+        self._timer = self._screen.set_interval(FLUSH_INTERVAL, self._tick)
         self._screen.refresh_bindings()
         self._screen.run_worker(
             self._run(view, text, models, attachments), group="reply", exclusive=True, exit_on_error=False
@@ -256,6 +260,14 @@ class CompareRunner:
             was_retry=False,
         )
         self._screen.post_message(ended)
+
+    def _tick(self) -> None:
+        view = self.view
+        if view is not None and view.is_attached:
+            view.flush()
+        self._ticks += 1
+        if self._ticks % FIGURES_EVERY == 0:
+            self._show_figures()
 
     def _show_figures(self) -> None:
         turn, view = self.turn, self.view

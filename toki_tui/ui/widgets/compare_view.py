@@ -1,10 +1,10 @@
 """A compare turn on screen: the question, then one column per model, each a live reply under a header.
 
 The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns. Each
-column's reply is the conversation's own LiveReply widget (same coalesced rendering, same finished view), in a
-scroller that follows its end. The header says the model and its live figures (ReplyFigures), repainted by the
-screen's timer, not per token. The view only shows and posts what the user asked for (stop one, continue with
-one) to the compare runner that made it, which does the rest.
+column's reply is the conversation's own LiveReply widget (same rendering, same finished view), in a scroller
+that follows its end; the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
+header says the model and its live figures (ReplyFigures), repainted by that timer, not per token. The view only
+shows, and passes the keys the user pressed (stop one, continue with one) to the compare runner that made it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from toki_tui.ui.widgets.message_view import MessageView
 
 STACK_BELOW = 100
 """Terminal widths under this stack the columns as rows: three columns of 30 cells wrap prose badly."""
+
+HELD_FLUSH = 3600.0
+"""The columns' own flush interval: in effect never. Their text is shown by CompareView.flush, called for all of
+them in the same tick, so that three growing replies cost one layout of the screen per tick, not three."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +94,18 @@ class CompareColumn(Vertical):
     def __init__(self, number: int, model: str) -> None:
         super().__init__()
         self.header = CompareHeader(number, model)
-        self.live = LiveReply(model=model)
+        self.live = LiveReply(model=model, flush_interval=HELD_FLUSH)
+        self._scroller = VerticalScroll()
 
     def compose(self) -> ComposeResult:
         yield self.header
-        with VerticalScroll():
+        with self._scroller:
             yield self.live
 
     def follow(self) -> None:
         """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
         earlier, Textual would show a short reply at the bottom of its column."""
-        scroller = self.query_one(VerticalScroll)
+        scroller = self._scroller
         if self.live.is_finished:
             scroller.anchor(False)
         elif not scroller.is_anchored and scroller.max_scroll_y > 0:
@@ -175,7 +180,13 @@ class CompareView(Vertical, can_focus=True):
     def action_continue_selected(self) -> None:
         self._column_key(self.selected, False)
 
+    def flush(self) -> None:
+        """Show what every column's reply received since the last flush (one tick, one layout for all)."""
+        for column in self.columns:
+            if not column.live.is_finished:
+                column.live.flush()
+            column.follow()
+
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
             column.header.show(shown, chosen=index == chosen)
-            column.follow()
