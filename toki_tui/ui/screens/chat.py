@@ -105,7 +105,7 @@ class ChatScreen(Screen[None]):
         )
         self.reply_actions = ReplyActions(self, app, self.session)
         self.attachments = PendingAttachments(self, app)
-        self.compare = CompareRunner(self, app, self.session, replies=self.replies, history=self.history, models=self)
+        self.compare = CompareRunner(self, app, self.session, self.replies, self.history, self.model_choice)
         self.sidebars = Sidebars(self)
         self._resumed_before = False
 

@@ -108,7 +108,6 @@ class CompareRunner:
         screen: Screen[Any],
         app: TokiApp,
         session: ChatSession,
-        *,
         replies: ReplyPreparer,
         history: ConversationOpener,
         models: ModelSource,
