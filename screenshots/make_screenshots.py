@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.server import FakeServer, by_model, models_reply, openai_error_reply, stream_text
+from tests.fakes.per_model import by_model
+from tests.fakes.server import FakeServer, models_reply, openai_error_reply, stream_text
 from tests.ui.app_support import sidebars_built
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, resolve_endpoint, with_endpoint

@@ -7,7 +7,8 @@ from contextlib import closing
 from pathlib import Path
 
 from tests.cli.helpers import run_toki
-from tests.fakes.server import FakeServer, by_model, openai_error_reply, text_reply
+from tests.fakes.per_model import by_model
+from tests.fakes.server import FakeServer, openai_error_reply, text_reply
 
 PRICES = """
 [models."m/priced"]

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from tests.core.conftest import drain
+from tests.fakes.per_model import by_model
 from tests.fakes.server import (
     FakeServer,
     Reply,
-    by_model,
     hang,
     json_reply,
     openai_error_reply,

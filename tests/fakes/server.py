@@ -43,7 +43,6 @@ from tests.fakes.chunks import (
 from tests.fakes.completions import completion_json, completion_reply, echo_reply, text_reply
 from tests.fakes.http11 import BadRequest, ClientGone, Connection, ParsedRequest
 from tests.fakes.models import DEFAULT_MODEL_IDS, ROUTER_MODEL_ID, models_body, models_reply
-from tests.fakes.per_model import by_model
 from tests.fakes.recording import RecordedRequest, await_event
 from tests.fakes.replies import (
     Part,
@@ -76,7 +75,6 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "await_event",
-    "by_model",
     "completion_json",
     "completion_reply",
     "content_chunk",

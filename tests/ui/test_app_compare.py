@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fakes.server import FakeServer, by_model, openai_error_reply, text_reply
+from tests.fakes.per_model import by_model
+from tests.fakes.server import FakeServer, openai_error_reply, text_reply
 from tests.ui.app_support import make_app, wait_until
 from tests.ui.conversation_support import widget_text
 from toki_tui.ui.widgets.compare_view import CompareView

@@ -22,6 +22,7 @@ from textual import events
 from textual.widgets import Input
 
 from tests.fakes.models import models_reply
+from tests.fakes.per_model import by_model
 from tests.fakes.replies import openai_error_reply
 from tests.fakes.server import FakeServer, stream_text
 from tests.hostile import (
@@ -180,7 +181,6 @@ async def test_hostile_model_ids_in_the_picker_and_the_status_line(tmp_path: Pat
 
 
 async def test_hostile_model_ids_and_replies_in_compare(tmp_path: Path, fake_server: FakeServer) -> None:
-    from tests.fakes.per_model import by_model
     from toki_tui.ui.screens.compare_picker import ComparePickerScreen
     from toki_tui.ui.widgets.compare_view import CompareView
 
