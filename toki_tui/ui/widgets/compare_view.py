@@ -95,6 +95,8 @@ class CompareColumn(Vertical):
         super().__init__()
         self.header = CompareHeader(number, model)
         self.live = LiveReply(model=model, flush_interval=HELD_FLUSH)
+        # Not focusable: a message's keys (regenerate, edit, siblings) act on the conversation pane, hidden meanwhile.
+        self.live.can_focus = False
         self._scroller = VerticalScroll()
 
     def compose(self) -> ComposeResult:
@@ -144,9 +146,15 @@ class CompareView(Vertical, can_focus=True):
         self.selected = 0
 
     def compose(self) -> ComposeResult:
-        yield MessageView(DisplayMessage(id=None, role="user", content=self.question), id="compare-question")
+        question = MessageView(DisplayMessage(id=None, role="user", content=self.question), id="compare-question")
+        question.can_focus = False
+        yield question
         with Vertical(id="compare-columns"):
             yield from self.columns
+
+    def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
+        event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
+        self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
 
     def on_mount(self) -> None:
         self._select(0)
