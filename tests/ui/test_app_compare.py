@@ -1,6 +1,7 @@
 """Compare in the app: /compare arms it, the next prompt goes to every model at once (each request asserted),
 the replies stream side by side with the failing one's error in its own column, the store holds them as
-siblings, and choosing a column continues the conversation on that reply."""
+siblings, and choosing a column continues the conversation on that reply; when narrow the columns stack, and X
+stops one reply while the other goes on. One app run for both turns."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from toki_tui.ui.widgets.prompt_input import PromptInput
 MODELS = ("m/alpha", "m/beta", "m/gamma")
 
 
-async def test_compare_three_models_one_failing_then_continue_with_the_second(
+async def test_compare_three_models_one_failing_then_continue_with_the_second_then_stop_one_when_narrow(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     fake_server.default_reply = by_model(
@@ -87,23 +88,17 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second(
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 4 and not screen.streaming)
         last = fake_server.chat_requests()[-1].json()
         assert [m["content"] for m in last["messages"]] == ["Which one?", "Beta says hello.", "And then?"]
-        await harness.app.workers.wait_for_complete()
 
-
-async def test_compare_columns_stack_when_narrow_and_x_stops_one(tmp_path: Path, fake_server: FakeServer) -> None:
-    fake_server.default_reply = by_model(
-        {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
-    )
-    harness = make_app(tmp_path, fake_server)
-    async with harness.app.run_test(size=(90, 40)) as pilot:
-        await harness.ready(pilot)
-        screen = harness.screen
+        # Narrower than 100 columns the replies stack; X on the selected column stops that reply only.
+        await pilot.resize_terminal(90, 40)
+        fake_server.default_reply = by_model(
+            {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
+        )
         screen.compare.arm(("m/fast", "m/slow"))
-        prompt = screen.query_one(PromptInput)
         prompt.text = "Go"
         await pilot.press("enter")
         view = screen.query_one(CompareView)
-        assert view.has_class("-stacked")  # 90 columns: one reply per row
+        assert view.has_class("-stacked")
         await wait_until(pilot, lambda: "word" in view.lives[1].content)
         await pilot.press("shift+tab", "right", "x")
         await wait_until(pilot, lambda: not screen.compare.streaming)
