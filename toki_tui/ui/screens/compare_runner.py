@@ -240,10 +240,8 @@ class CompareRunner:
         self._screen.refresh_bindings()
         turn = self.turn
         if turn is not None and turn.chosen is not None and self.view is view:
-            self._marker(
-                f"the conversation goes on with reply {turn.chosen + 1}; Shift+Tab, then ←/→ and Enter continues "
-                "with another instead"
-            )
+            number = turn.chosen + 1
+            self._marker(f"continuing with reply {number}; another: Shift+Tab, then ←/→ or 1-4, and Enter")
         conversation_id = self._session.conversation_id
         if conversation_id is not None and self.view is view:
             self._reopen(conversation_id)  # under the compare view: the branch the turn continues on
