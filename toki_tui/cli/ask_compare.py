@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 from typing import TextIO
 
@@ -124,7 +125,10 @@ async def _compare(
 
 
 def _print_outcome(run: ReplyRun, out: TextIO, err: TextIO) -> None:
-    """Under a reply: what ended it, when it did not end normally (also reported on stderr)."""
+    """Under a reply: its tool calls (as `toki ask` prints them: one JSON document), and what ended it when it did
+    not end normally (an error is also reported on stderr)."""
+    if run.reply.tool_calls:
+        out.write(json.dumps({"tool_calls": run.reply.tool_calls}, ensure_ascii=False, indent=2) + "\n")
     if run.reply_status == "error":
         out.write(f"(failed: {displayable(run.error or 'unknown error')})\n")
         report(f"{run.model}: {run.error or 'unknown error'}", err)
