@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from toki_tui.core.api.events import StreamEvent
 from toki_tui.core.api.params import ChatMessage
 from toki_tui.core.attachments import Attachment
-from toki_tui.core.errors import APIError
+from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.reply_run import ReplyRun
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class CompareTurn:
                         on_end(index)
             default = self.default_choice()
             if default is not None and self.chosen is None:
-                await self.choose(default)
+                with contextlib.suppress(HistoryError):  # the store failing now: the replies are all recorded
+                    await self.choose(default)
 
     async def _stream(
         self,
