@@ -144,8 +144,14 @@ class CompareTurn:
         """Continue the conversation on reply `index`: the next question goes under it; its siblings stay."""
         if not 0 <= index < len(self.runs):
             raise CompareError(f"there is no reply {index + 1} to choose")
-        previous = self.runs[self.chosen] if self.chosen is not None else None
-        await self._session.choose_reply(self.runs[index], replacing=previous)
+        session, run = self._session, self.runs[index]
+        store, conversation_id, message_id = session.store, session.conversation_id, run.reply_message_id
+        if session.saving and store is not None and conversation_id is not None and message_id is not None:
+            await session.run_store(lambda: store.set_current_leaf(conversation_id, message_id))
+            session.forget_context(message_id)
+        else:  # nothing is saved: the chosen reply joins the session's memory, in place of one chosen before
+            tool_calls = run.reply.tool_calls or None
+            session.remember_reply(run.content, run.reply_status, tool_calls, replaces=self.chosen is not None)
         self.chosen = index
 
 

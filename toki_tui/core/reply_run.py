@@ -85,7 +85,7 @@ class ReplyHost(Protocol):
 
 class ReplyRun:
     """A reply to `parent_id` by `model` with `params`. `joins_branch=False` (a compare turn's replies) keeps the
-    finished reply out of the session's branch until it is chosen (ChatSession.choose_reply)."""
+    finished reply out of the session's branch until it is chosen (CompareTurn.choose)."""
 
     def __init__(
         self,

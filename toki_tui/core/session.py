@@ -386,14 +386,3 @@ class ChatSession:
         if replaces and self._memory and self._memory[-1].role == "assistant":
             self._memory.pop()
         self._memory.append(MemoryMessage("assistant", content, status=status, tool_calls=tool_calls))
-
-    async def choose_reply(self, run: ReplyRun, *, replacing: ReplyRun | None = None) -> None:
-        """Continue the conversation on a compare reply (core/compare.py): the next question goes under it.
-        `replacing`: the reply chosen before, taken back from memory when nothing is saved."""
-        store, conversation_id, message_id = self.store, self.conversation_id, run.reply_message_id
-        if self.saving and store is not None and conversation_id is not None and message_id is not None:
-            await self.run_store(lambda: store.set_current_leaf(conversation_id, message_id))
-            self.forget_context(message_id)
-        else:
-            tool_calls = run.reply.tool_calls or None
-            self.remember_reply(run.content, run.reply_status, tool_calls, replaces=replacing is not None)
