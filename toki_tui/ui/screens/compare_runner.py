@@ -46,6 +46,8 @@ FLUSH_INTERVAL = 0.1
 FIGURES_EVERY = 3
 """The column headers are repainted every this many flushes (about three times a second)."""
 
+CHARS_PER_TOKEN = 4
+"""A reply's tokens before the server counts them: about 4 characters each (as ReplyAccumulator's speed)."""
 KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 select, X stops one, Enter continues with it); Esc stops all"
 
 
@@ -64,11 +66,14 @@ def figures_of(run: ReplyRun, prices: PriceBook) -> ReplyFigures:
     status = run.reply_status
     if status == "streaming" and not reply.response_started:
         status = "waiting"
+    tokens = reply.usage.completion_tokens if reply.usage is not None else None
+    estimated = tokens is None and reply.content_chars > 0
     return ReplyFigures(
         status=status,
         tokens_per_second=reply.tokens_per_second(),
         ttft=reply.ttft,
-        tokens=reply.usage.completion_tokens if reply.usage is not None else None,
+        tokens=round(reply.content_chars / CHARS_PER_TOKEN) if estimated else tokens,
+        tokens_estimated=estimated,
         cost=cost_text,
     )
 

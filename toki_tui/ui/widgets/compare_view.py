@@ -41,6 +41,8 @@ class ReplyFigures:
     tokens_per_second: float | None = None
     ttft: float | None = None
     tokens: int | None = None
+    tokens_estimated: bool = False
+    """`tokens` is estimated from the text so far (the server gives the count with its usage, at the end)."""
     cost: str = "cost unknown"
 
 
@@ -53,7 +55,7 @@ def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool,
     if figures.ttft is not None:
         parts.append(f"1st token {figures.ttft:.2f} s")
     if figures.tokens is not None:
-        parts.append(f"{figures.tokens} tok")
+        parts.append(f"{'~' if figures.tokens_estimated else ''}{figures.tokens} tok")
     parts.append(figures.cost)
     mark = "  ✓ continuing here" if chosen else ""
     title = Content.assemble((f"{number} ", "bold $accent"), (displayable_line(model), "bold"), (mark, "bold $success"))
