@@ -300,14 +300,8 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.ScrollRequested)
     def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
         view = self.query_one(ConversationView)
-        if message.where == "page_up":
-            view.page_up()
-        elif message.where == "page_down":
-            view.page_down()
-        elif message.where == "oldest":
-            view.scroll_to_oldest()
-        else:
-            view.scroll_to_latest()
+        scroll = {"page_up": view.page_up, "page_down": view.page_down, "oldest": view.scroll_to_oldest}
+        scroll.get(message.where, view.scroll_to_latest)()
 
     @on(PromptInput.MessagesWanted)
     def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
