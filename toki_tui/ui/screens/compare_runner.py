@@ -242,6 +242,7 @@ class CompareRunner:
             self._timer.stop()
             self._timer = None
         self._show_figures()
+        self._screen.call_after_refresh(view.flush)  # each column at its end, now laid out with its last lines
         self._screen.refresh_bindings()
         turn = self.turn
         if turn is not None and turn.chosen is not None and self.view is view:

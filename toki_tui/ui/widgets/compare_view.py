@@ -100,6 +100,7 @@ class CompareColumn(Vertical):
         # Not focusable: a message's keys (regenerate, edit, siblings) act on the conversation pane, hidden meanwhile.
         self.live.can_focus = False
         self._scroller = VerticalScroll()
+        self._settled = False  # followed to its end after it finished
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -108,12 +109,17 @@ class CompareColumn(Vertical):
 
     def follow(self) -> None:
         """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
-        earlier, Textual would show a short reply at the bottom of its column."""
+        earlier, Textual would show a short reply at the bottom of its column; so a finished reply that fits is
+        let go, and one that does not stays at its end."""
         scroller = self._scroller
-        if self.live.is_finished:
-            scroller.anchor(False)
-        elif not scroller.is_anchored and scroller.max_scroll_y > 0:
+        if self._settled:
+            return
+        if not scroller.is_anchored and scroller.max_scroll_y > 0:
             scroller.anchor()
+        if self.live.is_finished:
+            self._settled = True
+            if scroller.max_scroll_y <= 0:
+                scroller.anchor(False)
 
 
 class CompareView(Vertical, can_focus=True):
@@ -192,6 +198,8 @@ class CompareView(Vertical, can_focus=True):
 
     def flush(self) -> None:
         """Show what every column's reply received since the last flush (one tick, one layout for all)."""
+        if not self.is_attached:
+            return  # closed meanwhile
         for column in self.columns:
             if not column.live.is_finished:
                 column.live.flush()
