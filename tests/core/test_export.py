@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from toki_tui.core.errors import HistoryError
+from toki_tui.core.pricing import Price
 from toki_tui.core.store.export import (
     dumps_json,
     export_document,
@@ -49,6 +50,8 @@ def rich_conversation(store: HistoryStore) -> str:
         usage={"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         ttft=0.125,
         duration=0.75,
+        cost_estimate=0.0000128,
+        price=Price(0.4, 0.88, "server"),
     )
     store.add_message(conversation.id, role="tool", content='{"time": "12:00"}', tool_call_id="call_1", name="now")
     last = store.start_reply(conversation.id, parent_id=None, model="org/model", endpoint="toki", params={})
@@ -75,6 +78,13 @@ def test_json_export_import_export_is_identical(store: HistoryStore, tmp_path: P
     document = json.loads(exported)
     assert [m["status"] for m in document["messages"]] == ["complete", "error", "complete", "complete", "length"]
     assert document["messages"][2]["usage"] == {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+    assert document["messages"][2]["cost_estimate"] == 0.0000128
+    assert document["messages"][2]["price"] == {
+        "input_per_million": 0.4,
+        "output_per_million": 0.88,
+        "source": "server",
+    }
+    assert document["messages"][4]["cost_estimate"] is None and document["messages"][4]["price"] is None
 
 
 def test_importing_the_same_export_twice_adds_it_once(store: HistoryStore) -> None:
@@ -106,6 +116,9 @@ def test_a_reply_exported_while_streaming_imports_as_interrupted(store: HistoryS
         (lambda d: d["messages"][0].update(role="root"), "role 'root'"),
         (lambda d: d["messages"][0].update(created_at="yesterday"), "created_at has the wrong type"),
         (lambda d: d.update(current_message=77), "current_message 77"),
+        (lambda d: d["messages"][2].update(cost_estimate=-1), "cost_estimate is not a cost"),
+        (lambda d: d["messages"][2].update(cost_estimate="0.1"), "cost_estimate has the wrong type"),
+        (lambda d: d["messages"][2]["price"].update(input_per_million="nan"), r"messages\[2\]\.price is not a price"),
     ],
 )
 def test_a_bad_document_is_refused_with_its_location(store: HistoryStore, mutate, complaint: str) -> None:  # type: ignore[no-untyped-def]

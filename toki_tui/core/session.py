@@ -26,6 +26,7 @@ from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_messag
 from toki_tui.core.attachments import Attachment, attachments_from_records, message_content, records_of
 from toki_tui.core.continuation import CONTINUABLE_STATUSES, RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
+from toki_tui.core.pricing import Price, reply_cost
 from toki_tui.core.tool_answers import answer_open_calls, open_call_ids, pick_open_call
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ class StoreRunner(Protocol):
 
 async def run_inline(call: Callable[[], _T], /) -> _T:
     return call()
+
+
+def no_price(model: str) -> Price | None:
+    """The price lookup of a session given none: every price unknown."""
+    return None
 
 
 @dataclass
@@ -89,8 +95,11 @@ class ChatSession:
         checkpoint_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         run_store: StoreRunner = run_inline,
+        price_of: Callable[[str], Price | None] = no_price,
     ) -> None:
         self._client = client
+        #: The price in force for a model (config, then the server's list; core/pricing.py), read as a reply ends.
+        self.price_of = price_of
         self._run_store = run_store
         self.store = store
         self.endpoint_name = endpoint_name
@@ -120,6 +129,9 @@ class ChatSession:
         #: Why a reply that did not fail ended early (toki's reply limit), to show and store with it; else None.
         self.reply_note: str | None = None
         self._continued: _Continued | None = None  # set while a continuation streams
+        #: The last reply's estimated cost and the price it used; None when unknown.
+        self.reply_cost: float | None = None
+        self.reply_price: Price | None = None
 
     @property
     def client(self) -> ChatClient:
@@ -495,6 +507,8 @@ class ChatSession:
         finally:
             reply.finish()
             self.reply_status = status
+            self.reply_price = self.price_of(model)
+            self.reply_cost = reply_cost(reply.usage.as_dict() if reply.usage is not None else None, self.reply_price)
             if self.store is None or self.saving:
                 try:
                     await self._record_reply(reply, parent_id, model, params, status, error_text)
@@ -608,6 +622,8 @@ class ChatSession:
                 ttft=reply.ttft,
                 duration=reply.duration,
                 error=error_text,
+                cost_estimate=self.reply_cost,
+                price=self.reply_price,
             )
         )
         self._extend_context(finished)
