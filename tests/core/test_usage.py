@@ -17,6 +17,7 @@ from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.pricing import Price
 from toki_tui.core.session import ChatSession
+from toki_tui.core.spend import Spend, budget_crossed, budget_message, is_unpriced
 from toki_tui.core.store import schema as store_schema
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.usage import parse_since, start_of_day
@@ -141,3 +142,27 @@ def test_a_version_3_history_keeps_its_tokens_and_has_no_costs(tmp_path: Path) -
     assert (total.replies, total.prompt_tokens, total.completion_tokens) == (4, 7, 3)
     assert total.unpriced_replies == 4 and total.cost is None
     assert len(replies) == 4 and all(reply.cost_estimate is None and reply.price is None for reply in replies)
+
+
+def test_the_budget_warns_for_the_one_reply_that_crosses_it() -> None:
+    budget, reply = 1.0, 0.4
+    totals = [0.4, 0.8, 1.2, 1.6]  # today's priced total after each reply
+    assert [budget_crossed(total, reply, budget) for total in totals] == [False, False, True, False]
+    assert budget_crossed(1.0, 0.2, budget)  # reaching it exactly counts
+    assert not budget_crossed(5.0, None, budget) and not budget_crossed(5.0, 0.0, budget)
+    assert not budget_crossed(5.0, 5.0, None)
+    assert budget_message(1.2, 3, budget) == (
+        "today's replies cost ≈$1.20 (estimate) (not counting 3 unpriced replies), over your budget_per_day of $1.00"
+    )
+
+
+def test_running_totals_say_what_is_unpriced() -> None:
+    spend = Spend()
+    assert spend.text == ""
+    spend.add(None, unpriced=is_unpriced(None, None, "error"))  # failed before any byte: free
+    assert spend.text == ""
+    spend.add(None, unpriced=is_unpriced(None, {"prompt_tokens": 3}, "error"))
+    assert spend.text == "unpriced"
+    spend.add(0.0123, unpriced=False)
+    assert spend.text == "≈$0.012 + unpriced"
+    assert Spend(cost=0.0, priced=1).text == "≈$0"
