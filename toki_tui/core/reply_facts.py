@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from toki_tui.core.pricing import Price, format_cost
+
 USAGE_LABELS = (
     ("prompt_tokens", "Prompt tokens"),
     ("completion_tokens", "Completion tokens"),
@@ -45,6 +47,10 @@ class ReplyRecord(Protocol):
     def finish_reason(self) -> str | None: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def cost_estimate(self) -> float | None: ...
+    @property
+    def price(self) -> Price | None: ...
 
 
 def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
@@ -97,6 +103,28 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     rows.append(("Duration", _seconds(message.duration)))
     speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
     rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
+    rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
     if message.error:
         rows.append(("Error", message.error))
     return rows
+
+
+def _per_million(value: float) -> str:
+    return f"{value:,.6f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def cost_detail(cost: float | None, price: Price | None, usage: dict[str, Any]) -> str:
+    """The estimated cost and how it was reached, or why it is unknown (never shown as 0 when unknown)."""
+    source = {"config": "the config's price", "server": "the server's price"}
+    if cost is not None and price is not None:
+        prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+        return (
+            f"{format_cost(cost)}: {prompt:,} prompt tokens at {_per_million(price.input_per_million)} and "
+            f"{completion:,} completion tokens at {_per_million(price.output_per_million)} per million "
+            f"({source[price.source]})"
+        )
+    if cost is not None:
+        return format_cost(cost)
+    if price is None:
+        return 'unknown: no price for this model when it ended (a [models."ID"] table in the config can set one)'
+    return "unknown: the server reported no token counts"

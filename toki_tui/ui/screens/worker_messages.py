@@ -93,8 +93,13 @@ class ReplyEnded(Message):
         conversation_id: str | None,
         retry_after: float | None,
         was_retry: bool,
+        cost: float | None = None,
+        unpriced: bool = False,
     ) -> None:
         super().__init__()
+        self.cost = cost
+        """The reply's estimated cost; None when unknown (`unpriced` then says whether it may have cost any)."""
+        self.unpriced = unpriced
         self.status = status
         self.error = error
         self.usage = usage
