@@ -137,8 +137,9 @@ SCHEMA_V3: tuple[str, ...] = ("ALTER TABLE messages ADD COLUMN attachments TEXT"
 # before have no cost. `prompt_tokens` and `completion_tokens` copy the counts in `usage` (NULL when not reported,
 # or not a count), written with it, so that a partial index over the replies holds everything `toki usage` sums and
 # its aggregates read that index alone (core/store/usage.py; figures in docs/performance.md). Virtual generated
-# columns would need no writing, but SQLite then reads every row to compute them, about 10 times slower. The index
-# lists `role` although its WHERE fixes it: without it SQLite does not see that the index covers the query.
+# columns would need no writing, but SQLite computes them from each row, and a row's `usage` lies after its
+# `content`: the sums would read every reply's whole text. The index lists `role` although its WHERE fixes it:
+# without it SQLite does not see that the index covers the query.
 _TOKENS_FROM_USAGE = (
     "CASE WHEN json_valid(usage) AND json_type(usage, '$.{name}') = 'integer' "
     "AND json_extract(usage, '$.{name}') >= 0 THEN json_extract(usage, '$.{name}') END"
