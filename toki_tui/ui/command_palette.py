@@ -63,13 +63,19 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Regenerate",
         "message.regenerate",
         "a new last reply (the old one stays as a sibling)",
-        lambda s: s.regenerate_last(),
+        lambda s: s.branches.regenerate_last(),
     ),
     PaletteCommand(
-        "Edit", "message.edit", "edit the last question in the prompt; sending asks it anew", lambda s: s.edit_last()
+        "Edit",
+        "message.edit",
+        "edit the last question in the prompt; sending asks it anew",
+        lambda s: s.branches.edit_last(),
     ),
     PaletteCommand(
-        "Continue", "message.continue", "have the model go on with the last reply", lambda s: s.continue_reply()
+        "Continue",
+        "message.continue",
+        "have the model go on with the last reply",
+        lambda s: s.branches.continue_reply(),
     ),
     PaletteCommand("Thinking", "chat.thinking", WHAT["chat.thinking"], lambda s: s.action_toggle_thinking()),
     PaletteCommand("Copy reply", "chat.copy", WHAT["chat.copy"], lambda s: s.action_copy_reply()),
@@ -78,13 +84,13 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Export as Markdown",
         "",
         "save this conversation to a .md file in this folder",
-        lambda s: s.export_conversation("md", None),
+        lambda s: s.reply_actions.export_conversation("md", None),
     ),
     PaletteCommand(
         "Export as JSON",
         "",
         "save this conversation to a .json file in this folder",
-        lambda s: s.export_conversation("json", None),
+        lambda s: s.reply_actions.export_conversation("json", None),
     ),
     PaletteCommand(
         "Attach a file",
