@@ -14,13 +14,15 @@ group with any unpriced reply has no total cost (`cost` None), but keeps the sum
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from toki_tui.core.pricing import COST_DIGITS
+
+if TYPE_CHECKING:
+    import sqlite3  # the chat imports this module before the first frame, and sqlite3 only when it opens the history
 
 Grouping = Literal["model", "day", "conversation"]
 GROUPINGS: tuple[Grouping, ...] = ("model", "day", "conversation")
@@ -38,7 +40,7 @@ _UNPRICED = (
 
 _SUMS = (
     "count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
-    f"coalesce(sum(cost_estimate), 0), sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END)"
+    f"coalesce(sum(cost_estimate), 0), sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END), count(cost_estimate)"
 )
 
 # INDEXED BY: grouping by conversation would otherwise walk messages_by_conversation and read every row.
@@ -56,6 +58,7 @@ class UsageRow:
     priced_cost: float
     """The estimated cost of the group's priced replies."""
     unpriced_replies: int
+    priced_replies: int = 0
     title: str | None = None
     """With the conversation grouping: the conversation's title (untrusted text)."""
 
@@ -70,7 +73,7 @@ def _number(value: object) -> float:
 
 
 def _row(key: object, values: tuple[object, ...], title: object = None) -> UsageRow:
-    replies, prompt, completion, cost, unpriced = (_number(value) for value in values)
+    replies, prompt, completion, cost, unpriced, priced = (_number(value) for value in values)
     return UsageRow(
         key=str(key) if key is not None else "",
         replies=int(replies),
@@ -78,6 +81,7 @@ def _row(key: object, values: tuple[object, ...], title: object = None) -> Usage
         completion_tokens=int(completion),
         priced_cost=round(cost, COST_DIGITS),
         unpriced_replies=int(unpriced),
+        priced_replies=int(priced),
         title=str(title) if title is not None else None,
     )
 
@@ -99,7 +103,14 @@ def usage_by(db: sqlite3.Connection, by: Grouping, since: float | None = None) -
 
 
 def _values(row: UsageRow) -> tuple[object, ...]:
-    return (row.replies, row.prompt_tokens, row.completion_tokens, row.priced_cost, row.unpriced_replies)
+    return (
+        row.replies,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.priced_cost,
+        row.unpriced_replies,
+        row.priced_replies,
+    )
 
 
 def _titles(db: sqlite3.Connection, ids: list[str]) -> dict[str, str]:

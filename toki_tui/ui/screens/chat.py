@@ -27,6 +27,7 @@ from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.api_key_request import ApiKeyRequest
 from toki_tui.ui.screens.branch_actions import BranchActions, BranchShown, EditReady
+from toki_tui.ui.screens.cost_tracker import CostsRead, CostTracker
 from toki_tui.ui.screens.history_browser import HistoryBrowser, HistoryRead
 from toki_tui.ui.screens.model_choice import ModelChoice
 from toki_tui.ui.screens.path_completion import complete_path
@@ -93,6 +94,7 @@ class ChatScreen(Screen[None]):
             params=parameters_for_endpoint(app.config, app.endpoint.name),
             system_prompt=app.config.system_prompt,
             run_store=app.store_thread.run,  # its history reads and writes, in order, off the event loop
+            price_of=app.prices.price_for,
         )
         self.settings = SessionSettings(self, app, self.session)
         self.model_choice = ModelChoice(self, app, self.session, self.settings)
@@ -105,6 +107,7 @@ class ChatScreen(Screen[None]):
         self.reply_actions = ReplyActions(self, app, self.session)
         self.attachments = PendingAttachments(self, app)
         self.sidebars = Sidebars(self)
+        self.costs = CostTracker(self, app, self.session)
         self._resumed_before = False
 
     @property
@@ -195,6 +198,7 @@ class ChatScreen(Screen[None]):
         if self.streaming:
             self.action_stop_reply()
         self.history.start_new()
+        self.costs.show_conversation(None)
         self.query_one(PromptInput).focus()
 
     def action_toggle_thinking(self) -> None:
@@ -268,6 +272,7 @@ class ChatScreen(Screen[None]):
     @on(ReplyEnded)
     def _reply_ended(self, message: ReplyEnded) -> None:
         self.replies.ended(message)
+        self.costs.reply_ended(message)
         self.history.reply_saved(message.conversation_id)
         if message.was_retry and message.conversation_id is not None:
             self.history.open_conversation(message.conversation_id)  # the new branch, not the replaced reply
@@ -368,6 +373,7 @@ class ChatScreen(Screen[None]):
     def _conversation_loaded(self, message: ConversationLoaded) -> None:
         self.branches.conversation_loaded(message)  # first: it compares with the conversation still open
         self.history.show_loaded(message)
+        self.costs.show_conversation(message.conversation.conversation_id)
 
     @on(ConversationLoadFailed)
     @on(OlderMessagesLoaded)
@@ -380,6 +386,10 @@ class ChatScreen(Screen[None]):
     @on(EditReady)
     def _branch_read(self, message: BranchShown | EditReady) -> None:
         self.branches.receive(message)
+
+    @on(CostsRead)
+    def _costs_read(self, message: CostsRead) -> None:
+        self.costs.receive(message)
 
     @on(ModelsLoaded)
     def _models_loaded(self, message: ModelsLoaded) -> None:

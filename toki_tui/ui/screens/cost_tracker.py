@@ -1,0 +1,109 @@
+"""What the chat's replies cost: the status line's totals (the conversation's, from the history; this run's, from
+the app's Spend) and the daily budget's warning (core/spend.py).
+
+After a reply ends and when a conversation is shown, a worker reads the conversation's total (and, after a priced
+reply with a budget set, today's) on the store thread and posts CostsRead; the screen hands it to `receive`, which
+updates the status line and warns once when that reply took today's estimated total over `budget_per_day`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from toki_tui.core.errors import TokiError
+from toki_tui.core.pricing import format_total
+from toki_tui.core.spend import budget_crossed, budget_message
+from toki_tui.core.store.usage import UsageRow, start_of_day
+from toki_tui.ui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from toki_tui.core.session import ChatSession
+    from toki_tui.ui.app import TokiApp
+    from toki_tui.ui.screens.worker_messages import ReplyEnded
+
+
+class CostsRead(Message):
+    """The totals a cost worker read: the conversation's (None for a new one) and, after a priced reply with a
+    budget set, today's with that reply's cost."""
+
+    def __init__(
+        self, conversation_id: str | None, conversation: UsageRow | None, today: UsageRow | None, reply_cost: float
+    ) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.conversation = conversation
+        self.today = today
+        self.reply_cost = reply_cost
+
+
+def costs_text(conversation: UsageRow | None, session: str) -> str:
+    """The status line's costs: "conv ≈$0.0012 · session ≈$0.04 + unpriced"; a part with nothing counted is left
+    out."""
+    parts = []
+    if conversation is not None:
+        priced = conversation.priced_cost if conversation.priced_replies else None
+        total = format_total(priced, conversation.unpriced_replies)
+        if total:
+            parts.append(f"conv {total}")
+    if session:
+        parts.append(f"session {session}")
+    return " · ".join(parts)
+
+
+class CostTracker:
+    """`screen` is the node the workers run on (group "costs") and CostsRead goes to."""
+
+    def __init__(self, screen: Screen[Any], app: TokiApp, session: ChatSession) -> None:
+        self._screen = screen
+        self._app = app
+        self._session = session
+        self._conversation: UsageRow | None = None
+
+    def reply_ended(self, message: ReplyEnded) -> None:
+        """Count the reply in this run's total, then read the conversation's (and today's, for the budget)."""
+        self._app.spend.add(message.cost, unpriced=message.unpriced)
+        budget_check = message.cost is not None and self._app.config.budget_per_day is not None
+        self._read(message.conversation_id, today=budget_check, reply_cost=message.cost or 0.0)
+
+    def show_conversation(self, conversation_id: str | None) -> None:
+        """A conversation is shown (None: a new, empty one)."""
+        self._conversation = None
+        self._show()
+        if conversation_id is not None:
+            self._read(conversation_id, today=False, reply_cost=0.0)
+
+    def _read(self, conversation_id: str | None, *, today: bool, reply_cost: float) -> None:
+        work = self._read_totals(conversation_id, today, reply_cost)
+        self._screen.run_worker(work, group="costs", exit_on_error=False)
+
+    async def _read_totals(self, conversation_id: str | None, today: bool, reply_cost: float) -> None:
+        store = await self._app.history()
+        if store is None:
+            return
+        try:
+            conversation = (
+                None
+                if conversation_id is None
+                else await self._app.store_thread.run(lambda: store.usage_total(conversation_id=conversation_id))
+            )
+            day = await self._app.store_thread.run(lambda: store.usage_total(start_of_day())) if today else None
+        except TokiError:
+            return  # the totals are a courtesy: a history that cannot be read says so elsewhere
+        self._screen.post_message(CostsRead(conversation_id, conversation, day, reply_cost))
+
+    def receive(self, message: CostsRead) -> None:
+        if message.conversation_id == self._session.conversation_id:
+            self._conversation = message.conversation
+        self._show()
+        today, budget = message.today, self._app.config.budget_per_day
+        if today is None or budget is None or not budget_crossed(today.priced_cost, message.reply_cost, budget):
+            return
+        text = budget_message(today.priced_cost, today.unpriced_replies, budget)
+        self._app.notify(text[0].upper() + text[1:], title="Budget", severity="warning", timeout=20)
+
+    def _show(self) -> None:
+        self._screen.query_one(StatusLine).costs = costs_text(self._conversation, self._app.spend.text)
