@@ -72,3 +72,15 @@ async def test_replies_are_priced_stored_shown_and_the_budget_warns_once(
         ("second answer", pytest.approx(0.00082), server_price),
         ("third, unmeasured", None, server_price),
     ]
+
+
+def test_status_line_totals_appear_once_a_reply_is_priced() -> None:
+    from toki_tui.core.spend import Spend
+    from toki_tui.core.store.usage import UsageRow
+    from toki_tui.ui.screens.cost_tracker import costs_text
+
+    unpriced = UsageRow("total", replies=3, prompt_tokens=9, completion_tokens=9, priced_cost=0.0, unpriced_replies=3)
+    assert costs_text(unpriced, Spend(unpriced=3)) == ""  # no price anywhere: nothing to claim, not "$0"
+    mixed = UsageRow("total", 3, 9, 9, priced_cost=0.5, unpriced_replies=1, priced_replies=2)
+    assert costs_text(mixed, Spend(cost=0.0, priced=1)) == "conv ≈$0.50 + unpriced · session ≈$0"
+    assert costs_text(None, Spend(cost=0.25, priced=1, unpriced=2)) == "session ≈$0.25 + unpriced"

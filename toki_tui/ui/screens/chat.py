@@ -4,9 +4,9 @@ The screen builds the widgets and owns the ChatSession and one object per part o
 needs (this screen as the node its workers and timers run on, the app, the session, the parts it calls): `replies`
 (the streaming reply), `history` (which conversation is shown, the history list), `branches` (siblings,
 regenerate, edit, continue), `reply_actions` (details, copy, export), `settings`, `model_choice`, `api_key`,
-`attachments`, `sidebars`. Textual finds key actions and message handlers only on DOM nodes, so those stay here,
-each passing what happened to the part it concerns (docs/architecture.md, "How the chat screen is composed").
-Slash commands are carried out in chat_commands.
+`attachments`, `sidebars`, `costs`. Textual finds key actions and message handlers only on DOM nodes, so those
+stay here, each passing what happened to the part it concerns (docs/architecture.md, "How the chat screen is
+composed"). Slash commands are carried out in chat_commands.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from textual.message import Message
 
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_total
-from toki_tui.core.spend import budget_crossed, budget_message
+from toki_tui.core.spend import Spend, budget_crossed, budget_message
 from toki_tui.core.store.usage import UsageRow, start_of_day
 from toki_tui.ui.widgets.status_line import StatusLine
 
@@ -40,17 +40,15 @@ class CostsRead(Message):
         self.reply_cost = reply_cost
 
 
-def costs_text(conversation: UsageRow | None, session: str) -> str:
-    """The status line's costs: "conv ≈$0.0012 · session ≈$0.04 + unpriced"; a part with nothing counted is left
-    out."""
+def costs_text(conversation: UsageRow | None, session: Spend) -> str:
+    """The status line's costs: "conv ≈$0.0012 · session ≈$0.04 + unpriced". A total with no priced reply in it is
+    left out: with a server that gives no prices (most of them) a permanent "unpriced" would say nothing the
+    reply's details do not; once any reply is priced, its total names what it leaves out."""
     parts = []
-    if conversation is not None:
-        priced = conversation.priced_cost if conversation.priced_replies else None
-        total = format_total(priced, conversation.unpriced_replies)
-        if total:
-            parts.append(f"conv {total}")
-    if session:
-        parts.append(f"session {session}")
+    if conversation is not None and conversation.priced_replies:
+        parts.append(f"conv {format_total(conversation.priced_cost, conversation.unpriced_replies)}")
+    if session.priced:
+        parts.append(f"session {session.text}")
     return " · ".join(parts)
 
 
@@ -106,4 +104,4 @@ class CostTracker:
         self._app.notify(text[0].upper() + text[1:], title="Budget", severity="warning", timeout=20)
 
     def _show(self) -> None:
-        self._screen.query_one(StatusLine).costs = costs_text(self._conversation, self._app.spend.text)
+        self._screen.query_one(StatusLine).costs = costs_text(self._conversation, self._app.spend)
