@@ -148,7 +148,7 @@ def test_markdown_export_reads_well_and_has_no_control_characters(store: History
     assert "\x1b" not in text and "[31m" not in text and "red 🕐" in text  # the sequence goes, the text stays
     assert "## System prompt\n\nAnswer in French." in text
     assert "- Parameters: temperature 0.2, seed 3" in text
-    assert "## Assistant · org/other · 0.8 s · 9 tokens" in text
+    assert "## Assistant · org/other · 0.8 s · 9 tokens · ≈$0.000013\n" in text
     assert "<details><summary>Reasoning</summary>\n\nThe user wants the time." in text
     assert '"name": "now"' in text  # tool calls in a JSON fence
     assert "Il est midi" not in text  # another branch: Markdown shows the current one
