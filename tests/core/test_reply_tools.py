@@ -111,10 +111,12 @@ def test_detail_rows_name_everything_known() -> None:
     assert rows["Finish reason"] == "stop"
     assert "Error" not in rows
     assert rows["Cost (estimate)"].startswith("unknown: no price for this model")
-    priced = dict(detail_rows(_stored(cost_estimate=0.0003333, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
+    priced = dict(detail_rows(_stored(cost_estimate=0.00033324, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
     assert priced["Cost (estimate)"] == (
         "≈$0.00033: 12 prompt tokens at 0.27 and 300 completion tokens at 1.1 per million (the config's price)"
     )
+    continued = dict(detail_rows(_stored(cost_estimate=0.001, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
+    assert continued["Cost (estimate)"] == "≈$0.001: the reply was continued, and this adds up the cost of each part"
 
 
 def test_detail_rows_of_a_failed_reply_without_usage() -> None:

@@ -158,6 +158,13 @@ def reply_cost(usage: Mapping[str, object] | None, price: Price | None) -> float
     return round(cost, COST_DIGITS)
 
 
+def added_costs(first: float | None, second: float | None) -> float | None:
+    """Two costs added (a reply and its continuation); unknown if either is."""
+    if first is None or second is None:
+        return None
+    return round(first + second, COST_DIGITS)
+
+
 def format_cost(cost: float) -> str:
     """A cost for people, marked as an estimate: "≈$0.0012", "≈$0.25", "≈$1.25", "≈$0" for a free reply. Small
     costs keep two significant digits, so a cheap reply never reads as free."""

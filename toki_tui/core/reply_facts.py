@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from toki_tui.core.pricing import Price, format_cost
+from toki_tui.core.pricing import Price, format_cost, reply_cost
 
 USAGE_LABELS = (
     ("prompt_tokens", "Prompt tokens"),
@@ -116,13 +116,15 @@ def _per_million(value: float) -> str:
 def cost_detail(cost: float | None, price: Price | None, usage: dict[str, Any]) -> str:
     """The estimated cost and how it was reached, or why it is unknown (never shown as 0 when unknown)."""
     source = {"config": "the config's price", "server": "the server's price"}
-    if cost is not None and price is not None:
-        prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+    from_usage = reply_cost(usage, price)
+    if cost is not None and price is not None and from_usage == cost:
         return (
-            f"{format_cost(cost)}: {prompt:,} prompt tokens at {_per_million(price.input_per_million)} and "
-            f"{completion:,} completion tokens at {_per_million(price.output_per_million)} per million "
-            f"({source[price.source]})"
+            f"{format_cost(cost)}: {usage['prompt_tokens']:,} prompt tokens at "
+            f"{_per_million(price.input_per_million)} and {usage['completion_tokens']:,} completion tokens at "
+            f"{_per_million(price.output_per_million)} per million ({source[price.source]})"
         )
+    if cost is not None and from_usage is not None:
+        return f"{format_cost(cost)}: the reply was continued, and this adds up the cost of each part"
     if cost is not None:
         return format_cost(cost)
     if price is None:

@@ -26,7 +26,7 @@ from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_messag
 from toki_tui.core.attachments import Attachment, attachments_from_records, message_content, records_of
 from toki_tui.core.continuation import CONTINUABLE_STATUSES, RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
-from toki_tui.core.pricing import Price, reply_cost
+from toki_tui.core.pricing import Price, added_costs, reply_cost
 from toki_tui.core.tool_answers import answer_open_calls, open_call_ids, pick_open_call
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ class _Continued:
     message_id: int | None
     content: str
     reasoning: str | None
+    cost: float | None = None
+    """The cut-short reply's estimated cost: the continuation's is added to it (unknown if either is)."""
 
 
 class ChatSession:
@@ -452,7 +454,7 @@ class ChatSession:
             _check_continuable(partial.role, partial.status)
             await self._run_store(lambda: store.set_current_leaf(conversation_id, partial.id))
             self._use_branch(conversation_id, branch)
-            self._continued = _Continued(partial.id, partial.content, partial.reasoning)
+            self._continued = _Continued(partial.id, partial.content, partial.reasoning, partial.cost_estimate)
             parent_id = partial.parent_id
         else:
             last = self._memory[-1] if self._memory else None
@@ -509,6 +511,8 @@ class ChatSession:
             self.reply_status = status
             self.reply_price = self.price_of(model)
             self.reply_cost = reply_cost(reply.usage.as_dict() if reply.usage is not None else None, self.reply_price)
+            if self._continued is not None:  # the stored reply is both parts, so is its cost
+                self.reply_cost = added_costs(self._continued.cost, self.reply_cost)
             if self.store is None or self.saving:
                 try:
                     await self._record_reply(reply, parent_id, model, params, status, error_text)
