@@ -15,13 +15,13 @@ from textual.message import Message
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_total
 from toki_tui.core.spend import Spend, budget_crossed, budget_message
-from toki_tui.core.store.usage import UsageRow, start_of_day
 from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from toki_tui.core.session import ChatSession
+    from toki_tui.core.store.usage import UsageRow
     from toki_tui.ui.app import TokiApp
     from toki_tui.ui.screens.worker_messages import ReplyEnded
 
@@ -79,6 +79,8 @@ class CostTracker:
         self._screen.run_worker(work, group="costs", exit_on_error=False)
 
     async def _read_totals(self, conversation_id: str | None, today: bool, reply_cost: float) -> None:
+        from toki_tui.core.store.usage import start_of_day  # after a reply, not on the way to the first frame
+
         store = await self._app.history()
         if store is None:
             return
