@@ -25,6 +25,7 @@ from toki_tui.core.store.records import (
     message_from_row,
 )
 from toki_tui.core.store.schema import (
+    SCHEMA_VERSION,
     connect_read_only,
     interrupt_abandoned_replies,
     is_disk_full,
@@ -105,9 +106,18 @@ class StoreConnection:
         """Open for reading after writing was refused; without a file there is nothing to read (an empty
         in-memory history stands in, so browsing shows nothing rather than failing)."""
         try:
-            self._connection = connect_read_only(self.path)
+            connection = connect_read_only(self.path)
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error as read_error:
             raise self._open_failure(read_error) from error
+        if 0 < version < SCHEMA_VERSION:  # its tables lack this toki's columns, and upgrading needs writing
+            connection.close()
+            raise HistoryError(
+                f"the history file {self.path} is from an older toki (history version {version}) and cannot be "
+                f"upgraded to version {SCHEMA_VERSION} because it is read-only; make it (and its folder) writable "
+                "once, or set TOKI_DATA_DIR to another folder"
+            ) from error
+        self._connection = connection
         self.read_only = True
         notice = (
             f"history is read-only: conversations will not be saved ({self.path} or its folder cannot be "
