@@ -25,9 +25,10 @@ from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens import preset_actions
 from toki_tui.ui.screens.api_key_request import ApiKeyRequest
 from toki_tui.ui.screens.branch_actions import BranchActions, BranchShown, EditReady
-from toki_tui.ui.screens.cost_tracker import CostsRead, CostTracker
+from toki_tui.ui.screens.cost_tracker import CostTracker
 from toki_tui.ui.screens.history_browser import HistoryBrowser, HistoryRead
 from toki_tui.ui.screens.model_choice import ModelChoice
 from toki_tui.ui.screens.path_completion import complete_path
@@ -94,20 +95,19 @@ class ChatScreen(Screen[None]):
             params=parameters_for_endpoint(app.config, app.endpoint.name),
             system_prompt=app.config.system_prompt,
             run_store=app.store_thread.run,  # its history reads and writes, in order, off the event loop
-            price_of=app.prices.price_for,
         )
         self.settings = SessionSettings(self, app, self.session)
         self.model_choice = ModelChoice(self, app, self.session, self.settings)
         self.api_key = ApiKeyRequest(self, app, self.session, key_saved=self.model_choice.load)
         self.replies = ReplyRunner(self, app, self.session, ask_for_api_key=self.api_key.ask)
-        self.history = HistoryBrowser(self, app, self.session, self.settings)
+        self.costs = CostTracker(self, app, self.session)
+        self.history = HistoryBrowser(self, app, self.session, self.settings, shown=self.costs.show_conversation)
         self.branches = BranchActions(
             self, app, self.session, replies=self.replies, history=self.history, ask_for_api_key=self.api_key.ask
         )
         self.reply_actions = ReplyActions(self, app, self.session)
         self.attachments = PendingAttachments(self, app)
         self.sidebars = Sidebars(self)
-        self.costs = CostTracker(self, app, self.session)
         self._resumed_before = False
 
     @property
@@ -159,6 +159,7 @@ class ChatScreen(Screen[None]):
         self.query_one(StatusLine).endpoint_name = app.endpoint.name
         self.query_one(PromptInput).focus()
         self.sidebars.apply(self.size.width)
+        preset_actions.start(self)
         if app.resume:
             self.history.open_conversation(app.resume)
         # Everything below waits for the first frame: start-up never waits for the network or a long list.
@@ -198,7 +199,7 @@ class ChatScreen(Screen[None]):
         if self.streaming:
             self.action_stop_reply()
         self.history.start_new()
-        self.costs.show_conversation(None)
+        preset_actions.conversation_started(self)
         self.query_one(PromptInput).focus()
 
     def action_toggle_thinking(self) -> None:
@@ -371,9 +372,11 @@ class ChatScreen(Screen[None]):
 
     @on(ConversationLoaded)
     def _conversation_loaded(self, message: ConversationLoaded) -> None:
+        opened_another = message.conversation.conversation_id != self.session.conversation_id
         self.branches.conversation_loaded(message)  # first: it compares with the conversation still open
         self.history.show_loaded(message)
-        self.costs.show_conversation(message.conversation.conversation_id)
+        if opened_another:
+            preset_actions.conversation_opened(self)
 
     @on(ConversationLoadFailed)
     @on(OlderMessagesLoaded)
@@ -386,10 +389,6 @@ class ChatScreen(Screen[None]):
     @on(EditReady)
     def _branch_read(self, message: BranchShown | EditReady) -> None:
         self.branches.receive(message)
-
-    @on(CostsRead)
-    def _costs_read(self, message: CostsRead) -> None:
-        self.costs.receive(message)
 
     @on(ModelsLoaded)
     def _models_loaded(self, message: ModelsLoaded) -> None:

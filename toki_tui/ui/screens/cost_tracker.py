@@ -2,15 +2,16 @@
 the app's Spend) and the daily budget's warning (core/spend.py).
 
 After a reply ends and when a conversation is shown, a worker reads the conversation's total (and, after a priced
-reply with a budget set, today's) on the store thread and posts CostsRead; the screen hands it to `receive`, which
-updates the status line and warns once when that reply took today's estimated total over `budget_per_day`.
+reply with a budget set, today's) on the store thread, and hands what it read back to the screen's message queue
+(`call_later`, Textual's way to post a callback: the worker itself changes nothing); `receive` then updates the
+status line and warns once when that reply took today's estimated total over `budget_per_day`. The part also puts
+the app's price book in force for the session (`ChatSession.price_of`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from textual.message import Message
 
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_total
@@ -26,18 +27,15 @@ if TYPE_CHECKING:
     from toki_tui.ui.screens.worker_messages import ReplyEnded
 
 
-class CostsRead(Message):
+@dataclass(frozen=True)
+class CostsRead:
     """The totals a cost worker read: the conversation's (None for a new one) and, after a priced reply with a
     budget set, today's with that reply's cost."""
 
-    def __init__(
-        self, conversation_id: str | None, conversation: UsageRow | None, today: UsageRow | None, reply_cost: float
-    ) -> None:
-        super().__init__()
-        self.conversation_id = conversation_id
-        self.conversation = conversation
-        self.today = today
-        self.reply_cost = reply_cost
+    conversation_id: str | None
+    conversation: UsageRow | None
+    today: UsageRow | None
+    reply_cost: float
 
 
 def costs_text(conversation: UsageRow | None, session: Spend) -> str:
@@ -53,13 +51,14 @@ def costs_text(conversation: UsageRow | None, session: Spend) -> str:
 
 
 class CostTracker:
-    """`screen` is the node the workers run on (group "costs") and CostsRead goes to."""
+    """`screen` is the node the workers run on (group "costs") and what they read is handed back through."""
 
     def __init__(self, screen: Screen[Any], app: TokiApp, session: ChatSession) -> None:
         self._screen = screen
         self._app = app
         self._session = session
         self._conversation: UsageRow | None = None
+        session.price_of = app.prices.price_for  # the config's prices, then the model list's (ModelChoice.show)
 
     def reply_ended(self, message: ReplyEnded) -> None:
         """Count the reply in this run's total, then read the conversation's (and today's, for the budget)."""
@@ -93,7 +92,7 @@ class CostTracker:
             day = await self._app.store_thread.run(lambda: store.usage_total(start_of_day())) if today else None
         except TokiError:
             return  # the totals are a courtesy: a history that cannot be read says so elsewhere
-        self._screen.post_message(CostsRead(conversation_id, conversation, day, reply_cost))
+        self._screen.call_later(self.receive, CostsRead(conversation_id, conversation, day, reply_cost))
 
     def receive(self, message: CostsRead) -> None:
         if message.conversation_id == self._session.conversation_id:
