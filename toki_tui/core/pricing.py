@@ -43,8 +43,11 @@ class Price:
 
     def __post_init__(self) -> None:
         for name in ("input_per_million", "output_per_million"):
-            if checked_per_million(getattr(self, name)) is None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or checked_per_million(value) is None:
                 raise ValueError(f"Price.{name}: expected a number from 0 to {MAX_PRICE_PER_MILLION:,.0f}")
+        if self.source not in ("server", "config"):
+            raise ValueError('Price.source: expected "server" or "config"')
 
     def to_record(self) -> dict[str, object]:
         """The price as stored with a reply and exported."""
