@@ -166,3 +166,14 @@ def test_running_totals_say_what_is_unpriced() -> None:
     spend.add(0.0123, unpriced=False)
     assert spend.text == "≈$0.012 + unpriced"
     assert Spend(cost=0.0, priced=1).text == "≈$0"
+
+
+def test_absurd_token_counts_do_not_stop_the_sums(store: HistoryStore) -> None:
+    conversation = store.create_conversation(endpoint="toki", model="m")
+    for _ in range(2):
+        reply = store.start_reply(conversation.id, parent_id=None, model="m", endpoint="toki", params={})
+        store.finish_reply(
+            reply.id, content="x", status="complete", usage={"prompt_tokens": 2**62, "completion_tokens": 1}
+        )
+    total = store.usage_total()
+    assert total.prompt_tokens == 2**63 and total.completion_tokens == 2 and total.unpriced_replies == 2

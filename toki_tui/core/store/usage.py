@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from toki_tui.core.pricing import COST_DIGITS
 
 if TYPE_CHECKING:
-    import sqlite3  # the chat imports this module before the first frame, and sqlite3 only when it opens the history
+    import sqlite3
 
 Grouping = Literal["model", "day", "conversation"]
 GROUPINGS: tuple[Grouping, ...] = ("model", "day", "conversation")
@@ -39,10 +39,11 @@ _UNPRICED = (
 )
 
 _SUMS = (
-    "count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
-    f"coalesce(sum(cost_estimate), 0), sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END), count(cost_estimate)"
+    "count(*), total(prompt_tokens), total(completion_tokens), total(cost_estimate), "
+    f"sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END), count(cost_estimate)"
 )
 
+# total() rather than sum(): a server's absurd token counts must not stop the sums with an integer overflow.
 # INDEXED BY: grouping by conversation would otherwise walk messages_by_conversation and read every row.
 _FROM_REPLIES = "FROM messages INDEXED BY messages_replies_by_time WHERE role = 'assistant' AND created_at >= ?"
 
