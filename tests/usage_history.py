@@ -60,7 +60,7 @@ def generate_usage_history(
         pass  # creates the file at the current schema version
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("BEGIN")
-    ids = [f"{number:032x}" for number in range(1, conversations + 1)]
+    ids = [f"{rng.getrandbits(128):032x}" for _ in range(conversations)]
     connection.executemany(
         "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
         [(conversation_id, f"talk {number}", now, now) for number, conversation_id in enumerate(ids)],
