@@ -140,6 +140,11 @@ class PriceBook:
         return self._configured.get(model) or self._listed.get(model)
 
 
+def no_price(model: str) -> Price | None:
+    """The price lookup of a session given none: every price unknown."""
+    return None
+
+
 def token_count(usage: Mapping[str, object] | None, name: str) -> int | None:
     """A count from a usage record ("prompt_tokens", "completion_tokens"): a whole number of at least 0, else
     None."""

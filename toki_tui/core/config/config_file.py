@@ -78,7 +78,7 @@ __all__ = [
 
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands", "presets", "models", "budget_per_day",
+    "tool_commands", "models", "budget_per_day", "presets",
 )  # fmt: skip
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")

@@ -165,17 +165,17 @@ class Config:
     `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
     only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
     output becomes the call's result."""
+    model_prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[models."ID"]` tables: `price_in` and `price_out`, the price per million prompt and completion tokens
+    of model ID (both required), used in place of any price the server's model list gives."""
+    budget_per_day: float | None = None
+    """An amount (in the prices' currency) that today's estimated replies may cost before toki warns, once."""
     presets: Mapping[str, Preset] = field(default_factory=lambda: MappingProxyType({}))
     """The `[presets.NAME]` tables, and the `NAME.toml` files of the `presets` folder next to this file: each a
     name for any of `model`, `endpoint`, `system_prompt`, `system_role`, `json_mode`, `tools_file` and a
     `[presets.NAME.parameters]` table shaped like `[parameters]`, applied by `--preset NAME` or `/preset NAME`."""
     preset_problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False)
     """Why each preset that could not be loaded was left out, by its name (not a key of the file)."""
-    model_prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
-    """The `[models."ID"]` tables: `price_in` and `price_out`, the price per million prompt and completion tokens
-    of model ID (both required), used in place of any price the server's model list gives."""
-    budget_per_day: float | None = None
-    """An amount (in the prices' currency) that today's estimated replies may cost before toki warns, once."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -194,9 +194,9 @@ class Config:
                 "keymap": valid_keymap,
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
-                "presets": _presets,
                 "model_prices": valid_model_prices,
                 "budget_per_day": valid_budget,
+                "presets": _presets,
             },
         )
         if self.default_endpoint not in self.endpoints:
