@@ -29,18 +29,20 @@ def is_unpriced(cost: float | None, usage: Mapping[str, object] | None, status: 
 
 @dataclass
 class Spend:
-    """A running total: the priced replies' estimated cost, and how many replies were priced and unpriced."""
+    """A running total: the priced replies' estimated cost, how many costs were added (`priced`; a compare turn's
+    replies are added as one), and how many replies were unpriced."""
 
     cost: float = 0.0
     priced: int = 0
     unpriced: int = 0
 
-    def add(self, cost: float | None, *, unpriced: bool) -> None:
+    def add(self, cost: float | None, *, unpriced: int = 0) -> None:
+        """Count a turn: the estimated cost of its priced replies (None: none was priced), and how many of its
+        replies were unpriced."""
         if cost is not None:
             self.cost = round(self.cost + cost, COST_DIGITS)
             self.priced += 1
-        elif unpriced:
-            self.unpriced += 1
+        self.unpriced += unpriced
 
     @property
     def text(self) -> str:

@@ -136,6 +136,6 @@ async def pump_reply(
                 retry_after=retry_after,
                 was_retry=was_retry,
                 cost=session.reply_cost,
-                unpriced=is_unpriced(session.reply_cost, usage, status),
+                unpriced=int(is_unpriced(session.reply_cost, usage, status)),
             )
         )

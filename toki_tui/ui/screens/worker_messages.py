@@ -94,11 +94,12 @@ class ReplyEnded(Message):
         retry_after: float | None,
         was_retry: bool,
         cost: float | None = None,
-        unpriced: bool = False,
+        unpriced: int = 0,
     ) -> None:
         super().__init__()
         self.cost = cost
-        """The reply's estimated cost; None when unknown (`unpriced` then says whether it may have cost any)."""
+        """The estimated cost of the turn's priced replies (one, or a compare turn's), None when none was priced;
+        `unpriced` counts the replies whose cost is unknown although they may have cost something."""
         self.unpriced = unpriced
         self.status = status
         self.error = error
