@@ -287,7 +287,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 report(session.reply_note)
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
-        report_after_reply(args, session, store, config)
+        report_after_reply(args, session, config)
         return 0
     except TokiError as error:
         report(str(error))

@@ -15,7 +15,6 @@ from toki_tui.core.pricing import Price, PriceBook, format_cost
 
 if TYPE_CHECKING:
     from toki_tui.core.session import ChatSession
-    from toki_tui.core.store.history_store import HistoryStore
 
 
 def price_lookup(config: Config, endpoint_name: str) -> Callable[[str], Price | None]:
@@ -33,9 +32,7 @@ def price_lookup(config: Config, endpoint_name: str) -> Callable[[str], Price | 
     return price_of
 
 
-def report_after_reply(
-    args: argparse.Namespace, session: ChatSession, store: HistoryStore | None, config: Config
-) -> None:
+def report_after_reply(args: argparse.Namespace, session: ChatSession, config: Config) -> None:
     """The `--usage` line (tokens, and the estimated cost or why it is unknown), then the budget's warning."""
     reply = session.reply
     if reply is None:
@@ -50,8 +47,14 @@ def report_after_reply(
         else:
             priced = "cost unknown (no token counts)"
         report(f"usage: {counts}; {priced}")
-    budget = config.budget_per_day
-    if budget is None or store is None or session.reply_cost is None:
+    warn_over_budget(config, session, session.reply_cost)
+
+
+def warn_over_budget(config: Config, session: ChatSession, cost: float | None) -> None:
+    """The line on stderr when the reply (or compare turn) that cost `cost` took today's total over the budget;
+    only when the history took it (today's total is read from there)."""
+    budget, store = config.budget_per_day, session.store
+    if budget is None or store is None or not session.saving or cost is None:
         return
     from toki_tui.core.spend import budget_crossed, budget_message
     from toki_tui.core.store.usage import start_of_day
@@ -60,5 +63,5 @@ def report_after_reply(
         today = store.usage_total(since=start_of_day())
     except HistoryError:
         return
-    if budget_crossed(today.priced_cost, session.reply_cost, budget):
+    if budget_crossed(today.priced_cost, cost, budget):
         report(budget_message(today.priced_cost, today.unpriced_replies, budget))

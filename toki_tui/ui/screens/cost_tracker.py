@@ -63,7 +63,9 @@ class CostTracker:
     def reply_ended(self, message: ReplyEnded) -> None:
         """Count the reply in this run's total, then read the conversation's (and today's, for the budget)."""
         self._app.spend.add(message.cost, unpriced=message.unpriced)
-        budget_check = message.cost is not None and self._app.config.budget_per_day is not None
+        # Today's total is read from the history, so only a reply the history took can be checked against it.
+        budget = self._app.config.budget_per_day
+        budget_check = message.cost is not None and budget is not None and self._session.saving
         self._read(message.conversation_id, today=budget_check, reply_cost=message.cost or 0.0)
 
     def show_conversation(self, conversation_id: str | None) -> None:
