@@ -116,6 +116,7 @@ class LiveReply(MessageView):
         usage: dict[str, Any] | None = None,
         duration: float | None = None,
         ttft: float | None = None,
+        cost: float | None = None,
     ) -> DisplayMessage:
         """End the stream: show everything still buffered, close any open fence (highlighting it once) and
         turn into the finished message view. Returns the message as it now stands. Calling it twice returns
@@ -149,6 +150,7 @@ class LiveReply(MessageView):
             refusal=self._raw_refusal.text() or None,
             duration=duration,
             ttft=ttft,
+            cost=cost,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
         # text once, not also as thousands of small strings.
