@@ -1,8 +1,9 @@
 """A compare turn on screen: the question, then one column per model, each a live reply under a header.
 
-The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns. Each
-column's reply is the conversation's own LiveReply widget (same rendering, same finished view), in a scroller
-that follows its end; the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
+The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns; the view
+fills the conversation pane's place and each column scrolls inside it. Each column's reply is the conversation's
+own LiveReply widget (same rendering, same finished view), in a scroller that follows its end in jumps of half a
+column (CompareColumn.follow); the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
 header says the model and its live figures (ReplyFigures), repainted by that timer, not per token. The view only
 shows, and passes the keys the user pressed (stop one, continue with one) to the compare runner that made it.
 """
@@ -101,25 +102,45 @@ class CompareColumn(Vertical):
         self.live.can_focus = False
         self._scroller = VerticalScroll()
         self._settled = False  # followed to its end after it finished
+        self._followed_to = 0  # the last scroll position `follow` set: above it, the user scrolled up
 
     def compose(self) -> ComposeResult:
         yield self.header
         with self._scroller:
             yield self.live
 
+    def flush(self) -> None:
+        """Show what the reply received since the last flush, and keep its end in view."""
+        viewport = self._scroller.scrollable_content_region.height
+        if not self.live.is_finished:
+            self.live.growth_room = max(viewport, 1)
+            self.live.flush()
+        self.follow()
+
     def follow(self) -> None:
-        """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
-        earlier, Textual would show a short reply at the bottom of its column; so a finished reply that fits is
-        let go, and one that does not stays at its end."""
+        """Keep the reply's end in view, until the user scrolls up (and again once they scroll back to it).
+
+        While the reply streams it is a column's height taller than its text (LiveReply.growth_room), and the
+        column scrolls in jumps: when the text reaches the column's bottom, it scrolls so that the last line is
+        half way up. New lines then fill the blank half below, which repaints only those lines; scrolling by a
+        line or so each flush would move, and so repaint, the whole column at every flush, in every column. A
+        finished reply is as tall as its text: taller than the column, it is shown at its end."""
         scroller = self._scroller
         if self._settled:
             return
-        if not scroller.is_anchored and scroller.max_scroll_y > 0:
-            scroller.anchor()
+        viewport = scroller.scrollable_content_region.height
+        end = self.live.text_height
+        seen_up_to = scroller.scroll_y + viewport
+        # min: a jump the scroller could not make in full (the reply not yet laid out at its new height) still counts
+        following = scroller.scroll_y >= min(self._followed_to, scroller.max_scroll_y) or seen_up_to >= end
         if self.live.is_finished:
             self._settled = True
-            if scroller.max_scroll_y <= 0:
-                scroller.anchor(False)
+            if following and end > viewport:
+                scroller.scroll_end(animate=False)
+            return
+        if following and viewport > 0 and end > seen_up_to:
+            self._followed_to = max(0, end - viewport // 2)
+            scroller.scroll_to(y=self._followed_to, animate=False)
 
 
 class CompareView(Vertical, can_focus=True):
@@ -201,9 +222,7 @@ class CompareView(Vertical, can_focus=True):
         if not self.is_attached:
             return  # closed meanwhile
         for column in self.columns:
-            if not column.live.is_finished:
-                column.live.flush()
-            column.follow()
+            column.flush()
 
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
