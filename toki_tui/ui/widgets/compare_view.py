@@ -2,10 +2,11 @@
 
 The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns; the view
 fills the conversation pane's place and each column scrolls inside it. Each column's reply is the conversation's
-own LiveReply widget (same rendering, same finished view), in a scroller that follows its end in jumps of half a
-column (CompareColumn.follow); the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
-header says the model and its live figures (ReplyFigures), repainted by that timer, not per token. The view only
-shows, and passes the keys the user pressed (stop one, continue with one) to the compare runner that made it.
+own LiveReply widget (same rendering, same finished view), in a scroller that follows its end in jumps of two
+thirds of a column (CompareColumn.follow); the compare runner's one timer flushes all of them in the same tick
+(HELD_FLUSH). The header says the model and its live figures (ReplyFigures), repainted by that timer, not per
+token. The view only shows, and passes the keys the user pressed (stop one, continue with one) to the compare
+runner that made it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ STACK_BELOW = 100
 HELD_FLUSH = 3600.0
 """The columns' own flush interval: in effect never. Their text is shown by CompareView.flush, called for all of
 them in the same tick, so that three growing replies cost one layout of the screen per tick, not three."""
+
+
+FOLLOW_JUMP = 2 / 3
+"""How far a column following its streaming reply scrolls at once, as a share of its height: each jump repaints
+the whole column, the lines filled in between only themselves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,7 @@ class CompareColumn(Vertical):
         self._scroller = VerticalScroll()
         self._settled = False  # followed to its end after it finished
         self._followed_to = 0  # the last scroll position `follow` set: above it, the user scrolled up
+        self._jumping = False  # a scroll `follow` asked for is not made yet
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -111,36 +118,51 @@ class CompareColumn(Vertical):
 
     def flush(self) -> None:
         """Show what the reply received since the last flush, and keep its end in view."""
-        viewport = self._scroller.scrollable_content_region.height
         if not self.live.is_finished:
-            self.live.growth_room = max(viewport, 1)
             self.live.flush()
         self.follow()
 
     def follow(self) -> None:
         """Keep the reply's end in view, until the user scrolls up (and again once they scroll back to it).
 
-        While the reply streams it is a column's height taller than its text (LiveReply.growth_room), and the
-        column scrolls in jumps: when the text reaches the column's bottom, it scrolls so that the last line is
-        half way up. New lines then fill the blank half below, which repaints only those lines; scrolling by a
-        line or so each flush would move, and so repaint, the whole column at every flush, in every column. A
-        finished reply is as tall as its text: taller than the column, it is shown at its end."""
+        While the reply streams, the column scrolls in jumps (FOLLOW_JUMP): when the text reaches the column's
+        bottom, it scrolls so that the last line is a third of the way down, and new lines fill the blank below,
+        which repaints only those lines. Scrolling a line or so at each flush would move, and so repaint, the whole
+        column at every flush, in every column. The reply is kept a column taller than the next jump needs
+        (LiveReply.reserve_height), so most jumps are made at once, in the frame that shows the new text, without
+        laying out the screen. A finished reply is as tall as its text: taller than the column, it is shown at
+        its end."""
         scroller = self._scroller
         if self._settled:
             return
         viewport = scroller.scrollable_content_region.height
         end = self.live.text_height
         seen_up_to = scroller.scroll_y + viewport
-        # min: a jump the scroller could not make in full (the reply not yet laid out at its new height) still counts
-        following = scroller.scroll_y >= min(self._followed_to, scroller.max_scroll_y) or seen_up_to >= end
+        # A deferred jump is made after the next frame (a busy event loop may first run another flush); the reply
+        # shrinks to its text when it finishes, which can pull the scroller up from where the last jump left it.
+        followed_to = min(self._followed_to, scroller.max_scroll_y)
+        following = self._jumping or scroller.scroll_y >= followed_to or seen_up_to >= end
         if self.live.is_finished:
             self._settled = True
             if following and end > viewport:
                 scroller.scroll_end(animate=False)
             return
-        if following and viewport > 0 and end > seen_up_to:
-            self._followed_to = max(0, end - viewport // 2)
-            scroller.scroll_to(y=self._followed_to, animate=False)
+        if not following or viewport <= 0 or end <= seen_up_to:
+            return
+        target = max(0, end - round(viewport * (1 - FOLLOW_JUMP)))
+        self._followed_to = target
+        if target <= scroller.max_scroll_y:
+            scroller.scroll_to(y=target, animate=False, immediate=True)
+        else:  # after the layout that makes the reply tall enough
+            self.live.reserve_height(target + 2 * viewport)
+            self._jumping = True
+            scroller.scroll_to(y=target, animate=False, on_complete=self._jumped)
+
+    def _jumped(self) -> None:
+        """Where the jump got to: less far than asked if the reply was not yet laid out at its new height (the next
+        flush jumps again)."""
+        self._jumping = False
+        self._followed_to = round(self._scroller.scroll_y)
 
 
 class CompareView(Vertical, can_focus=True):

@@ -54,10 +54,6 @@ class LiveReply(MessageView):
         self._lexers_prepared: set[str] = set()
         self._room_height = 0  # the height while streaming: never shrinks, grows in steps (ROOM_MIN_LINES)
         self._room_from = 0  # the line count when it last grew
-        self.growth_room: int | None = None
-        """When set, the blank lines a growing reply keeps below its text (instead of ROOM_MIN_LINES to
-        ROOM_MAX_LINES): a compare column sets its own height, so the reply changes height, and the screen is
-        laid out, about once per column's height of text."""
         self.on_flushed: Callable[[], object] | None = None
         """Called after each timed flush, in the same turn of the event loop: what it changes elsewhere on the
         screen (the status line's speed) is drawn in the same frame as the new text, not in a frame of its own."""
@@ -177,9 +173,15 @@ class LiveReply(MessageView):
         if line_count > self._room_height:
             grown = line_count - self._room_from
             self._room_from = line_count
-            room = self.growth_room or min(ROOM_MAX_LINES, max(ROOM_MIN_LINES, grown))
-            self._room_height = line_count + room
+            self._room_height = line_count + min(ROOM_MAX_LINES, max(ROOM_MIN_LINES, grown))
         return self._room_height
+
+    def reserve_height(self, height: int) -> None:
+        """While streaming: be at least `height` lines tall, blank below the text (from the next layout on), so
+        a scroller can show the text's end high in its view before the text gets there."""
+        if not self._finished and height > self._room_height:
+            self._room_height = height
+            self.refresh(layout=True)
 
     @property
     def text_height(self) -> int:
