@@ -76,10 +76,8 @@ def _owners() -> list[tuple[str, type[object]]]:
     from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
     from toki_tui.ui.screens.chat import ChatScreen
     from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
-    from toki_tui.ui.screens.conversation_screen import ConversationScreen
     from toki_tui.ui.screens.help import HelpScreen
     from toki_tui.ui.screens.model_picker import ModelPickerScreen
-    from toki_tui.ui.screens.reply_actions import ReplyActions
     from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
     from toki_tui.ui.widgets.message_actions import MessageActions
     from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -87,8 +85,6 @@ def _owners() -> list[tuple[str, type[object]]]:
     return [
         ("app", TokiApp),
         ("screen", ChatScreen),
-        ("screen", ConversationScreen),
-        ("screen", ReplyActions),
         ("prompt", PromptInput),
         ("message", MessageActions),
         ("dialog", HelpScreen),
