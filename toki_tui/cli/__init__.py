@@ -66,6 +66,12 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("--conversation", metavar="ID", help="continue this conversation (id, unique prefix or 'last')")
     ask.add_argument("--no-save", action="store_true", help="do not save this exchange in the history")
     ask.add_argument("--usage", action="store_true", help="print token usage to stderr at the end")
+    ask.add_argument(
+        "--compare",
+        metavar="M1,M2",
+        help="ask 2-4 models at once (comma-separated ids); the first model's reply streams, the others are "
+        "buffered and printed after it, each under a header, then a summary table; exit 1 if any failed",
+    )
 
     models = commands.add_parser("models", help="list the endpoint's models with context length and price")
     add_endpoint_arguments(models, with_model=False)

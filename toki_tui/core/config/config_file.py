@@ -37,6 +37,7 @@ from toki_tui.core.config.model import (
 )
 from toki_tui.core.config.parameters_table import checked_parameters
 from toki_tui.core.config.paths import PRESETS_FOLDER
+from toki_tui.core.config.prices import parse_model_prices, valid_budget
 from toki_tui.core.config.problems import INVALID, Problems, describe_toml_error
 from toki_tui.core.config.validators import (
     show_value,
@@ -77,7 +78,7 @@ __all__ = [
 
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands", "presets",
+    "tool_commands", "models", "budget_per_day", "presets",
 )  # fmt: skip
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")
@@ -193,6 +194,10 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         values["keymap"] = _parse_keymap(problems, table)
     if "tool_commands" in data:
         values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
+    if "models" in data and (table := problems.table("models", data["models"], '[models."ID"]')):
+        values["model_prices"] = parse_model_prices(problems, table)
+    if "budget_per_day" in data:
+        values["budget_per_day"] = problems.check("budget_per_day", data["budget_per_day"], valid_budget)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)
