@@ -156,8 +156,11 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IsolatedDi
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """What is alive once the tests are collected (modules, the tests themselves, their parameters) lives until
-    the process ends: frozen, the garbage collector no longer walks it at each full collection (the chat screen
-    asks for one after every reply)."""
+    """Each test process runs with the garbage collector `toki` runs with (cli/tui.py, tune_garbage_collector):
+    what is alive once the tests are collected (modules, the tests, their parameters) is frozen out of every full
+    collection's walk, and full collections come between replies (ui/gc_policy.py), as in the app, rather than
+    every few thousand allocations of the default thresholds, each walking the whole test process."""
+    from toki_tui.cli.tui import tune_garbage_collector
+
     gc.collect()
-    gc.freeze()
+    tune_garbage_collector()
