@@ -8,6 +8,7 @@ posts ReplyStateChanged and ReplyEnded to the screen, whose handlers call `state
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from toki_tui.ui.widgets.live_reply import LiveReply
 
 SPEED_INTERVAL = 0.25
-"""Seconds between two updates of the tokens-per-second figure while a reply streams."""
+"""Seconds between two updates of the tokens-per-second figure while a reply streams, at least. It is updated
+when the live reply shows new text (`LiveReply.on_flushed`), so that one frame draws both."""
 
 
 class ReplyRunner:
@@ -42,7 +44,7 @@ class ReplyRunner:
         self._session = session
         self._ask_for_api_key = ask_for_api_key
         self.streaming = False
-        self._speed_timer: Timer | None = None
+        self._speed_shown_at = float("-inf")
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._unsaved_warned = False
@@ -82,7 +84,8 @@ class ReplyRunner:
         status = self._screen.query_one(StatusLine)
         status.state, status.notice, status.tokens_per_second = "waiting", "", None
         status.last_usage = None  # the previous reply's usage would read as this one's
-        self._speed_timer = self._screen.set_interval(SPEED_INTERVAL, self._show_speed)
+        self._speed_shown_at = float("-inf")
+        live.on_flushed = self._show_speed
         self._screen.refresh_bindings()
         work = self._stream(events, live, was_retry=was_retry)
         self._screen.run_worker(work, group="reply", exclusive=True, exit_on_error=False)
@@ -117,7 +120,9 @@ class ReplyRunner:
 
     def _show_speed(self) -> None:
         reply = self._session.reply
-        if reply is not None:
+        now = time.monotonic()
+        if reply is not None and self.streaming and now - self._speed_shown_at >= SPEED_INTERVAL:
+            self._speed_shown_at = now
             self._screen.query_one(StatusLine).tokens_per_second = reply.tokens_per_second()
 
     def state_changed(self, message: ReplyStateChanged) -> None:
@@ -148,9 +153,6 @@ class ReplyRunner:
         """The status line says how the reply ended (and what Ctrl+R would do after an error)."""
         self.streaming = False
         self._stop_countdown()
-        if self._speed_timer is not None:
-            self._speed_timer.stop()
-            self._speed_timer = None
         status = self._screen.query_one(StatusLine)
         cut = "cut short" if message.error else "cut at max_tokens"  # an error with "length": toki's reply limit
         status.state = {"complete": "ready", "length": cut}.get(message.status, message.status)
