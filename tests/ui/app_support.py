@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textual._styles_cache import StylesCache
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -137,6 +136,10 @@ def forget_rendered_styles() -> None:
     """Empty that memo (Textual fills it again as it draws), after each test (tests/ui/conftest.py): otherwise
     the widgets' rendered lines of earlier tests stay in memory, and each full garbage collection of the test
     process walks them all. Nothing if Textual no longer has it."""
+    try:
+        from textual._styles_cache import StylesCache
+    except ImportError:
+        return
     memo = getattr(StylesCache, STYLES_CACHE_MEMO, None)
     cache_clear = getattr(memo, "cache_clear", None)
     if cache_clear is not None:

@@ -18,7 +18,7 @@ def restored_collector() -> Iterator[None]:
     thresholds, enabled, frozen = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count() > 0
     yield
     gc.unfreeze()
-    if frozen:  # as the suite left it (tests/conftest.py freezes what collecting the tests made)
+    if frozen:  # as the suite left it (tests/conftest.py runs tune_garbage_collector once the tests are collected)
         gc.freeze()
     gc.set_threshold(*thresholds)
     if enabled:
