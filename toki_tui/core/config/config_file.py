@@ -47,6 +47,7 @@ from toki_tui.core.config.model import (
     with_endpoint,
 )
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.mcp.config import parse_mcp_servers
 from toki_tui.core.tools_file import ToolsError, read_tools_file
 
 __all__ = [
@@ -74,7 +75,7 @@ __all__ = [
 _INVALID: Any = object()
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands",
+    "tool_commands", "mcp_servers",
 )  # fmt: skip
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 _TIMEOUT_KEYS = ("connect", "idle", "total")
@@ -266,6 +267,9 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         values["keymap"] = _parse_keymap(problems, table)
     if "tool_commands" in data:
         values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
+    if "mcp_servers" in data and (table := problems.table("mcp_servers", data["mcp_servers"], "[mcp_servers.files]")):
+        values["mcp_servers"], found = parse_mcp_servers(table)
+        problems.lines.extend(found)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)

@@ -18,6 +18,7 @@ from typing import Any
 from toki_tui.core.api.params import ChatParams, ParameterError, check_system_role
 from toki_tui.core.config.base_url import check_base_url
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.mcp.config import McpServerConfig, valid_mcp_servers
 
 TOKI_API_KEY = "TOKI_API_KEY"
 """The environment variable that holds the built-in endpoint's key."""
@@ -246,6 +247,9 @@ class Config:
     `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
     only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
     output becomes the call's result."""
+    mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[mcp_servers.NAME]` tables: MCP tool servers started after the first frame (see
+    toki_tui.core.mcp.config for their keys)."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -264,6 +268,7 @@ class Config:
                 "keymap": valid_keymap,
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
+                "mcp_servers": valid_mcp_servers,
             },
         )
         if self.default_endpoint not in self.endpoints:
