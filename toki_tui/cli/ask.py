@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from toki_tui.cli.ask_tools import check_tool_flags, print_tool_calls, run_with_mcp
 from toki_tui.cli.common import (
     EXIT_API_ERROR,
     EXIT_USAGE,
@@ -251,11 +252,6 @@ class ReplyPrinter:
             self.flush()
 
 
-def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
-    # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
-    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
-
-
 async def _stream(
     session: ChatSession, prompt: str, printer: ReplyPrinter, attachments: tuple[Attachment, ...] = ()
 ) -> None:
@@ -332,6 +328,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         if isinstance(getattr(args, name, None), str):
             setattr(args, name, without_surrogates(getattr(args, name)))
     try:
+        check_tool_flags(args)
         config, resolved = load_settings(args)
         params = params_from_args(args, parameters_for_endpoint(config, resolved.name))
         api_key = api_key_for(resolved)
@@ -359,7 +356,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         )
         printer = ReplyPrinter(out, err)
         try:
-            asyncio.run(_stream(session, prompt, printer, attachments))
+            if args.mcp:
+                run_with_mcp(config, session, prompt, printer, attachments, run_calls=args.yes)
+            else:
+                asyncio.run(_stream(session, prompt, printer, attachments))
         except TokiError as error:
             printer.end_line()
             report(str(error))
@@ -374,7 +374,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             if reply.tool_calls:
                 if printer.printed_content and not printer.ends_with_newline:
                     out.write("\n")
-                _print_tool_calls(reply.tool_calls, out)
+                print_tool_calls(reply.tool_calls, out)
             if reply.finish_reason == "length":
                 report("the reply was cut off at the token limit (--max-tokens)")
             elif session.reply_note:

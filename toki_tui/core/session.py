@@ -120,6 +120,8 @@ class ChatSession:
         #: Why a reply that did not fail ended early (toki's reply limit), to show and store with it; else None.
         self.reply_note: str | None = None
         self._continued: _Continued | None = None  # set while a continuation streams
+        self.extra_tools: tuple[dict[str, Any], ...] = ()
+        """Tools sent with each request after `params.tools`, not stored with it (the MCP servers' tools)."""
 
     @property
     def client(self) -> ChatClient:
@@ -467,7 +469,8 @@ class ChatSession:
         last_checkpoint = self._clock()
         store = self.store
         try:
-            stream = self.client.stream_chat_batches(model=model, messages=messages, params=params)
+            sent = params.replace(tools=(*(params.tools or ()), *self.extra_tools)) if self.extra_tools else params
+            stream = self.client.stream_chat_batches(model=model, messages=messages, params=sent)
             async with contextlib.aclosing(stream):
                 async for batch in stream:
                     for event in batch:

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -27,9 +28,12 @@ from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.naming import McpTool, assign_names, object_schema
 from toki_tui.core.mcp.results import failed_text, result_text, timed_out_text
 
-STOP_WAIT = 8.0
-"""Seconds stop() waits for the servers to close (the SDK gives a server 2 s to exit on its own, then kills its
-group and waits up to 4 s more) before killing what is left."""
+STOP_GRACE = 1.0
+"""Seconds a server has to exit by itself once its input is closed (as MCP servers do) before toki signals its
+process group (SIGTERM, then SIGKILL): quitting toki does not wait on a server that ignores the end of its input.
+The SDK would wait 2 s, then signal the group itself."""
+STOP_WAIT = 4.0
+"""Seconds stop() waits for the connections to close after each signal."""
 EXIT_POLL = 0.25
 """Seconds between checks that a local server is still running."""
 STDERR_TAIL = 2000
@@ -139,6 +143,8 @@ class McpManager:
         await self._stop.wait()
         for server in self._servers.values():
             server.ended.set()
+            if server.session is None and server.task is not None:
+                server.task.cancel()  # still starting: the SDK's shutdown still closes it (and its group)
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
@@ -146,14 +152,16 @@ class McpManager:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        with contextlib.suppress(RuntimeError):  # the loop has already closed
-            loop.call_soon_threadsafe(self._stop_now)
-        thread.join(STOP_WAIT)
         from toki_tui.core.mcp.connection import stop_group
 
-        for server in list(self._servers.values()):
-            for pid in server.pids:
-                stop_group(pid)
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(self._stop_now)
+        thread.join(STOP_GRACE)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for server in list(self._servers.values()):
+                for pid in server.pids:
+                    stop_group(pid, sig)
+            thread.join(STOP_WAIT)
 
     def _stop_now(self) -> None:
         if self._stop is not None:
