@@ -94,6 +94,7 @@ def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: Resolve
     try:
         result = app.run()
     finally:
+        app.stop_mcp()
         app.close_history()
     if app.startup_error is not None:
         report(str(app.startup_error))

@@ -50,6 +50,15 @@ def _start_command(screen: ChatScreen, command: str) -> None:
     prompt.focus()
 
 
+def _mcp(screen: ChatScreen, *, tools: bool) -> None:
+    from toki_tui.ui.screens import mcp_tools
+
+    if tools:
+        mcp_tools.show_tools(screen)
+    else:
+        mcp_tools.show_servers(screen)
+
+
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("New conversation", "chat.new", WHAT["chat.new"], lambda s: s.action_new_conversation()),
     PaletteCommand("Pick model", "chat.model", WHAT["chat.model"], lambda s: s.action_pick_model()),
@@ -97,6 +106,15 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "",
         "send the tools of a JSON file with each request: /tools PATH (or /tools off)",
         lambda s: _start_command(s, "/tools "),
+    ),
+    PaletteCommand(
+        "MCP servers",
+        "",
+        "each MCP server's state (starting, ready with its tools, failed and why): /mcp",
+        lambda s: _mcp(s, tools=False),
+    ),
+    PaletteCommand(
+        "MCP tools", "", "switch MCP servers or tools off for this conversation: /tools", lambda s: _mcp(s, tools=True)
     ),
     PaletteCommand("Reply details", "chat.details", WHAT["chat.details"], lambda s: s.action_reply_details()),
     PaletteCommand("Help", "chat.help", WHAT["chat.help"], lambda s: s.action_help()),

@@ -25,6 +25,7 @@ from toki_tui.core.session import ChatSession
 from toki_tui.ui.code_render import warm_up_imports
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens import mcp_tools
 from toki_tui.ui.screens.attachment_actions import AttachmentActions
 from toki_tui.ui.screens.branch_actions import BranchActions
 from toki_tui.ui.screens.path_completion import PathCompletion
@@ -364,6 +365,7 @@ class ChatScreen(AttachmentActions, ReplyActions, BranchActions, PathCompletion)
             return False
         self.session.client = self.toki.client
         self.session.store = store
+        mcp_tools.offer_tools(self)
         return True
 
     @work(exclusive=True, group="reply", exit_on_error=False)
@@ -447,6 +449,7 @@ class ChatScreen(AttachmentActions, ReplyActions, BranchActions, PathCompletion)
         if self._sidebar_shown("history"):
             self.load_history(self._history_query)
         self.call_after_refresh(collect_between_turns)  # after the reply's last frame (see ui/gc_policy.py)
+        mcp_tools.after_reply(self, message)
 
     def action_stop_reply(self) -> None:
         if self.streaming:

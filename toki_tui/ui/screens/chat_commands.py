@@ -20,6 +20,7 @@ from toki_tui.ui.slash_commands import (
     SetTitle,
     SetToolChoice,
     ShowHelp,
+    ShowMcp,
     ShowReplyDetails,
     SlashCommandError,
     ToolResult,
@@ -84,6 +85,13 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
             tool_commands.run_tool(screen, action.call_id)
         else:
             tool_commands.answer_tool_call(screen, action.argument)
+    elif isinstance(action, ShowMcp):
+        from toki_tui.ui.screens import mcp_tools
+
+        if action.tools:
+            mcp_tools.show_tools(screen)
+        else:
+            mcp_tools.show_servers(screen)
     elif isinstance(action, BranchCommand):
         if action.name == "regenerate":
             screen.regenerate_last()
