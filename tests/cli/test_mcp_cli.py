@@ -1,8 +1,10 @@
-"""MCP from the command line: `toki mcp list [--json]`, `toki ask --mcp [--yes]`, SIGTERM leaving no server
+"""MCP from the command line (the test MCP server is started by one test only; the others use servers that fail
+at once): `toki mcp list [--json]`, `toki ask --mcp [--yes]`, SIGTERM leaving no server
 behind, and plain `toki ask` / `toki --help` never importing the SDK."""
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import sqlite3
@@ -16,46 +18,51 @@ from tests.core.test_mcp_manager import wait_gone
 from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
-from tests.hostile import assert_inert
+from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
+from toki_tui.cli.mcp_command import print_states
+from toki_tui.core.mcp.manager import ServerState
+from toki_tui.core.mcp.naming import McpTool
 
 
 def _configure(env: dict[str, str], *tables: str) -> None:
     (Path(env["TOKI_CONFIG_DIR"]) / "config.toml").write_text("\n".join(tables), encoding="utf-8")
 
 
-def test_mcp_list_shows_each_server_with_its_state_and_tools(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+def test_mcp_list_shows_each_server_with_its_state(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    empty = run_toki(["mcp", "list"], toki_env)
+    assert empty.returncode == 2 and "no MCP servers are configured" in empty.stderr
     _configure(
         toki_env,
-        fake_server_toml("fake"),
         toml_table("broken", EXITS_AT_ONCE[0], EXITS_AT_ONCE[1]),
         toml_table("spare", "never-started", (), enabled=False),
+        toml_table("gone", "/nonexistent/server", ("--x",)),
     )
     result = run_toki(["mcp", "list"], toki_env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("fake  ready, 7 tools  (")
-    assert "  echo  Echo the text back." in lines
-    assert any(line.startswith("broken  failed: ") and "cannot open the database" in line for line in lines)
-    assert "spare  disabled  (never-started)" in lines
-    assert "\x1b" not in result.stdout  # the hostile tool's name and description are shown inert
-    assert_inert(result.stdout)
-
-
-def test_mcp_list_json_and_no_servers(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
-    empty = run_toki(["mcp", "list"], toki_env)
-    assert empty.returncode == 2 and "no MCP servers are configured" in empty.stderr
-    _configure(toki_env, toml_table("gone", "/nonexistent/server", ("--x",)))
+    assert lines[0].startswith("broken  failed: ") and "cannot open the database" in lines[0]
+    assert lines[1:] == [
+        "spare  disabled  (never-started)",
+        "gone  failed: could not be started: No such file or directory  (/nonexistent/server --x)",
+    ]
     result = run_toki(["mcp", "list", "--json"], toki_env)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [
-        {
-            "name": "gone",
-            "status": "failed",
-            "where": "/nonexistent/server --x",
-            "reason": "could not be started: No such file or directory",
-            "tools": [],
-        }
-    ]
+    assert json.loads(result.stdout)[2] == {
+        "name": "gone",
+        "status": "failed",
+        "where": "/nonexistent/server --x",
+        "reason": "could not be started: No such file or directory",
+        "tools": [],
+    }
+
+
+def test_listed_tools_are_shown_inert() -> None:
+    tool = McpTool("fake", HOSTILE, HOSTILE_TEXT, {"type": "object"}, exposed="evil")
+    out = io.StringIO()
+    print_states([ServerState("fake", "ready", HOSTILE, (tool,))], out)
+    first, second = out.getvalue().splitlines()
+    assert first.startswith("fake  ready, 1 tool  (hostile ") and second.startswith("  evil  hostile ")
+    assert_inert(out.getvalue())
 
 
 def test_ask_mcp_yes_runs_the_call_and_the_model_goes_on(fake_server: FakeServer, toki_env: dict[str, str]) -> None:

@@ -109,14 +109,20 @@ def test_calls_give_the_text_of_the_tool_message_whatever_happens(
 
 
 def test_stop_leaves_no_process_behind(tmp_path: Path) -> None:
-    child_file = tmp_path / "child.pid"
-    manager = McpManager({"fake": fake_server_config("fake", "--child", str(child_file))})
+    """A server that exits by itself once its input closes (as MCP servers do) leaves the SDK nothing to kill;
+    what it started goes with its process group all the same."""
+    pids = tmp_path / "pids"
+    script = f"sleep 300 & echo $$ $! > {pids}; read line; read line"
+    manager = McpManager({"quiet": McpServerConfig(name="quiet", command="sh", args=("-c", script))})
     manager.start()
-    assert manager.wait_settled(30) and manager.states()[0].status == "ready"
-    server_pid, child_pid = manager._servers["fake"].pids[0], int(child_file.read_text())
-    assert not gone(server_pid) and not gone(child_pid)
+    deadline = time.monotonic() + 10
+    while not (pids.exists() and len(pids.read_text().split()) == 2):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    server_pid, child_pid = (int(pid) for pid in pids.read_text().split())
+    assert [state.status for state in manager.states()] == ["starting"]
     manager.stop()
-    assert wait_gone(server_pid, 0.5) and wait_gone(child_pid, 0.5)
+    assert wait_gone(server_pid, 2) and wait_gone(child_pid, 2)
     assert os.getpgid(0) != server_pid  # the server led a group of its own, which went with it
 
 

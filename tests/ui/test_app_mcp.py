@@ -23,6 +23,7 @@ from tests.ui.test_hostile_surfaces import assert_screen_inert
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.results import DECLINED_TEXT
+from toki_tui.core.store.export import export_document
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -141,6 +142,11 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         stored = [(m.role, m.content) for m in harness.store.branch(conversation_id)]
         assert [role for role, _ in stored] == ["user", "assistant", "tool", "tool", "assistant"] * 2
         assert stored[2] == ("tool", "echo: hi") and stored[3] == ("tool", DECLINED_TEXT)
+        exported = export_document(harness.store, conversation_id)["messages"]
+        assert [(m["role"], m.get("tool_call_id")) for m in exported][1:4] == [
+            ("assistant", None), ("tool", "c1"), ("tool", "c2")
+        ]  # fmt: skip
+        assert [call["id"] for call in exported[1]["tool_calls"]] == ["c1", "c2"]
 
         # /tools: switching the server off sends no MCP tool; switching it on again offers them again.
         await _toggle_server(pilot, harness)

@@ -43,7 +43,11 @@ def _recording_spawn() -> None:
     original: Callable[..., Any] = stdio._create_platform_compatible_process
 
     async def spawn(*args: Any, **kwargs: Any) -> Any:
-        process = await original(*args, **kwargs)
+        import anyio
+
+        # Shielded: a stop arriving while the process starts must not lose it (and its pid) on the way back.
+        with anyio.CancelScope(shield=True):
+            process = await original(*args, **kwargs)
         pids = _spawned.get()
         if pids is not None:
             pids.append(int(process.pid))

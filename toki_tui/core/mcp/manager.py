@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -68,7 +69,10 @@ class _Server:
         self.stderr = bytearray()
         self.ended = asyncio.Event()
         self.problem = ""
-        self.task: asyncio.Task[None] | None = None
+        self.run: asyncio.Task[None] | None = None
+        self.starting: Any = None
+        """The anyio CancelScope of its start (not a native task.cancel(): the SDK shields the spawn from anyio
+        cancellation only, and a native cancel there could lose the process)."""
 
 
 class McpManager:
@@ -140,11 +144,14 @@ class McpManager:
         if not enabled:
             self._settled.set()
         tasks = [asyncio.create_task(self._run(config)) for config in enabled]
+        for config, task in zip(enabled, tasks, strict=True):
+            self._servers[config.name] = _Server(config)
+            self._servers[config.name].run = task
         await self._stop.wait()
         for server in self._servers.values():
             server.ended.set()
-            if server.session is None and server.task is not None:
-                server.task.cancel()  # still starting: the SDK's shutdown still closes it (and its group)
+            if server.session is None and server.starting is not None:
+                server.starting.cancel()  # still starting: the SDK's shutdown still closes it (and its group)
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
@@ -170,34 +177,30 @@ class McpManager:
     # ---- one server -----------------------------------------------------------------------------------------------
 
     async def _run(self, config: McpServerConfig) -> None:
+        import anyio
+
         from toki_tui.core.mcp.connection import open_session
 
-        server = _Server(config)
-        server.task = asyncio.current_task()
-        self._servers[config.name] = server
+        server = self._servers[config.name]
         read_fd, write_fd = os.pipe()
         errlog = os.fdopen(write_fd, "w")
         watcher = asyncio.create_task(self._watch_stderr(server, read_fd))
         exit_watch = asyncio.create_task(self._watch_process(server))
         try:
-            async with asyncio.timeout(config.start_timeout) as starting:
+            with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
+                server.starting = starting
                 async with open_session(config, errlog, server.pids, lambda e: self._garbage(server, e)) as session:
                     listed = await session.list_tools()
                     errlog.close()  # the server holds its own copy: its end of file means it has exited
-                    starting.reschedule(None)
+                    starting.deadline = math.inf
                     server.session = session
                     self._ready(config, listed.tools)
                     await server.ended.wait()
                     server.session = None
             if server.problem:
                 self._fail(config, server.problem)
-        except TimeoutError:
-            self._fail(config, f"did not start within {config.start_timeout:g} s")
-        except asyncio.CancelledError:
-            if not server.problem:
-                raise
-            asyncio.current_task().uncancel()  # type: ignore[union-attr]
-            self._fail(config, server.problem)
+            elif starting.cancelled_caught and not self._stopping():
+                self._fail(config, f"did not start within {config.start_timeout:g} s")
         except Exception as error:
             self._fail(config, server.problem or _describe(error, server))
         finally:
@@ -206,6 +209,9 @@ class McpManager:
             watcher.cancel()
             exit_watch.cancel()
             self._check_settled()
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
 
     async def _watch_stderr(self, server: _Server, read_fd: int) -> None:
         """Keep the tail of the server's error output; its end means the server exited."""
@@ -225,13 +231,13 @@ class McpManager:
 
     def _end(self, server: _Server, problem: str) -> None:
         """Close a server that went wrong, whether it is ready or still starting."""
-        if server.ended.is_set() or server.problem or (self._stop is not None and self._stop.is_set()):
+        if server.ended.is_set() or server.problem or self._stopping():
             return
         server.problem = problem
         if server.session is not None:
             server.ended.set()
-        elif server.task is not None:
-            server.task.cancel()  # still starting: nothing else would notice
+        elif server.starting is not None:
+            server.starting.cancel()  # still starting: nothing else would notice
 
     async def _watch_process(self, server: _Server) -> None:
         """Notice a local server's exit even when a child it started keeps its output open (no end of file)."""
@@ -269,7 +275,7 @@ class McpManager:
 
     def _changed(self, state: ServerState) -> None:
         self._check_settled()
-        if self._on_change is not None and not (self._stop is not None and self._stop.is_set()):
+        if self._on_change is not None and not self._stopping():
             self._on_change(state)
 
     def _check_settled(self) -> None:
@@ -296,15 +302,20 @@ class McpManager:
         if server is None or server.session is None:
             state = self._states.get(tool.server)
             return failed_text(tool.server, state.describe() if state else "is not running")
+        import anyio
+
         timeout = server.config.timeout
         try:
-            result = await asyncio.wait_for(server.session.call_tool(tool.name, arguments), timeout)
+            with anyio.fail_after(timeout):
+                result = await server.session.call_tool(tool.name, arguments)
         except TimeoutError:
             return timed_out_text(timeout)
         except Exception as error:
             with contextlib.suppress(TimeoutError):  # a crash: its end of output follows the closed connection
                 await asyncio.wait_for(server.ended.wait(), 2.0)
             if server.ended.is_set() or server.problem:
+                if server.run is not None:  # its state says failed before the call's result is given
+                    await asyncio.wait({server.run}, timeout=STOP_WAIT)
                 return failed_text(tool.server, (server.problem or "stopped") + " during the call")
             return failed_text(tool.server, f"answered with an error: {error}")
         return result_text(result.content, is_error=bool(result.is_error), structured=result.structured_content)
