@@ -8,7 +8,8 @@ an export of a hostile title writes and its notification, the copy notification,
 snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
 filtered), model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
 `/title` values, notifications, theme names and file names in the theme report, and a
-parameter field's error.
+parameter field's error. The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile tool name,
+description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
 """
 
 from __future__ import annotations
