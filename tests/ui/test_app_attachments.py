@@ -66,7 +66,7 @@ async def test_a_bad_file_is_refused_and_chips_can_be_cleared(tmp_path: Path, fa
         await enter_text(pilot, f"/attach {tmp_path / 'blob.bin'}")
         await pilot.press("enter")
         await wait_until(pilot, lambda: any("Not attached" in (n.title or "") for n in harness.app._notifications))
-        assert harness.screen.pending_attachments == [] and chips.labels == ()
+        assert harness.screen.attachments.files == [] and chips.labels == ()
         for _ in range(2):
             await enter_text(pilot, f"/attach {tmp_path / 'a.txt'}")
             await pilot.press("enter")
@@ -76,5 +76,5 @@ async def test_a_bad_file_is_refused_and_chips_can_be_cleared(tmp_path: Path, fa
         await enter_text(pilot, "/attach clear")
         await pilot.press("enter")
         await wait_until(pilot, lambda: chips.labels == ())
-        assert harness.screen.pending_attachments == []
+        assert harness.screen.attachments.files == []
         assert fake_server.chat_requests() == []

@@ -160,7 +160,7 @@ async def test_editing_a_past_question_asks_a_sibling_and_overwrites_nothing(
         assert str(marker.render()) == "editing message 3 (Esc cancels)"
         assert prompt.text == "q2"
         await pilot.press("escape")
-        assert not marker.has_class("-visible") and harness.screen.editing is None and prompt.text == ""
+        assert not marker.has_class("-visible") and harness.screen.branches.editing is None and prompt.text == ""
         # Ctrl+E on the first question.
         view_of(harness, q1.id).focus()
         await pilot.press("ctrl+e")
@@ -179,7 +179,7 @@ async def test_editing_a_past_question_asks_a_sibling_and_overwrites_nothing(
         await pilot.press("shift+tab", "up", "ctrl+e")  # the newest question
         await wait_until(pilot, lambda: marker.has_class("-visible"))
         await pilot.press("ctrl+n")
-        assert harness.screen.editing is None and not marker.has_class("-visible") and prompt.text == ""
+        assert harness.screen.branches.editing is None and not marker.has_class("-visible") and prompt.text == ""
 
 
 async def test_continuing_a_stopped_reply_appends_to_the_same_row(tmp_path: Path, fake_server: FakeServer) -> None:

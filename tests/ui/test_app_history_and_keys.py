@@ -348,16 +348,16 @@ async def test_start_up_imports_run_in_a_thread(
     it, they held it ~200 ms and a key typed then waited as long."""
     import threading
 
-    from toki_tui.ui.screens import chat
+    from toki_tui.ui.screens import start_up
 
     threads: list[threading.Thread] = []
-    original = chat.import_what_start_up_needs
+    original = start_up.import_what_start_up_needs
 
     def recording() -> None:
         threads.append(threading.current_thread())
         original()
 
-    monkeypatch.setattr(chat, "import_what_start_up_needs", recording)
+    monkeypatch.setattr(start_up, "import_what_start_up_needs", recording)
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(140, 40)) as pilot:
         await harness.ready(pilot)

@@ -204,7 +204,7 @@ async def test_a_json_reply_is_shown_pretty_printed_and_copied_as_sent(
         await submit(pilot, harness, "/copy")
         await wait_until(pilot, lambda: harness.app.clipboard == raw)
         # Opened again from the history: still pretty-printed (the stored reply's parameters asked for JSON).
-        harness.screen.open_conversation(harness.screen.session.conversation_id or "")
+        harness.screen.history.open_conversation(harness.screen.session.conversation_id or "")
         await harness.app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_plain_text(harness.app).count('"name": "toki",') == 1

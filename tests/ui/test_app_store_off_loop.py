@@ -234,7 +234,7 @@ async def test_a_5000_message_conversation_is_opened_searched_paged_and_continue
         steps.lag.start()
 
         async def open_it() -> None:
-            screen.open_conversation(conversation_id)
+            screen.history.open_conversation(conversation_id)
             await wait_until(pilot, lambda: screen.session.conversation_id == conversation_id and view.messages)
 
         async def search() -> None:
@@ -306,7 +306,7 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
 
         await steps.run(
             "open",
-            step(("latest_messages",), lambda: screen.open_conversation(old.id), lambda: view.messages),
+            step(("latest_messages",), lambda: screen.history.open_conversation(old.id), lambda: view.messages),
         )
         await steps.run(
             "older",
@@ -328,7 +328,7 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
             "rename",
             step(
                 ("rename_conversation",),
-                lambda: screen.rename_conversation("Renamed"),
+                lambda: screen.history.rename("Renamed"),
                 lambda: str(view.border_title) == "Renamed",
             ),
         )
@@ -336,7 +336,7 @@ async def test_every_store_call_of_the_screen_leaves_the_loop_free_while_it_hang
             "settings",
             step(
                 ("update_conversation_settings",),
-                screen._save_settings,
+                screen.settings.save_now,
                 lambda: not any(worker.group == "settings" for worker in screen.workers),
             ),
         )

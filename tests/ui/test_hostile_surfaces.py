@@ -123,7 +123,7 @@ async def test_a_hostile_stored_conversation_opens_and_nothing_in_it_acts(
         assert_screen_inert(harness)
         assert MARKUP_CLOSE in screen_plain_text(harness.app)
 
-        harness.screen.load_history("click")  # a search whose snippets come from the hostile text
+        harness.screen.history.load_history("click")  # a search whose snippets come from the hostile text
         await harness.app.workers.wait_for_complete()
         await wait_until(pilot, lambda: history.option_count >= 1)
         await settle(pilot)

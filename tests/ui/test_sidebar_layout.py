@@ -13,6 +13,7 @@ from toki_tui.ui.screens.sidebar_layout import (
     PARAMS_AUTO_WIDTH,
     SIDEBAR_WIDTH,
     Sidebar,
+    SidebarChoice,
     sidebar_shown,
 )
 
@@ -45,3 +46,13 @@ def test_with_no_room_for_both_only_the_one_opened_last_shows(last_opened: Sideb
     assert shown(roomy, True, True, last_opened) == (True, True)
     assert shown(NARROW_WIDTH, True, True, last_opened) == (True, True)
     assert NARROW_WIDTH - 2 * SIDEBAR_WIDTH >= MIN_CONVERSATION_WIDTH  # wide sidebars fit from NARROW_WIDTH on
+
+
+def test_ctrl_b_on_a_middle_width_hides_the_parameters_until_f2_brings_them_back() -> None:
+    width = PARAMS_AUTO_WIDTH  # the parameters show by themselves, the history does not
+    choice = SidebarChoice()
+    assert choice.toggle("history", width) is True
+    assert (choice.shown("history", width), choice.shown("params", width)) == (True, False)
+    assert choice.toggle("params", width) is True
+    assert choice.last_opened == "params" and choice.shown("params", width)
+    assert choice.toggle("history", width) is False and not choice.shown("history", width)

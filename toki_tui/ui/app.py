@@ -173,7 +173,7 @@ class TokiApp(App[int]):
 
         for screen in self.screen_stack:
             if isinstance(screen, ChatScreen):
-                await screen.stop_reply_and_wait()
+                await screen.replies.stop_and_wait()
         if self._client is not None:
             await self._client.aclose()
         self.exit(128 + number, return_code=128 + number)

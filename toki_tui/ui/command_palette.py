@@ -50,15 +50,6 @@ def _start_command(screen: ChatScreen, command: str) -> None:
     prompt.focus()
 
 
-def _mcp(screen: ChatScreen, *, tools: bool) -> None:
-    from toki_tui.ui.screens import mcp_tools
-
-    if tools:
-        mcp_tools.show_tools(screen)
-    else:
-        mcp_tools.show_servers(screen)
-
-
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("New conversation", "chat.new", WHAT["chat.new"], lambda s: s.action_new_conversation()),
     PaletteCommand("Pick model", "chat.model", WHAT["chat.model"], lambda s: s.action_pick_model()),
@@ -72,13 +63,19 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Regenerate",
         "message.regenerate",
         "a new last reply (the old one stays as a sibling)",
-        lambda s: s.regenerate_last(),
+        lambda s: s.branches.regenerate_last(),
     ),
     PaletteCommand(
-        "Edit", "message.edit", "edit the last question in the prompt; sending asks it anew", lambda s: s.edit_last()
+        "Edit",
+        "message.edit",
+        "edit the last question in the prompt; sending asks it anew",
+        lambda s: s.branches.edit_last(),
     ),
     PaletteCommand(
-        "Continue", "message.continue", "have the model go on with the last reply", lambda s: s.continue_reply()
+        "Continue",
+        "message.continue",
+        "have the model go on with the last reply",
+        lambda s: s.branches.continue_reply(),
     ),
     PaletteCommand("Thinking", "chat.thinking", WHAT["chat.thinking"], lambda s: s.action_toggle_thinking()),
     PaletteCommand("Copy reply", "chat.copy", WHAT["chat.copy"], lambda s: s.action_copy_reply()),
@@ -87,13 +84,13 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Export as Markdown",
         "",
         "save this conversation to a .md file in this folder",
-        lambda s: s.export_conversation("md", None),
+        lambda s: s.reply_actions.export_conversation("md", None),
     ),
     PaletteCommand(
         "Export as JSON",
         "",
         "save this conversation to a .json file in this folder",
-        lambda s: s.export_conversation("json", None),
+        lambda s: s.reply_actions.export_conversation("json", None),
     ),
     PaletteCommand(
         "Attach a file",
@@ -111,10 +108,10 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "MCP servers",
         "",
         "each MCP server's state (starting, ready with its tools, failed and why): /mcp",
-        lambda s: _mcp(s, tools=False),
+        lambda s: s.mcp.show_servers(),
     ),
     PaletteCommand(
-        "MCP tools", "", "switch MCP servers or tools off for this conversation: /tools", lambda s: _mcp(s, tools=True)
+        "MCP tools", "", "switch MCP servers or tools off for this conversation: /tools", lambda s: s.mcp.show_tools()
     ),
     PaletteCommand("Reply details", "chat.details", WHAT["chat.details"], lambda s: s.action_reply_details()),
     PaletteCommand("Help", "chat.help", WHAT["chat.help"], lambda s: s.action_help()),

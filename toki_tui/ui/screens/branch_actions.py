@@ -1,36 +1,40 @@
 """The chat screen's branches and reply actions: walking to a message's siblings, regenerating any reply, editing a
 past question, continuing a reply that was cut short.
 
-Messages post what the user asked for (toki_tui.ui.widgets.message_actions); the handlers here check it can be
-done, and workers read and write the history on the store thread. Every action that changes the tree ends by
-showing the conversation again from the store, so the `‹ 2/3 ›` markers and the branch on screen are the stored
-ones, and the session is told which branch that is (requests carry exactly that branch).
+Messages post what the user asked for (toki_tui.ui.widgets.message_actions); the screen's handlers call the
+methods here, which check it can be done, and workers read and write the history on the store thread. Every action
+that changes the tree ends by showing the conversation again from the store, so the `‹ 2/3 ›` markers and the
+branch on screen are the stored ones, and the session is told which branch that is (requests carry exactly that
+branch).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
-from typing import TYPE_CHECKING, cast
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from textual import on, work
 from textual.message import Message
 from textual.widgets import Static
 
 from toki_tui.core.errors import TokiError
 from toki_tui.ui.safe_text import plain_content
-from toki_tui.ui.screens.conversation_screen import ConversationScreen
 from toki_tui.ui.screens.worker_messages import ConversationLoaded, ReplyEnded, StoreFailed
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.message_actions import MessageActions, can_continue
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from toki_tui.core.api.events import StreamEvent
     from toki_tui.core.attachments import Attachment
+    from toki_tui.core.session import ChatSession
     from toki_tui.core.store.history_store import HistoryStore
+    from toki_tui.ui.app import TokiApp
     from toki_tui.ui.display import DisplayMessage
-    from toki_tui.ui.screens.chat import ChatScreen
+    from toki_tui.ui.screens.history_browser import HistoryBrowser
     from toki_tui.ui.screens.history_loading import LoadedConversation
+    from toki_tui.ui.screens.reply_runner import ReplyRunner
 
 
 class BranchShown(Message):
@@ -68,106 +72,126 @@ def switch_to_sibling(
     return history_loading.load_conversation(store, conversation_id), target
 
 
+MessageAction = (
+    MessageActions.SiblingWanted
+    | MessageActions.RegenerateWanted
+    | MessageActions.EditWanted
+    | MessageActions.ContinueWanted
+)
+
+
 def _index_of(messages: Sequence[DisplayMessage], message_id: int | None) -> int | None:
     return next((index for index, message in enumerate(messages) if message.id == message_id), None)
 
 
-class BranchActions(ConversationScreen):
-    """Base of ChatScreen (after ConversationScreen): the actions on one message of the conversation."""
+class BranchActions:
+    """The actions on one message of the conversation. `screen` is the node the workers run on (groups
+    "conversation", shared with opening a conversation, and "edit") and the messages go to; `replies` runs the
+    new reply; `history` shows a branch once read; `ask_for_api_key` is called instead of a request without one."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        screen: Screen[Any],
+        app: TokiApp,
+        session: ChatSession,
+        *,
+        replies: ReplyRunner,
+        history: HistoryBrowser,
+        ask_for_api_key: Callable[[], None],
+    ) -> None:
+        self._screen = screen
+        self._app = app
+        self._session = session
+        self._replies = replies
+        self._history = history
+        self._ask_for_api_key = ask_for_api_key
         self.editing: int | None = None
         """The question being edited in the prompt (sending asks a sibling of it), or None."""
         self._continuing = False
 
-    @property
-    def _chat(self) -> ChatScreen:
-        return cast("ChatScreen", self)
-
     def _can_start_reply(self) -> bool:
-        if self.streaming:
-            self.notify("A reply is still arriving; Esc stops it.", severity="warning")
+        if self._replies.streaming:
+            self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
             return False
-        if self.toki.needs_api_key:
-            self._chat.ask_for_api_key()
+        if self._app.needs_api_key:
+            self._ask_for_api_key()
             return False
-        if self.session.conversation_id is None:
-            self.notify("There is no saved conversation on screen yet.", severity="warning")
+        if self._session.conversation_id is None:
+            self._app.notify("There is no saved conversation on screen yet.", severity="warning")
             return False
         return True
 
     def _start_branch_reply(self, events: AsyncGenerator[list[StreamEvent], None], *, seed: str = "") -> None:
-        live = self.query_one(ConversationView).start_reply(model=self.session.model)
-        if seed:
-            live.append_content(seed)  # a continuation is shown growing from where the reply stopped
-        self._chat._reply_started()
         # As a retry: once it ends, the conversation is shown again from the store (the new branch, its markers).
-        self._chat.stream_reply(events, live, was_retry=True)
+        self._replies.start(events, was_retry=True, seed=seed)
 
-    def _shown_messages(self) -> list[DisplayMessage]:
-        return self.query_one(ConversationView).messages
+    def _view(self) -> ConversationView:
+        return self._screen.query_one(ConversationView)
+
+    def act(self, message: MessageAction) -> None:
+        """What a message's keys or buttons asked for (widgets/message_actions.py)."""
+        if isinstance(message, MessageActions.SiblingWanted):
+            self.show_sibling(message.message_id, message.step)
+        elif isinstance(message, MessageActions.RegenerateWanted):
+            self.regenerate(message.message_id)
+        elif isinstance(message, MessageActions.EditWanted):
+            self.start_edit(message.message_id)
+        else:
+            self.continue_reply(message.message_id)
+
+    def receive(self, message: BranchShown | EditReady) -> None:
+        """What a worker read (posted to the screen, which hands it here)."""
+        if isinstance(message, BranchShown):
+            self.branch_shown(message)
+        else:
+            self.edit_ready(message)
 
     # ---- siblings -------------------------------------------------------------------------------------------
 
-    @on(PromptInput.MessagesWanted)
-    def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
-        message.stop()
-        if not self.query_one(ConversationView).focus_newest_message():
-            self.focus_previous()
-
-    @on(MessageActions.SiblingWanted)
-    def _sibling_wanted(self, message: MessageActions.SiblingWanted) -> None:
-        message.stop()
-        conversation_id = self.session.conversation_id
-        if self.streaming:
-            self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+    def show_sibling(self, message_id: int, step: int) -> None:
+        conversation_id = self._session.conversation_id
+        if self._replies.streaming:
+            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
         elif conversation_id is not None:
-            self._show_sibling(conversation_id, message.message_id, message.step)
+            work = self._switch(conversation_id, message_id, step)
+            self._screen.run_worker(work, group="conversation", exclusive=True, exit_on_error=False)
 
-    @work(exclusive=True, group="conversation", exit_on_error=False)
-    async def _show_sibling(self, conversation_id: str, message_id: int, step: int) -> None:
-        store = await self.toki.history()
+    async def _switch(self, conversation_id: str, message_id: int, step: int) -> None:
+        store = await self._app.history()
         if store is None:
             return
         try:
-            shown = await self.toki.store_thread.run(
+            shown = await self._app.store_thread.run(
                 lambda: switch_to_sibling(store, conversation_id, message_id, step)
             )
         except TokiError as error:
-            self.post_message(StoreFailed(f"Could not show that branch: {error}"))
+            self._screen.post_message(StoreFailed(f"Could not show that branch: {error}"))
             return
         if shown is not None:
-            self.post_message(BranchShown(*shown))
+            self._screen.post_message(BranchShown(*shown))
 
-    @on(BranchShown)
-    def _branch_shown(self, message: BranchShown) -> None:
-        if message.loaded.conversation_id != self.session.conversation_id or self.streaming:
+    def branch_shown(self, message: BranchShown) -> None:
+        if message.loaded.conversation_id != self._session.conversation_id or self._replies.streaming:
             return
         # As any conversation shown: the session then sends the branch that ends with its last message.
-        self._conversation_loaded(ConversationLoaded(message.loaded))
-        self.call_after_refresh(self._focus_message, message.focus_id)
+        self._history.show_loaded(ConversationLoaded(message.loaded))
+        self._screen.call_after_refresh(self._focus_message, message.focus_id)
 
     def _focus_message(self, message_id: int) -> None:
         from toki_tui.ui.widgets.message_view import MessageView
 
-        for view in self.query_one(ConversationView).query(MessageView):
+        for view in self._view().query(MessageView):
             if view.message.id == message_id:
                 view.focus()
                 return
 
     # ---- regenerate -----------------------------------------------------------------------------------------
 
-    @on(MessageActions.RegenerateWanted)
-    def _regenerate_wanted(self, message: MessageActions.RegenerateWanted) -> None:
-        message.stop()
-        self.regenerate(message.message_id)
-
     def regenerate_last(self) -> None:
         """/regenerate: the last reply on screen."""
-        reply = next((m for m in reversed(self._shown_messages()) if m.role == "assistant" and m.id), None)
+        reply = next((m for m in reversed(self._view().messages) if m.role == "assistant" and m.id), None)
         if reply is None or reply.id is None:
-            self.notify("There is no reply to regenerate.", severity="warning")
+            self._app.notify("There is no reply to regenerate.", severity="warning")
             return
         self.regenerate(reply.id)
 
@@ -175,75 +199,62 @@ class BranchActions(ConversationScreen):
         """A new reply in place of reply `message_id` (its sibling), or to question `message_id`."""
         if not self._can_start_reply():
             return
-        view = self.query_one(ConversationView)
+        view = self._view()
         index = _index_of(view.messages, message_id)
         if index is not None:
             view.keep_first(index if view.messages[index].role == "assistant" else index + 1)
-        self._start_branch_reply(self.session.retry_batches(message_id))
+        self._start_branch_reply(self._session.retry_batches(message_id))
 
     # ---- edit -----------------------------------------------------------------------------------------------
 
-    @on(MessageActions.EditWanted)
-    def _edit_wanted(self, message: MessageActions.EditWanted) -> None:
-        message.stop()
-        self.start_edit(message.message_id)
-
     def edit_last(self) -> None:
         """/edit: the last question on screen."""
-        question = next((m for m in reversed(self._shown_messages()) if m.role == "user" and m.id), None)
+        question = next((m for m in reversed(self._view().messages) if m.role == "user" and m.id), None)
         if question is None or question.id is None:
-            self.notify("There is no saved question to edit.", severity="warning")
+            self._app.notify("There is no saved question to edit.", severity="warning")
             return
         self.start_edit(question.id)
 
     def start_edit(self, message_id: int) -> None:
-        if self.streaming:
-            self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+        if self._replies.streaming:
+            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
             return
-        self._read_for_edit(message_id)
+        self._screen.run_worker(self._read_for_edit(message_id), group="edit", exclusive=True, exit_on_error=False)
 
-    @work(exclusive=True, group="edit", exit_on_error=False)
     async def _read_for_edit(self, message_id: int) -> None:
-        store = await self.toki.history()
+        store = await self._app.history()
         if store is None:
             return
         try:
-            content, number = await self.toki.store_thread.read(
+            content, number = await self._app.store_thread.read(
                 lambda: (store.get_message(message_id).content, store.position_in_branch(message_id))
             )
         except TokiError as error:
-            self.post_message(StoreFailed(f"Could not read the message to edit: {error}"))
+            self._screen.post_message(StoreFailed(f"Could not read the message to edit: {error}"))
             return
-        self.post_message(EditReady(message_id, number, content))
+        self._screen.post_message(EditReady(message_id, number, content))
 
-    @on(EditReady)
-    def _edit_ready(self, message: EditReady) -> None:
+    def edit_ready(self, message: EditReady) -> None:
         self.editing = message.message_id
-        prompt = self.query_one(PromptInput)
+        prompt = self._screen.query_one(PromptInput)
         prompt.text = message.content
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
-        marker = self.query_one("#edit-marker", Static)
+        marker = self._screen.query_one("#edit-marker", Static)
         marker.update(plain_content(f"editing message {message.number} (Esc cancels)"))
         marker.add_class("-visible")
-        self.refresh_bindings()  # Esc now cancels the edit
+        self._screen.refresh_bindings()  # Esc now cancels the edit
 
     def cancel_edit(self, *, clear_prompt: bool = True) -> None:
         self.editing = None
-        self.query_one("#edit-marker", Static).remove_class("-visible")
+        self._screen.query_one("#edit-marker", Static).remove_class("-visible")
         if clear_prompt:
-            self.query_one(PromptInput).clear()
-        self.refresh_bindings()
+            self._screen.query_one(PromptInput).clear()
+        self._screen.refresh_bindings()
 
-    @on(ConversationLoaded)
-    def _other_conversation_loaded(self, message: ConversationLoaded) -> None:
-        if self.editing is not None and message.conversation.conversation_id != self.session.conversation_id:
+    def conversation_loaded(self, message: ConversationLoaded) -> None:
+        if self.editing is not None and message.conversation.conversation_id != self._session.conversation_id:
             self.cancel_edit()  # the question edited belongs to the conversation left
-
-    def action_new_conversation(self) -> None:
-        if self.editing is not None:
-            self.cancel_edit()
-        super().action_new_conversation()
 
     def events_for_prompt(
         self, text: str, attachments: tuple[Attachment, ...] = ()
@@ -253,43 +264,37 @@ class BranchActions(ConversationScreen):
         reply ends)."""
         edited = self.editing
         if edited is None:
-            return self.session.send_batches(text, attachments), False
+            return self._session.send_batches(text, attachments), False
         self.cancel_edit(clear_prompt=False)
-        view = self.query_one(ConversationView)
+        view = self._view()
         index = _index_of(view.messages, edited)
         if index is not None:
             view.keep_first(index)
-        return self.session.edit_batches(edited, text), True
+        return self._session.edit_batches(edited, text), True
 
     # ---- continue -------------------------------------------------------------------------------------------
-
-    @on(MessageActions.ContinueWanted)
-    def _continue_wanted(self, message: MessageActions.ContinueWanted) -> None:
-        message.stop()
-        self.continue_reply(message.message_id)
 
     def continue_reply(self, message_id: int | None = None) -> None:
         """Have the model go on with reply `message_id` (by default the last message on screen), which must have
         been cut short and end the branch on screen."""
         if not self._can_start_reply():
             return
-        messages = self._shown_messages()
+        messages = self._view().messages
         index = len(messages) - 1 if message_id is None else _index_of(messages, message_id)
         if index is None or index < 0 or not can_continue(messages[index]) or messages[index].id is None:
-            self.notify("Only a reply that was stopped or cut short can be continued.", severity="warning")
+            self._app.notify("Only a reply that was stopped or cut short can be continued.", severity="warning")
             return
         if index != len(messages) - 1:
-            self.notify("Only the last reply of the branch on screen can be continued.", severity="warning")
+            self._app.notify("Only the last reply of the branch on screen can be continued.", severity="warning")
             return
         partial = messages[index]
-        self.query_one(ConversationView).keep_first(index)
+        self._view().keep_first(index)
         self._continuing = True
-        self._start_branch_reply(self.session.continue_batches(partial.id), seed=partial.content)
+        self._start_branch_reply(self._session.continue_batches(partial.id), seed=partial.content)
 
-    @on(ReplyEnded)
-    def _continuation_ended(self, message: ReplyEnded) -> None:
+    def reply_ended(self, message: ReplyEnded) -> None:
         # The conversation is shown again from the store: a continuation that failed before its first byte left
         # the reply as it was, so the error is said here or not at all.
         if self._continuing and message.status == "error" and message.error:
-            self.notify(f"The reply was not continued: {message.error}", severity="error", timeout=8)
+            self._app.notify(f"The reply was not continued: {message.error}", severity="error", timeout=8)
         self._continuing = False

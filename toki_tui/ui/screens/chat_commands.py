@@ -44,36 +44,36 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         return
     if isinstance(action, SetModel):
         if action.model_id is None:
-            screen.action_pick_model()
+            screen.model_choice.pick()
         else:
-            screen.set_model(action.model_id)
+            screen.settings.set_model(action.model_id)
             screen.notify(f"Model: {action.model_id} (from the next message)")
     elif isinstance(action, SetParameter):
-        screen.apply_setting(action.name, action.value, echo=True)
+        screen.settings.apply(action.name, action.value, echo=True)
         shown = "server default" if action.value is None else f"{action.value:g}"
         screen.notify(f"{action.name} = {shown} (from the next message)")
     elif isinstance(action, SetSystemPrompt):
-        screen.apply_setting("system_prompt", action.text, echo=True)
+        screen.settings.apply("system_prompt", action.text, echo=True)
         screen.notify("System prompt cleared." if action.text is None else "System prompt set.")
     elif isinstance(action, SetSwitch):
-        screen.apply_setting(action.name, action.enabled, echo=True)
+        screen.settings.apply(action.name, action.enabled, echo=True)
         label = "JSON mode" if action.name == "json_mode" else "Streaming"
         screen.notify(f"{label} {'on' if action.enabled else 'off'}.")
     elif isinstance(action, SetSystemRole):
-        screen.apply_setting("system_role", action.role, echo=True)
+        screen.settings.apply("system_role", action.role, echo=True)
         screen.notify(f"The system prompt is sent as {action.role} (from the next message).")
     elif isinstance(action, NewConversation):
         screen.action_new_conversation()
     elif isinstance(action, SetTitle):
-        screen.rename_conversation(action.title)
+        screen.history.rename(action.title)
     elif isinstance(action, ShowHelp):
         screen.action_help()
     elif isinstance(action, CopyReply):
-        screen.copy_reply(code=action.code, block=action.block)
+        screen.reply_actions.copy_reply(code=action.code, block=action.block)
     elif isinstance(action, ExportConversation):
-        screen.export_conversation(action.export_format, action.path)
+        screen.reply_actions.export_conversation(action.export_format, action.path)
     elif isinstance(action, ShowReplyDetails):
-        screen.action_reply_details()
+        screen.reply_actions.show_target_details()
     elif isinstance(action, LoadTools | SetToolChoice | ToolResult | RunTool):
         from toki_tui.ui.screens import tool_commands
 
@@ -86,22 +86,20 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         else:
             tool_commands.answer_tool_call(screen, action.argument)
     elif isinstance(action, ShowMcp):
-        from toki_tui.ui.screens import mcp_tools
-
         if action.tools:
-            mcp_tools.show_tools(screen)
+            screen.mcp.show_tools()
         else:
-            mcp_tools.show_servers(screen)
+            screen.mcp.show_servers()
     elif isinstance(action, BranchCommand):
         if action.name == "regenerate":
-            screen.regenerate_last()
+            screen.branches.regenerate_last()
         elif action.name == "edit":
-            screen.edit_last()
+            screen.branches.edit_last()
         else:
-            screen.continue_reply()
+            screen.branches.continue_reply()
     elif isinstance(action, AttachFile):
         if action.path is None:
-            screen.clear_attachments()
+            screen.attachments.clear()
             screen.notify("No files attached.")
         else:
-            screen.attach_file(action.path)
+            screen.attachments.attach(action.path)

@@ -1,16 +1,17 @@
 """File paths for Tab in the prompt (`/export md PATH`): the folder is listed here, on a thread, because the prompt
-widget does no I/O; it asks with `PromptInput.PathCompletionWanted` and is answered with `offer_paths`."""
+widget does no I/O; it asks with `PromptInput.PathCompletionWanted`, and the chat screen runs `complete_path` in a
+worker, which answers with `PromptInput.offer_paths`."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-
-from textual import on, work
-from textual.screen import Screen
+from typing import TYPE_CHECKING
 
 from toki_tui.core.text import displayable_line
-from toki_tui.ui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from toki_tui.ui.widgets.prompt_input import PromptInput
 
 MAX_FOLDER_ENTRIES = 5000
 """Folder entries read for one completion: a huge folder (a mail spool, a build output) is cut there, so Tab answers
@@ -48,14 +49,7 @@ def list_paths(word: str) -> list[str]:
     return [folder_text + name for name in found[:MAX_CANDIDATES]]
 
 
-class PathCompletion(Screen[None]):
-    """The chat screen's half of path completion."""
-
-    @on(PromptInput.PathCompletionWanted)
-    def _path_completion_wanted(self, message: PromptInput.PathCompletionWanted) -> None:
-        self._list_paths(message.prompt, message.word)
-
-    @work(group="path-completion", exclusive=True, exit_on_error=False)
-    async def _list_paths(self, prompt: PromptInput, word: str) -> None:
-        names = await asyncio.to_thread(list_paths, word)
-        prompt.offer_paths(word, names)
+async def complete_path(prompt: PromptInput, word: str) -> None:
+    """List what `word` could become, on a thread, and offer it to `prompt`."""
+    names = await asyncio.to_thread(list_paths, word)
+    prompt.offer_paths(word, names)

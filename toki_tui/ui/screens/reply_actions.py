@@ -1,5 +1,5 @@
 """What the user does with a reply once it has arrived: see how it was made, copy it or one of its code blocks,
-and export the whole conversation. A base of the chat screen, with its keys:
+and export the whole conversation. The chat screen's keys call it:
 
 F4 shows the details, F5 copies the reply as Markdown, F8 its last code block (F6 and F7 select text in the
 prompt). Each acts on the reply last clicked while the conversation pane has the focus, otherwise on the newest
@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 
 from toki_tui.core.code_blocks import code_blocks
 from toki_tui.core.errors import TokiError
@@ -23,27 +21,25 @@ from toki_tui.core.text import displayable_line
 from toki_tui.ui.widgets.conversation_view import ConversationView
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from toki_tui.core.session import ChatSession
     from toki_tui.ui.app import TokiApp
     from toki_tui.ui.display import DisplayMessage
-    from toki_tui.ui.widgets.message_view import MessageView
 
 
-class ReplyActions(Screen[None]):
-    session: ChatSession
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f4", "reply_details", "Details", show=False, id="chat.details"),
-        Binding("f5", "copy_reply", "Copy", show=False, id="chat.copy"),
-        Binding("f8", "copy_code", "Copy code", show=False, id="chat.copy_code"),
-    ]
+class ReplyActions:
+    """`screen` is the node the workers run on (groups "details", "copy", "export") and whose conversation holds
+    the replies."""
 
-    @property
-    def _toki(self) -> TokiApp:
-        return cast("TokiApp", self.app)
+    def __init__(self, screen: Screen[Any], app: TokiApp, session: ChatSession) -> None:
+        self._screen = screen
+        self._app = app
+        self._session = session
 
     def target_message(self, *, replies_only: bool = False) -> DisplayMessage | None:
         """The message last clicked while the pane has the focus, else the newest finished reply."""
-        view = self.query_one(ConversationView)
+        view = self._screen.query_one(ConversationView)
         chosen = view.chosen_message
         if chosen is not None and (chosen.role == "assistant" or not replies_only):
             return chosen
@@ -51,90 +47,80 @@ class ReplyActions(Screen[None]):
 
     # ---- details --------------------------------------------------------------------------------------------
 
-    def action_reply_details(self) -> None:
+    def show_target_details(self) -> None:
         message = self.target_message(replies_only=True)
         if message is None:
-            self.notify("No reply yet: the details describe a reply once it has arrived.")
+            self._app.notify("No reply yet: the details describe a reply once it has arrived.")
             return
         self.show_reply_details(message)
 
-    def on_message_view_details_clicked(self, event: MessageView.DetailsClicked) -> None:
-        event.stop()
-        self.show_reply_details(event.message)
-
     def show_reply_details(self, message: DisplayMessage) -> None:
         if message.id is None:
-            self.notify("This reply was not saved, so how it was made is not known.", severity="warning")
+            self._app.notify("This reply was not saved, so how it was made is not known.", severity="warning")
             return
         message_id = message.id
-        self.run_worker(self._show_details(message_id), group="details", exclusive=True, exit_on_error=False)
+        self._screen.run_worker(self._show_details(message_id), group="details", exclusive=True, exit_on_error=False)
 
     async def _show_details(self, message_id: int) -> None:
         from toki_tui.core.reply_facts import detail_rows
         from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
 
-        store = await self._toki.history()
+        store = await self._app.history()
         if store is None:
             return
         try:
-            stored = await self._toki.store_thread.read(lambda: store.get_message(message_id))
+            stored = await self._app.store_thread.read(lambda: store.get_message(message_id))
         except TokiError as error:
-            self.notify(f"Could not read the reply's details: {error}", severity="error")
+            self._app.notify(f"Could not read the reply's details: {error}", severity="error")
             return
-        await self.app.push_screen(ReplyDetailsScreen(detail_rows(stored)))
+        await self._app.push_screen(ReplyDetailsScreen(detail_rows(stored)))
 
     # ---- copying --------------------------------------------------------------------------------------------
-
-    def action_copy_reply(self) -> None:
-        self.copy_reply(code=False, block=None)
-
-    def action_copy_code(self) -> None:
-        self.copy_reply(code=True, block=None)
 
     def copy_reply(self, *, code: bool, block: int | None) -> None:
         """Copy the target message as Markdown, or its code block number `block` (from 1; None: the last)."""
         message = self.target_message()
         if message is None or not message.content:
-            self.notify("Nothing to copy yet: no reply with text.", severity="warning")
+            self._app.notify("Nothing to copy yet: no reply with text.", severity="warning")
             return
         text, what = message.content, "the reply" if message.role == "assistant" else "the message"
         if code:
             blocks = code_blocks(message.content)
             if not blocks:
-                self.notify("This reply has no code block; /copy copies the whole reply.", severity="warning")
+                self._app.notify("This reply has no code block; /copy copies the whole reply.", severity="warning")
                 return
             number = len(blocks) if block is None else block
             if number > len(blocks):
                 count = f"{len(blocks)} code block{'' if len(blocks) == 1 else 's'}"
-                self.notify(f"This reply has {count}: /copy code 1 to {len(blocks)}.", severity="warning")
+                self._app.notify(f"This reply has {count}: /copy code 1 to {len(blocks)}.", severity="warning")
                 return
             text, what = blocks[number - 1].code, f"code block {number} of {len(blocks)}"
-        self.run_worker(self._copy(text, what), group="copy", exit_on_error=False)
+        self._screen.run_worker(self._copy(text, what), group="copy", exit_on_error=False)
 
     async def _copy(self, text: str, what: str) -> None:
         from toki_tui.ui.clipboard import copy_text
 
-        note, copied = await copy_text(self.app, text, what)
-        self.notify(note, title="Copy", severity="information" if copied else "warning")
+        note, copied = await copy_text(self._screen.app, text, what)
+        self._app.notify(note, title="Copy", severity="information" if copied else "warning")
 
     # ---- export ---------------------------------------------------------------------------------------------
 
     def export_conversation(self, export_format: str, path: str | None) -> None:
-        conversation_id = self.session.conversation_id
+        conversation_id = self._session.conversation_id
         if conversation_id is None:
-            self.notify("Nothing to export yet: send a message first.", severity="warning")
+            self._app.notify("Nothing to export yet: send a message first.", severity="warning")
             return
         work = self._export(conversation_id, export_format, path)
-        self.run_worker(work, group="export", exclusive=True, exit_on_error=False)
+        self._screen.run_worker(work, group="export", exclusive=True, exit_on_error=False)
 
     async def _export(self, conversation_id: str, export_format: str, path: str | None) -> None:
         from toki_tui.core.store import export
         from toki_tui.core.store.export_file import default_export_path
 
-        store = await self._toki.history()
+        store = await self._app.history()
         if store is None:
             return
-        leaf = self.session.branch_end  # Markdown: the branch on screen; JSON: every branch, losslessly
+        leaf = self._session.branch_end  # Markdown: the branch on screen; JSON: every branch, losslessly
 
         def read() -> tuple[str, str]:
             title = store.get_conversation(conversation_id).title
@@ -143,9 +129,9 @@ class ReplyActions(Screen[None]):
             return export.export_markdown(store, conversation_id, leaf), title
 
         try:
-            text, title = await self._toki.store_thread.read(read)
+            text, title = await self._app.store_thread.read(read)
         except TokiError as error:
-            self.notify(f"Could not export: {error}", severity="error")
+            self._app.notify(f"Could not export: {error}", severity="error")
             return
         target = Path(path).expanduser() if path else default_export_path(title, export_format, Path.cwd())
         if await asyncio.to_thread(target.exists):
@@ -154,9 +140,9 @@ class ReplyActions(Screen[None]):
             question = Content.assemble(
                 (displayable_line(str(target)), "bold"), " already exists.\n\nReplace it with this conversation?"
             )
-            replace = await self.app.push_screen_wait(ConfirmDialog(question, yes="Replace"))
+            replace = await self._app.push_screen_wait(ConfirmDialog(question, yes="Replace"))
             if not replace:
-                self.notify("Export cancelled; the file was left as it was.")
+                self._app.notify("Export cancelled; the file was left as it was.")
                 return
             await self._write(target, text, overwrite=True)
         else:
@@ -168,6 +154,6 @@ class ReplyActions(Screen[None]):
         try:
             written = await asyncio.to_thread(write_export, target, text, overwrite=overwrite)
         except ExportError as error:
-            self.notify(f"Could not export: {error}", title="Export", severity="error", timeout=10)
+            self._app.notify(f"Could not export: {error}", title="Export", severity="error", timeout=10)
             return
-        self.notify(f"Exported to {written}", title="Export")
+        self._app.notify(f"Exported to {written}", title="Export")

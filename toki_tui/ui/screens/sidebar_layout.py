@@ -1,8 +1,12 @@
-"""Which sidebars the chat screen shows at a width: the rule, kept apart from the screen that applies it."""
+"""Which sidebars the chat screen shows at a width: the rule (pure), what the user chose (`SidebarChoice`), and
+`Sidebars`, which applies both to the screen's classes as its width or the choice changes."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 Sidebar = Literal["history", "params"]
 
@@ -42,3 +46,72 @@ def sidebar_shown(
     if sidebar_wanted(other, other_chosen, width) and not room_for_both_sidebars(width):  # type: ignore[arg-type]
         return which == last_opened
     return True
+
+
+class SidebarChoice:
+    """What the user chose with Ctrl+B and F2 (None: not yet, the width decides), and which sidebar was opened
+    last (it keeps its place when there is no room for both)."""
+
+    def __init__(self) -> None:
+        self.history: bool | None = None
+        self.params: bool | None = None
+        self.last_opened: Sidebar = "history"
+
+    def shown(self, which: Sidebar, width: int) -> bool:
+        return sidebar_shown(which, width, history=self.history, params=self.params, last_opened=self.last_opened)
+
+    def toggle(self, which: Sidebar, width: int) -> bool:
+        """Show `which` if hidden at `width`, hide it if shown; True when it is now shown."""
+        visible = not self.shown(which, width)
+        if which == "history":
+            self.history = visible
+            if visible and width < HISTORY_AUTO_WIDTH and self.params is None:
+                self.params = False  # two sidebars would squeeze the conversation; F2 brings it back
+        else:
+            self.params = visible
+        if visible:
+            self.last_opened = which
+        return visible
+
+
+class Sidebars:
+    """The chat screen's sidebars: shown or hidden by the screen's classes `-hide-history` and `-hide-params`
+    (styles/app.tcss), with `-narrow` below NARROW_WIDTH."""
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        self._screen = screen
+        self.choice = SidebarChoice()
+
+    def shown(self, which: Sidebar) -> bool:
+        return self.choice.shown(which, self._screen.size.width)
+
+    def apply(self, width: int) -> None:
+        screen, choice = self._screen, self.choice
+        screen.set_class(not choice.shown("history", width), "-hide-history")
+        screen.set_class(not choice.shown("params", width), "-hide-params")
+        screen.set_class(width < NARROW_WIDTH, "-narrow")
+
+    def toggle_history(self) -> bool:
+        """Ctrl+B: True when the history list is now shown (its search then has the focus)."""
+        from toki_tui.ui.widgets.history_list import HistoryList
+        from toki_tui.ui.widgets.prompt_input import PromptInput
+
+        width = self._screen.size.width
+        shown = self.choice.toggle("history", width)
+        self.apply(width)
+        if shown:
+            self._screen.query_one(HistoryList).focus_search()  # typing searches at once; Down or Enter reach the list
+        else:
+            self._screen.query_one(HistoryList).forget_focus_request()
+            self._screen.query_one(PromptInput).focus()
+        return shown
+
+    def toggle_params(self) -> None:
+        """F2: the parameter sidebar shown or hidden (the prompt has the focus back)."""
+        from toki_tui.ui.widgets.prompt_input import PromptInput
+
+        width = self._screen.size.width
+        shown = self.choice.toggle("params", width)
+        self.apply(width)
+        if not shown:
+            self._screen.query_one(PromptInput).focus()

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 def load_tools(screen: ChatScreen, path: str | None) -> None:
     """Send the tools of `path` with the next requests (None: no tools, and no tool_choice)."""
     if path is None:
-        screen.apply_setting("tool_choice", None, echo=False)
-        screen.apply_setting("tools", None, echo=True)
+        screen.settings.apply("tool_choice", None, echo=False)
+        screen.settings.apply("tools", None, echo=True)
         screen.notify("No tools are sent (from the next message).")
         return
     screen.run_worker(_load(screen, path), group="tools", exit_on_error=False)
@@ -43,8 +43,8 @@ async def _load(screen: ChatScreen, path: str) -> None:
         return
     choice = screen.session.params.tool_choice
     if isinstance(choice, dict) and choice.get("function", {}).get("name") not in tool_names(tools):
-        screen.apply_setting("tool_choice", None, echo=False)  # it named a tool the new file does not have
-    screen.apply_setting("tools", tools, echo=True)
+        screen.settings.apply("tool_choice", None, echo=False)  # it named a tool the new file does not have
+    screen.settings.apply("tools", tools, echo=True)
     screen.notify(f"Tools ({len(tools)}): {', '.join(tool_names(tools))} (from the next message)")
 
 
@@ -55,7 +55,7 @@ def set_tool_choice(screen: ChatScreen, choice: str) -> None:
         _give_back(screen, f"/tool_choice {choice}")
         screen.notify(str(error), title="Command not applied", severity="error")
         return
-    screen.apply_setting("tool_choice", value, echo=True)
+    screen.settings.apply("tool_choice", value, echo=True)
     screen.notify(f"tool_choice = {choice} (from the next message)")
 
 
@@ -67,7 +67,7 @@ def answer_tool_call(screen: ChatScreen, argument: str) -> None:
         return
     if screen.toki.needs_api_key:
         _give_back(screen, f"/tool_result {argument}")
-        screen.ask_for_api_key()
+        screen.api_key.ask()
         return
     conversation = screen.query_one(ConversationView)
     open_ids = open_call_ids(conversation.messages)
@@ -90,14 +90,12 @@ def _answer(screen: ChatScreen, call_id: str, text: str, open_ids: list[str]) ->
         screen.run_worker(_store_only(screen, events), group="reply", exit_on_error=False)
         screen.notify(f"Result kept; the model goes on once these calls have results too: {', '.join(still_open)}")
         return
-    live = conversation.start_reply(model=screen.session.model)
-    screen._reply_started()
     # As a retry: once the reply ends, the conversation is shown again from the store (the stored tool message).
-    screen.stream_reply(events, live, was_retry=True)
+    screen.replies.start(events, was_retry=True)
 
 
 async def _store_only(screen: ChatScreen, events: AsyncGenerator[list[StreamEvent], None]) -> None:
-    if not await screen._give_session_client_and_store():
+    if not await screen.replies.give_session_client_and_store():
         return
     try:
         async for _ in events:

@@ -1,0 +1,50 @@
+"""Asking for the API key when none is configured (at start-up, and instead of a request without one): the dialog
+(api_key_dialog.py), then the key saved by the app and given to the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from toki_tui.core.session import ChatSession
+    from toki_tui.ui.app import TokiApp
+
+
+class ApiKeyRequest:
+    """`screen` is the node the saving worker runs on (group "api-key"); `key_saved` runs once a key is in use."""
+
+    def __init__(
+        self, screen: Screen[Any], app: TokiApp, session: ChatSession, *, key_saved: Callable[[], None]
+    ) -> None:
+        self._screen = screen
+        self._app = app
+        self._session = session
+        self._key_saved = key_saved
+
+    def ask(self) -> None:
+        """Show the dialog, unless it is already open."""
+        from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
+
+        app = self._app
+        if any(isinstance(screen, ApiKeyDialog) for screen in app.screen_stack):
+            return
+        dialog = ApiKeyDialog(
+            endpoint_name=app.endpoint.name, base_url=app.endpoint.base_url, config_path=str(app.paths.config_file)
+        )
+        app.push_screen(dialog, self._entered)
+
+    def _entered(self, key: str | None) -> None:
+        self._screen.run_worker(self._use(key), group="api-key", exit_on_error=False)
+
+    async def _use(self, key: str | None) -> None:
+        app = self._app
+        if key is None:
+            app.notify("No API key yet: history is browsable; set TOKI_API_KEY or send a message to be asked again.")
+            return
+        if await app.use_api_key(key):
+            self._session.client = app.client
+            app.notify("API key saved.")
+            self._key_saved()
