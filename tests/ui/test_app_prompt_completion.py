@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tests.fakes.server import FakeServer, models_reply
 from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
-from toki_tui.ui.prompt_completion import completion_spot, rank
+from toki_tui.ui.prompt_completion import candidates, completion_spot, rank
 from toki_tui.ui.screens.path_completion import list_paths
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -109,6 +109,9 @@ def test_spots_and_ranking() -> None:
         assert spot is not None and (spot.kind, spot.word, spot.start) == ("path", "notes/my pic", len(command))
     assert rank("EC", ["xec", "ecb", "ec", "zz"]) == ["ec", "ecb", "xec"]
     assert rank("x", ["x\x1b[2J", "x"]) == ["x"], "an id with a terminal escape is never put in the prompt"
+    spot = completion_spot("/preset te")
+    assert spot is not None and (spot.kind, spot.word, spot.start) == ("preset", "te", len("/preset "))
+    assert candidates(spot, ["terse-model"], ["coder", "terse", "byte"]) == ["terse", "byte"]
 
 
 def test_list_paths_hides_dot_files_and_survives_a_missing_folder(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from toki_tui.ui.slash_commands import (
+    ApplyPreset,
     NewConversation,
+    SavePreset,
     SetModel,
     SetParameter,
     SetSwitch,
@@ -41,6 +43,9 @@ from toki_tui.ui.themes import ThemeFileError, choose_theme, load_all_themes, lo
         ("/new", NewConversation()),
         ("/title  Trip to Kyoto ", SetTitle("Trip to Kyoto")),
         ("/HELP", ShowHelp()),
+        ("/preset terse", ApplyPreset("terse")),
+        ("/preset", ApplyPreset(None)),
+        ("/preset save my-preset", SavePreset("my-preset")),
     ],
 )
 def test_commands_parse(text: str, expected: object) -> None:
@@ -58,6 +63,8 @@ def test_commands_parse(text: str, expected: object) -> None:
         ("/title", "needs the new title"),
         ("/temprature 1", "did you mean /temperature"),
         ("/frobnicate", "unknown command /frobnicate"),
+        ("/preset save", "takes the name to save the settings as"),
+        ("/preset a b", "one preset name"),
     ],
 )
 def test_bad_commands_say_what_is_allowed(text: str, message: str) -> None:

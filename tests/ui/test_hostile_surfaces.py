@@ -7,9 +7,11 @@ arguments), the reply-details dialog (model, endpoint, parameters, usage names, 
 an export of a hostile title writes and its notification, the copy notification, the history list and its search
 snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
 filtered), model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
-`/title` values, notifications, theme names and file names in the theme report, and a
-parameter field's error. The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile tool name,
-description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
+`/title` values, notifications, theme names and file names in the theme report, a parameter field's error, and
+presets (their values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name,
+and preset files' names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`,
+`/tools`: a hostile tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py,
+which starts that server.
 """
 
 from __future__ import annotations
@@ -284,4 +286,37 @@ async def test_hostile_reply_details_export_and_copy(
         [written] = list(work.iterdir())
         assert written.name.isprintable() and "/" not in written.name and not written.name.startswith(".")
         await settle(pilot)
+        assert_screen_inert(harness)
+
+
+async def test_hostile_preset_values_files_and_names(tmp_path: Path, fake_server: FakeServer) -> None:
+    """A preset's values (model id, system prompt, tools file) in its notification, the palette and the sidebar;
+    preset files named with markup and escapes in the start-up report; the sidebar's preset name line."""
+    import json
+
+    from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
+
+    presets = tmp_path / "config" / "presets"
+    presets.mkdir(parents=True)
+    value = json.dumps(storable(HOSTILE))  # a TOML basic string takes JSON's escapes
+    (presets / "odd.toml").write_text(f"model = {value}\nsystem_prompt = {value}\n", encoding="utf-8")
+    (presets / "[@click=app.bell]\x1b]0;t\x07.toml").write_text("not toml [", encoding="utf-8")
+    (presets / "bad.toml").write_text(f"model = 3\n{json.dumps(MARKUP_CLICK)} = 1\n", encoding="utf-8")
+    harness = make_app(tmp_path, fake_server)
+    harness.app.start_preset = harness.app.config.presets["odd"]  # as `toki --preset odd` gives it
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        await settle(pilot)
+        assert harness.screen.session.system_prompt == storable(HOSTILE), "--preset's settings are applied"
+        assert_screen_inert(harness)  # the start-up report names each file left out and its problem
+        assert "Presets left out" in screen_plain_text(harness.app)
+        await submit(pilot, harness, "/preset odd")
+        await pilot.press("f2")
+        harness.screen.query_one(ParameterSidebar).show_preset(HOSTILE)
+        await settle(pilot)
+        assert_screen_inert(harness)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: harness.app.screen.query(Input))
+        harness.app.screen.query_one(Input).value = "Preset"  # the palette lists the presets that match
+        await wait_until(pilot, lambda: "Preset: odd" in screen_plain_text(harness.app))
         assert_screen_inert(harness)

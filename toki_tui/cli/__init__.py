@@ -10,7 +10,12 @@ import argparse
 import sys
 
 from toki_tui import __version__
-from toki_tui.cli.arguments import add_attach_argument, add_endpoint_arguments, add_parameter_arguments
+from toki_tui.cli.arguments import (
+    add_attach_argument,
+    add_endpoint_arguments,
+    add_parameter_arguments,
+    add_preset_argument,
+)
 
 COMMANDS = ("ask", "models", "history", "config", "mcp")
 """The subcommands build_parser adds (a test checks the two agree)."""
@@ -33,6 +38,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"toki {__version__}")
     add_endpoint_arguments(parser)
     parser.add_argument("--resume", metavar="ID", help="open a saved conversation (an id, a unique prefix, or 'last')")
+    add_preset_argument(parser)
     if not with_commands:
         parser.set_defaults(command=None)
         return parser
@@ -47,6 +53,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     ask.add_argument("prompt", nargs="*", help="the question (joined with spaces)")
     add_endpoint_arguments(ask)
+    add_preset_argument(ask, "-p")
     add_parameter_arguments(ask)
     add_attach_argument(ask)
     ask.add_argument(

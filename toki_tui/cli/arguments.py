@@ -22,6 +22,16 @@ def add_endpoint_arguments(parser: argparse.ArgumentParser, *, with_model: bool 
     )
 
 
+def add_preset_argument(parser: argparse.ArgumentParser, *flags: str) -> None:
+    parser.add_argument(
+        *flags,
+        "--preset",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="use a preset from the config ([presets.NAME]) or the presets folder; flags given go over it",
+    )
+
+
 def add_parameter_arguments(parser: argparse.ArgumentParser) -> None:
     def described(name: str) -> str:
         return PARAMETER_RANGES[name].describe()

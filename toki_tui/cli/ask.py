@@ -21,7 +21,7 @@ from toki_tui.cli.common import (
     UsageError,
     api_key_for,
     exit_code_for,
-    load_settings,
+    load_settings_and_preset,
     open_store,
     report,
 )
@@ -329,8 +329,9 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             setattr(args, name, without_surrogates(getattr(args, name)))
     try:
         check_tool_flags(args)
-        config, resolved = load_settings(args)
-        params = params_from_args(args, parameters_for_endpoint(config, resolved.name))
+        config, resolved, preset = load_settings_and_preset(args)
+        defaults = parameters_for_endpoint(config, resolved.name)
+        params = params_from_args(args, preset.params_over(defaults) if preset is not None else defaults)
         api_key = api_key_for(resolved)
         attachments = read_attachments(args, stdin)
         prompt = read_prompt(args, stdin, attached=bool(attachments))

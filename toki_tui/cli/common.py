@@ -14,6 +14,7 @@ from toki_tui.core.errors import ConfigError, TokiError
 from toki_tui.core.text import displayable
 
 if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
     from toki_tui.core.store.history_store import HistoryStore
 
 EXIT_API_ERROR = 1
@@ -38,7 +39,30 @@ def fail(message: str, code: int) -> NoReturn:
 
 def load_settings(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint]:
     """The config file and the endpoint the flags and environment pick; a ConfigError is the caller's to report."""
+    config, resolved, _ = load_settings_and_preset(args)
+    return config, resolved
+
+
+def load_settings_and_preset(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint, Preset | None]:
+    """load_settings, with the preset `--preset NAME` picks (None without the flag). The preset's model,
+    endpoint, system prompt and its role are put in the flags not given (flags > preset > environment > config:
+    core/config/presets.py), so everything downstream treats them as flags; its parameters, JSON mode and tools
+    are the caller's to put over the config's (Preset.params_over), under the flags."""
     config = load_config(paths.config_file())
+    preset = None
+    name = flag(args, "preset")
+    if name is not None:
+        from toki_tui.core.config.presets import find_preset
+
+        preset = find_preset(config.presets, config.preset_problems, name)
+        for option, value in (
+            ("model", preset.model),
+            ("endpoint", preset.endpoint),
+            ("system", preset.system_prompt),
+            ("system_role", preset.system_role),
+        ):
+            if value is not None and getattr(args, option, None) is None:
+                setattr(args, option, value)
     resolved = resolve_endpoint(
         config,
         os.environ,
@@ -46,7 +70,7 @@ def load_settings(args: argparse.Namespace) -> tuple[Config, ResolvedEndpoint]:
         base_url=flag(args, "base_url"),
         model=flag(args, "model"),
     )
-    return config, resolved
+    return config, resolved, preset
 
 
 def open_store() -> HistoryStore:

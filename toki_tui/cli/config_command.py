@@ -9,7 +9,9 @@ import sys
 from toki_tui.cli.common import EXIT_USAGE, exit_code_for, load_settings, report
 from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import default_config_text, folder_problem
+from toki_tui.core.config.preset_loading import preset_problem_lines
 from toki_tui.core.errors import TokiError
+from toki_tui.core.text import displayable
 
 
 def _write_private(path: os.PathLike[str], text: str) -> None:
@@ -53,4 +55,7 @@ def run_config_command(args: argparse.Namespace) -> int:
     out.write(f"theme:         {config.theme}\n")
     parameters = config.parameters.to_record()
     out.write("parameters:    " + (", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults") + "\n")
+    out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + "\n")
+    for line in preset_problem_lines(config.preset_problems):
+        report(line)
     return 0

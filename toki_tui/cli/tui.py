@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from toki_tui.core.config.config_file import Config
     from toki_tui.core.config.endpoints import ResolvedEndpoint
+    from toki_tui.core.config.presets import Preset
 
 
 def pause_garbage_collector() -> None:
@@ -80,17 +81,21 @@ def raise_frame_rate_cap(environ: MutableMapping[str, str] = os.environ) -> None
     environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)
 
 
-def run_tui(args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint) -> int:
-    """Open the chat on a new conversation, or on `--resume`'s; returns the exit code. The app opens the history
-    itself, after its first frame (before it, to resume); an error opening it is reported here, once the terminal
-    is back."""
+def run_tui(
+    args: argparse.Namespace, config: Config, resolved_endpoint: ResolvedEndpoint, preset: Preset | None = None
+) -> int:
+    """Open the chat on a new conversation, or on `--resume`'s, with `--preset`'s settings; returns the exit code.
+    The app opens the history itself, after its first frame (before it, to resume); an error opening it is
+    reported here, once the terminal is back."""
     raise_frame_rate_cap()
     shorten_thread_switch_interval()
     from toki_tui.cli.common import exit_code_for, report
     from toki_tui.ui.factory import create_app
 
     resume = getattr(args, "resume", None)
-    app = create_app(config=config, endpoint=resolved_endpoint, resume=resume, on_started=tune_garbage_collector)
+    app = create_app(
+        config=config, endpoint=resolved_endpoint, resume=resume, preset=preset, on_started=tune_garbage_collector
+    )
     try:
         result = app.run()
     finally:

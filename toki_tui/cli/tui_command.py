@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from toki_tui.cli.common import exit_code_for, load_settings, report
+from toki_tui.cli.common import exit_code_for, load_settings_and_preset, report
 from toki_tui.core.errors import TokiError
 
 
@@ -16,12 +16,12 @@ def run_tui_command(args: argparse.Namespace) -> int:
     pause_garbage_collector()  # until the first frame (the app's on_started turns it back on)
     try:
         try:
-            config, resolved = load_settings(args)
+            config, resolved, preset = load_settings_and_preset(args)
         except TokiError as error:
             report(str(error))
             return exit_code_for(error)
         from toki_tui.cli.tui import run_tui
 
-        return run_tui(args, config, resolved)
+        return run_tui(args, config, resolved, preset)
     finally:
         gc.enable()  # whatever happened before the first frame, the rest of the process collects as usual

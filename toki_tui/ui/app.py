@@ -28,6 +28,8 @@ from textual.screen import Screen
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, EndpointConfig, with_changes, with_endpoint
 from toki_tui.core.config.endpoints import ResolvedEndpoint
+from toki_tui.core.config.model import with_preset
+from toki_tui.core.config.presets import Preset
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
@@ -80,6 +82,7 @@ class TokiApp(App[int]):
         paths: AppPaths,
         themes: ThemeCatalog,
         resume: str | None = None,
+        preset: Preset | None = None,
         on_started: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
@@ -93,6 +96,8 @@ class TokiApp(App[int]):
         self.startup_error: TokiError | None = None
         self.paths = paths
         self.resume = resume
+        self.start_preset = preset
+        """The preset of `--preset`, applied by the chat screen to the conversation it opens first."""
         self._client_factory = client_factory
         self._client: ChatClient | None = None
         self._themes = themes
@@ -349,6 +354,17 @@ class TokiApp(App[int]):
             self.notify(str(error), severity="error")
             return False
         return self._save(changed, "the defaults")
+
+    def save_preset(self, preset: Preset) -> bool:
+        """Store `preset` as a `[presets.NAME]` table of the config ("save as preset"), replacing one of that name."""
+        return self._save(with_preset(self.config, preset), f"the preset {preset.name}")
+
+    async def switch_endpoint(self, endpoint: ResolvedEndpoint) -> None:
+        """Talk to `endpoint` from the next request on (a preset naming another endpoint)."""
+        self.endpoint = endpoint
+        old_client, self._client = self._client, None
+        if old_client is not None:
+            await old_client.aclose()
 
     async def use_api_key(self, key: str) -> bool:
         """Save the key typed into the dialog to the config (0600) and switch the client to it."""

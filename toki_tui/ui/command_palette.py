@@ -7,17 +7,17 @@ matcher's own `highlight` would parse the command's name as markup).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
 
 from toki_tui.ui.key_catalog import WHAT, key_display, keys_for
 from toki_tui.ui.safe_text import plain_line
 
 if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
     from toki_tui.ui.app import TokiApp
     from toki_tui.ui.screens.chat import ChatScreen
 
@@ -113,11 +113,36 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand(
         "MCP tools", "", "switch MCP servers or tools off for this conversation: /tools", lambda s: s.mcp.show_tools()
     ),
+    PaletteCommand(
+        "Save as preset…",
+        "",
+        "store the model, endpoint, system prompt and parameters under a name: /preset save NAME",
+        lambda s: _start_command(s, "/preset save "),
+    ),
     PaletteCommand("Reply details", "chat.details", WHAT["chat.details"], lambda s: s.action_reply_details()),
     PaletteCommand("Help", "chat.help", WHAT["chat.help"], lambda s: s.action_help()),
     PaletteCommand("Quit", "app.quit", WHAT["app.quit"], lambda s: s.app.exit(0)),
 )
-"""Every toki action, in the order the palette lists them before anything is typed."""
+"""Every toki action, in the order the palette lists them before anything is typed (then one "Preset: NAME" for
+each preset of the config)."""
+
+
+def _apply_preset(name: str) -> Callable[[ChatScreen], object]:
+    def run(screen: ChatScreen) -> None:
+        from toki_tui.ui.screens.preset_actions import apply_preset
+
+        apply_preset(screen, name)
+
+    return run
+
+
+def preset_commands(presets: Mapping[str, Preset]) -> list[PaletteCommand]:
+    """One command per preset, named after it, its help saying what it sets (names and values from the config:
+    the palette shows them as plain text)."""
+    return [
+        PaletteCommand(f"Preset: {name}", "", f"apply: {preset.describe()}", _apply_preset(name))
+        for name, preset in sorted(presets.items())
+    ]
 
 
 def command_label(command: PaletteCommand, keymap: dict[str, str]) -> str:
@@ -136,8 +161,9 @@ class TokiCommands(Provider):
         screen = self._chat_screen()
         if screen is None:
             return []
-        keymap = cast("TokiApp", self.app).applied_keymap
-        return [(command_label(command, keymap), command, screen) for command in PALETTE_COMMANDS]
+        app = cast("TokiApp", self.app)
+        commands = [*PALETTE_COMMANDS, *preset_commands(app.config.presets)]
+        return [(command_label(command, app.applied_keymap), command, screen) for command in commands]
 
     async def discover(self) -> Hits:
         for label, command, screen in self._commands():
@@ -157,7 +183,8 @@ class TokiCommands(Provider):
 
 def _help(command: PaletteCommand) -> str:
     # Textual types `help` as a string but passes a Content through unparsed (Content.from_markup).
-    return cast(str, Content(command.help))
+    # A preset's help holds config values (model ids, file names): shown displayable, on one line.
+    return cast(str, plain_line(command.help))
 
 
 def _runner(command: PaletteCommand, screen: ChatScreen) -> Callable[[], None]:

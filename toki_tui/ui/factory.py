@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from toki_tui.core.config import paths as toki_paths
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.config.endpoints import ResolvedEndpoint
+from toki_tui.core.config.presets import Preset
 from toki_tui.ui.app import AppPaths, ClientFactory, TokiApp
 from toki_tui.ui.themes import load_all_themes
 
@@ -49,6 +50,7 @@ def create_app(
     endpoint: ResolvedEndpoint,
     store: HistoryStore | None = None,
     resume: str | None = None,
+    preset: Preset | None = None,
     client_factory: ClientFactory | None = None,
     config_file: Path | None = None,
     cache_dir: Path | None = None,
@@ -58,8 +60,8 @@ def create_app(
     on_started: Callable[[], object] | None = None,
 ) -> TokiApp:
     """Build the app. `store`, if given, must already be open; without it the app opens `history_file` itself,
-    after the first frame (before it, to resume). `resume` is a conversation id, prefix or "last"; `on_started`
-    runs once, after the first frame is drawn."""
+    after the first frame (before it, to resume). `resume` is a conversation id, prefix or "last"; `preset` (from
+    `--preset`) is applied to the first conversation; `on_started` runs once, after the first frame is drawn."""
     environment = os.environ if env is None else env
     app_paths = AppPaths(
         config_file=config_file or toki_paths.config_file(environment),
@@ -75,5 +77,6 @@ def create_app(
         paths=app_paths,
         themes=load_all_themes(app_paths.themes_dir),
         resume=resume,
+        preset=preset,
         on_started=on_started,
     )

@@ -1,4 +1,4 @@
-"""What Tab completes in the prompt: a command name, a model id, a fixed choice or a file path.
+"""What Tab completes in the prompt: a command name, a model id, a preset name, a fixed choice or a file path.
 
 Pure functions with no Textual or I/O: the prompt finds the word under completion here, and gets the candidates
 for everything but paths (the screen lists folders, as that is I/O). Candidates are ranked: those starting with
@@ -31,7 +31,7 @@ FIXED_CHOICES: dict[str, tuple[str, ...]] = {
 PATH_COMMANDS = frozenset({"attach", "tools"})
 """Commands whose whole argument is a file path (which may hold spaces)."""
 
-Kind = Literal["command", "model", "choice", "path"]
+Kind = Literal["command", "model", "preset", "choice", "path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,8 @@ def completion_spot(text: str) -> CompletionSpot | None:
         start = len(text) - len(first)
         if name == "model":
             return CompletionSpot("model", start, first)
+        if name == "preset":
+            return CompletionSpot("preset", start, first)
         if name in FIXED_CHOICES:
             return CompletionSpot("choice", start, first, FIXED_CHOICES[name])
         return None
@@ -88,12 +90,14 @@ def rank(word: str, names: Iterable[str]) -> list[str]:
     return [name for name in ranked if displayable_line(name) == name][:MAX_CANDIDATES]
 
 
-def candidates(spot: CompletionSpot, model_ids: Iterable[str]) -> list[str]:
+def candidates(spot: CompletionSpot, model_ids: Iterable[str], preset_names: Iterable[str] = ()) -> list[str]:
     """The candidates for a spot that needs no I/O (every kind but "path")."""
     if spot.kind == "command":
         return [name for name in COMMAND_NAMES if name.startswith(spot.word.lower())]
     if spot.kind == "model":
         return rank(spot.word, model_ids)
+    if spot.kind == "preset":
+        return rank(spot.word, preset_names)
     if spot.kind == "choice":
         return [choice for choice in spot.choices if choice.startswith(spot.word.lower())]
     return []

@@ -48,6 +48,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("tool_choice", "auto|none|required|NAME", "whether the model may, must or must not call a tool"),
     CommandSpec("tool_result", "[ID] TEXT", "answer the open tool call (ID: which one, when several are open)"),
     CommandSpec("tool_run", "[ID]", "run the command the config binds to the open call's tool, once you confirm"),
+    CommandSpec("preset", "NAME|save NAME", "apply a preset (no NAME: list them), or save the settings as one"),
     CommandSpec("help", "", "show keys and commands"),
     CommandSpec("attach", "PATH|clear", "attach an image or text file to the next message (clear: drop them all)"),
 )
@@ -172,6 +173,18 @@ class RunTool:
     """None: the only open call."""
 
 
+@dataclass(frozen=True, slots=True)
+class ApplyPreset:
+    name: str | None
+    """None: list the presets."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavePreset:
+    name: str
+    """Checked against the name rule (presets.valid_preset_name) when saved."""
+
+
 SlashAction = (
     SetModel
     | SetParameter
@@ -191,6 +204,8 @@ SlashAction = (
     | SetToolChoice
     | ToolResult
     | RunTool
+    | ApplyPreset
+    | SavePreset
 )
 
 
@@ -279,7 +294,20 @@ def parse_slash_command(text: str) -> SlashAction:
         return ShowMcp(tools=name == "tools")
     if name in ("tools", "tool_choice", "tool_result"):
         return _tool_action(name, argument)
+    if name == "preset":
+        return _preset_action(argument)
     return ShowHelp()
+
+
+def _preset_action(argument: str) -> ApplyPreset | SavePreset:
+    words = argument.split()
+    if words[:1] == ["save"]:
+        if len(words) != 2:
+            raise SlashCommandError("/preset save takes the name to save the settings as, such as /preset save terse")
+        return SavePreset(words[1])
+    if len(words) > 1:
+        raise SlashCommandError("/preset takes one preset name (or save NAME)")
+    return ApplyPreset(words[0] if words else None)
 
 
 def _tool_action(name: str, argument: str) -> LoadTools | SetToolChoice | ToolResult:

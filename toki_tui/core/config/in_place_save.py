@@ -23,14 +23,11 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.config.config_file import (
-    PARAMETER_KEYS,
-    config_from_toml,
-    describe_toml_error,
-    folder_problem,
-    read_config_text,
-)
+from toki_tui.core.config.config_file import config_from_toml, folder_problem, read_config_text
 from toki_tui.core.config.model import BUILTIN_ENDPOINT, DEFAULT_ENDPOINT, Config, EndpointConfig
+from toki_tui.core.config.parameters_table import PARAMETER_KEYS
+from toki_tui.core.config.presets import Preset
+from toki_tui.core.config.problems import describe_toml_error
 from toki_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,6 +46,7 @@ _OLD_SAVED_HEADER = (
 """What older versions of toki put at the top of a file they rewrote; dropped on the next save, since it is no
 longer true."""
 
+_SUPER_TABLES = ("endpoints", "presets")
 _ENDPOINT_FIELDS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role")
 
 
@@ -81,7 +79,21 @@ def _flatten(config: Config) -> dict[KeyPath, Any]:
     for name, endpoint in config.endpoints.items():
         for key, value in _endpoint_values(endpoint).items():
             flat["endpoints", name, key] = value
+    for name, preset in config.presets.items():
+        if preset.file is None:  # a preset file of the presets folder is the user's own, never rewritten here
+            for inner, value in _preset_values(preset).items():
+                flat["presets", name, *inner] = value
     return flat
+
+
+def _preset_values(preset: Preset) -> dict[KeyPath, Any]:
+    values: dict[KeyPath, Any] = {}
+    for key in ("model", "endpoint", "system_prompt", "system_role", "json_mode", "tools_file"):
+        if (value := getattr(preset, key)) is not None:
+            values[(key,)] = value
+    for key, value in preset.parameters.items():
+        values["parameters", key] = value
+    return values
 
 
 def changes_between(base: Config, config: Config, on_disk: Config) -> list[tuple[KeyPath, Any]]:
@@ -120,8 +132,8 @@ def _apply(document: TOMLDocument, changes: list[tuple[KeyPath, Any]]) -> None:
             if key not in table:
                 if value is None:
                     break
-                # [endpoints] only holds [endpoints.NAME] tables: a super table writes no header of its own.
-                table[key] = tomlkit.table(is_super_table=depth == 0 and key == "endpoints")
+                # [endpoints] and [presets] only hold NAME tables: a super table writes no header of its own.
+                table[key] = tomlkit.table(is_super_table=depth == 0 and key in _SUPER_TABLES)
             table = table[key]
         else:
             if value is None:

@@ -2,23 +2,41 @@
 
 Every field carries a docstring under it: that is the reference documentation of the file. Each dataclass checks
 its own values on construction (raising ConfigError naming the field and the expected form), and the loader in
-config.py uses the same validators to name the file and key instead.
+config_file.py uses the same validators (validators.py) to name the file and key instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.api.params import ChatParams, ParameterError, check_system_role
-from toki_tui.core.config.base_url import check_base_url
+from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.config.validators import (
+    check_fields,
+    show_value,
+    valid_base_url,
+    valid_endpoint_name,
+    valid_env_name,
+    valid_keymap,
+    valid_models,
+    valid_optional_seconds,
+    valid_optional_text,
+    valid_seconds,
+    valid_stored_key,
+    valid_system_prompt,
+    valid_system_role,
+    valid_text,
+    valid_tool_commands,
+)
 from toki_tui.core.errors import ConfigError
 from toki_tui.core.mcp.config import McpServerConfig, valid_mcp_servers
+
+if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
 
 TOKI_API_KEY = "TOKI_API_KEY"
 """The environment variable that holds the built-in endpoint's key."""
@@ -31,107 +49,6 @@ DEFAULT_ENDPOINT = "toki"
 DEFAULT_BASE_URL = "https://www.tokiai.ai/v1"
 DEFAULT_MODEL = "deepseek/deepseek-chat-v3"
 DEFAULT_THEME = "toki-dark"
-
-ENDPOINT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEY_TEXT = re.compile(r"[\x21-\x7e]+")
-
-# Validators return the cleaned value or raise ValueError holding the expected form; the loader adds the file and
-# key, the dataclasses their field name.
-
-
-def valid_text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("a non-empty string")
-    return value
-
-
-def valid_optional_text(value: object) -> str | None:
-    return None if value is None else valid_text(value)
-
-
-def valid_system_prompt(value: object) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError("a string")
-    return value or None
-
-
-def valid_system_role(value: object) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check_system_role(value)
-    except ParameterError:
-        raise ValueError('"system" or "developer"') from None
-
-
-def valid_endpoint_name(value: object) -> str:
-    if not isinstance(value, str) or not ENDPOINT_NAME_PATTERN.fullmatch(value):
-        raise ValueError("an endpoint name of letters, digits, '_', '.' and '-', such as work")
-    return value
-
-
-def valid_env_name(value: object) -> str | None:
-    # "" says "no variable": how a file turns off TOKI_API_KEY for [endpoints.toki].
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
-        raise ValueError('the NAME of an environment variable such as "WORK_API_KEY", not the key itself')
-    return value
-
-
-def valid_stored_key(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _KEY_TEXT.fullmatch(value):
-        raise ValueError("a key without spaces or control characters")
-    return value
-
-
-def valid_base_url(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("an http:// or https:// URL such as https://www.tokiai.ai/v1")
-    return check_base_url(value)
-
-
-def valid_models(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(isinstance(m, str) and m.strip() for m in value):
-        raise ValueError('an array of model ids such as ["deepseek/deepseek-chat-v3"]')
-    return tuple(value)
-
-
-def valid_seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise ValueError("a number of seconds greater than 0")
-    return float(value)
-
-
-def valid_optional_seconds(value: object) -> float | None:
-    return None if value is None else valid_seconds(value)
-
-
-def show_value(value: object) -> str:
-    """A short form of a bad value for an error message."""
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str) and "://" in value and "@" in value:
-        return "a URL with a user name or password (not shown)"
-    text = repr(value) if not isinstance(value, bool) else str(value).lower()
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _check(owner: object, checks: Mapping[str, Callable[[Any], Any]]) -> None:
-    """Run `checks` on a dataclass's fields, storing cleaned values; used by each __post_init__."""
-    for name, validator in checks.items():
-        value = getattr(owner, name)
-        try:
-            object.__setattr__(owner, name, validator(value))
-        except ValueError as error:
-            secret = name.startswith("api_key")
-            shown = "a value not shown here (it may be a key)" if secret else show_value(value)
-            raise ConfigError(f"{type(owner).__name__}.{name}: expected {error}, got {shown}") from None
 
 
 @dataclass(frozen=True)
@@ -165,7 +82,7 @@ class EndpointConfig:
     """The tools read from `tools_file` when the config was loaded (not a key of the file)."""
 
     def __post_init__(self) -> None:
-        _check(
+        check_fields(
             self,
             {
                 "name": valid_endpoint_name,
@@ -198,7 +115,7 @@ class Timeouts:
     can take many minutes, and the idle limit already catches a server that has stopped)."""
 
     def __post_init__(self) -> None:
-        _check(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
+        check_fields(self, {"connect": valid_seconds, "idle": valid_seconds, "total": valid_optional_seconds})
 
 
 def _builtin_endpoints() -> Mapping[str, EndpointConfig]:
@@ -250,6 +167,12 @@ class Config:
     mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=lambda: MappingProxyType({}))
     """The `[mcp_servers.NAME]` tables: MCP tool servers started after the first frame (see
     toki_tui.core.mcp.config for their keys)."""
+    presets: Mapping[str, Preset] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[presets.NAME]` tables, and the `NAME.toml` files of the `presets` folder next to this file: each a
+    name for any of `model`, `endpoint`, `system_prompt`, `system_role`, `json_mode`, `tools_file` and a
+    `[presets.NAME.parameters]` table shaped like `[parameters]`, applied by `--preset NAME` or `/preset NAME`."""
+    preset_problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+    """Why each preset that could not be loaded was left out, by its name (not a key of the file)."""
     source: Path | None = field(default=None, compare=False)
     """The file this config was read from; None when there was none (not a key of the file)."""
 
@@ -258,7 +181,7 @@ class Config:
             raise ConfigError("Config.parameters: expected a ChatParams")
         if not isinstance(self.timeouts, Timeouts):
             raise ConfigError("Config.timeouts: expected a Timeouts")
-        _check(
+        check_fields(
             self,
             {
                 "default_model": valid_text,
@@ -269,6 +192,7 @@ class Config:
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
                 "mcp_servers": valid_mcp_servers,
+                "presets": _presets,
             },
         )
         if self.default_endpoint not in self.endpoints:
@@ -279,33 +203,22 @@ class Config:
             )
 
 
-def valid_keymap(value: object) -> Mapping[str, str]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in value.items()
-    ):
-        raise ValueError('binding ids mapped to keys, such as "app.quit" = "ctrl+q"')
-    return MappingProxyType(dict(value))
-
-
-def valid_tool_commands(value: object) -> Mapping[str, tuple[str, ...]]:
-    form = 'tool names mapped to commands as arrays, such as get_weather = ["/usr/local/bin/weather"]'
-    if not isinstance(value, Mapping):
-        raise ValueError(form)
-    commands: dict[str, tuple[str, ...]] = {}
-    for name, command in value.items():
-        if not isinstance(name, str) or not isinstance(command, list | tuple) or not command:
-            raise ValueError(form)
-        if not all(isinstance(part, str) and part and "\0" not in part for part in command):
-            raise ValueError(form)
-        commands[name] = tuple(command)
-    return MappingProxyType(commands)
-
-
 def _endpoints(value: object) -> Mapping[str, EndpointConfig]:
     if not isinstance(value, Mapping) or not all(
         isinstance(e, EndpointConfig) and e.name == k for k, e in value.items()
     ):
         raise ValueError("a mapping of endpoint names to EndpointConfig with the same name")
+    return MappingProxyType(dict(value))
+
+
+def _presets(value: object) -> Mapping[str, Preset]:
+    if not isinstance(value, Mapping):
+        raise ValueError("a mapping of preset names to Preset with the same name")
+    if value:
+        from toki_tui.core.config.presets import Preset  # only with presets: keeps it off `toki ask`'s start-up
+
+        if not all(isinstance(p, Preset) and p.name == k for k, p in value.items()):
+            raise ValueError("a mapping of preset names to Preset with the same name")
     return MappingProxyType(dict(value))
 
 
@@ -320,6 +233,16 @@ def parameters_for_endpoint(config: Config, endpoint_name: str) -> ChatParams:
     if endpoint is None or endpoint.system_role is None:
         return parameters
     return parameters.replace(system_role=endpoint.system_role)
+
+
+def tools_file_for_endpoint(config: Config, endpoint_name: str) -> str | None:
+    """The path of the tools file parameters_for_endpoint's tools come from (relative to the config file), or None."""
+    endpoint = config.endpoints.get(endpoint_name)
+    name = endpoint.tools_file if endpoint is not None and endpoint.tools_file is not None else config.tools_file
+    if name is None:
+        return None
+    path = Path(name).expanduser()
+    return str(path if path.is_absolute() or config.source is None else config.source.parent / path)
 
 
 def with_changes(config: Config, **changes: Any) -> Config:
@@ -349,6 +272,11 @@ def with_endpoint(config: Config, endpoint: EndpointConfig) -> Config:
     """A copy of `config` with `endpoint` added, or replacing the endpoint of the same name (e.g. to store the key
     typed into the "enter key" dialog: `with_endpoint(c, dataclasses.replace(c.endpoints[n], api_key=key))`)."""
     return dataclasses.replace(config, endpoints={**config.endpoints, endpoint.name: endpoint})
+
+
+def with_preset(config: Config, preset: Preset) -> Config:
+    """A copy of `config` with `preset` added as a `[presets.NAME]` table, or replacing the one of that name."""
+    return dataclasses.replace(config, presets={**config.presets, preset.name: preset})
 
 
 def default_config_text() -> str:
@@ -415,6 +343,15 @@ _EXAMPLE_CONFIG = f"""\
 # api_key_cmd = "pass show work/api"       # a command that prints the key
 # models = ["gpt-4o-mini", "gpt-4o"]       # offered when /models is unavailable
 # system_role = "developer"                # send the system prompt as "developer" (newer OpenAI models)
+
+# A preset: a name for any of model, endpoint, system_prompt, system_role, json_mode, tools_file
+# and parameters, applied by `toki --preset NAME`, `toki ask -p NAME` or `/preset NAME`. A file
+# NAME.toml of the same keys in the presets folder next to this file is a preset too.
+# [presets.terse]
+# model = "deepseek/deepseek-chat-v3"
+# system_prompt = "Answer in one sentence."
+# [presets.terse.parameters]
+# temperature = 0.2
 
 # A local server that needs no key.
 # [endpoints.local]

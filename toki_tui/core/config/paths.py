@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 APP_NAME = "toki"
+PRESETS_FOLDER = "presets"
+"""The folder of preset files (`NAME.toml`), next to config.toml."""
 
 
 def config_dir(env: Mapping[str, str] = os.environ) -> Path:

@@ -25,6 +25,7 @@ from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.session import ChatSession
 from toki_tui.ui.gc_policy import collect_between_turns
 from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.screens import preset_actions
 from toki_tui.ui.screens.api_key_request import ApiKeyRequest
 from toki_tui.ui.screens.branch_actions import BranchActions, BranchShown, EditReady
 from toki_tui.ui.screens.history_browser import HistoryBrowser, HistoryRead
@@ -160,6 +161,7 @@ class ChatScreen(Screen[None]):
         self.query_one(StatusLine).endpoint_name = app.endpoint.name
         self.query_one(PromptInput).focus()
         self.sidebars.apply(self.size.width)
+        preset_actions.start(self)
         if app.resume:
             self.history.open_conversation(app.resume)
         # Everything below waits for the first frame: start-up never waits for the network or a long list.
@@ -199,6 +201,7 @@ class ChatScreen(Screen[None]):
         if self.streaming:
             self.action_stop_reply()
         self.history.start_new()
+        preset_actions.conversation_started(self)
         self.query_one(PromptInput).focus()
 
     def action_toggle_thinking(self) -> None:
@@ -371,8 +374,11 @@ class ChatScreen(Screen[None]):
 
     @on(ConversationLoaded)
     def _conversation_loaded(self, message: ConversationLoaded) -> None:
+        opened_another = message.conversation.conversation_id != self.session.conversation_id
         self.branches.conversation_loaded(message)  # first: it compares with the conversation still open
         self.history.show_loaded(message)
+        if opened_another:
+            preset_actions.conversation_opened(self)
 
     @on(ConversationLoadFailed)
     @on(OlderMessagesLoaded)

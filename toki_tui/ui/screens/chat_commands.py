@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toki_tui.ui.slash_commands import (
+    ApplyPreset,
     AttachFile,
     BranchCommand,
     CopyReply,
@@ -12,6 +13,7 @@ from toki_tui.ui.slash_commands import (
     LoadTools,
     NewConversation,
     RunTool,
+    SavePreset,
     SetModel,
     SetParameter,
     SetSwitch,
@@ -90,6 +92,15 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
             screen.mcp.show_tools()
         else:
             screen.mcp.show_servers()
+    elif isinstance(action, ApplyPreset | SavePreset):
+        from toki_tui.ui.screens import preset_actions
+
+        if isinstance(action, SavePreset):
+            preset_actions.save_preset(screen, action.name)
+        elif action.name is None:
+            preset_actions.list_presets(screen)
+        else:
+            preset_actions.apply_preset(screen, action.name)
     elif isinstance(action, BranchCommand):
         if action.name == "regenerate":
             screen.branches.regenerate_last()

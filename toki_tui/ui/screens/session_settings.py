@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from toki_tui.core.config.model import tools_file_for_endpoint
 from toki_tui.core.errors import TokiError
 from toki_tui.ui.screens.worker_messages import StoreFailed
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
@@ -31,6 +32,10 @@ class SessionSettings:
         self._app = app
         self._session = session
         self._save_timer: Timer | None = None
+        self.preset: str | None = None
+        """The preset applied last, which the sidebar names (preset_actions.py); None: none."""
+        self.tools_file: str | None = tools_file_for_endpoint(app.config, session.endpoint_name)
+        """The file the tools in use came from (what "save as preset" stores); None: none, or not known."""
 
     def show(self) -> None:
         session = self._session

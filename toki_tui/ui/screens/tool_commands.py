@@ -29,6 +29,7 @@ def load_tools(screen: ChatScreen, path: str | None) -> None:
     if path is None:
         screen.settings.apply("tool_choice", None, echo=False)
         screen.settings.apply("tools", None, echo=True)
+        screen.settings.tools_file = None
         screen.notify("No tools are sent (from the next message).")
         return
     screen.run_worker(_load(screen, path), group="tools", exit_on_error=False)
@@ -45,6 +46,7 @@ async def _load(screen: ChatScreen, path: str) -> None:
     if isinstance(choice, dict) and choice.get("function", {}).get("name") not in tool_names(tools):
         screen.settings.apply("tool_choice", None, echo=False)  # it named a tool the new file does not have
     screen.settings.apply("tools", tools, echo=True)
+    screen.settings.tools_file = str(Path(path).expanduser().absolute())  # what "save as preset" stores
     screen.notify(f"Tools ({len(tools)}): {', '.join(tool_names(tools))} (from the next message)")
 
 

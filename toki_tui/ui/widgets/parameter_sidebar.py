@@ -1,4 +1,5 @@
-"""The parameter sidebar: model, sampling numbers, system prompt and its role, JSON mode, streaming, "save as default".
+"""The parameter sidebar: the active preset, model, sampling numbers, system prompt and its role, JSON mode,
+streaming, "save as default".
 
 Every number is checked as it is typed with the rules of toki_tui.core.api.params; a bad value is refused on the spot
 (the field turns red and says the allowed range) and never reaches the session. Valid changes are posted up as
@@ -68,6 +69,7 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
         super().__init__(id=id)
         self._pending_settings: tuple[str, ChatParams, str | None] | None = None
         self._pending_model: str | None = None
+        self._preset: str | None = None
 
     def compose(self) -> ComposeResult:
         return iter(())  # the fields come after the first frame: the sidebar starts blank for a moment
@@ -78,9 +80,11 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
             self.show_settings(model=model, params=params, system_prompt=system_prompt)
         if self._pending_model is not None:
             self.show_model(self._pending_model)
+        self.show_preset(self._preset)
 
     def children_after_first_frame(self) -> ComposeResult:
         yield Static("Parameters", classes="sidebar-title")
+        yield Static("", id="param-preset")
         yield Label("Model")
         yield Button("(none)", id="param-model", classes="model-button")
         for name, title in NUMERIC_FIELDS:
@@ -131,6 +135,14 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
             self._pending_model = model
             return
         self.query_one("#param-model", Button).label = plain_line(model) if model else "(choose a model)"
+
+    def show_preset(self, name: str | None) -> None:
+        """Name the preset applied last (None: none); a name from the config, shown as plain text."""
+        self._preset = name
+        if self.built:
+            label = self.query_one("#param-preset", Static)
+            label.update(plain_content(f"Preset: {name}" if name else ""))
+            label.set_class(bool(name), "-shown")
 
     def _set_error(self, name: str, message: str) -> None:
         label = self.query_one(f"#param-{name}-error", Static)

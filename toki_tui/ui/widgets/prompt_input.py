@@ -1,8 +1,9 @@
 """The multi-line prompt: Enter sends, Ctrl+J / Alt+Enter insert a newline, Tab completes.
 
-Tab completes a command name, a model id (from `model_ids`, given by the screen), a fixed choice (`/json on`) or a
-file path (the screen lists the folder: `PathCompletionWanted`, answered by `offer_paths`); Tab again cycles
-through the candidates, which the hint line names. In the prompt Tab is completion only: it never moves the focus.
+Tab completes a command name, a model id (from `model_ids`, given by the screen), a preset name (`preset_names`),
+a fixed choice (`/json on`) or a file path (the screen lists the folder: `PathCompletionWanted`, answered by
+`offer_paths`); Tab again cycles through the candidates, which the hint line names. In the prompt Tab is
+completion only: it never moves the focus.
 
 Shift+Enter is indistinguishable from Enter in most terminals, so the newline keys are ones every terminal
 sends distinctly (Ctrl+J is a raw line feed; Alt+Enter needs a terminal that reports it, e.g. with the kitty
@@ -117,6 +118,8 @@ class PromptInput(TextArea):
         self._last_hint = ""
         self.model_ids: Sequence[str] = ()
         """The model ids `/model` completes, given by the screen (which holds the model list)."""
+        self.preset_names: Sequence[str] = ()
+        """The preset names `/preset` completes, given by the screen (from the config)."""
         self._cycle: _Cycle | None = None
         self._pending_path: CompletionSpot | None = None
 
@@ -197,7 +200,7 @@ class PromptInput(TextArea):
             self._pending_path = spot
             self.post_message(self.PathCompletionWanted(self, spot.word))
             return
-        self._offer(spot, candidates(spot, self.model_ids))
+        self._offer(spot, candidates(spot, self.model_ids, self.preset_names))
 
     def offer_paths(self, word: str, names: list[str]) -> None:
         """The screen's answer to PathCompletionWanted; ignored if the prompt changed meanwhile."""
@@ -250,7 +253,7 @@ class PromptInput(TextArea):
             if cycle is not None and self.text == cycle.produced:
                 hint = candidates_hint(cycle.names, cycle.index)
             elif spot is not None and spot.kind == "model" and spot.word:
-                hint = candidates_hint(candidates(spot, self.model_ids), None)
+                hint = candidates_hint(candidates(spot, self.model_ids, self.preset_names), None)
             else:
                 hint = completion_hint(self.text)
         self._set_hint(hint)
