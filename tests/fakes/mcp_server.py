@@ -5,7 +5,8 @@ Run as `python -m tests.fakes.mcp_server` from the repository root
 `picture` (an image and a text), `fail` (an error result), `slow` (sleeps the seconds it is given: a hang),
 `crash` (the process exits in the middle of the call), `big` (a result of N characters), and one whose name and
 description come from the hostile corpus. `--child PIDFILE` starts a sleeping child process and writes its pid
-there (the no-orphans test checks it goes away with the server); `--garbage` writes a line that is not JSON-RPC
+there (the no-orphans test checks it goes away with the server); `--http PORTFILE TOKEN` serves streamable HTTP
+instead of stdio, to requests with the bearer TOKEN only; `--garbage` writes a line that is not JSON-RPC
 once initialized; `--fail-start` exits at once with a line on stderr.
 """
 
@@ -17,6 +18,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -68,8 +70,36 @@ def hostile(text: str = "") -> str:
     return storable(HOSTILE)
 
 
+def serve_http(port_file: Path, token: str) -> None:
+    """Streamable HTTP on 127.0.0.1 (a free port, written to `port_file`); a request without the header
+    `Authorization: Bearer TOKEN` gets 401."""
+    import socket
+
+    import uvicorn
+
+    app = server.streamable_http_app()
+
+    async def guarded(scope: Any, receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or [])
+        if scope["type"] == "http" and headers.get(b"authorization") != f"Bearer {token}".encode():
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b"no"})
+            return
+        await app(scope, receive, send)
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port_file.write_text(str(listener.getsockname()[1]))
+    config = uvicorn.Config(guarded, log_level="warning", lifespan="on")
+    asyncio.run(uvicorn.Server(config).serve(sockets=[listener]))
+
+
 def main() -> None:
     arguments = sys.argv[1:]
+    if "--http" in arguments:
+        index = arguments.index("--http")
+        serve_http(Path(arguments[index + 1]), arguments[index + 2])
+        return
     if "--fail-start" in arguments:
         print("cannot open the database", file=sys.stderr, flush=True)
         sys.exit(1)
