@@ -184,8 +184,9 @@ class McpManager:
         server = self._servers[config.name]
         read_fd, write_fd = os.pipe()
         errlog = os.fdopen(write_fd, "w")
-        watcher = asyncio.create_task(self._watch_stderr(server, read_fd))
-        exit_watch = asyncio.create_task(self._watch_process(server))
+        local = config.url is None  # a remote server has no process or error output to watch
+        watcher = asyncio.create_task(self._watch_stderr(server, read_fd) if local else _closing(read_fd))
+        exit_watch = asyncio.create_task(self._watch_process(server) if local else asyncio.sleep(0))
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
                 server.starting = starting
@@ -326,6 +327,10 @@ class McpManager:
             self._reserved = set(names)
             plain = [replace(tool, exposed="") for tool in self._tools.values()]
             self._tools = {tool.exposed: tool for tool in assign_names(plain, self._reserved)}
+
+
+async def _closing(fd: int) -> None:
+    os.close(fd)
 
 
 def _alive(pid: int) -> bool:
