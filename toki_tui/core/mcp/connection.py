@@ -15,6 +15,7 @@ import contextvars
 import logging
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -97,8 +98,9 @@ def resolve_headers(server: McpServerConfig) -> dict[str, str]:
 async def open_session(
     server: McpServerConfig, errlog: Any, pids: list[int], on_garbage: Callable[[Exception], None]
 ) -> AsyncIterator[Any]:
-    """An initialized `mcp.ClientSession` for `server`; local servers write their stderr to `errlog` (a file with a
-    descriptor) and their pid into `pids`. A line that is not a protocol message calls `on_garbage`."""
+    """An initialized `mcp.ClientSession` for `server`; a local server writes its stderr to `errlog` (a file with a
+    descriptor; None: toki's own stderr) and its pid into `pids`. A line that is not a protocol message calls
+    `on_garbage`."""
     from mcp import ClientSession
 
     async def handle(message: Any) -> None:
@@ -124,7 +126,7 @@ async def open_session(
             stack.callback(_stop_groups, pids)
             token = _spawned.set(pids)
             try:
-                streams = await stack.enter_async_context(stdio_client(parameters, errlog=errlog))
+                streams = await stack.enter_async_context(stdio_client(parameters, errlog=errlog or sys.stderr))
             finally:
                 _spawned.reset(token)
         read, write = streams[0], streams[1]

@@ -182,17 +182,22 @@ class McpManager:
         from toki_tui.core.mcp.connection import open_session
 
         server = self._servers[config.name]
-        read_fd, write_fd = os.pipe()
-        errlog = os.fdopen(write_fd, "w")
-        local = config.url is None  # a remote server has no process or error output to watch
-        watcher = asyncio.create_task(self._watch_stderr(server, read_fd) if local else _closing(read_fd))
-        exit_watch = asyncio.create_task(self._watch_process(server) if local else asyncio.sleep(0))
+        errlog: Any = None
+        watchers: list[asyncio.Task[None]] = []
+        if config.url is None:  # a local server: its error output and its process are watched
+            read_fd, write_fd = os.pipe()
+            errlog = os.fdopen(write_fd, "w")
+            watchers = [
+                asyncio.create_task(self._watch_stderr(server, read_fd)),
+                asyncio.create_task(self._watch_process(server)),
+            ]
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
                 server.starting = starting
                 async with open_session(config, errlog, server.pids, lambda e: self._garbage(server, e)) as session:
                     listed = await session.list_tools()
-                    errlog.close()  # the server holds its own copy: its end of file means it has exited
+                    if errlog is not None:
+                        errlog.close()  # the server holds its own copy: its end of file means it has exited
                     starting.deadline = math.inf
                     server.session = session
                     self._ready(config, listed.tools)
@@ -205,10 +210,11 @@ class McpManager:
         except Exception as error:
             self._fail(config, server.problem or _describe(error, server))
         finally:
-            with contextlib.suppress(OSError):
-                errlog.close()
-            watcher.cancel()
-            exit_watch.cancel()
+            if errlog is not None:
+                with contextlib.suppress(OSError):
+                    errlog.close()
+            for watcher in watchers:
+                watcher.cancel()
             self._check_settled()
 
     def _stopping(self) -> bool:
@@ -327,10 +333,6 @@ class McpManager:
             self._reserved = set(names)
             plain = [replace(tool, exposed="") for tool in self._tools.values()]
             self._tools = {tool.exposed: tool for tool in assign_names(plain, self._reserved)}
-
-
-async def _closing(fd: int) -> None:
-    os.close(fd)
 
 
 def _alive(pid: int) -> bool:
