@@ -4,6 +4,7 @@ behind, and plain `toki ask` / `toki --help` never importing the SDK."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import signal
@@ -13,12 +14,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import popen_toki, run_toki
+from tests.conftest import IsolatedDirs
 from tests.core.test_mcp_manager import wait_gone
 from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
+from toki_tui.cli.config_command import run_config_command
 from toki_tui.cli.mcp_command import print_states
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
@@ -132,3 +137,18 @@ def test_help_and_plain_ask_never_import_the_mcp_sdk(fake_server: FakeServer, to
     result = subprocess.run([sys.executable, "-c", code], env=toki_env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr.endswith("LOADED=")
+
+
+def test_config_show_names_the_servers_never_their_headers(
+    isolated_dirs: IsolatedDirs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "Bearer s3cret-header-value"
+    (isolated_dirs.config_dir / "config.toml").write_text(
+        '[mcp_servers.files]\ncommand = "uvx"\n\n[mcp_servers.search]\nurl = "https://mcp.example.com/mcp"\n'
+        f'enabled = false\nheaders = {{ Authorization = "{secret}" }}\n',
+        encoding="utf-8",
+    )
+    assert run_config_command(argparse.Namespace(action="show")) == 0
+    shown = capsys.readouterr()
+    assert "MCP servers:   files, search (disabled) (toki mcp list: their state)\n" in shown.out
+    assert secret not in shown.out + shown.err
