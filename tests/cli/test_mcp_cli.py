@@ -7,16 +7,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import popen_toki, run_toki
+from tests.cli.helpers import run_toki
 from tests.conftest import IsolatedDirs
 from tests.core.test_mcp_manager import wait_gone
 from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
@@ -24,7 +26,9 @@ from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
 from toki_tui.cli.config_command import run_config_command
-from toki_tui.cli.mcp_command import print_states
+from toki_tui.cli.mcp_command import print_states, run_mcp_command, running_servers
+from toki_tui.core.config.config_file import Config
+from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 
@@ -33,7 +37,9 @@ def _configure(env: dict[str, str], *tables: str) -> None:
     (Path(env["TOKI_CONFIG_DIR"]) / "config.toml").write_text("\n".join(tables), encoding="utf-8")
 
 
-def test_mcp_list_shows_each_server_with_its_state(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+def test_mcp_list_shows_each_server_with_its_state(
+    fake_server: FakeServer, toki_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = run_toki(["mcp", "list"], toki_env)
     assert empty.returncode == 2 and "no MCP servers are configured" in empty.stderr
     _configure(
@@ -50,9 +56,10 @@ def test_mcp_list_shows_each_server_with_its_state(fake_server: FakeServer, toki
         "spare  disabled  (never-started)",
         "gone  failed: could not be started: No such file or directory  (/nonexistent/server --x)",
     ]
-    result = run_toki(["mcp", "list", "--json"], toki_env)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[2] == {
+    monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])  # --json in this process: no SDK start-up
+    out = io.StringIO()
+    assert run_mcp_command(argparse.Namespace(action="list", json=True), out) == 0
+    assert json.loads(out.getvalue())[2] == {
         "name": "gone",
         "status": "failed",
         "where": "/nonexistent/server --x",
@@ -103,22 +110,24 @@ def test_ask_mcp_without_yes_prints_the_call_and_stops(fake_server: FakeServer, 
     assert refused.returncode == 2 and "use it with --mcp" in refused.stderr
 
 
-def test_sigterm_stops_the_servers_and_what_they_started(
-    fake_server: FakeServer, toki_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_sigterm_stops_the_servers_and_what_they_started(tmp_path: Path) -> None:
+    """In this process: SIGTERM while `toki mcp list` (or `toki ask --mcp`) waits on its servers."""
     pids = tmp_path / "pids"
-    # A server that starts a child, records both pids, and never answers: `toki mcp list` waits on it.
+    # A server that starts a child, records both pids, and never answers: the command waits on it.
     script = f"sleep 300 & echo $$ $! > {pids}; wait"
-    _configure(toki_env, toml_table("stuck", "sh", ("-c", script)))
-    process = popen_toki(["mcp", "list"], toki_env)
-    deadline = time.monotonic() + 20
-    while not (pids.exists() and len(pids.read_text().split()) == 2):
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.02)
+    config = Config(mcp_servers={"stuck": McpServerConfig(name="stuck", command="sh", args=("-c", script))})
+
+    def terminate_once_started() -> None:
+        deadline = time.monotonic() + 20
+        while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_once_started, daemon=True).start()
+    with pytest.raises(SystemExit) as exited, running_servers(config):
+        pass
+    assert exited.value.code == 143
     server_pid, child_pid = (int(pid) for pid in pids.read_text().split())
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=20)
-    assert process.returncode == 143
     assert wait_gone(server_pid, 5) and wait_gone(child_pid, 5)
 
 
