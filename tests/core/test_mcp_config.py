@@ -163,3 +163,17 @@ def test_disabled_servers_stay_disabled() -> None:
         assert manager.tools() == []
     finally:
         manager.stop()
+
+
+def test_a_local_tool_taking_a_name_renames_the_mcp_tool_in_its_server_state() -> None:
+    from toki_tui.core.mcp.manager import McpManager, ServerState
+
+    manager = McpManager({"s": McpServerConfig(name="s", command="never-run")})
+    listed = [SimpleNamespace(name="echo", description="", input_schema={"type": "object"})]
+    manager._ready(manager._configs["s"], listed)
+    assert [tool.exposed for tool in manager.tools()] == ["echo"]
+    manager.with_reserved(["echo"])
+    assert [tool.exposed for tool in manager.tools()] == ["s__echo"]
+    [state] = manager.states()
+    assert isinstance(state, ServerState) and [tool.exposed for tool in state.tools] == ["s__echo"]
+    assert manager.tool("s__echo") is not None and manager.tool("echo") is None

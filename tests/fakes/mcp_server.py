@@ -89,6 +89,7 @@ def serve_http(port_file: Path, token: str) -> None:
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
+    listener.listen()  # before the port is told: a client connecting early waits in the backlog, not refused
     port_file.write_text(str(listener.getsockname()[1]))
     config = uvicorn.Config(guarded, log_level="warning", lifespan="on")
     asyncio.run(uvicorn.Server(config).serve(sockets=[listener]))

@@ -264,15 +264,20 @@ class McpManager:
             for tool in listed
         ]
         with self._lock:
+            old = self._states[config.name]
+            self._states[config.name] = ServerState(config.name, "ready", old.where)
             others = [tool for tool in self._tools.values() if tool.server != config.name]
-            named = assign_names([*others, *found], self._reserved)
-            self._tools = {tool.exposed: tool for tool in named}
-            for name, old in self._states.items():
-                if old.status == "ready" or name == config.name:
-                    mine = tuple(tool for tool in named if tool.server == name)
-                    self._states[name] = ServerState(name, "ready", old.where, mine)
+            self._name_tools([*others, *found])
             state = self._states[config.name]
         self._changed(state)
+
+    def _name_tools(self, tools: list[McpTool]) -> None:
+        """Under the lock: give `tools` their unique names, and the ready servers' states their tools."""
+        named = assign_names(tools, self._reserved)
+        self._tools = {tool.exposed: tool for tool in named}
+        for name, state in self._states.items():
+            if state.status == "ready":
+                self._states[name] = replace(state, tools=tuple(tool for tool in named if tool.server == name))
 
     def _fail(self, config: McpServerConfig, reason: str) -> None:
         with self._lock:
@@ -329,10 +334,11 @@ class McpManager:
 
     def with_reserved(self, names: Iterable[str]) -> None:
         """Names the MCP tools must not take (the local tools'): renames the tools already listed."""
+        reserved = set(names)
         with self._lock:
-            self._reserved = set(names)
-            plain = [replace(tool, exposed="") for tool in self._tools.values()]
-            self._tools = {tool.exposed: tool for tool in assign_names(plain, self._reserved)}
+            if reserved != self._reserved:
+                self._reserved = reserved
+                self._name_tools(list(self._tools.values()))
 
 
 def _alive(pid: int) -> bool:
