@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.server import FakeServer, models_reply, stream_text
+from tests.fakes.per_model import by_model
+from tests.fakes.server import FakeServer, models_reply, openai_error_reply, stream_text
 from tests.ui.app_support import sidebars_built
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, resolve_endpoint, with_endpoint
@@ -189,13 +190,55 @@ async def shoot(root: Path, server: FakeServer) -> None:
         await pilot.press("f4")
         await pilot.pause(0.3)
         app.save_screenshot(str(OUT / "reply-details.svg"))  # type: ignore[attr-defined]
+    # 6. Compare: three models answering one question side by side, the first done (with its cost from the
+    # server's prices), the second still streaming (the server holds the rest), the third out of quota.
+    fast, slow, failing = "deepseek/deepseek-chat-v3", "openai/gpt-4o-mini", "meta-llama/llama-3.1-8b-instruct"
+    held = stream_text(tokens, chunk_delay=0.005)
+    server.script_models(models_reply("openrouter"))
+    server.default_reply = by_model(
+        {
+            fast: stream_text(tokens, chunk_delay=0.002),
+            slow: replace(held, parts=held.parts[: 1 + first_part], ending="hang", hang_seconds=30),
+            failing: openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
+        }
+    )
+    app = build()
+    async with app.run_test(size=(150, 40)) as pilot:  # type: ignore[attr-defined]
+        await ready(pilot, app)
+        screen = app.screen  # type: ignore[attr-defined]
+        for _ in range(200):
+            if len(screen.models) > 3:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+b")  # the history list hidden: the columns get its room
+        await pilot.press(*f"/compare {fast} {slow} {failing}", "enter")
+        await pilot.press(*"retry helper", "enter")
+        for _ in range(500):
+            turn = screen.compare.turn
+            if turn is not None and turn.runs[0].reply_status == "complete" and len(turn.runs[1].content) >= cut:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.4)  # the columns' flush and the headers' figures
+        app.save_screenshot(str(OUT / "compare.svg"))  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
     store.close()
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="toki-shots-") as folder, FakeServer() as server:
         asyncio.run(shoot(Path(folder), server))
-    for name in ("chat-streaming", "model-picker", "sidebar", "history", "light-theme", "branches", "reply-details"):
+    names = (
+        "chat-streaming",
+        "model-picker",
+        "sidebar",
+        "history",
+        "light-theme",
+        "branches",
+        "reply-details",
+        "compare",
+    )
+    for name in names:
         print(OUT / f"{name}.svg")
     return 0
 

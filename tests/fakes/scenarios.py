@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.fakes.completions import echo_reply, text_reply
-from tests.fakes.models import models_reply
+from tests.fakes.models import DEFAULT_MODEL_IDS, models_reply
+from tests.fakes.per_model import by_model
 from tests.fakes.replies import cycle, openai_error_reply, rate_limit_reply
 from tests.fakes.server import FakeServer
 from tests.fakes.streams import stream_text
@@ -104,6 +105,19 @@ def _openrouter(server: FakeServer) -> None:
     server.default_reply = text_reply(REASONING_ANSWER, reasoning=REASONING_TEXT, reasoning_field="reasoning")
 
 
+def _compare(server: FakeServer) -> None:
+    # Three models at different paces, the third out of quota: for /compare and `toki ask --compare`.
+    fast, markdown, failing = DEFAULT_MODEL_IDS
+    server.default_reply = by_model(
+        {
+            fast: text_reply(REASONING_ANSWER, chunk_delay=0.02),
+            markdown: text_reply(MARKDOWN_REPLY, chunk_delay=0.01, first_delay=0.6),
+            failing: openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
+        },
+        default=echo_reply(chunk_delay=0.01),
+    )
+
+
 SCENARIOS: dict[str, Callable[[FakeServer], None]] = {
     "echo": _echo,
     "markdown": _markdown,
@@ -112,4 +126,5 @@ SCENARIOS: dict[str, Callable[[FakeServer], None]] = {
     "error429": _error429,
     "flaky": _flaky,
     "openrouter": _openrouter,
+    "compare": _compare,
 }

@@ -6,7 +6,8 @@ Surfaces: a stored conversation (title, question, reply, reasoning, error, model
 arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
 an export of a hostile title writes and its notification, the copy notification, the history list and its search
 snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
-filtered), model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
+filtered), model ids in the compare picker and the compare columns' headers, and compared replies and errors,
+model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
 `/title` values, notifications, theme names and file names in the theme report, a parameter field's error, and
 presets (their values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name,
 and preset files' names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`,
@@ -24,6 +25,7 @@ from textual import events
 from textual.widgets import Input
 
 from tests.fakes.models import models_reply
+from tests.fakes.per_model import by_model
 from tests.fakes.replies import openai_error_reply
 from tests.fakes.server import FakeServer, stream_text
 from tests.hostile import (
@@ -179,6 +181,40 @@ async def test_hostile_model_ids_in_the_picker_and_the_status_line(tmp_path: Pat
         await settle(pilot)
         assert_screen_inert(harness)
         assert harness.screen.session.model == MARKUP_CLOSE
+
+
+async def test_hostile_model_ids_and_replies_in_compare(tmp_path: Path, fake_server: FakeServer) -> None:
+    from toki_tui.ui.screens.compare_picker import ComparePickerScreen
+    from toki_tui.ui.widgets.compare_view import CompareView
+
+    fake_server.script_models(models_reply(ids=[HOSTILE, MARKUP_CLOSE, HOSTILE_LONG_LINE]))
+    fake_server.default_reply = by_model(
+        {MARKUP_CLOSE: openai_error_reply(400, HOSTILE)},
+        default=stream_text([HOSTILE_TEXT[:500], HOSTILE_TEXT[500:]], reasoning=HOSTILE[:40]),
+    )
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(160, 50), notifications=True) as pilot:
+        await harness.ready(pilot)
+        await wait_until(pilot, lambda: len(harness.screen.models) == 3)
+        harness.screen.compare.pick()
+        await wait_until(pilot, lambda: isinstance(harness.app.screen, ComparePickerScreen))
+        for _ in range(3):  # mark all three: the marked line names them
+            await pilot.press("space", "down")
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
+        picker = harness.app.screen
+        assert isinstance(picker, ComparePickerScreen) and len(picker.marked) == 3
+        await pilot.press("enter")
+        await settle(pilot)
+        assert harness.screen.compare.armed is not None and len(harness.screen.compare.armed) == 3
+        assert_screen_inert(harness)  # the marker above the prompt names them
+        await submit(pilot, harness, "compare these")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 3 and not harness.screen.streaming)
+        await settle(pilot)
+        assert harness.screen.query(CompareView)
+        assert_screen_inert(harness)
+        assert MARKUP_CLOSE in screen_plain_text(harness.app)
 
 
 async def test_hostile_model_ids_and_file_names_in_prompt_completion(tmp_path: Path, fake_server: FakeServer) -> None:

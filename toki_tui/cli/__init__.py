@@ -70,6 +70,12 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument(
         "--yes", action="store_true", help="with --mcp: run the MCP tool calls the model makes (else print them)"
     )
+    ask.add_argument(
+        "--compare",
+        metavar="M1,M2",
+        help="ask 2-4 models at once (comma-separated ids); the first model's reply streams, the others are "
+        "buffered and printed after it, each under a header, then a summary table; exit 1 if any failed",
+    )
 
     models = commands.add_parser("models", help="list the endpoint's models with context length and price")
     add_endpoint_arguments(models, with_model=False)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from toki_tui.cli.ask_tools import check_tool_flags, print_tool_calls, run_with_mcp
+from toki_tui.cli.ask_tools import check_tool_flags, run_with_mcp
 from toki_tui.cli.common import (
     EXIT_API_ERROR,
     EXIT_USAGE,
@@ -25,8 +25,8 @@ from toki_tui.cli.common import (
     open_store,
     report,
 )
+from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.client import ChatClient
-from toki_tui.core.api.events import ContentDelta, ReasoningDelta, RefusalDelta, RetryScheduled, StreamEvent
 from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter
 from toki_tui.core.attachments import (
     MAX_IMAGE_BYTES,
@@ -39,14 +39,10 @@ from toki_tui.core.attachments import (
 from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.session import ChatSession
-from toki_tui.core.text import StreamSanitizer
 from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
     from toki_tui.core.store.history_store import HistoryStore
-
-_DIM = "\x1b[2m"
-_RESET = "\x1b[0m"
 
 
 def params_from_args(args: argparse.Namespace, defaults: ChatParams) -> ChatParams:
@@ -155,101 +151,9 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO, *, attached: bool = Fal
     return "\n\n".join(parts)
 
 
-class ReplyPrinter:
-    """Writes deltas as they arrive. Flushes once per burst of events (when the loop goes back to the network),
-    not once per token: a flush is a system call, and at thousands of tokens a second it would dominate."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
-        self.err = err
-        self.err_is_tty = err.isatty()
-        self._flush_scheduled = False
-        self._in_reasoning = False
-        self.printed_content = False
-        self.pipe_closed = False
-        self.ends_with_newline = True
-        # A delta may end inside an escape sequence: each stream holds the unfinished end until the next delta.
-        self._content_text = StreamSanitizer()
-        self._reasoning_text = StreamSanitizer()
-
-    def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
-
-    def flush(self) -> None:
-        # Runs as an event-loop callback: a closed pipe is remembered and raised from handle(), in the stream.
-        self._flush_scheduled = False
-        try:
-            self.out.flush()
-            self.err.flush()
-        except BrokenPipeError:
-            self.pipe_closed = True
-
-    def handle_batch(self, batch: list[StreamEvent]) -> None:
-        """The events of one network read. Consecutive text is written with one call, not one per token."""
-        run: list[str] = []
-        for event in batch:
-            if event.__class__ is ContentDelta and event.choice_index == 0:
-                run.append(event.text)
-                continue
-            if run:
-                self.handle(ContentDelta("".join(run)))
-                run = []
-            self.handle(event)
-        if run:
-            self.handle(ContentDelta("".join(run)))
-
-    def handle(self, event: StreamEvent) -> None:
-        if self.pipe_closed:
-            raise BrokenPipeError("the reader of the output went away")
-        if isinstance(event, ContentDelta | RefusalDelta):
-            if event.choice_index != 0:
-                return
-            self._end_reasoning()
-            self._write_content(self._content_text.feed(event.text))
-        elif isinstance(event, ReasoningDelta):
-            if event.choice_index != 0:
-                return
-            if not self._in_reasoning:
-                self._in_reasoning = True
-                if self.err_is_tty:
-                    self.err.write(_DIM)
-            self.err.write(self._reasoning_text.feed(event.text))
-            self._schedule_flush()
-        elif isinstance(event, RetryScheduled):
-            report(f"{event.reason}; retrying in {event.delay:.1f} s (attempt {event.attempt})", self.err)
-
-    def _write_content(self, text: str) -> None:
-        if not text:
-            return
-        self.out.write(text)
-        self.printed_content = True
-        self.ends_with_newline = text.endswith("\n")
-        self._schedule_flush()
-
-    def _end_reasoning(self) -> None:
-        if self._in_reasoning:
-            self.err.write(self._reasoning_text.flush())
-            self._in_reasoning = False
-            self.err.write((_RESET if self.err_is_tty else "") + "\n")
-
-    def finish(self) -> None:
-        if self.pipe_closed:
-            return
-        self._end_reasoning()
-        self._write_content(self._content_text.flush())
-        if self.printed_content and not self.ends_with_newline and self.out.isatty():
-            self.end_line()
-        self.flush()
-
-    def end_line(self) -> None:
-        """End a partial reply's line, so what is reported next (on stderr, often the same terminal) starts on
-        a line of its own."""
-        if self.printed_content and not self.ends_with_newline and not self.pipe_closed:
-            self.out.write("\n")
-            self.ends_with_newline = True
-            self.flush()
+def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
+    # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
+    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
 
 
 async def _stream(
@@ -355,6 +259,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             system_prompt=system_prompt,
             conversation_id=conversation_id,
         )
+        if getattr(args, "compare", None) is not None:  # imported only then: the prices stay out of `toki ask`
+            from toki_tui.cli.ask_compare import ask_compare
+
+            return ask_compare(args, config, session, prompt, attachments, out)
         printer = ReplyPrinter(out, err)
         try:
             if args.mcp:
@@ -375,7 +283,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             if reply.tool_calls:
                 if printer.printed_content and not printer.ends_with_newline:
                     out.write("\n")
-                print_tool_calls(reply.tool_calls, out)
+                _print_tool_calls(reply.tool_calls, out)
             if reply.finish_reason == "length":
                 report("the reply was cut off at the token limit (--max-tokens)")
             elif session.reply_note:

@@ -1,5 +1,6 @@
-"""`toki ask`'s tool calls: printed as JSON (`--tools`, or `--mcp` without `--yes`), or with `--mcp --yes` run on
-the MCP servers and answered, reply after reply, until a reply calls none.
+"""`toki ask --mcp [--yes]`: the MCP servers' tools offered with the question; with `--yes` the calls are run on the
+servers and answered, reply after reply, until a reply calls none (without it they are printed as JSON, as for
+`--tools`, by ask.py).
 
 Without `--yes` no call is run: the calls are printed (as for `--tools`) and toki stops, so a script or the user
 decides. A call of a tool that no MCP server offers (a local tool from `--tools`) also stops the loop and is
@@ -11,14 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 from toki_tui.cli.common import UsageError, report
 from toki_tui.core.mcp.calls import parse_arguments, tool_calls_of
 
 if TYPE_CHECKING:
-    from toki_tui.cli.ask import ReplyPrinter
+    from toki_tui.cli.reply_printer import ReplyPrinter
     from toki_tui.core.attachments import Attachment
     from toki_tui.core.config.config_file import Config
     from toki_tui.core.mcp.manager import McpManager
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
 
 MAX_ROUNDS = 20
 """Replies with tool calls answered in one `toki ask` run: a model calling tools in a loop stops here."""
-
-
-def print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
-    # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
-    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
 
 
 def check_tool_flags(args: argparse.Namespace) -> None:

@@ -53,6 +53,12 @@ def _start_command(screen: ChatScreen, command: str) -> None:
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("New conversation", "chat.new", WHAT["chat.new"], lambda s: s.action_new_conversation()),
     PaletteCommand("Pick model", "chat.model", WHAT["chat.model"], lambda s: s.action_pick_model()),
+    PaletteCommand(
+        "Compare models",
+        "",
+        "send the next prompt to 2-4 models side by side (pick them; or /compare ID ID…)",
+        lambda s: s.compare.pick(),
+    ),
     PaletteCommand("History", "chat.history", WHAT["chat.history"], lambda s: s.action_toggle_history()),
     PaletteCommand("Search history", "", "open the history list and type to search it", _search_history),
     PaletteCommand("Parameters sidebar", "chat.params", WHAT["chat.params"], lambda s: s.action_toggle_params()),

@@ -59,6 +59,18 @@ WHAT: dict[str, str] = {
     "picker.close": "close the model picker",
     "picker.next": "in the model picker: next model",
     "picker.previous": "in the model picker: previous model",
+    "compare_picker.close": "close the compare picker",
+    "compare_picker.mark": "in the compare picker: mark or unmark the highlighted model",
+    "compare_picker.next": "in the compare picker: next model",
+    "compare_picker.previous": "in the compare picker: previous model",
+    "compare.left": "on the compare columns: select the column to the left",
+    "compare.right": "on the compare columns: select the column to the right",
+    "compare.first": "on the compare columns: select column 1",
+    "compare.second": "on the compare columns: select column 2",
+    "compare.third": "on the compare columns: select column 3",
+    "compare.fourth": "on the compare columns: select column 4",
+    "compare.stop_one": "on the compare columns: stop the selected column's reply (the others go on)",
+    "compare.continue": "on the compare columns: continue the conversation with the selected reply",
     "api_key.later": "close the API key dialog without a key",
 }
 """What each binding does, by id: `toki config keys`, F1 help and the command palette read it."""
@@ -72,7 +84,8 @@ class KeyRow:
     default: str
     what: str
     where: str
-    """"app", "screen", "prompt", "message" or "dialog": where focus must be for the key to work."""
+    """"app", "screen", "prompt", "message", "compare" (the compare columns) or "dialog": where focus must be for
+    the key to work."""
     priority: bool
 
 
@@ -81,11 +94,13 @@ def _owners() -> list[tuple[str, type[object]]]:
     from toki_tui.ui.app import TokiApp
     from toki_tui.ui.screens.api_key_dialog import ApiKeyDialog
     from toki_tui.ui.screens.chat import ChatScreen
+    from toki_tui.ui.screens.compare_picker import ComparePickerScreen
     from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
     from toki_tui.ui.screens.help import HelpScreen
     from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
     from toki_tui.ui.screens.model_picker import ModelPickerScreen
     from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
+    from toki_tui.ui.widgets.compare_view import CompareView
     from toki_tui.ui.widgets.message_actions import MessageActions
     from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -94,6 +109,7 @@ def _owners() -> list[tuple[str, type[object]]]:
         ("screen", ChatScreen),
         ("prompt", PromptInput),
         ("message", MessageActions),
+        ("compare", CompareView),
         ("dialog", HelpScreen),
         ("dialog", ReplyDetailsScreen),
         ("dialog", ConfirmDialog),
@@ -101,6 +117,7 @@ def _owners() -> list[tuple[str, type[object]]]:
         ("dialog", McpServersScreen),
         ("dialog", McpToolsScreen),
         ("dialog", ModelPickerScreen),
+        ("dialog", ComparePickerScreen),
         ("dialog", ApiKeyDialog),
     ]
 

@@ -54,6 +54,9 @@ def completion_spot(text: str) -> CompletionSpot | None:
     if not space:
         return CompletionSpot("command", 1, head)
     name = head.lower()
+    if name == "compare":  # every argument is a model id: complete the last one
+        last = rest.rpartition(" ")[2]
+        return CompletionSpot("model", len(text) - len(last), last)
     if name in PATH_COMMANDS:
         return CompletionSpot("path", len(text) - len(rest), rest)
     first, second_space, path = rest.partition(" ")

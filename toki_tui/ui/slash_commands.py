@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 from toki_tui.core.api.params import PARAMETER_RANGES, SYSTEM_ROLES, ParameterError, check_parameter
+from toki_tui.core.compare import CompareError, check_compare_models
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,9 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("model", "ID", "switch the model for the next request (no ID: open the model picker)"),
+    CommandSpec(
+        "compare", "ID ID [ID…]|off", "send the next prompt to 2-4 models side by side (no ID: pick them; off: cancel)"
+    ),
     CommandSpec("temperature", "0..2|off", "sampling temperature"),
     CommandSpec("top_p", "0..1|off", "nucleus sampling"),
     CommandSpec("max_tokens", "N|off", "upper bound on the reply length"),
@@ -66,6 +70,12 @@ class SlashCommandError(ValueError):
 class SetModel:
     model_id: str | None
     """None opens the model picker."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompareModels:
+    models: tuple[str, ...] | None
+    """The models the next prompt goes to (2-4, checked); None opens the picker; () cancels compare."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +197,7 @@ class SavePreset:
 
 SlashAction = (
     SetModel
+    | CompareModels
     | SetParameter
     | SetSystemPrompt
     | SetSwitch
@@ -244,6 +255,8 @@ def parse_slash_command(text: str) -> SlashAction:
         raise SlashCommandError(f"unknown command /{name}{hint}; /help lists the commands")
     if name == "model":
         return SetModel(argument.split()[0] if argument else None)
+    if name == "compare":
+        return _compare_action(argument)
     if name in PARAMETER_RANGES:
         if not argument:
             allowed = PARAMETER_RANGES[name].describe()
@@ -297,6 +310,18 @@ def parse_slash_command(text: str) -> SlashAction:
     if name == "preset":
         return _preset_action(argument)
     return ShowHelp()
+
+
+def _compare_action(argument: str) -> CompareModels:
+    words = argument.split()
+    if not words:
+        return CompareModels(None)
+    if len(words) == 1 and words[0].lower() in _CLEAR_WORDS:
+        return CompareModels(())
+    try:
+        return CompareModels(check_compare_models(words))
+    except CompareError as error:
+        raise SlashCommandError(f"/compare: {error}") from None
 
 
 def _preset_action(argument: str) -> ApplyPreset | SavePreset:

@@ -1,16 +1,18 @@
 """Models from `GET /models`, read leniently (docs/protocol.md §4): only `data[].id` is required.
 
 OpenAI gives ids only; OpenRouter adds `context_length` and per-token USD prices as decimal strings, with "-1"
-meaning "dynamic pricing" for router pseudo-models. TOKI's own shape is undocumented, so anything goes.
+meaning "dynamic pricing" for router pseudo-models; other servers give prices per million tokens. TOKI's own shape
+is undocumented, so anything goes. This is the one place that reads `/models` entries; the price values are
+checked by core/pricing.py.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from toki_tui.core.errors import APIError
+from toki_tui.core.pricing import Price, checked_per_million, per_million_from_per_token, server_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,12 @@ class ModelInfo:
     """USD per million prompt tokens; None when unknown (missing, negative or not a number)."""
     completion_price_per_million: float | None = None
     owned_by: str | None = None
+
+    @property
+    def price(self) -> Price | None:
+        """The server's price for this model, when it gives both halves (checked again: a cache file may have
+        been edited)."""
+        return server_price(self.prompt_price_per_million, self.completion_price_per_million)
 
     def to_record(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -45,16 +53,30 @@ def _positive_int(value: object) -> int | None:
 
 def price_per_million(value: object) -> float | None:
     """A per-token price (string or number) as USD per million tokens; None for unknown or the -1 sentinel."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(number) or number < 0:
-        return None
-    # Rounded: "0.00000005" * 1e6 is 0.049999999999999996 in binary floating point.
-    return round(number * 1_000_000, 6)
+    return per_million_from_per_token(value)
+
+
+_PER_MILLION_FIELDS = (
+    ("input_price_per_million", "output_price_per_million"),
+    ("prompt_price_per_million", "completion_price_per_million"),
+)
+"""Per-million price fields, looked for in `pricing` and then in the entry itself (docs/protocol.md §4)."""
+
+
+def _prices(entry: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(input, output) per million tokens from the first price shape the entry uses; None for a half unknown."""
+    pricing = entry.get("pricing")
+    tables = [pricing, entry] if isinstance(pricing, dict) else [entry]
+    if isinstance(pricing, dict):
+        if "prompt" in pricing or "completion" in pricing:  # OpenRouter: per token
+            return price_per_million(pricing.get("prompt")), price_per_million(pricing.get("completion"))
+        if "input" in pricing or "output" in pricing:  # per million, as {"input": 0.27, "output": 1.1}
+            return checked_per_million(pricing.get("input")), checked_per_million(pricing.get("output"))
+    for table in tables:
+        for input_key, output_key in _PER_MILLION_FIELDS:
+            if input_key in table or output_key in table:
+                return checked_per_million(table.get(input_key)), checked_per_million(table.get(output_key))
+    return None, None
 
 
 def _model_from(entry: object) -> ModelInfo | None:
@@ -71,11 +93,7 @@ def _model_from(entry: object) -> ModelInfo | None:
         context = _positive_int(top_provider.get("context_length"))
     if context is None:
         context = _positive_int(entry.get("max_context_length") or entry.get("context_window"))
-    pricing = entry.get("pricing")
-    prompt_price = completion_price = None
-    if isinstance(pricing, dict):
-        prompt_price = price_per_million(pricing.get("prompt"))
-        completion_price = price_per_million(pricing.get("completion"))
+    prompt_price, completion_price = _prices(entry)
     name = entry.get("name")
     owner = entry.get("owned_by")
     return ModelInfo(

@@ -37,6 +37,7 @@ from toki_tui.core.config.model import (
 )
 from toki_tui.core.config.parameters_table import checked_parameters
 from toki_tui.core.config.paths import PRESETS_FOLDER
+from toki_tui.core.config.prices import parse_model_prices, valid_budget
 from toki_tui.core.config.problems import INVALID, Problems, describe_toml_error
 from toki_tui.core.config.validators import (
     show_value,
@@ -78,7 +79,7 @@ __all__ = [
 
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands", "presets", "mcp_servers",
+    "tool_commands", "models", "budget_per_day", "presets", "mcp_servers",
 )  # fmt: skip
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")
@@ -197,6 +198,10 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
     if "mcp_servers" in data and (table := problems.table("mcp_servers", data["mcp_servers"], "[mcp_servers.files]")):
         values["mcp_servers"], found = parse_mcp_servers(table)
         problems.lines.extend(found)
+    if "models" in data and (table := problems.table("models", data["models"], '[models."ID"]')):
+        values["model_prices"] = parse_model_prices(problems, table)
+    if "budget_per_day" in data:
+        values["budget_per_day"] = problems.check("budget_per_day", data["budget_per_day"], valid_budget)
     endpoints: dict[str, EndpointConfig] | None = {DEFAULT_ENDPOINT: BUILTIN_ENDPOINT}
     if "endpoints" in data and (table := problems.table("endpoints", data["endpoints"], "[endpoints.work]")):
         endpoints = _parse_endpoints(problems, table)

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.api.params import ChatParams, ParameterError
+from toki_tui.core.config.prices import valid_budget, valid_model_prices
 from toki_tui.core.config.validators import (
     check_fields,
     show_value,
@@ -34,6 +35,7 @@ from toki_tui.core.config.validators import (
 )
 from toki_tui.core.errors import ConfigError
 from toki_tui.core.mcp.config import McpServerConfig, valid_mcp_servers
+from toki_tui.core.pricing import Price
 
 if TYPE_CHECKING:
     from toki_tui.core.config.presets import Preset
@@ -167,6 +169,11 @@ class Config:
     mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=lambda: MappingProxyType({}))
     """The `[mcp_servers.NAME]` tables: MCP tool servers started after the first frame (see
     toki_tui.core.mcp.config for their keys)."""
+    model_prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[models."ID"]` tables: `price_in` and `price_out`, the price per million prompt and completion tokens
+    of model ID (both required), used in place of any price the server's model list gives."""
+    budget_per_day: float | None = None
+    """An amount (in the prices' currency) that today's estimated replies may cost before toki warns, once."""
     presets: Mapping[str, Preset] = field(default_factory=lambda: MappingProxyType({}))
     """The `[presets.NAME]` tables, and the `NAME.toml` files of the `presets` folder next to this file: each a
     name for any of `model`, `endpoint`, `system_prompt`, `system_role`, `json_mode`, `tools_file` and a
@@ -192,6 +199,8 @@ class Config:
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
                 "mcp_servers": valid_mcp_servers,
+                "model_prices": valid_model_prices,
+                "budget_per_day": valid_budget,
                 "presets": _presets,
             },
         )
@@ -330,6 +339,13 @@ _EXAMPLE_CONFIG = f"""\
 # confirm; the call's arguments (JSON) are added as its last argument, never through a shell.
 # [tool_commands]
 # get_weather = ["/usr/local/bin/weather", "--json"]
+
+# Prices per million tokens (used in place of the server's), for the cost shown with each reply,
+# and a daily amount that warns once when today's replies cost more (put budget_per_day at the top).
+# budget_per_day = 2.0
+# [models."deepseek/deepseek-chat-v3"]
+# price_in = 0.27
+# price_out = 1.10
 
 # The built-in endpoint: TOKI, with the key from TOKI_API_KEY. Uncomment to read the key
 # from a password manager instead (TOKI_API_KEY still wins when it is set).

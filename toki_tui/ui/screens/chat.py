@@ -28,6 +28,7 @@ from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens import preset_actions
 from toki_tui.ui.screens.api_key_request import ApiKeyRequest
 from toki_tui.ui.screens.branch_actions import BranchActions, BranchShown, EditReady
+from toki_tui.ui.screens.compare_runner import CompareRunner
 from toki_tui.ui.screens.history_browser import HistoryBrowser, HistoryRead
 from toki_tui.ui.screens.mcp_tools import McpTools
 from toki_tui.ui.screens.model_choice import ModelChoice
@@ -109,6 +110,7 @@ class ChatScreen(Screen[None]):
         )
         self.reply_actions = ReplyActions(self, app, self.session)
         self.attachments = PendingAttachments(self, app)
+        self.compare = CompareRunner(self, app, self.session, self.replies, self.history, self.model_choice)
         self.sidebars = Sidebars(self)
         self._resumed_before = False
 
@@ -118,8 +120,8 @@ class ChatScreen(Screen[None]):
 
     @property
     def streaming(self) -> bool:
-        """A reply is arriving (the conversation cannot change under it)."""
-        return self.replies.streaming
+        """A reply (or a compare turn's replies) is arriving: the conversation cannot change under it."""
+        return self.replies.streaming or self.compare.streaming
 
     @property
     def models(self) -> list[ModelInfo]:
@@ -200,6 +202,7 @@ class ChatScreen(Screen[None]):
             self.branches.cancel_edit()
         if self.streaming:
             self.action_stop_reply()
+        self.compare.close()
         self.history.start_new()
         preset_actions.conversation_started(self)
         self.query_one(PromptInput).focus()
@@ -227,13 +230,15 @@ class ChatScreen(Screen[None]):
 
     def action_stop_reply(self) -> None:
         if self.streaming:
-            self.replies.stop()
+            self.replies.stop()  # a compare turn too: its worker is in the same group
         elif self.branches.editing is not None:
             self.branches.cancel_edit()
+        elif self.compare.armed is not None:
+            self.compare.cancel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop_reply":  # the Esc hint: while a reply arrives, or an edit
-            return self.streaming or self.branches.editing is not None
+        if action == "stop_reply":  # the Esc hint: while a reply arrives, or an edit, or compare is armed
+            return self.streaming or self.branches.editing is not None or self.compare.armed is not None
         return True
 
     def action_retry(self) -> None:
@@ -255,12 +260,14 @@ class ChatScreen(Screen[None]):
         self.send_prompt(unescape_prompt(text))
 
     def send_prompt(self, text: str) -> None:
-        if not self.replies.ready_to_send(text):
+        if not self.compare.ready_to_send(text) or not self.replies.ready_to_send(text):
             return
         from toki_tui.ui.display import DisplayMessage
 
         # An edited question is asked in place of the old one, with its own files; pending ones wait.
         attachments = self.attachments.take() if self.branches.editing is None else ()
+        if self.branches.editing is None and self.compare.start_if_armed(text, attachments):
+            return
         events, was_retry = self.branches.events_for_prompt(text, attachments)
         labels = tuple(attachment_label(attachment) for attachment in attachments)
         self.query_one(ConversationView).append_message(
@@ -298,19 +305,13 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.ScrollRequested)
     def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
         view = self.query_one(ConversationView)
-        if message.where == "page_up":
-            view.page_up()
-        elif message.where == "page_down":
-            view.page_down()
-        elif message.where == "oldest":
-            view.scroll_to_oldest()
-        else:
-            view.scroll_to_latest()
+        scroll = {"page_up": view.page_up, "page_down": view.page_down, "oldest": view.scroll_to_oldest}
+        scroll.get(message.where, view.scroll_to_latest)()
 
     @on(PromptInput.MessagesWanted)
     def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
         message.stop()
-        if not self.query_one(ConversationView).focus_newest_message():
+        if not self.compare.focus_view() and not self.query_one(ConversationView).focus_newest_message():
             self.focus_previous()
 
     @on(ConversationView.TypedHere)
@@ -351,6 +352,7 @@ class ChatScreen(Screen[None]):
         if self.streaming:
             self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
             return
+        self.compare.close()
         self.history.open_chosen(message)
         self.query_one(PromptInput).focus()
 

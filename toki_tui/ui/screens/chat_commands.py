@@ -8,6 +8,7 @@ from toki_tui.ui.slash_commands import (
     ApplyPreset,
     AttachFile,
     BranchCommand,
+    CompareModels,
     CopyReply,
     ExportConversation,
     LoadTools,
@@ -50,6 +51,13 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
         else:
             screen.settings.set_model(action.model_id)
             screen.notify(f"Model: {action.model_id} (from the next message)")
+    elif isinstance(action, CompareModels):
+        if action.models is None:
+            screen.compare.pick()
+        elif not action.models:
+            screen.compare.cancel()
+        else:
+            screen.compare.arm(action.models)
     elif isinstance(action, SetParameter):
         screen.settings.apply(action.name, action.value, echo=True)
         shown = "server default" if action.value is None else f"{action.value:g}"

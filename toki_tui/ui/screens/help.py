@@ -30,6 +30,9 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+R (on a message)", "regenerate that reply (the old one stays as a sibling)"),
     ("Ctrl+E (on a question)", "edit it in the prompt; sending asks it anew beside the old one (Esc cancels)"),
     ("Ctrl+K (on a reply)", "continue a reply that was stopped or cut short (or click ⏵ continue)"),
+    ("Compare: ← / → or 1-4", "on the compare columns (Shift+Tab from the prompt): select a column"),
+    ("Compare: X", "stop the selected column's reply; the others go on (Esc stops them all)"),
+    ("Compare: Enter", "continue the conversation with the selected column's reply"),
     ("F3", "fold or unfold the newest reply's thinking (or click ▸ Thinking)"),
     ("F4", "how the reply was made: model, parameters, usage, timing (or click its header)"),
     ("F5 / F8", "copy the reply (Markdown) / its last code block; the clicked reply, else the newest"),
@@ -51,6 +54,8 @@ HELP_KEY_IDS: dict[str, tuple[str, ...]] = {
     "Ctrl+R (on a message)": ("message.regenerate",),
     "Ctrl+E (on a question)": ("message.edit",),
     "Ctrl+K (on a reply)": ("message.continue",),
+    "Compare: X": ("compare.stop_one",),
+    "Compare: Enter": ("compare.continue",),
     "F3": ("chat.thinking",),
     "F4": ("chat.details",),
     "F5 / F8": ("chat.copy", "chat.copy_code"),
@@ -70,7 +75,8 @@ def key_label(label: str, keymap: Mapping[str, str]) -> str:
     if not any(binding_id in keymap for binding_id in ids):
         return label
     note = label[label.index(" (") :] if " (" in label else ""
-    return " / ".join(key_display(keys_for(binding_id, keymap)) for binding_id in ids) + note
+    where = label[: label.index(": ") + 2] if ": " in label else ""  # "Compare: X" stays "Compare: ..."
+    return where + " / ".join(key_display(keys_for(binding_id, keymap)) for binding_id in ids) + note
 
 
 INDENT = 2

@@ -32,7 +32,41 @@ from toki_tui.ui.display import asked_for_json
 from toki_tui.ui.screens.worker_messages import ReplyEnded, ReplyStateChanged
 
 if TYPE_CHECKING:
+    from toki_tui.core.api.reply import ReplyAccumulator
     from toki_tui.ui.widgets.live_reply import LiveReply
+
+
+def show_batch(
+    live: LiveReply,
+    batch: list[StreamEvent],
+    reply: ReplyAccumulator | None,
+    on_state: Callable[[ResponseStarted | RetryScheduled], object],
+) -> None:
+    """Append one network read's events to the live reply (the text of its content events joined), calling
+    `on_state` in order for the events that change the reply's state. `reply` is the accumulator the tool calls
+    are read from (it gathers their fragments)."""
+    content: list[str] = []
+    for event in batch:
+        if isinstance(event, ContentDelta):
+            if event.choice_index == 0:
+                content.append(event.text)
+            continue
+        if content:  # what came before this event in the same read, in order
+            live.append_content("".join(content))
+            content = []
+        if isinstance(event, ReasoningDelta):
+            if event.choice_index == 0:
+                live.append_reasoning(event.text)
+        elif isinstance(event, RefusalDelta):
+            if event.choice_index == 0:
+                live.append_refusal(event.text)
+        elif isinstance(event, ToolCallDelta):
+            if event.choice_index == 0 and reply is not None:
+                live.set_tool_calls(reply.tool_calls)
+        elif isinstance(event, ResponseStarted | RetryScheduled):
+            on_state(event)
+    if content:
+        live.append_content("".join(content))
 
 
 async def pump_reply(
@@ -48,37 +82,22 @@ async def pump_reply(
     retry_after: float | None = None
     streaming = False
     try:
+
+        def on_state(event: ResponseStarted | RetryScheduled) -> None:
+            nonlocal streaming
+            if isinstance(event, ResponseStarted):
+                if not streaming:
+                    streaming = True
+                    live.set_waiting("")
+                    post(ReplyStateChanged("streaming"))
+            else:
+                streaming = False
+                live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
+                post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
+
         async with contextlib.aclosing(batches):  # closed (the response with it) whatever ends the loop
             async for batch in batches:
-                content: list[str] = []
-                for event in batch:
-                    if isinstance(event, ContentDelta):
-                        if event.choice_index == 0:
-                            content.append(event.text)
-                        continue
-                    if content:  # what came before this event in the same read, in order
-                        live.append_content("".join(content))
-                        content = []
-                    if isinstance(event, ReasoningDelta):
-                        if event.choice_index == 0:
-                            live.append_reasoning(event.text)
-                    elif isinstance(event, RefusalDelta):
-                        if event.choice_index == 0:
-                            live.append_refusal(event.text)
-                    elif isinstance(event, ToolCallDelta):
-                        if event.choice_index == 0 and session.reply is not None:
-                            live.set_tool_calls(session.reply.tool_calls)
-                    elif isinstance(event, ResponseStarted):
-                        if not streaming:
-                            streaming = True
-                            live.set_waiting("")
-                            post(ReplyStateChanged("streaming"))
-                    elif isinstance(event, RetryScheduled):
-                        streaming = False
-                        live.set_waiting(f"retrying in {event.delay:.0f} s ({event.reason})")
-                        post(ReplyStateChanged("retrying", retry_delay=event.delay, reason=event.reason))
-                if content:
-                    live.append_content("".join(content))
+                show_batch(live, batch, session.reply, on_state)
         status = session.reply_status or "complete"
         error_text = session.reply_note
     except asyncio.CancelledError:

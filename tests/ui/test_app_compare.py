@@ -1,0 +1,108 @@
+"""Compare in the app: /compare arms it, the next prompt goes to every model at once (each request asserted),
+the replies stream side by side with the failing one's error in its own column, the store holds them as
+siblings, and choosing a column continues the conversation on that reply; when narrow the columns stack, and X
+stops one reply while the other goes on. One app run for both turns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes.per_model import by_model
+from tests.fakes.server import FakeServer, openai_error_reply, text_reply
+from tests.ui.app_support import make_app, wait_until
+from tests.ui.conversation_support import widget_text
+from toki_tui.ui.widgets.compare_view import CompareView
+from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.prompt_input import PromptInput
+
+MODELS = ("m/alpha", "m/beta", "m/gamma")
+
+
+async def test_compare_three_models_one_failing_then_continue_with_the_second_then_stop_one_when_narrow(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    fake_server.default_reply = by_model(
+        {
+            "m/alpha": text_reply("Alpha says hi.", chunk_delay=0.005),
+            "m/beta": text_reply("Beta says hello."),
+            "m/gamma": openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
+        },
+        default=text_reply("Next answer."),
+    )
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await harness.ready(pilot)
+        screen = harness.screen
+        prompt = screen.query_one(PromptInput)
+        for command in ("/temperature 0.4", "/compare " + " ".join(MODELS)):
+            prompt.text = command
+            await pilot.press("enter")
+        assert screen.compare.armed == MODELS
+        assert "the next prompt goes to m/alpha, m/beta, m/gamma" in widget_text(screen.query_one("#compare-marker"))
+
+        prompt.text = "Which one?"
+        await pilot.press("enter")
+        view = screen.query_one(CompareView)
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 3 and not screen.compare.streaming)
+        assert not view.has_class("-stacked")  # 120 columns: side by side
+
+        bodies = sorted((request.json() for request in fake_server.chat_requests()), key=lambda body: body["model"])
+        assert [body["model"] for body in bodies] == list(MODELS)
+        for body in bodies:
+            assert body["messages"] == [{"role": "user", "content": "Which one?"}]
+            assert body["temperature"] == 0.4 and body["stream"] is True
+
+        alpha, beta, gamma = (live.message for live in view.lives)
+        assert (alpha.status, alpha.content) == ("complete", "Alpha says hi.")
+        assert (beta.status, beta.content) == ("complete", "Beta says hello.")
+        assert gamma.status == "error" and gamma.error is not None and "quota" in gamma.error
+        await wait_until(pilot, lambda: "✓" in widget_text(view.columns[0].header))  # the headers' next repaint
+        headers = [widget_text(column.header) for column in view.columns]
+        assert headers[0].split()[:4] == ["1", "m/alpha", "✓", "continuing…"] and "complete" in headers[0]
+        assert headers[2].split()[:4] == ["3", "m/gamma", "error", "·"] and "cost unknown" in headers[2]
+
+        conversation_id = screen.session.conversation_id
+        assert conversation_id is not None
+        question, *replies = harness.store.conversation_messages(conversation_id)
+        assert {(r.model, r.status, r.parent_id) for r in replies} == {
+            ("m/alpha", "complete", question.id),
+            ("m/beta", "complete", question.id),
+            ("m/gamma", "error", question.id),
+        }
+
+        # Shift+Tab reaches the columns; 2 selects the second, Enter continues with it.
+        await pilot.press("shift+tab")
+        assert harness.app.focused is view
+        await pilot.press("2", "enter")
+        await wait_until(pilot, lambda: not screen.query(CompareView))
+        conversation = screen.query_one(ConversationView)
+        await wait_until(
+            pilot, lambda: [m.content for m in conversation.messages] == ["Which one?", "Beta says hello."]
+        )
+        beta_id = next(r.id for r in replies if r.model == "m/beta")
+        assert harness.store.get_conversation(conversation_id).current_leaf_id == beta_id
+
+        prompt.focus()
+        prompt.text = "And then?"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 4 and not screen.streaming)
+        last = fake_server.chat_requests()[-1].json()
+        assert [m["content"] for m in last["messages"]] == ["Which one?", "Beta says hello.", "And then?"]
+
+        # Narrower than 100 columns the replies stack; X on the selected column stops that reply only.
+        await pilot.resize_terminal(90, 40)
+        fake_server.default_reply = by_model(
+            {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
+        )
+        screen.compare.arm(("m/fast", "m/slow"))
+        prompt.text = "Go"
+        await pilot.press("enter")
+        view = screen.query_one(CompareView)
+        assert view.has_class("-stacked")
+        await wait_until(pilot, lambda: "word" in view.lives[1].content)
+        await pilot.press("shift+tab", "right", "x")
+        await wait_until(pilot, lambda: not screen.compare.streaming)
+        fast, slow = (live.message for live in view.lives)
+        assert fast.status == "complete" and slow.status == "stopped"
+        assert slow.id is not None and harness.store.get_message(slow.id).status == "stopped"
+        await harness.app.workers.wait_for_complete()

@@ -1,0 +1,44 @@
+"""/compare: parsing, Tab completing every model id it takes, and a column's header (pure functions, no app)."""
+
+from __future__ import annotations
+
+import pytest
+
+from toki_tui.ui.prompt_completion import candidates, completion_spot
+from toki_tui.ui.slash_commands import CompareModels, SlashCommandError, parse_slash_command
+
+MODELS = ["deepseek/deepseek-chat-v3", "openai/gpt-4o-mini", "meta-llama/llama-3.1-8b-instruct"]
+
+
+def test_compare_takes_two_to_four_model_ids_or_off_or_nothing() -> None:
+    assert parse_slash_command("/compare a/x b/y c") == CompareModels(("a/x", "b/y", "c"))
+    assert parse_slash_command("/compare off") == CompareModels(())
+    assert parse_slash_command("/compare") == CompareModels(None)
+    with pytest.raises(SlashCommandError, match="2 to 4 models, not 1"):
+        parse_slash_command("/compare only")
+    with pytest.raises(SlashCommandError, match="only once"):
+        parse_slash_command("/compare a a")
+
+
+def test_tab_completes_the_last_model_id_of_compare() -> None:
+    text = "/compare deepseek/deepseek-chat-v3 gpt"
+    spot = completion_spot(text)
+    assert spot is not None and spot.kind == "model" and spot.word == "gpt"
+    assert text[spot.start :] == "gpt"
+    assert candidates(spot, MODELS) == ["openai/gpt-4o-mini"]
+    first = completion_spot("/compare ")
+    assert first is not None and first.kind == "model" and first.word == ""
+
+
+def test_a_column_header_cuts_the_model_id_and_marks_estimates() -> None:
+    from toki_tui.ui.widgets.compare_view import ReplyFigures, header_text
+
+    figures = ReplyFigures(status="streaming", tokens_per_second=41.4, ttft=0.3, tokens=120, tokens_estimated=True)
+    title, stats = header_text(2, "vendor/a-very-long-model-id", figures, chosen=False, width=14).plain.split("\n")
+    assert title == "2 vendor/a-ve…"
+    assert stats == "streaming · 41 tok/s · 1st token 0.30 s · ~120 tok · cost unknown"
+    done = ReplyFigures(status="complete", tokens=118, cost="≈$0.0001")
+    assert (
+        header_text(1, "m", done, chosen=True, width=40).plain
+        == "1 m  ✓ continuing here\ncomplete · 118 tok · ≈$0.0001"
+    )

@@ -1,0 +1,155 @@
+"""What models cost and what a reply cost: prices per million tokens, where they came from, and the estimate.
+
+A price is a pair (input, output) in currency units per million tokens. It comes from the config
+(`[models."id"] price_in = 0.27, price_out = 1.10`) or from the server's `/models` list (read in
+core/api/model_info.py, the one place that reads `/models` entries, with the value parsers below); the config wins.
+
+Unknown is never 0: a price that is missing, negative (OpenRouter's "-1" means "dynamic pricing"), not a number,
+infinite or implausibly large is unknown, and so is the cost of a reply whose price or usage is unknown. A price
+of exactly 0 is a real price (a free model), and its replies really cost 0.
+
+A reply's cost is an estimate: prompt tokens at the input price plus completion tokens at the output price.
+Discounts the server may give (cached prompt tokens) and per-request fees are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+PriceSource = Literal["server", "config"]
+
+MAX_PRICE_PER_MILLION = 10_000.0
+"""The highest believable price per million tokens (the dearest real models cost a few hundred). A larger value is
+a unit mix-up (a per-million price in a per-token field would be a million times too big) or garbage, and is
+treated as unknown rather than shown as a fortune."""
+
+COST_DIGITS = 10
+"""Costs are rounded to this many decimals: below any currency's smallest unit, above float noise."""
+
+SMALLEST_SHOWN = 0.000001
+"""Costs below this are shown as "<$0.000001" rather than rounded to a zero that would read as free."""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """Currency units per million input (prompt) and output (completion) tokens, and where the price came from."""
+
+    input_per_million: float
+    output_per_million: float
+    source: PriceSource
+
+    def __post_init__(self) -> None:
+        for name in ("input_per_million", "output_per_million"):
+            if checked_per_million(getattr(self, name)) is None:
+                raise ValueError(f"Price.{name}: expected a number from 0 to {MAX_PRICE_PER_MILLION:,.0f}")
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def checked_per_million(value: object) -> float | None:
+    """A per-million price (number or decimal string) as a float; None when unknown: missing, negative (the
+    "-1" sentinel), NaN, infinite, above MAX_PRICE_PER_MILLION, or not a number at all."""
+    number = _number(value)
+    if number is None or not math.isfinite(number) or number < 0 or number > MAX_PRICE_PER_MILLION:
+        return None
+    return number
+
+
+def per_million_from_per_token(value: object) -> float | None:
+    """A per-token price (OpenRouter sends decimal strings such as "0.00000027") as a per-million price, rounded
+    to what the server meant ("0.00000005" * 1e6 is 0.049999999999999996 in binary floating point); None when
+    unknown, as for checked_per_million."""
+    number = _number(value)
+    if number is None or not math.isfinite(number) or number < 0:
+        return None
+    return checked_per_million(round(number * 1_000_000, 6))
+
+
+def server_price(input_per_million: float | None, output_per_million: float | None) -> Price | None:
+    """The price a server's list gives, when it gives both halves (a reply's cost needs both)."""
+    prompt, completion = checked_per_million(input_per_million), checked_per_million(output_per_million)
+    if prompt is None or completion is None:
+        return None
+    return Price(prompt, completion, "server")
+
+
+class PricedModel(Protocol):
+    """What the price lookup needs of a model from the list (core/api/model_info.ModelInfo)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def price(self) -> Price | None: ...
+
+
+class PriceBook:
+    """The price in force for each model: the config's, else the server list's, else unknown (None)."""
+
+    def __init__(self, configured: Mapping[str, Price] | None = None, listed: Iterable[PricedModel] = ()) -> None:
+        self._configured = dict(configured or {})
+        self._listed: dict[str, Price] = {}
+        self.update_listed(listed)
+
+    def update_listed(self, models: Iterable[PricedModel]) -> None:
+        """Replace the server's prices with those of a newly read list."""
+        self._listed = {model.id: price for model in models if (price := model.price) is not None}
+
+    def price_for(self, model: str) -> Price | None:
+        return self._configured.get(model) or self._listed.get(model)
+
+
+def _tokens(usage: Mapping[str, object], name: str) -> int | None:
+    value = usage.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def reply_cost(usage: Mapping[str, object] | None, price: Price | None) -> float | None:
+    """The estimated cost of a reply: prompt tokens at the input price plus completion tokens at the output
+    price. None (unknown, never 0) when the price is unknown or the usage lacks either count."""
+    if usage is None or price is None:
+        return None
+    prompt, completion = _tokens(usage, "prompt_tokens"), _tokens(usage, "completion_tokens")
+    if prompt is None or completion is None:
+        return None
+    cost = (prompt * price.input_per_million + completion * price.output_per_million) / 1_000_000
+    return round(cost, COST_DIGITS)
+
+
+def format_cost(cost: float) -> str:
+    """A cost for people, marked as an estimate: "≈$0.0012", "≈$0.25", "≈$1.25", "≈$0" for a free reply. Small
+    costs keep two significant digits, so a cheap reply never reads as free."""
+    if cost <= 0:
+        return "≈$0"
+    if cost < SMALLEST_SHOWN:
+        return f"<${SMALLEST_SHOWN:.6f}"
+    if cost >= 1:
+        return f"≈${cost:,.2f}"
+    decimals = max(2, 1 - math.floor(math.log10(cost)))
+    text = f"{cost:.{decimals}f}"
+    while text.endswith("0") and len(text.partition(".")[2]) > 2:
+        text = text[:-1]
+    return f"≈${text}"
+
+
+def format_total(cost: float | None, unpriced: int) -> str:
+    """A total over replies some of which may be unpriced, said honestly: "≈$0.04", "≈$0.04 + unpriced",
+    "unpriced" (none priced), or "" when there is nothing to count."""
+    if cost is None:
+        return "unpriced" if unpriced else ""
+    return format_cost(cost) + (" + unpriced" if unpriced else "")

@@ -1,0 +1,210 @@
+"""A compare turn on screen: the question, then one column per model, each a live reply under a header.
+
+The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns. Each
+column's reply is the conversation's own LiveReply widget (same rendering, same finished view), in a scroller
+that follows its end; the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
+header says the model and its live figures (ReplyFigures), repainted by that timer, not per token. The view only
+shows, and passes the keys the user pressed (stop one, continue with one) to the compare runner that made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Resize
+from textual.widget import Widget
+
+from toki_tui.core.text import displayable_line
+from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_view import MessageView
+
+STACK_BELOW = 100
+"""Terminal widths under this stack the columns as rows: three columns of 30 cells wrap prose badly."""
+
+HELD_FLUSH = 3600.0
+"""The columns' own flush interval: in effect never. Their text is shown by CompareView.flush, called for all of
+them in the same tick, so that three growing replies cost one layout of the screen per tick, not three."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFigures:
+    """What a column's header says besides the model."""
+
+    status: str = "waiting"
+    tokens_per_second: float | None = None
+    ttft: float | None = None
+    tokens: int | None = None
+    tokens_estimated: bool = False
+    """`tokens` is estimated from the text so far (the server gives the count with its usage, at the end)."""
+    cost: str = "cost unknown"
+
+
+def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool, width: int) -> Content:
+    """`1 model` (the id shown as text, cut to `width` with an ellipsis), then `streaming · 41 tok/s · 1st token
+    0.32 s · 120 tok · ≈$0.0003` (wrapped over two lines in a narrow column)."""
+    parts = [figures.status]
+    if figures.tokens_per_second is not None:
+        parts.append(f"{figures.tokens_per_second:.0f} tok/s")
+    if figures.ttft is not None:
+        parts.append(f"1st token {figures.ttft:.2f} s")
+    if figures.tokens is not None:
+        parts.append(f"{'~' if figures.tokens_estimated else ''}{figures.tokens} tok")
+    parts.append(figures.cost)
+    mark = "  ✓ continuing here" if chosen else ""
+    title = Content.assemble((f"{number} ", "bold $accent"), (displayable_line(model), "bold"), (mark, "bold $success"))
+    return Content.assemble(title.truncate(width, ellipsis=True), "\n", (" · ".join(parts), "dim"))
+
+
+class CompareHeader(Widget):
+    """Three lines of fixed height, repainted in place (no layout) when the figures change."""
+
+    DEFAULT_CSS = """
+    CompareHeader { height: 3; width: 1fr; text-overflow: ellipsis; padding: 0 1; }
+    """
+
+    def __init__(self, number: int, model: str) -> None:
+        super().__init__()
+        self.number = number
+        self.model = model
+        self.figures = ReplyFigures()
+        self.chosen = False
+
+    def show(self, figures: ReplyFigures, *, chosen: bool = False) -> None:
+        if figures != self.figures or chosen != self.chosen:
+            self.figures, self.chosen = figures, chosen
+            self.refresh()
+
+    def render(self) -> RenderResult:
+        return header_text(self.number, self.model, self.figures, chosen=self.chosen, width=self.content_size.width)
+
+
+class CompareColumn(Vertical):
+    DEFAULT_CSS = """
+    CompareColumn { width: 1fr; height: 1fr; border: round $secondary 50%; padding: 0; }
+    CompareColumn.-selected { border: round $accent; }
+    CompareColumn > VerticalScroll { height: 1fr; }
+    CompareColumn LiveReply { margin: 0; }
+    """
+
+    def __init__(self, number: int, model: str) -> None:
+        super().__init__()
+        self.header = CompareHeader(number, model)
+        self.live = LiveReply(model=model, flush_interval=HELD_FLUSH)
+        # Not focusable: a message's keys (regenerate, edit, siblings) act on the conversation pane, hidden meanwhile.
+        self.live.can_focus = False
+        self._scroller = VerticalScroll()
+        self._settled = False  # followed to its end after it finished
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        with self._scroller:
+            yield self.live
+
+    def follow(self) -> None:
+        """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
+        earlier, Textual would show a short reply at the bottom of its column; so a finished reply that fits is
+        let go, and one that does not stays at its end."""
+        scroller = self._scroller
+        if self._settled:
+            return
+        if not scroller.is_anchored and scroller.max_scroll_y > 0:
+            scroller.anchor()
+        if self.live.is_finished:
+            self._settled = True
+            if scroller.max_scroll_y <= 0:
+                scroller.anchor(False)
+
+
+class CompareView(Vertical, can_focus=True):
+    """Keys (while it has focus): ←/→ or 1-4 select a column, X stops its reply, Enter continues with it."""
+
+    DEFAULT_CSS = """
+    CompareView { height: 1fr; }
+    CompareView > #compare-question { max-height: 6; margin: 0; }
+    CompareView > #compare-columns { layout: horizontal; height: 1fr; }
+    CompareView.-stacked > #compare-columns { layout: vertical; }
+    CompareView:focus > #compare-columns > CompareColumn.-selected { border: heavy $accent; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "select(-1)", "Column left", show=False, id="compare.left"),
+        Binding("right", "select(1)", "Column right", show=False, id="compare.right"),
+        Binding("1", "select_number(1)", show=False, id="compare.first"),
+        Binding("2", "select_number(2)", show=False, id="compare.second"),
+        Binding("3", "select_number(3)", show=False, id="compare.third"),
+        Binding("4", "select_number(4)", show=False, id="compare.fourth"),
+        Binding("x", "stop_selected", "Stop this one", id="compare.stop_one"),
+        Binding("enter", "continue_selected", "Continue with this one", id="compare.continue"),
+    ]
+
+    def __init__(self, question: str, models: Sequence[str], on_key: Callable[[int, bool], object]) -> None:
+        """`on_key(index, stop)`: the user wants column `index`'s reply (0-based) stopped (`stop`), or the
+        conversation continued on it."""
+        super().__init__(id="compare")
+        self._column_key = on_key
+        self.question = question
+        self.columns = [CompareColumn(number, model) for number, model in enumerate(models, 1)]
+        self.selected = 0
+
+    def compose(self) -> ComposeResult:
+        question = MessageView(DisplayMessage(id=None, role="user", content=self.question), id="compare-question")
+        question.can_focus = False
+        yield question
+        with Vertical(id="compare-columns"):
+            yield from self.columns
+
+    def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
+        event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
+        self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
+
+    def on_mount(self) -> None:
+        self._select(0)
+        self._stack_if_narrow()
+
+    def on_resize(self, event: Resize) -> None:
+        self._stack_if_narrow()
+
+    def _stack_if_narrow(self) -> None:
+        self.set_class(self.app.size.width < STACK_BELOW, "-stacked")
+
+    @property
+    def lives(self) -> list[LiveReply]:
+        return [column.live for column in self.columns]
+
+    def _select(self, index: int) -> None:
+        self.selected = max(0, min(index, len(self.columns) - 1))
+        for number, column in enumerate(self.columns):
+            column.set_class(number == self.selected, "-selected")
+
+    def action_select(self, step: int) -> None:
+        self._select(self.selected + step)
+
+    def action_select_number(self, number: int) -> None:
+        if number <= len(self.columns):
+            self._select(number - 1)
+
+    def action_stop_selected(self) -> None:
+        self._column_key(self.selected, True)
+
+    def action_continue_selected(self) -> None:
+        self._column_key(self.selected, False)
+
+    def flush(self) -> None:
+        """Show what every column's reply received since the last flush (one tick, one layout for all)."""
+        if not self.is_attached:
+            return  # closed meanwhile
+        for column in self.columns:
+            if not column.live.is_finished:
+                column.live.flush()
+            column.follow()
+
+    def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
+        for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
+            column.header.show(shown, chosen=index == chosen)
