@@ -100,9 +100,7 @@ class ChatScreen(Screen[None]):
         self.settings = SessionSettings(self, app, self.session)
         self.model_choice = ModelChoice(self, app, self.session, self.settings)
         self.api_key = ApiKeyRequest(self, app, self.session, key_saved=self.model_choice.load)
-        self.replies = ReplyRunner(
-            self, app, self.session, ask_for_api_key=self.api_key.ask, before_request=lambda: self.mcp.offer_tools()
-        )
+        self.replies = ReplyRunner(self, app, self.session, ask_for_api_key=self.api_key.ask)
         self.mcp = McpTools(self, app, self.session, self.replies)
         self.history = HistoryBrowser(self, app, self.session, self.settings)
         self.branches = BranchActions(
@@ -288,7 +286,6 @@ class ChatScreen(Screen[None]):
         self._load_history_if_shown()
         self.branches.reply_ended(message)
         self.call_after_refresh(collect_between_turns)  # after the reply's last frame (see ui/gc_policy.py)
-        self.mcp.reply_ended(message)
 
     # ---- what the widgets ask for ---------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 class McpTools:
+    """Hooked into the reply runner it is given: `offer_tools` before each request, `reply_ended` after each reply."""
+
     def __init__(self, screen: Screen[Any], app: TokiApp, session: ChatSession, replies: ReplyRunner) -> None:
         self._screen = screen
         self._app = app
@@ -40,6 +42,8 @@ class McpTools:
         self._off: frozenset[str] = frozenset()
         """Servers ("server:NAME") and tools ("tool:NAME") switched off, for `_off_in`'s conversation."""
         self._off_in: str | None = None
+        replies.before_request = self.offer_tools
+        replies.after_reply = self.reply_ended
 
     def _switched_off(self) -> frozenset[str]:
         current = self._session.conversation_id

@@ -32,20 +32,12 @@ SPEED_INTERVAL = 0.25
 
 class ReplyRunner:
     """`screen` is the node the reply's worker and timers run on, and whose conversation and status line show it;
-    `ask_for_api_key` is called instead of a request without a key, `before_request` before each request (the MCP
-    tools offered with it are chosen then)."""
+    `ask_for_api_key` is called instead of a request without a key."""
 
     def __init__(
-        self,
-        screen: Screen[Any],
-        app: TokiApp,
-        session: ChatSession,
-        *,
-        ask_for_api_key: Callable[[], None],
-        before_request: Callable[[], None] = lambda: None,
+        self, screen: Screen[Any], app: TokiApp, session: ChatSession, *, ask_for_api_key: Callable[[], None]
     ) -> None:
         self._screen = screen
-        self._before_request = before_request
         self._app = app
         self._session = session
         self._ask_for_api_key = ask_for_api_key
@@ -54,6 +46,10 @@ class ReplyRunner:
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._unsaved_warned = False
+        self.before_request: Callable[[], None] = lambda: None
+        """Called before each request (McpTools sets it: the MCP tools offered with the request are chosen then)."""
+        self.after_reply: Callable[[ReplyEnded], None] = lambda message: None
+        """Called once `ended` has shown how a reply ended (McpTools sets it: it runs the reply's MCP calls)."""
 
     def ready_to_send(self, text: str) -> bool:
         """Whether a question can be sent now; if not, `text` goes back in the prompt and the user is told why
@@ -114,7 +110,7 @@ class ReplyRunner:
             return False
         self._session.client = self._app.client
         self._session.store = store
-        self._before_request()
+        self.before_request()
         return True
 
     def _warn_if_unsaved(self) -> None:
@@ -170,6 +166,7 @@ class ReplyRunner:
             wait = f" (the server asks to wait {message.retry_after:.0f} s)" if message.retry_after else ""
             status.notice = "Ctrl+R retries" + wait
         self._screen.refresh_bindings()
+        self.after_reply(message)
 
     def _reply_workers(self) -> list[Any]:
         return [worker for worker in self._screen.workers if worker.group == "reply"]
