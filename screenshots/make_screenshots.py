@@ -18,6 +18,7 @@ from tests.fakes.server import FakeServer, models_reply, openai_error_reply, str
 from tests.ui.app_support import sidebars_built
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, resolve_endpoint, with_endpoint
+from toki_tui.core.pricing import Price, reply_cost
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.factory import create_app
 from toki_tui.ui.widgets.history_list import HistoryList
@@ -175,15 +176,24 @@ async def shoot(root: Path, server: FakeServer) -> None:
             params={"temperature": 0.9},
         )
         usage = {"prompt_tokens": 14, "completion_tokens": 9 + number, "total_tokens": 23 + number}
+        price = Price(0.27, 1.10, "server")  # the fake list's price for the model: the header and details show it
         replies.append(
             store.finish_reply(
-                reply.id, content=answer, status="complete", usage=usage, ttft=0.31, duration=0.62, finish_reason="stop"
+                reply.id,
+                content=answer,
+                status="complete",
+                usage=usage,
+                ttft=0.31,
+                duration=0.62,
+                finish_reason="stop",
+                cost_estimate=reply_cost(usage, price),
+                price=price,
             )
         )
     store.set_current_leaf(conversation.id, replies[1].id)
     store.rename_conversation(conversation.id, "Naming the client")
     app = build(resume=conversation.id)
-    async with app.run_test(size=(120, 30)) as pilot:  # type: ignore[attr-defined]
+    async with app.run_test(size=(132, 30)) as pilot:  # type: ignore[attr-defined]
         await ready(pilot, app)
         await pilot.pause(0.3)
         app.save_screenshot(str(OUT / "branches.svg"))  # type: ignore[attr-defined]

@@ -10,17 +10,20 @@ app sitting still: the idle baseline.
 Prints, for 2,000 tokens at 200 tokens/s and 20,000 tokens at 2,000 tokens/s (mixed Markdown): µs of CPU per
 token and the share of one core while streaming, next to the idle share. Figures only; never fails on a number.
 
-    python -m tests.benchmarks.bench_tui_blackbox [--runs 1] [--only slow|fast] [--profile DIR]
+    python -m tests.benchmarks.bench_tui_blackbox [--runs 1] [--only slow|fast] [--profile DIR | --breakdown]
 
 `--profile DIR` writes a cProfile of the streaming window (first token to END) for each run into DIR, without
 touching toki's code: a `sitecustomize` module put on the child's PYTHONPATH starts the profiler on SIGUSR1 and
-stops it and writes the stats on SIGUSR2 (read them with `python -m pstats`).
+stops it and writes the stats on SIGUSR2 (read them with `python -m pstats`). `--breakdown` does the same with
+`breakdown_hook.py`, and prints where the main thread's CPU went: frames (and those that laid out the screen), the
+live reply's flushes, the event loop's polls, with their counts.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import pty
 import shutil
@@ -124,17 +127,56 @@ def toki_on_pty(env: Mapping[str, str]) -> Iterator[tuple[int, Terminal]]:
         os.close(fd)
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of a process, by thread name (threads of one name summed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    per_name: dict[str, float] = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as handle:
+                head, tail = handle.read().rsplit(")", 1)
+        except OSError:
+            continue  # ended meanwhile
+        name = "main" if task == str(pid) else head.split("(", 1)[1]
+        fields = tail.split()
+        per_name[name] = per_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return per_name
+
+
 def wait_for_request(server: FakeServer, timeout: float) -> float | None:
     """Polls (every ms) for the chat request to reach the server; the monotonic time it was seen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.chat_requests:
+        if server.chat_requests():
             return time.monotonic()
         time.sleep(0.001)
     return None
 
 
-def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict[str, float]:
+def hook_environment(root: Path, env: dict[str, str], hook: str) -> None:
+    """Puts `hook` as the child's sitecustomize module."""
+    (root / "hook").mkdir()
+    (root / "hook" / "sitecustomize.py").write_text(hook)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "hook"), env.get("PYTHONPATH")]))
+
+
+def print_breakdown(totals: dict[str, float]) -> None:
+    wall = totals["wall_s"]
+
+    def share(key: str) -> str:
+        return (
+            f"{totals.get(key + '_s', 0.0):.2f} s ({totals.get(key + '_s', 0.0) / wall:.1%}) in {totals.get(key, 0):,}"
+        )
+
+    print(
+        f"  main thread: {totals['main_thread_s']:.2f} s of CPU ({totals['main_thread_s'] / wall:.1%}); frames "
+        f"{share('frames')}, frames with a layout {share('layout_frames')}, flushes {share('flushes')}, "
+        f"event-loop polls {share('loop_polls')}",
+        flush=True,
+    )
+
+
+def run(label: str, token_count: int, rate: float, profile: Path | None, breakdown: bool) -> dict[str, float]:
     tokens = mixed_markdown(token_count)
     expected = len(tokens) / rate
     with tempfile.TemporaryDirectory(prefix="toki-bench-blackbox-") as folder, FakeServer() as server:
@@ -153,10 +195,13 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
         if profile is not None:
-            (root / "hook").mkdir()
-            (root / "hook" / "sitecustomize.py").write_text(PROFILER_HOOK)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "hook"), env.get("PYTHONPATH")]))
+            hook_environment(root, env, PROFILER_HOOK)
             env["TOKI_BENCH_PROFILE"] = str(profile / f"{token_count}-tokens-at-{rate:.0f}.prof")
+        breakdown_file = root / "breakdown.json"
+        if breakdown:
+            hook_environment(root, env, (Path(__file__).parent / "breakdown_hook.py").read_text())
+            env["TOKI_BENCH_BREAKDOWN"] = str(breakdown_file)
+        signalled = profile is not None or breakdown
         with toki_on_pty(env) as (pid, terminal):
             if terminal.wait_for(b"Enter sends", 0, 30.0) is None:
                 raise RuntimeError("toki did not draw its prompt")
@@ -166,20 +211,22 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
             idle_wall, idle = time.monotonic() - idle_start, cpu_seconds(pid) - idle_cpu
             terminal.type(b"go\r")
             first = wait_for_request(server, 10.0)
-            cpu_start = cpu_seconds(pid)
+            cpu_start, threads_start = cpu_seconds(pid), thread_cpu(pid)
             if first is None:
                 raise RuntimeError("the request never reached the fake server")
-            if profile is not None:
+            if signalled:
                 os.kill(pid, signal.SIGUSR1)
             end = terminal.wait_for(END_MARKER.encode(), 0, expected * 4 + 30.0)
-            cpu = cpu_seconds(pid) - cpu_start
-            if profile is not None:
+            cpu, threads_end = cpu_seconds(pid) - cpu_start, thread_cpu(pid)
+            if signalled:
                 os.kill(pid, signal.SIGUSR2)
                 time.sleep(1.0)  # the stats are written on toki's main thread
             if end is None:
                 raise RuntimeError("the END marker never reached the terminal")
             wall = end - first
             written = len(terminal.output)
+        totals = json.loads(breakdown_file.read_text()) if breakdown else None
+    threads = {name: spent - threads_start.get(name, 0.0) for name, spent in threads_end.items()}
     figures = {
         "us_per_token": cpu / len(tokens) * 1e6,
         "core": cpu / wall,
@@ -191,9 +238,12 @@ def run(label: str, token_count: int, rate: float, profile: Path | None) -> dict
         f"{label}: {len(tokens):,} tokens at {rate:,.0f} tok/s on a {COLUMNS}x{ROWS} pty, streamed in {wall:.1f} s\n"
         f"  toki's CPU while streaming: {figures['us_per_token']:.0f} us/token, {figures['core']:.1%} of one core\n"
         f"  idle baseline ({idle_wall:.1f} s sitting still): {figures['idle_core']:.1%} of one core\n"
+        f"  by thread: {', '.join(f'{name} {spent / wall:.1%}' for name, spent in sorted(threads.items()) if spent)}\n"
         f"  terminal output: {figures['mb']:.1f} MB",
         flush=True,
     )
+    if totals is not None:
+        print_breakdown(totals)
     return figures
 
 
@@ -201,15 +251,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--only", choices=["slow", "fast"])
-    parser.add_argument("--profile", type=Path, help="write a cProfile of each streaming window into this folder")
+    hooks = parser.add_mutually_exclusive_group()
+    hooks.add_argument("--profile", type=Path, help="write a cProfile of each streaming window into this folder")
+    hooks.add_argument("--breakdown", action="store_true", help="print where the main thread's CPU went")
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     for _ in range(args.runs):
         if args.only in (None, "slow"):
-            run("200 tok/s", 2_000, 200.0, args.profile)
+            run("200 tok/s", 2_000, 200.0, args.profile, args.breakdown)
         if args.only in (None, "fast"):
-            run("2,000 tok/s", 20_000, 2_000.0, args.profile)
+            run("2,000 tok/s", 20_000, 2_000.0, args.profile, args.breakdown)
 
 
 if __name__ == "__main__":

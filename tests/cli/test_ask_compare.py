@@ -12,6 +12,7 @@ from tests.fakes.per_model import by_model
 from tests.fakes.server import FakeServer, openai_error_reply, stream_tool_calls, text_reply
 
 PRICES = """
+budget_per_day = 0.000001
 [models."m/priced"]
 price_in = 1.0
 price_out = 2.0
@@ -63,6 +64,7 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     assert unpriced[:2] == ["m/unpriced", "complete"] and unpriced[-1] == "unknown"
     assert tool[:2] == ["m/tool", "complete"]
     assert "m/broke" in result.stderr and "quota" in result.stderr
+    assert "today's replies cost ≈$" in result.stderr and "over your budget_per_day of $0.000001" in result.stderr
 
     bodies = [request.json() for request in fake_server.chat_requests()]
     assert sorted(body["model"] for body in bodies) == ["m/broke", "m/priced", "m/tool", "m/unpriced"]
@@ -81,6 +83,9 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
         ("m/tool", "complete"),
         ("m/unpriced", "complete"),
     ]
+    with closing(sqlite3.connect(history)) as db:
+        costs = dict(db.execute("SELECT model, cost_estimate FROM messages WHERE role = 'assistant'").fetchall())
+    assert costs["m/priced"] > 0 and costs["m/unpriced"] is None  # each reply stores its own estimate
 
     # The conversation goes on from the first reply that did not fail.
     fake_server.default_reply = text_reply("next")

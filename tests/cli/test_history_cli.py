@@ -34,7 +34,9 @@ def seed(store: HistoryStore, question: str, answer: str, model: str = "org/mode
     conversation = store.create_conversation(endpoint="toki", model=model)
     asked = store.add_message(conversation.id, role="user", content=question)
     reply = store.start_reply(conversation.id, parent_id=asked.id, model=model, endpoint="toki", params={})
-    store.finish_reply(reply.id, content=answer, status="complete", duration=1.5, usage={"completion_tokens": 4})
+    store.finish_reply(
+        reply.id, content=answer, status="complete", duration=1.5, usage={"completion_tokens": 4}, cost_estimate=0.002
+    )
     return conversation.id
 
 
@@ -72,7 +74,7 @@ def test_show_by_prefix_and_last(store: HistoryStore) -> None:
     conversation_id = seed(store, "What is \x1b[2Jup?", "The sky \x9b31m.")
     code, out, _ = history(store, "show", conversation_id[:6])
     assert code == 0
-    assert "── user" in out and "── assistant" in out and "1.5 s · 4 tokens" in out
+    assert "── user" in out and "── assistant" in out and "1.5 s · 4 tokens · ≈$0.002 ──" in out
     assert "\x1b" not in out and "\x9b" not in out and "The sky ." in out and "31m" not in out
     code, out, _ = history(store, "show", "last", "--json")
     shown = json.loads(out)

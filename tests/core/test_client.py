@@ -39,8 +39,8 @@ HELLO = [ChatMessage("user", "hello")]
 
 @pytest.fixture(params=["pooled", "direct"])
 async def client(fake_server: FakeServer, request: pytest.FixtureRequest) -> AsyncIterator[ChatClient]:
-    """Every client test runs on httpx's pooled transport (the TUI) and on the one-shot DirectTransport
-    (`toki ask`), so both meet every fault the same way."""
+    """Every client test runs on httpx's pooled transport (used when a proxy is configured) and on DirectTransport
+    (`toki ask`, the TUI), so both meet every fault the same way."""
     transport = DirectTransport() if request.param == "direct" else None
     chat = ChatClient(
         base_url=fake_server.base_url, api_key=TEST_API_KEY, timeouts=DefaultTimeouts(idle=5), transport=transport

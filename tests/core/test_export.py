@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from toki_tui.core.errors import HistoryError
+from toki_tui.core.pricing import Price
 from toki_tui.core.store.export import (
     dumps_json,
     export_document,
@@ -49,6 +50,8 @@ def rich_conversation(store: HistoryStore) -> str:
         usage={"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
         ttft=0.125,
         duration=0.75,
+        cost_estimate=0.0000128,
+        price=Price(0.4, 0.88, "server"),
     )
     store.add_message(conversation.id, role="tool", content='{"time": "12:00"}', tool_call_id="call_1", name="now")
     last = store.start_reply(conversation.id, parent_id=None, model="org/model", endpoint="toki", params={})
@@ -75,6 +78,13 @@ def test_json_export_import_export_is_identical(store: HistoryStore, tmp_path: P
     document = json.loads(exported)
     assert [m["status"] for m in document["messages"]] == ["complete", "error", "complete", "complete", "length"]
     assert document["messages"][2]["usage"] == {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+    assert document["messages"][2]["cost_estimate"] == 0.0000128
+    assert document["messages"][2]["price"] == {
+        "input_per_million": 0.4,
+        "output_per_million": 0.88,
+        "source": "server",
+    }
+    assert document["messages"][4]["cost_estimate"] is None and document["messages"][4]["price"] is None
 
 
 def test_importing_the_same_export_twice_adds_it_once(store: HistoryStore) -> None:
@@ -106,6 +116,9 @@ def test_a_reply_exported_while_streaming_imports_as_interrupted(store: HistoryS
         (lambda d: d["messages"][0].update(role="root"), "role 'root'"),
         (lambda d: d["messages"][0].update(created_at="yesterday"), "created_at has the wrong type"),
         (lambda d: d.update(current_message=77), "current_message 77"),
+        (lambda d: d["messages"][2].update(cost_estimate=-1), "cost_estimate is not a cost"),
+        (lambda d: d["messages"][2].update(cost_estimate="0.1"), "cost_estimate has the wrong type"),
+        (lambda d: d["messages"][2]["price"].update(input_per_million="nan"), r"messages\[2\]\.price is not a price"),
     ],
 )
 def test_a_bad_document_is_refused_with_its_location(store: HistoryStore, mutate, complaint: str) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +148,7 @@ def test_markdown_export_reads_well_and_has_no_control_characters(store: History
     assert "\x1b" not in text and "[31m" not in text and "red 🕐" in text  # the sequence goes, the text stays
     assert "## System prompt\n\nAnswer in French." in text
     assert "- Parameters: temperature 0.2, seed 3" in text
-    assert "## Assistant · org/other · 0.8 s · 9 tokens" in text
+    assert "## Assistant · org/other · 0.8 s · 9 tokens · ≈$0.000013\n" in text
     assert "<details><summary>Reasoning</summary>\n\nThe user wants the time." in text
     assert '"name": "now"' in text  # tool calls in a JSON fence
     assert "Il est midi" not in text  # another branch: Markdown shows the current one

@@ -64,6 +64,10 @@ def test_a_price_from_an_edited_cache_is_checked_again() -> None:
     assert ModelInfo("m", prompt_price_per_million=1e9, completion_price_per_million=1.0).price is None
     with pytest.raises(ValueError, match="input_per_million"):
         Price(-1.0, 1.0, "config")
+    with pytest.raises(ValueError, match="output_per_million"):
+        Price(1.0, "2", "config")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="source"):
+        Price(1.0, 2.0, "guess")  # type: ignore[arg-type]
 
 
 def test_reply_cost_needs_both_a_price_and_both_token_counts() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from toki_tui.core.code_blocks import code_blocks
 from toki_tui.core.json_reply import PRETTY_JSON_MAX_CHARS, pretty_json
+from toki_tui.core.pricing import Price
 from toki_tui.core.reply_facts import detail_rows, tokens_per_second
 from toki_tui.core.store.export_file import (
     EXPORT_NAME_MAX_CHARS,
@@ -86,6 +87,8 @@ def _stored(**fields: object) -> SimpleNamespace:
         "duration": 3.5,
         "finish_reason": "stop",
         "error": None,
+        "cost_estimate": None,
+        "price": None,
     }
     base.update(fields)
     return SimpleNamespace(**base)
@@ -107,6 +110,13 @@ def test_detail_rows_name_everything_known() -> None:
     assert rows["Speed"] == "100 tok/s"
     assert rows["Finish reason"] == "stop"
     assert "Error" not in rows
+    assert rows["Cost (estimate)"].startswith("unknown: no price for this model")
+    priced = dict(detail_rows(_stored(cost_estimate=0.00033324, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
+    assert priced["Cost (estimate)"] == (
+        "≈$0.00033: 12 prompt tokens at 0.27 and 300 completion tokens at 1.1 per million (the config's price)"
+    )
+    continued = dict(detail_rows(_stored(cost_estimate=0.001, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
+    assert continued["Cost (estimate)"] == "≈$0.001: the reply was continued, and this adds up the cost of each part"
 
 
 def test_detail_rows_of_a_failed_reply_without_usage() -> None:
@@ -116,6 +126,8 @@ def test_detail_rows_of_a_failed_reply_without_usage() -> None:
     assert rows["Parameters"].startswith("none sent")
     assert rows["Speed"] == "unknown"
     assert rows["Finish reason"] == "none given"
+    unmeasured = dict(detail_rows(_stored(usage=None, price=Price(1, 2, "server"))))  # type: ignore[arg-type]
+    assert unmeasured["Cost (estimate)"] == "unknown: the server reported no token counts"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.continuation import RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError
+from toki_tui.core.pricing import Price
 from toki_tui.core.session import ChatSession
 from toki_tui.core.store.history_store import HistoryStore, StoredMessage
 
@@ -188,3 +189,18 @@ async def test_editing_a_question_asks_a_sibling_and_overwrites_nothing(
 )
 def test_started_again(partial: str, continuation: str, expected: bool) -> None:
     assert started_again(partial, continuation) is expected
+
+
+async def test_a_continued_reply_costs_both_parts_or_is_unknown(
+    session: ChatSession, store: HistoryStore, conversation_id: str, fake_server: FakeServer
+) -> None:
+    price = Price(1.0, 2.0, "config")
+    session.price_of = {"m": price}.get
+    usage = {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}  # 0.0002 at that price
+    priced = exchange(store, conversation_id, "q1", PARTIAL, status="length", cost_estimate=0.001, price=price)
+    fake_server.script(stream_text(" the sea.", usage=usage), stream_text(" the sea.", usage=usage))
+    await drain(shown(session, conversation_id, priced.id).continue_batches())
+    assert store.get_message(priced.id).cost_estimate == pytest.approx(0.0012)
+    unpriced = exchange(store, conversation_id, "q2", PARTIAL, status="stopped")
+    await drain(shown(session, conversation_id, unpriced.id).continue_batches())
+    assert store.get_message(unpriced.id).cost_estimate is None  # the first part's cost is unknown

@@ -16,7 +16,7 @@ from tests.core.conftest import drain
 from tests.fakes.server import FakeServer, stream_text
 from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.params import ChatParams
-from toki_tui.core.errors import HistoryUnwritableError
+from toki_tui.core.errors import HistoryError, HistoryUnwritableError
 from toki_tui.core.session import ChatSession
 from toki_tui.core.store import connection as store_connection
 from toki_tui.core.store import schema as store_schema
@@ -236,3 +236,20 @@ async def test_a_session_on_a_read_only_history_answers_in_memory(
     assert [m["content"] for m in sent] == ["kept from before", "more"]
     await client.aclose()
     store.close()
+
+
+def test_a_read_only_history_from_an_older_toki_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        for statement in store_schema.SCHEMA_V1 + store_schema.SCHEMA_V2 + store_schema.SCHEMA_V3:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 3")
+
+    def refuse(path: Path) -> object:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store_connection, "open_database", refuse)
+    with pytest.raises(HistoryError, match=r"older toki \(history version 3\).*read-only; make it"):
+        HistoryStore(path).open()

@@ -134,8 +134,11 @@ def test_reply_details_dialog(snap_compare: Any, tmp_path: Path, fake_server: Fa
     """The reply-details dialog over a stored conversation (F4): "How this reply was made", then in two columns
     Model openai/gpt-4o-mini, Endpoint toki, Status complete, Finish reason stop, Parameters sent 2 with
     temperature 0.3 and max_tokens 500 indented below, Prompt tokens 1,204, Completion tokens 356, Total tokens
-    1,560, Reasoning tokens 128, Time to first token 420 ms, Duration 3.10 s, Speed 133 tok/s; "Esc closes"
-    at the bottom. Behind it, the reply's header reads "Assistant · openai/gpt-4o-mini · 356 tokens · 133 tok/s"."""
+    1,560, Reasoning tokens 128, Time to first token 420 ms, Duration 3.10 s, Speed 133 tok/s, Cost (estimate)
+    "≈$0.00039: 1,204 prompt tokens at 0.15 and 356 completion tokens at 0.6 per million (the server's price)";
+    "Esc closes" at the bottom. Behind it, the reply's header reads "Assistant · openai/gpt-4o-mini · 356 tokens ·
+    133 tok/s · ≈$0.00039"."""
+    from toki_tui.core.pricing import Price
     from toki_tui.core.store.history_store import HistoryStore
 
     (tmp_path / "data").mkdir(parents=True)
@@ -155,6 +158,8 @@ def test_reply_details_dialog(snap_compare: Any, tmp_path: Path, fake_server: Fa
         usage={"prompt_tokens": 1204, "completion_tokens": 356, "total_tokens": 1560, "reasoning_tokens": 128},
         ttft=0.42,
         duration=3.1,
+        cost_estimate=0.0003942,
+        price=Price(0.15, 0.6, "server"),
     )
     harness = make_app(tmp_path, fake_server, store=store, resume=conversation.id)
 

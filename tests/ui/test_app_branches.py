@@ -135,6 +135,8 @@ async def test_regenerating_a_middle_reply_keeps_the_branch_below_on_the_old_one
         assert contents(harness.store.branch(tree.id, a2.id)) == ["q1", "a1", "q2", "a2"]  # kept on the old one
         await wait_until(pilot, lambda: shown(harness) == ["q1", "a1 regenerated"])
         await wait_until(pilot, lambda: view_of(harness, new.id).message.siblings == (2, 2))
+        # The view was mounted by the re-open just now: wait for its first layout before reading its lines.
+        await wait_until(pilot, lambda: widget_text(view_of(harness, new.id)))
         assert "‹ 2/2 ›" in widget_text(view_of(harness, new.id)).splitlines()[0]
 
 

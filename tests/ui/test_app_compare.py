@@ -60,6 +60,9 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         headers = [widget_text(column.header) for column in view.columns]
         assert headers[0].split()[:4] == ["1", "m/alpha", "✓", "continuing…"] and "complete" in headers[0]
         assert headers[2].split()[:4] == ["3", "m/gamma", "error", "·"] and "cost unknown" in headers[2]
+        spend = harness.app.spend  # the run's total: two replies unpriced (no prices); the failed one is free
+        await wait_until(pilot, lambda: spend.unpriced == 2)
+        assert (spend.priced, spend.cost) == (0, 0.0)
 
         conversation_id = screen.session.conversation_id
         assert conversation_id is not None

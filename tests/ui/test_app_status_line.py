@@ -1,4 +1,4 @@
-"""The status line: usage belongs to the reply it is shown with."""
+"""The status line: usage belongs to the reply it is shown with; the speed shows while a reply streams."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ async def test_a_stopped_reply_does_not_show_the_previous_replys_usage(tmp_path:
         await wait_until(
             pilot, lambda: harness.screen.session.reply is not None and "word3" in harness.screen.session.reply.content
         )
+        # The speed is updated with the live reply's flushes (no timer of its own).
+        await wait_until(pilot, lambda: "tok/s" in str(status.render()))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not harness.screen.streaming)
         shown = str(status.render())
-        assert "stopped" in shown
+        assert "stopped" in shown and "tok/s" not in shown
         assert "172 out" not in shown and "12 in" not in shown

@@ -35,6 +35,7 @@ class StubSession:
     reply_status = "complete"
     reply_note = None
     reply_message_id = 7
+    reply_cost = None
     conversation_id = "c1"
     params = ChatParams()
 

@@ -17,7 +17,7 @@ from toki_tui.cli.arguments import (
     add_preset_argument,
 )
 
-COMMANDS = ("ask", "models", "history", "config", "mcp")
+COMMANDS = ("ask", "models", "history", "usage", "config", "mcp")
 """The subcommands build_parser adds (a test checks the two agree)."""
 
 EXIT_OK = 0
@@ -85,6 +85,17 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
 
     add_history_parser(commands)
 
+    usage = commands.add_parser(
+        "usage",
+        help="tokens and estimated cost from the history, per model, day or conversation",
+        description="Sum the tokens and estimated cost of saved replies. A cost is an estimate from each reply's "
+        "usage and the price in force when it ended; a reply with no known price is counted as unpriced, never "
+        "as free.",
+    )
+    usage.add_argument("--since", metavar="WHEN", help="only replies since WHEN: 30m, 24h, 7d, 2w or 2026-11-01")
+    usage.add_argument("--by", choices=("model", "day", "conversation"), default="model", help="default: model")
+    usage.add_argument("--json", action="store_true", help="print JSON for scripts")
+
     config = commands.add_parser("config", help="show where the config lives, or write an example config")
     config.add_argument(
         "action",
@@ -134,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             from toki_tui.cli.history_command import run_history_command
 
             return run_history_command(args)
+        if args.command == "usage":
+            from toki_tui.cli.usage import run_usage
+
+            return run_usage(args)
         if args.command == "config":
             from toki_tui.cli.config_command import run_config_command
 

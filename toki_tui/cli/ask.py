@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from toki_tui.cli.ask_costs import price_lookup, report_after_reply
 from toki_tui.cli.ask_tools import check_tool_flags, run_with_mcp
 from toki_tui.cli.common import (
     EXIT_API_ERROR,
@@ -258,6 +259,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             params=params,
             system_prompt=system_prompt,
             conversation_id=conversation_id,
+            price_of=price_lookup(config, resolved.name),
         )
         if getattr(args, "compare", None) is not None:  # imported only then: the prices stay out of `toki ask`
             from toki_tui.cli.ask_compare import ask_compare
@@ -290,8 +292,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 report(session.reply_note)
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
-            if args.usage and reply.usage is not None:
-                report("usage: " + ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items()))
+        report_after_reply(args, session, config)
         return 0
     except TokiError as error:
         report(str(error))

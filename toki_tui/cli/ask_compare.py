@@ -17,6 +17,7 @@ import json
 import sys
 from typing import TextIO
 
+from toki_tui.cli.ask_costs import warn_over_budget
 from toki_tui.cli.common import EXIT_API_ERROR, UsageError, report
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.events import StreamEvent
@@ -161,4 +162,6 @@ def ask_compare(
         out.flush()
     if session.save_problem is not None:
         report(f"{session.save_problem}; these replies were not saved", err)
+    costs = [run.cost for run in turn.runs if run.cost is not None]
+    warn_over_budget(config, session, sum(costs) if costs else None)
     return EXIT_API_ERROR if turn.failed else 0

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from toki_tui.cli.history_arguments import add_history_parser
 from toki_tui.core.errors import HistoryError, TokiError
+from toki_tui.core.pricing import format_cost
 from toki_tui.core.store.export import dumps_json, export_json, export_markdown, import_file
 from toki_tui.core.store.history_store import Conversation, HistoryStore, SearchHit, StoredMessage
 from toki_tui.core.text import displayable
@@ -106,6 +107,8 @@ def _describe_reply(message: StoredMessage) -> str:
         parts.append(f"{message.duration:.1f} s")
     if message.usage and isinstance(message.usage.get("completion_tokens"), int):
         parts.append(f"{message.usage['completion_tokens']} tokens")
+    if message.cost_estimate is not None:
+        parts.append(format_cost(message.cost_estimate))
     return " · ".join(part for part in parts if part)
 
 

@@ -43,8 +43,36 @@ class Price:
 
     def __post_init__(self) -> None:
         for name in ("input_per_million", "output_per_million"):
-            if checked_per_million(getattr(self, name)) is None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or checked_per_million(value) is None:
                 raise ValueError(f"Price.{name}: expected a number from 0 to {MAX_PRICE_PER_MILLION:,.0f}")
+        if self.source not in ("server", "config"):
+            raise ValueError('Price.source: expected "server" or "config"')
+
+    def to_record(self) -> dict[str, object]:
+        """The price as stored with a reply and exported."""
+        return {"input_per_million": self.input_per_million, "output_per_million": self.output_per_million,
+                "source": self.source}  # fmt: skip
+
+
+def price_from_record(value: object) -> Price | None:
+    """A stored or imported price record read back; None when it is not one (a damaged or hand-made record)."""
+    if not isinstance(value, dict) or value.get("source") not in ("server", "config"):
+        return None
+    halves = [value.get("input_per_million"), value.get("output_per_million")]
+    if any(isinstance(half, str) for half in halves):
+        return None
+    prompt, completion = (checked_per_million(half) for half in halves)
+    if prompt is None or completion is None:
+        return None
+    return Price(prompt, completion, value["source"])
+
+
+def read_cost(value: object) -> float | None:
+    """A stored or imported cost: a finite number of at least 0, else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    return float(value)
 
 
 def _number(value: object) -> float | None:
@@ -112,8 +140,15 @@ class PriceBook:
         return self._configured.get(model) or self._listed.get(model)
 
 
-def _tokens(usage: Mapping[str, object], name: str) -> int | None:
-    value = usage.get(name)
+def no_price(model: str) -> Price | None:
+    """The price lookup of a session given none: every price unknown."""
+    return None
+
+
+def token_count(usage: Mapping[str, object] | None, name: str) -> int | None:
+    """A count from a usage record ("prompt_tokens", "completion_tokens"): a whole number of at least 0, else
+    None."""
+    value = None if usage is None else usage.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return None
     return value
@@ -124,11 +159,18 @@ def reply_cost(usage: Mapping[str, object] | None, price: Price | None) -> float
     price. None (unknown, never 0) when the price is unknown or the usage lacks either count."""
     if usage is None or price is None:
         return None
-    prompt, completion = _tokens(usage, "prompt_tokens"), _tokens(usage, "completion_tokens")
+    prompt, completion = token_count(usage, "prompt_tokens"), token_count(usage, "completion_tokens")
     if prompt is None or completion is None:
         return None
     cost = (prompt * price.input_per_million + completion * price.output_per_million) / 1_000_000
     return round(cost, COST_DIGITS)
+
+
+def added_costs(first: float | None, second: float | None) -> float | None:
+    """Two costs added (a reply and its continuation); unknown if either is."""
+    if first is None or second is None:
+        return None
+    return round(first + second, COST_DIGITS)
 
 
 def format_cost(cost: float) -> str:

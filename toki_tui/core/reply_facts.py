@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from toki_tui.core.pricing import Price, format_cost, reply_cost
+
 USAGE_LABELS = (
     ("prompt_tokens", "Prompt tokens"),
     ("completion_tokens", "Completion tokens"),
@@ -45,6 +47,10 @@ class ReplyRecord(Protocol):
     def finish_reason(self) -> str | None: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def cost_estimate(self) -> float | None: ...
+    @property
+    def price(self) -> Price | None: ...
 
 
 def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
@@ -97,6 +103,30 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     rows.append(("Duration", _seconds(message.duration)))
     speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
     rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
+    rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
     if message.error:
         rows.append(("Error", message.error))
     return rows
+
+
+def _per_million(value: float) -> str:
+    return f"{value:,.6f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def cost_detail(cost: float | None, price: Price | None, usage: dict[str, Any]) -> str:
+    """The estimated cost and how it was reached, or why it is unknown (never shown as 0 when unknown)."""
+    source = {"config": "the config's price", "server": "the server's price"}
+    from_usage = reply_cost(usage, price)
+    if cost is not None and price is not None and from_usage == cost:
+        return (
+            f"{format_cost(cost)}: {usage['prompt_tokens']:,} prompt tokens at "
+            f"{_per_million(price.input_per_million)} and {usage['completion_tokens']:,} completion tokens at "
+            f"{_per_million(price.output_per_million)} per million ({source[price.source]})"
+        )
+    if cost is not None and from_usage is not None:
+        return f"{format_cost(cost)}: the reply was continued, and this adds up the cost of each part"
+    if cost is not None:
+        return format_cost(cost)
+    if price is None:
+        return 'unknown: no price for this model when it ended (a [models."ID"] table in the config can set one)'
+    return "unknown: the server reported no token counts"

@@ -21,6 +21,7 @@ from toki_tui.core.api.reply import ReplyAccumulator, status_for_finish_reason
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 from toki_tui.core.continuation import RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
+from toki_tui.core.pricing import Price, added_costs, reply_cost
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -56,6 +57,8 @@ class Continued:
     message_id: int | None
     content: str
     reasoning: str | None
+    cost: float | None = None
+    """The cut-short reply's estimated cost: the continuation's is added to it (unknown if either is)."""
 
 
 class ReplyHost(Protocol):
@@ -65,6 +68,7 @@ class ReplyHost(Protocol):
     endpoint_name: str
     checkpoint_interval: float
     runs_in_flight: set[ReplyRun]
+    price_of: Callable[[str], Price | None]
 
     @property
     def client(self) -> ChatClient: ...
@@ -113,6 +117,9 @@ class ReplyRun:
         self.reply_note: str | None = None
         #: The error that ended the reply ("error" status), as shown and stored.
         self.error: str | None = None
+        #: The reply's estimated cost and the price it used (the price in force when it ends); None when unknown.
+        self.cost: float | None = None
+        self.price: Price | None = None
 
     @property
     def content(self) -> str:
@@ -158,6 +165,7 @@ class ReplyRun:
         finally:
             reply.finish()
             self.reply_status = status
+            self._price()
             try:
                 if host.store is None or host.saving:
                     try:
@@ -169,6 +177,14 @@ class ReplyRun:
                     await self._record_unsaved(status)
             finally:
                 host.runs_in_flight.discard(self)
+
+    def _price(self) -> None:
+        """Price the reply as it ends; a continuation's cost is added to the cut-short reply's, as its stored text
+        is both parts."""
+        self.price = self._host.price_of(self.model)
+        self.cost = reply_cost(self.reply.usage.as_dict() if self.reply.usage is not None else None, self.price)
+        if self.continued is not None:
+            self.cost = added_costs(self.continued.cost, self.cost)
 
     async def _save_progress(self, store: HistoryStore, last_checkpoint: float) -> float:
         """Create the reply's row at its first byte, then checkpoint it; returns when it was last checkpointed."""
@@ -265,6 +281,8 @@ class ReplyRun:
                 ttft=reply.ttft,
                 duration=reply.duration,
                 error=error_text,
+                cost_estimate=self.cost,
+                price=self.price,
             )
         )
         if self.joins_branch:

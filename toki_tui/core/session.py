@@ -27,6 +27,7 @@ from toki_tui.core.branch_reading import (
     sendable,
 )
 from toki_tui.core.errors import APIError, HistoryError
+from toki_tui.core.pricing import Price, no_price
 from toki_tui.core.reply_run import Continued, ReplyRun, StoreRunner, events_of, run_inline
 from toki_tui.core.tool_answers import answer_open_calls, open_call_ids, pick_open_call
 
@@ -51,9 +52,11 @@ class ChatSession:
         checkpoint_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         run_store: StoreRunner = run_inline,
+        price_of: Callable[[str], Price | None] = no_price,
     ) -> None:
         self._client = client
         self.run_store = run_store
+        self.price_of = price_of  # the price in force for a model (core/pricing.py), read as each reply ends
         self.store = store
         self.endpoint_name = endpoint_name
         self.model = model
@@ -114,6 +117,14 @@ class ChatSession:
     @property
     def reply_status(self) -> str | None:
         return self._run.reply_status if self._run is not None else None
+
+    @property
+    def reply_cost(self) -> float | None:  # the last reply's estimated cost; None when unknown
+        return self._run.cost if self._run is not None else None
+
+    @property
+    def reply_price(self) -> Price | None:
+        return self._run.price if self._run is not None else None
 
     @property
     def reply_note(self) -> str | None:
@@ -361,7 +372,7 @@ class ChatSession:
             check_continuable(partial.role, partial.status)
             await self.run_store(lambda: store.set_current_leaf(conversation_id, partial.id))
             self._branch.use(conversation_id, branch)
-            self._continued = Continued(partial.id, partial.content, partial.reasoning)
+            self._continued = Continued(partial.id, partial.content, partial.reasoning, partial.cost_estimate)
             parent_id = partial.parent_id
         else:
             last = self._memory[-1] if self._memory else None

@@ -31,6 +31,8 @@ from toki_tui.core.config.endpoints import ResolvedEndpoint
 from toki_tui.core.config.model import with_preset
 from toki_tui.core.config.presets import Preset
 from toki_tui.core.errors import TokiError
+from toki_tui.core.pricing import PriceBook
+from toki_tui.core.spend import Spend
 from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
 from toki_tui.ui.textual_internals import set_theme_before_start
@@ -102,6 +104,10 @@ class TokiApp(App[int]):
         self._client: ChatClient | None = None
         self._themes = themes
         self._quitting = False
+        self.prices = PriceBook(config.model_prices)
+        """The price in force per model: the config's, else the model list's (the chat updates it with the list)."""
+        self.spend = Spend()
+        """This run's replies: their estimated cost, and how many were unpriced (the status line shows it)."""
         self.applied_keymap: dict[str, str] = {}
         """The `[keymap]` entries in effect (binding id = keys); F1 help and the command palette show them."""
         self._theme_ready = False

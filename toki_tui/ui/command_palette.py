@@ -114,10 +114,13 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "MCP servers",
         "",
         "each MCP server's state (starting, ready with its tools, failed and why): /mcp",
-        lambda s: s.mcp.show_servers(),
+        lambda s: s.replies.mcp.show_servers(),
     ),
     PaletteCommand(
-        "MCP tools", "", "switch MCP servers or tools off for this conversation: /tools", lambda s: s.mcp.show_tools()
+        "MCP tools",
+        "",
+        "switch MCP servers or tools off for this conversation: /tools",
+        lambda s: s.replies.mcp.show_tools(),
     ),
     PaletteCommand(
         "Save as preset…",

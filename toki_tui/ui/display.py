@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from toki_tui.core.attachments import attachment_label, attachments_from_records
+from toki_tui.core.pricing import read_cost
 
 
 class StoredMessageLike(Protocol):
@@ -59,6 +60,8 @@ class DisplayMessage:
     """(position, count) among the message's alternatives (same parent), 1-based, when it has any: `‹ 2/3 ›`."""
     attachments: tuple[str, ...] = ()
     """One label per attached file ("name · kind · size"); outside text, shown through safe_text."""
+    cost: float | None = None
+    """A reply's estimated cost (core/pricing.py); None when unknown."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:
@@ -81,6 +84,7 @@ class DisplayMessage:
             attachments=tuple(
                 attachment_label(item) for item in attachments_from_records(getattr(m, "attachments", None))
             ),
+            cost=read_cost(getattr(m, "cost_estimate", None)),
         )
 
 

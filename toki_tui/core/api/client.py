@@ -95,15 +95,19 @@ class ChatClient:
         transport: httpx.AsyncBaseTransport | None = None,
         one_shot: bool = False,
         max_reply_chars: int = MAX_REPLY_CHARS,
+        read_interval: float | None = None,
     ) -> None:
         """`one_shot=True` (for `toki ask` and `toki models`) uses a pool-less transport that starts faster
-        (see direct_transport.py), unless a proxy is configured or a transport is given."""
+        (see direct_transport.py), unless a proxy is configured or a transport is given. `read_interval` (the
+        TUI's) uses the same transport, reading a streaming body at most that often once it flows: a caller
+        that shows the stream a few times a second saves the CPU of waking for every token."""
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.timeouts: TimeoutSettings = timeouts if timeouts is not None else DefaultTimeouts()
         self.max_retries = max_retries
         self._transport = transport
         self._one_shot = one_shot
+        self._read_interval = read_interval
         self.max_reply_chars = max_reply_chars
         self._http: httpx.AsyncClient | None = None
 
@@ -124,8 +128,9 @@ class ChatClient:
             # Loading the CA bundle is a large part of start-up; a plain-http endpoint (a local server) never uses it.
             plain_http = self.base_url.lower().startswith("http://")
             transport = self._transport
-            if transport is None and self._one_shot and not proxy_configured():
-                transport = DirectTransport()
+            direct = self._one_shot or self._read_interval is not None
+            if transport is None and direct and not proxy_configured():
+                transport = DirectTransport(read_interval=self._read_interval or 0.0)
             self._http = httpx.AsyncClient(
                 verify=not plain_http,
                 # The trailing slash makes httpx join "chat/completions" under the base path (docs/protocol.md §6.23).

@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 transport for one-shot commands: asyncio streams + h11, one connection per request.
+"""A small HTTP/1.1 transport: asyncio streams + h11, one connection per request.
 
 Why it exists: httpx's default async transport (httpcore) runs on anyio, and importing anyio's asyncio backend
 at the first request costs tens of milliseconds, which on its own breaks `toki ask`'s start-up budget (process
@@ -6,8 +6,12 @@ start to request sent within 1.5x of `import httpx`; tests/benchmarks/bench_ask.
 connection pool, so this transport keeps only what a single request needs: connect (with TLS), send, stream
 the body back. HTTP framing is h11's (httpx's own HTTP/1.1 engine), so no protocol parsing is written here.
 
-It is used only where it fits: not when a proxy is configured (httpx's transport honours proxies; this one does
-not), and not by the TUI, which reuses connections across turns.
+It is used wherever it fits: not when a proxy is configured (httpx's transport honours proxies; this one does
+not). The TUI uses it too, for what it does per token: the body pieces already received go up as one piece (a
+chunked stream sends a chunk per token, and httpcore hands each up through a dozen async layers on its own), and
+with `read_interval` the socket of an event stream is read at most that often once the body flows, so a reply
+arriving at 200 tokens a second wakes the event loop's reader a few times per frame instead of per token. The
+pool it gives up kept a connection for httpx's 5 s keep-alive, shorter than most pauses between two questions.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import h11
 import httpx
@@ -51,24 +55,67 @@ class _ResponseStream(httpx.AsyncByteStream):
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         request: httpx.Request,
+        read_interval: float,
     ) -> None:
         self._connection = connection
         self._reader = reader
         self._writer = writer
         self._request = request
+        self._read_interval = read_interval
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        """Each piece is all the body data received by one socket read. After a piece, the socket is read again
+        no sooner than `read_interval` later (what arrives meanwhile waits in the socket's buffer); the first
+        piece is read as soon as it comes, and so is the rest of a read that filled the read size (more is
+        waiting)."""
         read_timeout = _timeout(self._request, "read")
+        loop = asyncio.get_running_loop()
+        full = False
+        data_at: float | None = None  # when the last piece went up, unless the read before it was full
+        pending: object = None
         while True:
-            event = await _next_event(self._connection, self._reader, read_timeout, self._request)
-            if isinstance(event, h11.Data):
-                yield bytes(event.data)
+            event = pending if pending is not None else _buffered_event(self._connection, self._request)
+            pending = None
+            if event is h11.NEED_DATA:
+                if data_at is not None and self._read_interval > 0:
+                    wait = data_at + self._read_interval - loop.time()
+                    if wait > 0:
+                        await self._pause(wait)
+                full = await _receive(self._connection, self._reader, read_timeout, self._request) >= _READ_SIZE
+            elif isinstance(event, h11.Data):
+                parts = [bytes(event.data)]
+                while isinstance(pending := _buffered_event(self._connection, self._request), h11.Data):
+                    parts.append(pending.data)
+                data_at = None if full else loop.time()
+                yield b"".join(parts)
             elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
                 return
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait with the socket out of the event loop's watch: what arrives meanwhile stays in the kernel's buffer
+        instead of waking the loop once per packet to be copied into the reader's."""
+        transport = self._writer.transport
+        if not isinstance(transport, asyncio.ReadTransport):  # a socket's transport is both; checked for the types
+            await asyncio.sleep(seconds)
+            return
+        transport.pause_reading()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            if not transport.is_closing():
+                transport.resume_reading()
 
     async def aclose(self) -> None:
         # Closing the socket is what tells the server to stop generating (Esc, Ctrl+C, an early break).
         self._writer.close()
+
+
+def _buffered_event(connection: h11.Connection, request: httpx.Request) -> object:
+    """The next h11 event in what was already received: an h11.Event, h11.PAUSED, or h11.NEED_DATA."""
+    try:
+        return connection.next_event()
+    except h11.RemoteProtocolError as error:
+        raise httpx.RemoteProtocolError(str(error), request=request) from None
 
 
 async def _next_event(
@@ -76,31 +123,46 @@ async def _next_event(
 ) -> object:
     """The next h11 event (an h11.Event, or h11.PAUSED), reading from the socket as needed."""
     while True:
-        try:
-            event = connection.next_event()
-        except h11.RemoteProtocolError as error:
-            raise httpx.RemoteProtocolError(str(error), request=request) from None
+        event = _buffered_event(connection, request)
         if event is not h11.NEED_DATA:
             return event
-        try:
-            async with asyncio.timeout(read_timeout):
-                data = await reader.read(_READ_SIZE)
-        except TimeoutError:
-            raise httpx.ReadTimeout("timed out waiting for the server", request=request) from None
-        except OSError as error:
-            raise httpx.ReadError(str(error) or type(error).__name__, request=request) from None
-        try:
-            # An empty read is end of file; h11 turns a body cut short into RemoteProtocolError.
-            connection.receive_data(data)
-        except h11.RemoteProtocolError as error:
-            raise httpx.RemoteProtocolError(str(error), request=request) from None
+        await _receive(connection, reader, read_timeout, request)
+
+
+async def _receive(
+    connection: h11.Connection, reader: asyncio.StreamReader, read_timeout: float | None, request: httpx.Request
+) -> int:
+    """One socket read (all that is buffered, up to _READ_SIZE), handed to h11; returns the bytes read."""
+    try:
+        async with asyncio.timeout(read_timeout):
+            data = await reader.read(_READ_SIZE)
+    except TimeoutError:
+        raise httpx.ReadTimeout("timed out waiting for the server", request=request) from None
+    except OSError as error:
+        raise httpx.ReadError(str(error) or type(error).__name__, request=request) from None
+    try:
+        # An empty read is end of file; h11 turns a body cut short into RemoteProtocolError.
+        connection.receive_data(data)
+    except h11.RemoteProtocolError as error:
+        raise httpx.RemoteProtocolError(str(error), request=request) from None
+    return len(data)
 
 
 class DirectTransport(httpx.AsyncBaseTransport):
     """One request, one connection: no pool, no proxy support, no anyio."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, *, ssl_context: ssl.SSLContext | None = None, read_interval: float = 0.0) -> None:
+        """`read_interval`: seconds between two socket reads of an event stream's body once it flows (0: read as
+        data comes), for a caller that shows the stream at a frame rate and need not wake per token. Other bodies
+        (a model list, a JSON reply) are read as they come: paused, a socket's buffer would cap their throughput."""
         self._ssl_context = ssl_context
+        self._read_interval = read_interval
+
+    def _interval_for(self, headers: Sequence[tuple[bytes, bytes]]) -> float:
+        for name, value in headers:
+            if name.lower() == b"content-type" and value.lower().startswith(b"text/event-stream"):
+                return self._read_interval
+        return 0.0
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -155,7 +217,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=event.status_code,
             headers=event.headers,
-            stream=_ResponseStream(connection, reader, writer, request),
+            stream=_ResponseStream(connection, reader, writer, request, self._interval_for(event.headers)),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
             request=request,
         )

@@ -14,11 +14,14 @@ half left out is more likely a mistake than a wish.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.pricing import MAX_PRICE_PER_MILLION, Price
+
+if TYPE_CHECKING:
+    from toki_tui.core.config.problems import Problems
 
 MODEL_KEYS = ("price_in", "price_out")
 _PRICE_FORM = f"a price per million tokens from 0 to {MAX_PRICE_PER_MILLION:,.0f}, such as 0.27"
@@ -52,15 +55,7 @@ def valid_model_prices(value: object) -> Mapping[str, Price]:
     return MappingProxyType(dict(value))
 
 
-class ProblemLog(Protocol):
-    """The loader's list of problems (config_file._Problems): `check` records a bad value and returns a marker."""
-
-    lines: list[str]
-
-    def check(self, key: str, value: object, validator: Callable[[Any], Any]) -> Any: ...
-
-
-def parse_model_prices(problems: ProblemLog, table: Mapping[str, Any]) -> dict[str, Price]:
+def parse_model_prices(problems: Problems, table: Mapping[str, Any]) -> dict[str, Price]:
     """The prices of a `[models]` table; each problem is logged naming its key (the loader adds the file)."""
     prices: dict[str, Price] = {}
     for model, body in table.items():

@@ -18,6 +18,7 @@ from typing import Any
 
 from toki_tui.core.attachments import attachment_from_record, attachments_from_records, describe_size
 from toki_tui.core.errors import HistoryError
+from toki_tui.core.pricing import Price, format_cost, price_from_record, read_cost
 from toki_tui.core.store.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
@@ -51,6 +52,7 @@ _MESSAGE_FIELDS = (
     "finish_reason",
     "error",
     "attachments",
+    "cost_estimate",
 )
 
 
@@ -99,6 +101,7 @@ def export_document(store: HistoryStore, conversation_id: str) -> dict[str, Any]
                 "id": local_id[message.id],
                 "parent": local_id[message.parent_id] if message.parent_id is not None else None,
                 **{name: getattr(message, name) for name in _MESSAGE_FIELDS},
+                "price": message.price.to_record() if message.price is not None else None,
             }
             for message in messages
         ],
@@ -149,6 +152,25 @@ def _usage(value: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             raise HistoryError(f"{where}.{name} is not a token count ({count!r})")
     return dict(value)
+
+
+def _cost(value: Any, where: str) -> float | None:
+    if _expect(value, (int, float), where, optional=True) is None:
+        return None
+    if read_cost(value) is None:
+        raise HistoryError(f"{where} is not a cost of 0 or more ({value!r})")
+    return float(value)
+
+
+def _price(value: Any, where: str) -> Price | None:
+    if value is None:
+        return None
+    price = price_from_record(value)
+    if price is None:
+        raise HistoryError(
+            f'{where} is not a price (input_per_million, output_per_million, source "server" or "config")'
+        )
+    return price
 
 
 def _json_value(value: Any, kinds: type, where: str) -> Any:
@@ -206,6 +228,8 @@ def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> Import
         finish_reason=_expect(item.get("finish_reason"), str, f"{where}.finish_reason", optional=True),
         error=_expect(item.get("error"), str, f"{where}.error", optional=True),
         attachments=_attachments(item.get("attachments"), f"{where}.attachments"),
+        cost_estimate=_cost(item.get("cost_estimate"), f"{where}.cost_estimate"),
+        price=_price(item.get("price"), f"{where}.price"),
     )
 
 
@@ -325,6 +349,8 @@ def _reply_details(message: StoredMessage) -> str:
         parts.append(f"{message.duration:.1f} s")
     if message.usage and isinstance(message.usage.get("completion_tokens"), int):
         parts.append(f"{message.usage['completion_tokens']} tokens")
+    if message.cost_estimate is not None:
+        parts.append(format_cost(message.cost_estimate))
     if message.status != "complete":
         parts.append(message.status)
     return " · ".join(part for part in parts if part)

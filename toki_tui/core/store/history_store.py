@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import enum
 import os
-import sqlite3
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, Unpack
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store import tree
-from toki_tui.core.store.connection import CONVERSATION_SELECT, StoreConnection, read_conversation, read_message
+from toki_tui.core.store import reply_rows, tree
+from toki_tui.core.store.connection import (
+    CONVERSATION_SELECT,
+    StoreConnection,
+    read_conversation,
+    read_message,
+    resolve_conversation_ref,
+)
 from toki_tui.core.store.records import (
-    FINAL_STATUSES,
     ROLES,
     STATUSES,
     Conversation,
@@ -35,10 +39,11 @@ from toki_tui.core.store.records import (
     StoredMessage,
     conversation_from_row,
     dump_json,
-    title_from_text,
 )
+from toki_tui.core.store.reply_rows import ReplyOutcome
 from toki_tui.core.store.search import SNIPPET_END, SNIPPET_START, search_history
 from toki_tui.core.store.tree import ImportedMessage, insert_tree
+from toki_tui.core.store.usage import Grouping, UsageRow, usage_by, usage_total
 
 
 class _Sentinel(enum.Enum):
@@ -174,25 +179,8 @@ class HistoryStore:
 
     def resolve_conversation_ref(self, ref: str) -> str:
         """The full id for a full id, a unique prefix of one, or "last" (the most recent conversation)."""
-        wanted = ref.strip().lower()
-        if wanted == "last":
-            recent = self.most_recent_conversation()
-            if recent is None:
-                raise HistoryError("there are no conversations in the history yet")
-            return recent.id
-        if not wanted or any(character not in "0123456789abcdef" for character in wanted):
-            raise HistoryError(f"{ref!r} is not a conversation id (use the id from `toki history list`, or 'last')")
         with self._read() as db:
-            rows = db.execute(
-                "SELECT id, title FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 3",
-                (wanted, wanted + "g"),
-            ).fetchall()
-        if not rows:
-            raise HistoryError(f"no conversation id starts with {wanted!r}")
-        if len(rows) > 1:
-            examples = ", ".join(f"{row[0][:12]} ({row[1] or 'untitled'})" for row in rows[:2])
-            raise HistoryError(f"{wanted!r} matches more than one conversation ({examples}, ...); give more of the id")
-        return str(rows[0][0])
+            return resolve_conversation_ref(db, ref)
 
     def list_conversations(
         self, limit: int = 50, offset: int = 0, *, include_archived: bool = False
@@ -262,29 +250,6 @@ class HistoryStore:
 
     # ---- messages -------------------------------------------------------------------------------------
 
-    def _insert_message(
-        self, db: sqlite3.Connection, conversation: Conversation, parent_id: int | None, fields: dict[str, Any]
-    ) -> StoredMessage:
-        if parent_id is not None:
-            row = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (parent_id,)).fetchone()
-            if row is None or row[0] != conversation.id:
-                raise HistoryError(f"message {parent_id} is not in conversation {conversation.id[:8]!r}")
-        record: dict[str, Any] = {"conversation_id": conversation.id, "parent_id": parent_id, **fields}
-        names = ", ".join(record)
-        marks = ", ".join("?" for _ in record)
-        cursor = db.execute(f"INSERT INTO messages ({names}) VALUES ({marks})", tuple(record.values()))
-        message_id = cursor.lastrowid
-        title_update = ""
-        title_values: tuple[str, ...] = ()
-        if not conversation.title and record["role"] == "user":
-            title_update = ", title = CASE WHEN title = '' THEN ? ELSE title END"
-            title_values = (title_from_text(record["content"]),)
-        db.execute(
-            f"UPDATE conversations SET current_leaf_id = ?, updated_at = ?{title_update} WHERE id = ?",
-            (message_id, record["created_at"], *title_values, conversation.id),
-        )
-        return read_message(db, int(message_id or 0), self.path)
-
     def add_message(
         self,
         conversation_id: str,
@@ -317,41 +282,22 @@ class HistoryStore:
                 "created_at": time.time(),
                 "attachments": dump_json(attachments),
             }
-            return self._insert_message(db, conversation, parent, fields)
+            return reply_rows.insert_message(db, self.path, conversation, parent, fields)
 
     def start_reply(
         self, conversation_id: str, *, parent_id: int | None, model: str, endpoint: str, params: dict[str, Any]
     ) -> StoredMessage:
         """The assistant row of a reply that has started arriving: empty, "streaming", owned by this process."""
-        now = time.time()
         with self._write() as db:
-            conversation = read_conversation(db, conversation_id, self.path)
-            fields = {
-                "role": "assistant",
-                "content": "",
-                "status": "streaming",
-                "created_at": now,
-                "model": model,
-                "endpoint": endpoint,
-                "params": dump_json(params),
-                "writer_pid": os.getpid(),
-                "touched_at": now,
-            }
-            return self._insert_message(db, conversation, parent_id, fields)
+            return reply_rows.start(
+                db, self.path, conversation_id, parent_id=parent_id, model=model, endpoint=endpoint, params=params
+            )
 
     def reopen_reply(self, message_id: int) -> StoredMessage:
         """Make an ended reply "streaming" again, owned by this process, to append a continuation to it: its
         checkpoints and its finish then write the same row (content = what it had + what follows)."""
-        now = time.time()
         with self._write() as db:
-            message = read_message(db, message_id, self.path)
-            if message.role != "assistant":
-                raise HistoryError(f"message {message_id} is not a reply, so it cannot be continued")
-            db.execute(
-                "UPDATE messages SET status = 'streaming', writer_pid = ?, touched_at = ? WHERE id = ?",
-                (os.getpid(), now, message_id),
-            )
-            return read_message(db, message_id, self.path)
+            return reply_rows.reopen(db, self.path, message_id)
 
     def checkpoint_reply(
         self,
@@ -364,55 +310,16 @@ class HistoryStore:
         """Save the reply's text so far (a crash then loses only what came after). One row update, no fsync,
         no re-indexing, so it stays far below a frame's time. A reply that has already ended is left as it ended."""
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, touched_at = ?, "
-                "status = 'streaming' WHERE id = ? AND status IN ('streaming', 'interrupted')",
-                (content, reasoning, dump_json(tool_calls), time.time(), message_id),
+            reply_rows.checkpoint(
+                db, self.path, message_id, content=content, reasoning=reasoning, tool_calls=tool_calls
             )
-            if cursor.rowcount == 0:
-                read_message(db, message_id, self.path)  # raises if it does not exist
 
-    def finish_reply(
-        self,
-        message_id: int,
-        *,
-        content: str,
-        status: str,
-        reasoning: str | None = None,
-        tool_calls: list[dict[str, Any]] | None = None,
-        finish_reason: str | None = None,
-        usage: dict[str, Any] | None = None,
-        ttft: float | None = None,
-        duration: float | None = None,
-        error: str | None = None,
-    ) -> StoredMessage:
-        """Record how the reply ended: "complete", "stopped", "length", "error" (or "interrupted")."""
-        if status not in FINAL_STATUSES:
-            raise HistoryError(f"{status!r} is not a final reply status (one of {', '.join(sorted(FINAL_STATUSES))})")
-        now = time.time()
+    def finish_reply(self, message_id: int, **outcome: Unpack[ReplyOutcome]) -> StoredMessage:
+        """Record how the reply ended (reply_rows.ReplyOutcome: content, status "complete", "stopped", "length",
+        "error" or "interrupted", usage, times, error, and its estimated cost with the price it used)."""
+        reply_rows.check_outcome(outcome)
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE messages SET content = ?, status = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, "
-                "usage = ?, ttft = ?, duration = ?, error = ?, writer_pid = NULL, touched_at = ? WHERE id = ?",
-                (
-                    content,
-                    status,
-                    reasoning,
-                    dump_json(tool_calls),
-                    finish_reason,
-                    dump_json(usage),
-                    ttft,
-                    duration,
-                    error,
-                    now,
-                    message_id,
-                ),
-            )
-            if cursor.rowcount == 0:
-                raise HistoryError(f"there is no message {message_id} in the history {self.path}")
-            message = read_message(db, message_id, self.path)
-            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, message.conversation_id))
-            return message
+            return reply_rows.finish(db, self.path, message_id, outcome)
 
     def mark_reply_unsaved(self, message_id: int, *, reason: str) -> None:
         """A reply the store could not take in full (a full disk): keep the text saved so far, marked cut off
@@ -420,10 +327,7 @@ class HistoryStore:
         row does not fit on a full disk; the row is then left "streaming" with the text of its last checkpoint,
         and the next start after this process ends marks it interrupted."""
         with self._write() as db:
-            db.execute(
-                "UPDATE messages SET status = 'interrupted', error = ?, writer_pid = NULL WHERE id = ?",
-                (f"{reason}; only the text saved before that was kept", message_id),
-            )
+            reply_rows.mark_unsaved(db, message_id, reason)
 
     def set_current_leaf(self, conversation_id: str, leaf_id: int) -> None:
         """Show (and continue from) the branch ending at `leaf_id`, e.g. after picking another sibling."""
@@ -459,6 +363,16 @@ class HistoryStore:
                 insert_tree(db, conversation, messages)
                 imported.append(read_conversation(db, conversation.id, self.path))
         return imported, skipped
+
+    def usage(self, by: Grouping, since: float | None = None) -> list[UsageRow]:
+        """Tokens and estimated cost of the replies since `since`, per model, day or conversation (usage.py)."""
+        with self._read() as db:
+            return usage_by(db, by, since)
+
+    def usage_total(self, since: float | None = None, conversation_id: str | None = None) -> UsageRow:
+        """Tokens and estimated cost of all replies since `since`, or of one conversation's (usage.py)."""
+        with self._read() as db:
+            return usage_total(db, since, conversation_id)
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Messages and titles containing every word of `query` (the last word as a prefix), best first."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toki_tui.core.pricing import Price, price_from_record, read_cost
 from toki_tui.core.store.values import (
     parse_json,
     read_float,
@@ -84,6 +85,10 @@ class StoredMessage:
     error: str | None
     attachments: list[dict[str, Any]] | None = None
     """Files attached to a user message, as records (core/attachments.py reads them); None for none."""
+    cost_estimate: float | None = None
+    """For a reply: its estimated cost from its usage and `price` (core/pricing.py); None when unknown."""
+    price: Price | None = None
+    """For a reply: the price in force when it ended, which `cost_estimate` used; None when none was known."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,8 @@ class OpenReport:
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, tool_calls, tool_call_id, name, status, "
-    "created_at, model, endpoint, params, usage, ttft, duration, finish_reason, error, attachments"
+    "created_at, model, endpoint, params, usage, ttft, duration, finish_reason, error, attachments, "
+    "cost_estimate, price"
 )
 CONVERSATION_COLUMNS = (
     "id, title, created_at, updated_at, endpoint, model, system_prompt, params, current_leaf_id, archived, "
@@ -211,6 +217,8 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
         finish_reason=read_optional_text(row[17]),
         error=read_optional_text(row[18]),
         attachments=_records(_load_json(row[19])),
+        cost_estimate=read_cost(read_float(row[20])),
+        price=price_from_record(_load_json(row[21])),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toki_tui.core.errors import HistoryError
+from toki_tui.core.pricing import Price, token_count
 from toki_tui.core.store.connection import read_conversation, read_message
 from toki_tui.core.store.records import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
 
@@ -56,6 +57,8 @@ class ImportedMessage:
     finish_reason: str | None = None
     error: str | None = None
     attachments: list[dict[str, Any]] | None = None
+    cost_estimate: float | None = None
+    price: Price | None = None
 
 
 def walk_up(
@@ -100,7 +103,8 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, tool_calls, "
             "tool_call_id, name, status, created_at, model, endpoint, params, usage, ttft, duration, "
-            "finish_reason, error, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "finish_reason, error, attachments, cost_estimate, price, prompt_tokens, completion_tokens) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation.id,
                 parent_id,
@@ -121,6 +125,10 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
                 message.finish_reason,
                 message.error,
                 dump_json(message.attachments),
+                message.cost_estimate,
+                dump_json(message.price.to_record() if message.price is not None else None),
+                token_count(message.usage, "prompt_tokens"),
+                token_count(message.usage, "completion_tokens"),
             ),
         )
         ids.append(int(cursor.lastrowid or 0))

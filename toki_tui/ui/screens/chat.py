@@ -4,9 +4,8 @@ The screen builds the widgets and owns the ChatSession and one object per part o
 needs (this screen as the node its workers and timers run on, the app, the session, the parts it calls): `replies`
 (the streaming reply), `history` (which conversation is shown, the history list), `branches` (siblings,
 regenerate, edit, continue), `reply_actions` (details, copy, export), `settings`, `model_choice`, `api_key`,
-`attachments`, `sidebars`. Textual finds key actions and message handlers only on DOM nodes, so those stay here,
-each passing what happened to the part it concerns (docs/architecture.md, "How the chat screen is composed").
-Slash commands are carried out in chat_commands.
+`attachments`, `sidebars`, `costs`. Key actions and message handlers stay here (Textual finds them only on DOM
+nodes), each passing what happened to the part it concerns (docs/architecture.md); slash commands: chat_commands.
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ from toki_tui.ui.screens import preset_actions
 from toki_tui.ui.screens.api_key_request import ApiKeyRequest
 from toki_tui.ui.screens.branch_actions import BranchActions, BranchShown, EditReady
 from toki_tui.ui.screens.compare_runner import CompareRunner
+from toki_tui.ui.screens.cost_tracker import CostTracker
 from toki_tui.ui.screens.history_browser import HistoryBrowser, HistoryRead
-from toki_tui.ui.screens.mcp_tools import McpTools
 from toki_tui.ui.screens.model_choice import ModelChoice
 from toki_tui.ui.screens.path_completion import complete_path
 from toki_tui.ui.screens.pending_attachments import PendingAttachments
@@ -101,8 +100,8 @@ class ChatScreen(Screen[None]):
         self.model_choice = ModelChoice(self, app, self.session, self.settings)
         self.api_key = ApiKeyRequest(self, app, self.session, key_saved=self.model_choice.load)
         self.replies = ReplyRunner(self, app, self.session, ask_for_api_key=self.api_key.ask)
-        self.mcp = McpTools(self, app, self.session, self.replies)
-        self.history = HistoryBrowser(self, app, self.session, self.settings)
+        self.costs = CostTracker(self, app, self.session)
+        self.history = HistoryBrowser(self, app, self.session, self.settings, shown=self.costs.show_conversation)
         self.branches = BranchActions(
             self, app, self.session, replies=self.replies, history=self.history, ask_for_api_key=self.api_key.ask
         )
@@ -280,6 +279,7 @@ class ChatScreen(Screen[None]):
     @on(ReplyEnded)
     def _reply_ended(self, message: ReplyEnded) -> None:
         self.replies.ended(message)
+        self.costs.reply_ended(message)
         self.history.reply_saved(message.conversation_id)
         if message.was_retry and message.conversation_id is not None:
             self.history.open_conversation(message.conversation_id)  # the new branch, not the replaced reply

@@ -97,9 +97,9 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
             tool_commands.answer_tool_call(screen, action.argument)
     elif isinstance(action, ShowMcp):
         if action.tools:
-            screen.mcp.show_tools()
+            screen.replies.mcp.show_tools()
         else:
-            screen.mcp.show_servers()
+            screen.replies.mcp.show_servers()
     elif isinstance(action, ApplyPreset | SavePreset):
         from toki_tui.ui.screens import preset_actions
 

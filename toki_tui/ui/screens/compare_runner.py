@@ -19,6 +19,7 @@ from textual.widgets import Static
 from toki_tui.core.api.events import RetryScheduled
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
+from toki_tui.core.spend import is_unpriced
 from toki_tui.ui.display import DisplayMessage, asked_for_json
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.reply_pump import show_batch
@@ -49,6 +50,10 @@ FIGURES_EVERY = 3
 CHARS_PER_TOKEN = 4
 """A reply's tokens before the server counts them: about 4 characters each (as ReplyAccumulator's speed)."""
 KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 select, X stops one, Enter continues with it); Esc stops all"
+
+
+def _usage_of(run: ReplyRun) -> dict[str, int] | None:
+    return run.reply.usage.as_dict() if run.reply.usage is not None else None
 
 
 def figures_of(run: ReplyRun, prices: PriceBook) -> ReplyFigures:
@@ -254,6 +259,8 @@ class CompareRunner:
         # As after any reply: the status line, the history list, a title given before the first message.
         chosen = turn.runs[turn.chosen] if turn is not None and turn.chosen is not None else None
         usage = chosen.reply.usage if chosen is not None else None
+        runs = turn.runs if turn is not None else []
+        costs = [run.cost for run in runs if run.cost is not None]  # every model answered: each reply counts
         ended = ReplyEnded(
             status=chosen.reply_status if chosen is not None else "error",
             error=None,
@@ -261,6 +268,8 @@ class CompareRunner:
             conversation_id=conversation_id,
             retry_after=None,
             was_retry=False,
+            cost=sum(costs) if costs else None,
+            unpriced=sum(is_unpriced(run.cost, _usage_of(run), run.reply_status) for run in runs),
         )
         self._screen.post_message(ended)
 

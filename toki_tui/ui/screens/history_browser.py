@@ -7,6 +7,7 @@ whose handlers call the methods here: none of it runs a store call on the event 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.config.config_file import parameters_for_endpoint
@@ -38,13 +39,22 @@ HistoryRead = ConversationLoadFailed | OlderMessagesLoaded | HistoryLoaded | Con
 
 class HistoryBrowser:
     """`screen` is the node the workers run on (groups "conversation", "older", "history", "rename") and the
-    messages go to; `settings` shows a conversation's settings once it is open."""
+    messages go to; `settings` shows a conversation's settings once it is open; `shown` is told the id of each
+    conversation shown (None for a new one)."""
 
-    def __init__(self, screen: Screen[Any], app: TokiApp, session: ChatSession, settings: SessionSettings) -> None:
+    def __init__(
+        self,
+        screen: Screen[Any],
+        app: TokiApp,
+        session: ChatSession,
+        settings: SessionSettings,
+        shown: Callable[[str | None], object],
+    ) -> None:
         self._screen = screen
         self._app = app
         self._session = session
         self._settings = settings
+        self._shown = shown
         self.pending_title: str | None = None
         """A title given (/title) before the conversation was saved: set once its first message is."""
         self.query = ""
@@ -125,6 +135,7 @@ class HistoryBrowser:
             shown = view.reveal(message.hit.message_id)
             if shown is not None:
                 shown.mark_words(message.hit.matched)
+        self._shown(loaded.conversation_id)
 
     def load_older(self, before_message_id: int) -> None:
         conversation_id = self._session.conversation_id
@@ -162,6 +173,7 @@ class HistoryBrowser:
         session.params = parameters_for_endpoint(app.config, app.endpoint.name)
         session.system_prompt = app.config.system_prompt
         self._settings.show()
+        self._shown(None)
 
     # ---- renaming -------------------------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class ModelChoice:
         from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
         self.models, self.note = models, note
+        self._app.prices.update_listed(models)  # the server's prices, for the replies that end from now on
         self._screen.query_one(PromptInput).model_ids = [model.id for model in models]
         for screen in self._app.screen_stack:
             if isinstance(screen, ModelPickerScreen):

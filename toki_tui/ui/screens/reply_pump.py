@@ -28,6 +28,7 @@ from toki_tui.core.api.events import (
 )
 from toki_tui.core.errors import APIError, APIStatusError
 from toki_tui.core.session import ChatSession
+from toki_tui.core.spend import is_unpriced
 from toki_tui.ui.display import asked_for_json
 from toki_tui.ui.screens.worker_messages import ReplyEnded, ReplyStateChanged
 
@@ -122,6 +123,7 @@ async def pump_reply(
             usage=usage,
             duration=duration,
             ttft=ttft,
+            cost=session.reply_cost,
         )
         if status == "complete" and asked_for_json(session.params.to_record()):
             live.mark_json_reply()  # parsed once, now that it is whole
@@ -133,5 +135,7 @@ async def pump_reply(
                 conversation_id=session.conversation_id,
                 retry_after=retry_after,
                 was_retry=was_retry,
+                cost=session.reply_cost,
+                unpriced=int(is_unpriced(session.reply_cost, usage, status)),
             )
         )

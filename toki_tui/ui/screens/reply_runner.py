@@ -8,9 +8,11 @@ posts ReplyStateChanged and ReplyEnded to the screen, whose handlers call `state
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
+from toki_tui.ui.screens.mcp_tools import McpTools
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
     from toki_tui.ui.widgets.live_reply import LiveReply
 
 SPEED_INTERVAL = 0.25
-"""Seconds between two updates of the tokens-per-second figure while a reply streams."""
+"""Seconds between two updates of the tokens-per-second figure while a reply streams, at least. It is updated
+when the live reply shows new text (`LiveReply.on_flushed`), so that one frame draws both."""
 
 
 class ReplyRunner:
@@ -42,7 +45,7 @@ class ReplyRunner:
         self._session = session
         self._ask_for_api_key = ask_for_api_key
         self.streaming = False
-        self._speed_timer: Timer | None = None
+        self._speed_shown_at = float("-inf")
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._unsaved_warned = False
@@ -50,6 +53,8 @@ class ReplyRunner:
         """Called before each request (McpTools sets it: the MCP tools offered with the request are chosen then)."""
         self.after_reply: Callable[[ReplyEnded], None] = lambda message: None
         """Called once `ended` has shown how a reply ended (McpTools sets it: it runs the reply's MCP calls)."""
+        self.mcp = McpTools(screen, app, session, self)
+        """The MCP tools of the replies: offered with each request, their calls run after a reply (`/mcp`, `/tools`)."""
 
     def ready_to_send(self, text: str) -> bool:
         """Whether a question can be sent now; if not, `text` goes back in the prompt and the user is told why
@@ -86,7 +91,8 @@ class ReplyRunner:
         status = self._screen.query_one(StatusLine)
         status.state, status.notice, status.tokens_per_second = "waiting", "", None
         status.last_usage = None  # the previous reply's usage would read as this one's
-        self._speed_timer = self._screen.set_interval(SPEED_INTERVAL, self._show_speed)
+        self._speed_shown_at = float("-inf")
+        live.on_flushed = self._show_speed
         self._screen.refresh_bindings()
         work = self._stream(events, live, was_retry=was_retry)
         self._screen.run_worker(work, group="reply", exclusive=True, exit_on_error=False)
@@ -122,7 +128,9 @@ class ReplyRunner:
 
     def _show_speed(self) -> None:
         reply = self._session.reply
-        if reply is not None:
+        now = time.monotonic()
+        if reply is not None and self.streaming and now - self._speed_shown_at >= SPEED_INTERVAL:
+            self._speed_shown_at = now
             self._screen.query_one(StatusLine).tokens_per_second = reply.tokens_per_second()
 
     def state_changed(self, message: ReplyStateChanged) -> None:
@@ -153,9 +161,6 @@ class ReplyRunner:
         """The status line says how the reply ended (and what Ctrl+R would do after an error)."""
         self.streaming = False
         self._stop_countdown()
-        if self._speed_timer is not None:
-            self._speed_timer.stop()
-            self._speed_timer = None
         status = self._screen.query_one(StatusLine)
         cut = "cut short" if message.error else "cut at max_tokens"  # an error with "length": toki's reply limit
         status.state = {"complete": "ready", "length": cut}.get(message.status, message.status)

@@ -93,8 +93,14 @@ class ReplyEnded(Message):
         conversation_id: str | None,
         retry_after: float | None,
         was_retry: bool,
+        cost: float | None = None,
+        unpriced: int = 0,
     ) -> None:
         super().__init__()
+        self.cost = cost
+        """The estimated cost of the turn's priced replies (one, or a compare turn's), None when none was priced;
+        `unpriced` counts the replies whose cost is unknown although they may have cost something."""
+        self.unpriced = unpriced
         self.status = status
         self.error = error
         self.usage = usage

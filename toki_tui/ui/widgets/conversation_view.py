@@ -4,14 +4,14 @@ Only a window of recent messages is mounted (docs/architecture.md: opening 5,000
 are mounted as the user scrolls up, first from messages already given, then by asking the screen for more
 (`OlderMessagesWanted` -> `prepend_older`); when the window grows past a limit, widgets far from the viewport
 are removed, and mounted again if the user scrolls back. The view follows the bottom while a reply streams
-(Textual's anchor) until the user scrolls up, and follows again once they scroll back to the bottom.
+(Textual's anchor) until the user scrolls up, and follows again once they scroll back to the bottom. Which
+messages have a widget is kept by ConversationWindow (conversation_window.py); this widget mounts and removes them.
 Widgets do no I/O: data comes in through the methods below and requests go up as messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from toki_tui.ui import textual_internals
+from toki_tui.ui.widgets.conversation_window import ConversationWindow, Slot
 
 if TYPE_CHECKING:
     from toki_tui.ui.display import DisplayMessage
@@ -29,30 +30,6 @@ if TYPE_CHECKING:
     # Markdown renderer behind these (cold start).
     from toki_tui.ui.widgets.live_reply import LiveReply
     from toki_tui.ui.widgets.message_view import MessageView
-
-
-@dataclass
-class _Slot:
-    """A message known to the view, and its widget while mounted."""
-
-    stored: DisplayMessage
-    view: MessageView | None = None
-
-    @property
-    def message(self) -> DisplayMessage:
-        return self.view.message if self.view is not None else self.stored
-
-    def make_view(self) -> MessageView:
-        from toki_tui.ui.widgets.message_view import MessageView
-
-        self.view = MessageView(self.stored)
-        return self.view
-
-    def drop_view(self) -> MessageView | None:
-        view, self.view = self.view, None
-        if view is not None:
-            self.stored = view.message
-        return view
 
 
 class ConversationView(VerticalScroll, can_focus=True):
@@ -100,25 +77,23 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._slots: list[_Slot] = []
-        self._lo = 0  # slots[_lo:_hi] are mounted, in order
-        self._hi = 0
+        self._window = ConversationWindow()
         self._has_older = False
         self._older_requested = False
         self._adjusting = False  # a window change is waiting for layout; don't start another
         self._live: LiveReply | None = None
-        self._chosen: _Slot | None = None  # the message last clicked: what the reply keys act on
+        self._chosen: Slot | None = None  # the message last clicked: what the reply keys act on
 
     # -- public API -------------------------------------------------------------------------------------------
 
     @property
     def messages(self) -> list[DisplayMessage]:
         """Every message the view knows, oldest first (a live reply as of its last flush)."""
-        return [slot.message for slot in self._slots]
+        return self._window.messages
 
     @property
     def mounted_message_count(self) -> int:
-        return self._hi - self._lo
+        return self._window.mounted_count
 
     @property
     def live_reply(self) -> LiveReply | None:
@@ -143,13 +118,10 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def show_messages(self, messages: Sequence[DisplayMessage], *, has_older: bool) -> None:
         """Replace everything with `messages` and show the latest; one mount_all inside one batch update."""
-        self._slots = [_Slot(message) for message in messages]
+        views = self._window.replace(messages, mounted=self.INITIAL_WINDOW)
         self._has_older = has_older
         self._older_requested = False
         self._live = None
-        self._hi = len(self._slots)
-        self._lo = max(0, self._hi - self.INITIAL_WINDOW)
-        views = [slot.make_view() for slot in self._slots[self._lo : self._hi]]
         with self.app.batch_update():
             self.remove_children()
             if views:
@@ -163,34 +135,27 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._has_older = has_older
         if not messages:
             return
-        self._slots[0:0] = [_Slot(message) for message in messages]
-        self._lo += len(messages)
-        self._hi += len(messages)
+        self._window.prepend(messages)
         self._mount_above(self.LOAD_CHUNK)
 
     def append_message(self, message: DisplayMessage) -> None:
         """Add a message at the end (mounted only if the end of the conversation is mounted)."""
-        slot = _Slot(message)
-        bottom_mounted = self._hi == len(self._slots)
-        self._slots.append(slot)
-        if bottom_mounted:
-            self.mount(slot.make_view())
-            self._hi += 1
+        view = self._window.append(message)
+        if view is not None:
+            self.mount(view)
             self._trim_top()
 
     def start_reply(self, *, model: str | None) -> LiveReply:
         """Mount the live reply widget at the end (jumping to the latest messages) and follow it."""
         if self._live is not None and not self._live.is_finished:
             self._live.finish(status="interrupted")
-        if self._hi != len(self._slots):
+        if not self._window.bottom_mounted:
             self._show_latest()
         self._release_offscreen_views()
         from toki_tui.ui.widgets.live_reply import LiveReply
 
         live = LiveReply(model=model)
-        slot = _Slot(live.message, live)
-        self._slots.append(slot)
-        self._hi += 1
+        self._window.append(live.message, live)  # the end is mounted (just above)
         self._live = live
         self.mount(live)
         self._trim_top()
@@ -201,7 +166,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     def keep_first(self, count: int) -> None:
         """Show only the first `count` messages known: a reply about to be regenerated or continued, or a question
         about to be edited, and what was under it, make way for what replaces them."""
-        self.show_messages([slot.message for slot in self._slots[:count]], has_older=self._has_older)
+        self.show_messages(self._window.messages[:count], has_older=self._has_older)
 
     def clear(self) -> None:
         """Remove every message (a new conversation)."""
@@ -209,7 +174,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def scroll_to_latest(self) -> None:
         """Show the newest messages and follow the bottom again."""
-        if self._hi != len(self._slots):
+        if not self._window.bottom_mounted:
             self._show_latest()
         self.scroll_end(animate=False, immediate=False)
 
@@ -239,32 +204,30 @@ class ConversationView(VerticalScroll, can_focus=True):
         """The focused message, or the message last clicked while the focus is in the pane (reply keys act on it,
         else on the last reply)."""
         focused = self.screen.focused
-        for slot in self._slots:
-            if slot.view is not None and slot.view is focused:
-                return slot.message
-        if self._chosen is None or not self.has_focus_within or not any(slot is self._chosen for slot in self._slots):
+        for view in self._window.mounted_views():
+            if view is focused:
+                return view.message
+        slots = self._window.slots
+        if self._chosen is None or not self.has_focus_within or not any(slot is self._chosen for slot in slots):
             return None
         return self._chosen.message
 
     def on_click(self, event: events.Click) -> None:
-        self._chosen = next((slot for slot in self._slots if slot.view is not None and slot.view is event.widget), None)
+        self._chosen = next((slot for slot in self._window.slots if slot.view is event.widget), None)
 
     def reveal(self, message_id: int) -> MessageView | None:
         """Mount the window around the message `message_id` (one of those given) and scroll it to the top of the
         pane; None if the view was not given it."""
-        index = next((i for i, slot in enumerate(self._slots) if slot.message.id == message_id), None)
+        window = self._window
+        index = window.index_of(message_id)
         if index is None:
             return None
-        if not self._lo <= index < self._hi:
-            self._lo = max(0, index - self.LOAD_CHUNK)
-            self._hi = min(len(self._slots), index + self.INITIAL_WINDOW)
-            for slot in self._slots:
-                slot.drop_view()  # keeps each mounted message's latest state in its slot
-            views = [slot.make_view() for slot in self._slots[self._lo : self._hi]]
+        if window.view_at(index) is None:
+            views = window.recentre(index, before=self.LOAD_CHUNK, after=self.INITIAL_WINDOW)
             with self.app.batch_update():
                 self.remove_children()
                 self.mount_all(views)
-        view = self._slots[index].view
+        view = window.view_at(index)
         if view is not None:
             self.call_after_refresh(self._scroll_to_top_of, view)
         return view
@@ -297,14 +260,14 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def action_toggle_reasoning(self) -> None:
         """Fold or unfold the reasoning of the newest message that has some."""
-        for view in reversed(list(self._mounted_views())):
+        for view in reversed(list(self._window.mounted_views())):
             if view.has_reasoning:
                 view.toggle_reasoning()
                 return
 
     def action_retry(self) -> None:
         """Retry the newest failed reply."""
-        for view in reversed(list(self._mounted_views())):
+        for view in reversed(list(self._window.mounted_views())):
             if view.message.status == "error":
                 self.post_message(self.RetryRequested(view.message.id))
                 return
@@ -322,7 +285,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         following = textual_internals.is_following_anchor(self)
         if new_value <= self.EDGE_LINES and not following:
             self._near_top()
-        elif new_value >= self.max_scroll_y - self.EDGE_LINES and self._hi < len(self._slots):
+        elif new_value >= self.max_scroll_y - self.EDGE_LINES and not self._window.bottom_mounted:
             self._mount_below(self.LOAD_CHUNK)
 
     def _fill_viewport(self) -> None:
@@ -331,10 +294,10 @@ class ConversationView(VerticalScroll, can_focus=True):
             self._near_top()
 
     def _near_top(self) -> None:
-        if self._lo > 0:
+        if self._window.lo > 0:
             self._mount_above(self.LOAD_CHUNK)
-        elif self._has_older and not self._older_requested and self._slots:
-            oldest_id = self._slots[0].message.id
+        elif self._has_older and not self._older_requested and self._window.slots:
+            oldest_id = self._window.slots[0].message.id
             if oldest_id is not None:
                 self._older_requested = True
                 self.post_message(self.OlderMessagesWanted(oldest_id))
@@ -344,37 +307,28 @@ class ConversationView(VerticalScroll, can_focus=True):
         MessageView.release_painted_lines); those within a screen of the viewport keep theirs for smooth scrolling."""
         height = self.scrollable_content_region.height
         top, bottom = self.scroll_offset.y - height, self.scroll_offset.y + 2 * height
-        for view in self._mounted_views():
+        for view in self._window.mounted_views():
             region = view.virtual_region
             if region.bottom <= top or region.y >= bottom:
                 view.release_painted_lines()
 
     def focus_newest_message(self) -> bool:
         """Give the focus to the newest message shown; False when there is none."""
-        views = self._mounted_views()
+        views = self._window.mounted_views()
         if not views:
             return False
         views[-1].focus()
         return True
 
-    def _mounted_views(self) -> list[MessageView]:
-        return [slot.view for slot in self._slots[self._lo : self._hi] if slot.view is not None]
-
     def _mount_above(self, count: int) -> None:
-        start = max(0, self._lo - count)
-        if start == self._lo:
+        views, first = self._window.grow_above(count)
+        if not views:
             return
-        views = [slot.make_view() for slot in self._slots[start : self._lo]]
-        first = self._slots[self._lo].view if self._lo < self._hi else None
-        self._lo = start
         self._keep_in_place(first, lambda: self.mount_all(views, before=first) if first else self.mount_all(views))
         self._trim_bottom()
 
     def _mount_below(self, count: int) -> None:
-        end = min(len(self._slots), self._hi + count)
-        views = [slot.make_view() for slot in self._slots[self._hi : end]]
-        self._hi = end
-        self.mount_all(views)
+        self.mount_all(self._window.grow_below(count))
         self._trim_top()
 
     def _trim_bottom(self) -> None:
@@ -382,14 +336,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         excess = self.mounted_message_count - self.MAX_MOUNTED
         if excess <= 0:
             return
-        removed: list[Widget] = []
-        for slot in reversed(self._slots[self._hi - excess : self._hi]):
-            if slot.view is self._live and self.live_reply is not None:
-                break  # never the reply that is streaming
-            view = slot.drop_view()
-            if view is not None:
-                removed.append(view)
-            self._hi -= 1
+        removed: list[Widget] = list(self._window.drop_newest(excess, keep=self.live_reply))  # never the streaming one
         if removed:
             self.remove_children(removed)
 
@@ -400,15 +347,16 @@ class ConversationView(VerticalScroll, can_focus=True):
         re-styles its siblings: with the window at MAX_MOUNTED long replies, a turn took a third longer than with
         a handful. Nobody is looking further up while the view follows; scrolling up mounts them again, in
         chunks, keeping the view in place."""
-        if not textual_internals.is_following_anchor(self) or self._lo >= self._hi:
+        window = self._window
+        if not textual_internals.is_following_anchor(self) or window.mounted_count <= 0:
             return
         budget = max(self.scrollable_content_region.height, 10) * self.FOLLOW_SCREENS
-        keep_from, lines = self._hi, 0
-        while keep_from > self._lo and (lines < budget or self._hi - keep_from < self.FOLLOW_MIN_MESSAGES):
+        keep_from, lines = window.hi, 0
+        while keep_from > window.lo and (lines < budget or window.hi - keep_from < self.FOLLOW_MIN_MESSAGES):
             keep_from -= 1
-            view = self._slots[keep_from].view
+            view = window.view_at(keep_from)
             lines += view.outer_size.height if view is not None else 0  # not laid out yet: 0, so kept
-        self._unmount_oldest(keep_from - self._lo)
+        self._unmount_oldest(keep_from - window.lo)
 
     def _trim_top(self) -> None:
         """Remove the oldest mounted messages beyond MAX_MOUNTED, keeping the visible ones in place."""
@@ -419,9 +367,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         visible ones in place."""
         if count <= 0:
             return
-        removed = [view for slot in self._slots[self._lo : self._lo + count] if (view := slot.drop_view())]
-        self._lo += count
-        keep = self._slots[self._lo].view if self._lo < self._hi else None
+        removed = self._window.drop_oldest(count)
+        keep = self._window.view_at(self._window.lo)
         self._keep_in_place(keep, lambda: self.remove_children(removed))
 
     def _keep_in_place(self, reference: MessageView | None, change: Callable[[], object]) -> None:
@@ -445,7 +392,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.call_after_refresh(restore)
 
     def _show_latest(self) -> None:
-        messages = [slot.message for slot in self._slots]
+        messages = self._window.messages
         has_older, live = self._has_older, self._live
         self.show_messages(messages, has_older=has_older)
         self._live = live if live is not None and live.is_finished else None

@@ -8,6 +8,7 @@ and leaves this widget as the message's finished view: nothing is rendered a sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -53,6 +54,9 @@ class LiveReply(MessageView):
         self._lexers_prepared: set[str] = set()
         self._room_height = 0  # the height while streaming: never shrinks, grows in steps (ROOM_MIN_LINES)
         self._room_from = 0  # the line count when it last grew
+        self.on_flushed: Callable[[], object] | None = None
+        """Called after each timed flush, in the same turn of the event loop: what it changes elsewhere on the
+        screen (the status line's speed) is drawn in the same frame as the new text, not in a frame of its own."""
 
     @property
     def is_finished(self) -> bool:
@@ -112,6 +116,7 @@ class LiveReply(MessageView):
         usage: dict[str, Any] | None = None,
         duration: float | None = None,
         ttft: float | None = None,
+        cost: float | None = None,
     ) -> DisplayMessage:
         """End the stream: show everything still buffered, close any open fence (highlighting it once) and
         turn into the finished message view. Returns the message as it now stands. Calling it twice returns
@@ -145,6 +150,7 @@ class LiveReply(MessageView):
             refusal=self._raw_refusal.text() or None,
             duration=duration,
             ttft=ttft,
+            cost=cost,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
         # text once, not also as thousands of small strings.
@@ -183,6 +189,8 @@ class LiveReply(MessageView):
         update = self._coalescer.take()
         if update is not None and not self._finished:
             self._apply(update, redraw=True)
+            if self.on_flushed is not None:
+                self.on_flushed()
 
     def _apply(self, update: PendingUpdate, *, redraw: bool) -> None:
         chrome = self._apply_text(

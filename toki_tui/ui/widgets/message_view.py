@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
@@ -35,25 +33,20 @@ from toki_tui.ui.line_render import (
     PlainTextLines,
     RenderContext,
     render_lines,
-    render_plain,
 )
-from toki_tui.ui.reply_header import reply_header_facts
-from toki_tui.ui.safe_text import safe_text
 from toki_tui.ui.search_marks import mark_words
-from toki_tui.ui.widgets.message_actions import MessageActions, continue_action, reply_note, sibling_marker
+from toki_tui.ui.widgets.message_actions import MessageActions
+from toki_tui.ui.widgets.message_chrome import (
+    attachment_lines,
+    fold_text,
+    header_text,
+    refusal_lines,
+    status_lines,
+    tool_lines,
+)
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
-
-ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "developer": "Developer", "tool": "Tool"}
-
-STATUS_BADGES = {
-    "stopped": "■ stopped",
-    "interrupted": "⚠ interrupted: toki closed before this reply finished",
-    "error": "✖ error",
-    "length": "… truncated: the reply reached max_tokens",
-    "content_filter": "⊘ cut off by the provider's content filter",
-}
 
 
 class MessageView(MessageActions):
@@ -281,93 +274,20 @@ class MessageView(MessageActions):
         return lines
 
     def _render_chrome(self, ctx: RenderContext) -> list[list[Line]]:
+        message, style = self._message, self._style
+        fold = fold_text(self._reasoning_expanded, self._reasoning.text, style) if self.has_reasoning else None
         return [
-            render_lines(self._header_text(), ctx),
-            render_lines(self._fold_text(), ctx) if self.has_reasoning else [],
-            self._refusal_lines(ctx),
-            self._attachment_lines(ctx) + self._tool_lines(ctx),
-            self._status_lines(ctx),
+            render_lines(header_text(message, style), ctx),
+            render_lines(fold, ctx) if fold is not None else [],
+            refusal_lines(self._refusal, ctx, style),
+            attachment_lines(message, ctx, style) + tool_lines(message, ctx, style),
+            status_lines(message, self._waiting, ctx, style),
         ]
 
     def _style(self, name: str) -> Style:
         # Full (not partial) styles: theme colours such as $text-muted have alpha and only come out right
         # blended over the widget's background.
         return self.get_component_rich_style(f"message-view--{name}")
-
-    def _header_text(self) -> Text:
-        message = self._message
-        header = Text(ROLE_LABELS.get(message.role, displayable(message.role).title()), style=self._style("role"))
-        meta = self._style("meta")
-        if message.model:
-            header.append(f" · {displayable(message.model)}", style=meta)
-        if message.tool_call_id:
-            header.append(f" · result of {displayable(message.tool_call_id)}", style=meta)
-        if message.status == "streaming":
-            header.append(" · streaming…", style=meta)
-        header.append(reply_header_facts(message), style=meta)
-        if message.role == "assistant" and message.status != "streaming":
-            header.stylize(Style.from_meta({"@click": "details"}))  # the details dialog
-        if message.siblings is not None:
-            header.append_text(sibling_marker(message.siblings, meta, self._style("action")))
-        return header
-
-    def _fold_text(self) -> Text:
-        click = Style.from_meta({"@click": "toggle_reasoning"})
-        style = self._style("fold") + click
-        if self._reasoning_expanded:
-            return Text("▾ Thinking", style=style)
-        words = len(self._reasoning.text.split())
-        return Text.assemble(("▸ Thinking", style), (f" ({words:,} words)", self._style("meta") + click))
-
-    def _refusal_lines(self, ctx: RenderContext) -> list[Line]:
-        if not self._refusal:
-            return []
-        return render_lines(
-            Text.assemble(("⊘ Refused: ", self._style("badge")), (self._refusal, self._style("refusal"))), ctx
-        )
-
-    def _attachment_lines(self, ctx: RenderContext) -> list[Line]:
-        style = self._style("meta")
-        return [
-            line
-            for label in self._message.attachments
-            for line in render_lines(Text.assemble(("📎 ", style), safe_text(label, style)), ctx)
-        ]
-
-    def _tool_lines(self, ctx: RenderContext) -> list[Line]:
-        lines: list[Line] = []
-        for call in self._message.tool_calls or []:
-            name, arguments = _tool_call_parts(call)
-            title = Text.assemble(("⚙ ", self._style("tool")), (name, self._style("tool")))
-            if isinstance(call.get("id"), str):  # the id /tool_result answers
-                title.append(f"  id {displayable(call['id'])}", style=self._style("meta"))
-            lines.extend(render_lines(title, ctx))
-            if arguments:
-                lines.extend(render_plain(arguments, ctx, self._style("meta"), indent=2))
-        return lines
-
-    def _status_lines(self, ctx: RenderContext) -> list[Line]:
-        lines: list[Line] = []
-        if self._waiting:
-            lines.extend(render_lines(Text(f"⏳ {self._waiting}", style=self._style("meta")), ctx))
-        status = self._message.status
-        if (note := reply_note(self._message, self._style("meta"))) is not None:
-            lines.extend(render_lines(note, ctx))
-        if status in ("complete", "streaming"):
-            return lines
-        badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=self._style("badge"))
-        if status == "length" and self._message.error:  # cut by toki's own reply limit, not max_tokens
-            badge = Text(f"… truncated: {displayable(self._message.error)}", style=self._style("badge"))
-        if status == "error":
-            badge.stylize(self._style("error"))
-            if self._message.error:
-                badge.append(f": {displayable(self._message.error)}", style=self._style("error"))
-            badge.append("   ")
-            badge.append("↻ retry", style=self._style("action") + Style.from_meta({"@click": "retry"}))
-        if (action := continue_action(self._message, self._style("action"))) is not None:
-            badge.append_text(action)
-        lines.extend(render_lines(badge, ctx))
-        return lines
 
     async def _highlight(self, job: HighlightJob) -> None:
         """Highlight a long fence in slices of a few milliseconds, so keys and the stream keep flowing."""
@@ -453,19 +373,3 @@ def _first_changed_line(old: list[Line], new: list[Line]) -> int:
         if before is not after and before != after:
             return index
     return min(len(old), len(new))
-
-
-def _tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
-    """The name and pretty arguments of a tool call, in the nested (OpenAI) or flat form; all sanitized."""
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
-    assert isinstance(function, dict)
-    name = displayable(str(function.get("name") or "(unnamed tool)"))
-    arguments = function.get("arguments") or ""
-    if isinstance(arguments, str):
-        try:
-            arguments = json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass  # still streaming or not JSON: show as sent
-    else:
-        arguments = json.dumps(arguments, indent=2, ensure_ascii=False)
-    return name, displayable(arguments)

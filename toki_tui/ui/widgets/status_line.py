@@ -46,6 +46,8 @@ class StatusLine(Static):
     endpoint_name: reactive[str] = reactive("")
     notice: reactive[str] = reactive("")
     """A transient note (e.g. a retry countdown) shown in place of the usage."""
+    costs: reactive[str] = reactive("")
+    """Estimated costs, written by toki (no outside text): "conversation ≈$0.01 · session ≈$0.04 + unpriced"."""
 
     def render(self) -> Content:
         pieces: list[tuple[str, str]] = []
@@ -67,4 +69,6 @@ class StatusLine(Static):
         if tail:
             pieces.append((" · ", "$text-muted"))
             pieces.append((tail, "$warning" if self.notice else ""))
+        if self.costs:
+            pieces.append((f" · {self.costs}", "$text-muted"))
         return Content.assemble(*pieces)

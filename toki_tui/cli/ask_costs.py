@@ -1,0 +1,67 @@
+"""`toki ask`'s side of costs: the price in force for the model, the cost in the `--usage` line, and the warning
+on stderr when this reply takes today's estimated total over `budget_per_day` (core/spend.py)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from toki_tui.cli.common import report
+from toki_tui.core.config import paths
+from toki_tui.core.config.config_file import Config
+from toki_tui.core.errors import HistoryError
+from toki_tui.core.pricing import Price, PriceBook, format_cost
+
+if TYPE_CHECKING:
+    from toki_tui.core.session import ChatSession
+
+
+def price_lookup(config: Config, endpoint_name: str) -> Callable[[str], Price | None]:
+    """The config's price for a model, else the one in the endpoint's cached model list (written by the TUI and
+    `toki models`); the cache is read only when a reply ends, and only if the config has no price for it."""
+
+    def price_of(model: str) -> Price | None:
+        configured = config.model_prices.get(model)
+        if configured is not None:
+            return configured
+        from toki_tui.core.api.model_cache import load_cached_models
+
+        return PriceBook(listed=load_cached_models(paths.cache_dir(), endpoint_name)).price_for(model)
+
+    return price_of
+
+
+def report_after_reply(args: argparse.Namespace, session: ChatSession, config: Config) -> None:
+    """The `--usage` line (tokens, and the estimated cost or why it is unknown), then the budget's warning."""
+    reply = session.reply
+    if reply is None:
+        return
+    if args.usage and reply.usage is not None:
+        counts = ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items())
+        cost = session.reply_cost
+        if cost is not None:
+            priced = f"cost {format_cost(cost)} (estimate)"
+        elif session.reply_price is None:
+            priced = f"cost unknown (no price for {session.model})"
+        else:
+            priced = "cost unknown (no token counts)"
+        report(f"usage: {counts}; {priced}")
+    warn_over_budget(config, session, session.reply_cost)
+
+
+def warn_over_budget(config: Config, session: ChatSession, cost: float | None) -> None:
+    """The line on stderr when the reply (or compare turn) that cost `cost` took today's total over the budget;
+    only when the history took it (today's total is read from there)."""
+    budget, store = config.budget_per_day, session.store
+    if budget is None or store is None or not session.saving or cost is None:
+        return
+    from toki_tui.core.spend import budget_crossed, budget_message
+    from toki_tui.core.store.usage import start_of_day
+
+    try:
+        today = store.usage_total(since=start_of_day())
+    except HistoryError:
+        return
+    if budget_crossed(today.priced_cost, cost, budget):
+        report(budget_message(today.priced_cost, today.unpriced_replies, budget))
