@@ -129,6 +129,8 @@ def test_the_tui_runs_with_a_short_thread_switch_interval(tmp_path: Path) -> Non
         "        print(sys.getswitchinterval())\n"
         "    def close_history(self):\n"
         "        pass\n"
+        "    def stop_mcp(self):\n"
+        "        pass\n"
         "toki_tui.ui.factory.create_app = lambda **kwargs: App()\n"
         "print(sys.getswitchinterval())\n"
         "from toki_tui.cli.tui_command import run_tui_command\n"

@@ -100,10 +100,13 @@ class ReplyRun:
         parent_id: int | None,
         continued: Continued | None = None,
         joins_branch: bool = True,
+        extra_tools: tuple[dict[str, Any], ...] = (),
     ) -> None:
         self._host = host
         self.model = model
         self.params = params
+        #: Tools sent after `params.tools` but not recorded with the params (the MCP servers' tools).
+        self.extra_tools = extra_tools
         self.parent_id = parent_id
         self.continued = continued
         self.joins_branch = joins_branch
@@ -132,7 +135,10 @@ class ReplyRun:
         error_text: str | None = None
         last_checkpoint = host.clock()
         try:
-            stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=self.params)
+            params = self.params
+            if self.extra_tools:
+                params = params.replace(tools=(*(params.tools or ()), *self.extra_tools))
+            stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=params)
             async with contextlib.aclosing(stream):
                 async for batch in stream:
                     for event in batch:
