@@ -20,9 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
+from textual.geometry import Size
 from textual.widget import Widget
 
 from toki_tui.core.text import displayable_line
+from toki_tui.ui import textual_internals
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.live_reply import LiveReply
 from toki_tui.ui.widgets.message_view import MessageView
@@ -38,6 +40,11 @@ them in the same tick, so that three growing replies cost one layout of the scre
 FOLLOW_JUMP = 2 / 3
 """How far a column following its streaming reply scrolls at once, as a share of its height: each jump repaints
 the whole column, the lines filled in between only themselves."""
+
+
+RESERVED_COLUMNS = 3
+"""When a jump needs the reply taller, it is made this many column heights taller than the jump needs: blank
+room below the text (the scrollbar counts it) that saves a layout of the screen at the next jumps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,16 @@ class CompareHeader(Widget):
         return header_text(self.number, self.model, self.figures, chosen=self.chosen, width=self.content_size.width)
 
 
+class ColumnScroller(VerticalScroll):
+    """A column's scroller: its reply's growth is laid out once, not twice."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual would store the new virtual size (the reply grew) through a reactive that asks for another layout
+        # of the screen right after the one that measured it; the reply inside is already placed. A scrollbar that
+        # appears or goes still lays out (its own reactive).
+        return textual_internals.size_updated_without_layout(super(), size, virtual_size, container_size)
+
+
 class CompareColumn(Vertical):
     DEFAULT_CSS = """
     CompareColumn { width: 1fr; height: 1fr; border: round $secondary 50%; padding: 0; }
@@ -106,7 +123,7 @@ class CompareColumn(Vertical):
         self.live = LiveReply(model=model, flush_interval=HELD_FLUSH)
         # Not focusable: a message's keys (regenerate, edit, siblings) act on the conversation pane, hidden meanwhile.
         self.live.can_focus = False
-        self._scroller = VerticalScroll()
+        self._scroller = ColumnScroller()
         self._settled = False  # followed to its end after it finished
         self._followed_to = 0  # the last scroll position `follow` set: above it, the user scrolled up
         self._jumping = False  # a scroll `follow` asked for is not made yet
@@ -119,6 +136,8 @@ class CompareColumn(Vertical):
     def flush(self) -> None:
         """Show what the reply received since the last flush, and keep its end in view."""
         if not self.live.is_finished:
+            # The column's height from the start: the first lines fill it without laying out the screen.
+            self.live.reserve_height(self._scroller.scrollable_content_region.height)
             self.live.flush()
         self.follow()
 
@@ -154,7 +173,7 @@ class CompareColumn(Vertical):
         if target <= scroller.max_scroll_y:
             scroller.scroll_to(y=target, animate=False, immediate=True)
         else:  # after the layout that makes the reply tall enough
-            self.live.reserve_height(target + 2 * viewport)
+            self.live.reserve_height(target + RESERVED_COLUMNS * viewport)
             self._jumping = True
             scroller.scroll_to(y=target, animate=False, on_complete=self._jumped)
 
