@@ -150,8 +150,8 @@ class CompareColumn(Vertical):
         which repaints only those lines. Scrolling a line or so at each flush would move, and so repaint, the whole
         column at every flush, in every column. The reply is kept taller than the next jump needs (RESERVED_COLUMNS,
         LiveReply.reserve_height), so most jumps are made at once, in the frame that shows the new text, without
-        laying out the screen; CompareView lets one column jump per flush. A finished reply is as tall as its text:
-        taller than the column, it is shown at its end."""
+        laying out the screen; CompareView lets one column jump per flush. A finished reply is as tall as its text: taller than the column, it is shown at
+        its end."""
         scroller = self._scroller
         if self._settled:
             return False
