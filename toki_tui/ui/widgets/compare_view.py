@@ -133,28 +133,27 @@ class CompareColumn(Vertical):
         with self._scroller:
             yield self.live
 
-    def flush(self, *, may_jump: bool = True) -> bool:
-        """Show what the reply received since the last flush, and keep its end in view (a jump, if due, only if
-        `may_jump`: else at a later flush). True if the column jumped."""
+    def flush(self) -> None:
+        """Show what the reply received since the last flush, and keep its end in view."""
         if not self.live.is_finished:
             # The column's height from the start: the first lines fill it without laying out the screen.
             self.live.reserve_height(self._scroller.scrollable_content_region.height)
             self.live.flush()
-        return self.follow(may_jump=may_jump)
+        self.follow()
 
-    def follow(self, *, may_jump: bool = True) -> bool:
+    def follow(self) -> None:
         """Keep the reply's end in view, until the user scrolls up (and again once they scroll back to it).
 
         While the reply streams, the column scrolls in jumps (FOLLOW_JUMP): when the text reaches the column's
         bottom, it scrolls so that the last line is a third of the way down, and new lines fill the blank below,
         which repaints only those lines. Scrolling a line or so at each flush would move, and so repaint, the whole
-        column at every flush, in every column. The reply is kept taller than the next jump needs (RESERVED_COLUMNS,
-        LiveReply.reserve_height), so most jumps are made at once, in the frame that shows the new text, without
-        laying out the screen; CompareView lets one column jump per flush. A finished reply is as tall as its text: taller than the column, it is shown at
+        column at every flush, in every column. The reply is kept a column taller than the next jump needs
+        (LiveReply.reserve_height), so most jumps are made at once, in the frame that shows the new text, without
+        laying out the screen. A finished reply is as tall as its text: taller than the column, it is shown at
         its end."""
         scroller = self._scroller
         if self._settled:
-            return False
+            return
         viewport = scroller.scrollable_content_region.height
         end = self.live.text_height
         seen_up_to = scroller.scroll_y + viewport
@@ -166,9 +165,9 @@ class CompareColumn(Vertical):
             self._settled = True
             if following and end > viewport:
                 scroller.scroll_end(animate=False)
-            return False
-        if not following or viewport <= 0 or end <= seen_up_to or not may_jump:
-            return False
+            return
+        if not following or viewport <= 0 or end <= seen_up_to:
+            return
         target = max(0, end - round(viewport * (1 - FOLLOW_JUMP)))
         self._followed_to = target
         if target <= scroller.max_scroll_y:
@@ -177,7 +176,6 @@ class CompareColumn(Vertical):
             self.live.reserve_height(target + RESERVED_COLUMNS * viewport)
             self._jumping = True
             scroller.scroll_to(y=target, animate=False, on_complete=self._jumped)
-        return True
 
     def _jumped(self) -> None:
         """Where the jump got to: less far than asked if the reply was not yet laid out at its new height (the next
@@ -264,11 +262,8 @@ class CompareView(Vertical, can_focus=True):
         """Show what every column's reply received since the last flush (one tick, one layout for all)."""
         if not self.is_attached:
             return  # closed meanwhile
-        # One column jumps per tick: replies at the same pace would otherwise jump, and repaint every column,
-        # in the same frame; a column waiting its turn has its newest lines just below its bottom meanwhile.
-        jumped = False
         for column in self.columns:
-            jumped = column.flush(may_jump=not jumped) or jumped
+            column.flush()
 
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
