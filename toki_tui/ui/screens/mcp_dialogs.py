@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -23,6 +24,11 @@ from toki_tui.core.text import displayable_line
 from toki_tui.ui.safe_text import plain_content
 
 RUN, ALWAYS, DECLINE = "run", "always", "decline"
+ROWS_AROUND_ARGUMENTS = 15
+"""The call dialog's rows other than the arguments' (borders, padding, title, server and tool lines, buttons):
+the arguments get what is left of the dialog's 90% of the screen, so the buttons stay on a short screen."""
+ARGUMENT_ROWS = (3, 16)
+"""The fewest and the most rows the arguments are given (they scroll beyond)."""
 SERVER_KEY, TOOL_KEY = "server:", "tool:"
 
 
@@ -49,11 +55,16 @@ class McpCallDialog(ModalScreen[str]):
                 yield Static(plain_content(self._arguments), id="mcp-call-arguments-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run (y)", variant="warning", id="mcp-call-run")
-                yield Button("Allow this tool for this session (a)", id="mcp-call-always")
+                yield Button("Allow for session (a)", id="mcp-call-always")
                 yield Button("Decline (n)", variant="primary", id="mcp-call-decline")
 
     def on_mount(self) -> None:
         self.query_one("#mcp-call-run", Button).focus()  # Enter runs, as y does
+
+    def on_resize(self, event: Resize) -> None:
+        fewest, most = ARGUMENT_ROWS
+        room = event.size.height * 9 // 10 - ROWS_AROUND_ARGUMENTS
+        self.query_one("#mcp-call-arguments").styles.max_height = max(fewest, min(most, room)) + 2  # + its border
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
