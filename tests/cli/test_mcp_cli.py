@@ -54,7 +54,7 @@ def test_mcp_list_shows_each_server_with_its_state(
     assert lines[0].startswith("broken  failed: ") and "cannot open the database" in lines[0]
     assert lines[1:] == [
         "spare  disabled  (never-started)",
-        "gone  failed: could not be started: No such file or directory  (/nonexistent/server --x)",
+        "gone  failed: could not be started: /nonexistent/server: No such file or directory  (/nonexistent/server --x)",
     ]
     monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])  # --json in this process: no SDK start-up
     out = io.StringIO()
@@ -63,7 +63,7 @@ def test_mcp_list_shows_each_server_with_its_state(
         "name": "gone",
         "status": "failed",
         "where": "/nonexistent/server --x",
-        "reason": "could not be started: No such file or directory",
+        "reason": "could not be started: /nonexistent/server: No such file or directory",
         "tools": [],
     }
 
@@ -103,7 +103,10 @@ def test_ask_mcp_without_yes_prints_the_call_and_stops(fake_server: FakeServer, 
     result = run_toki(["ask", "--mcp", "use the tool"], toki_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tool_calls"][0]["id"] == "c1"
-    assert "MCP server gone: failed: could not be started" in result.stderr
+    assert (
+        "MCP server gone: failed: could not be started: /nonexistent/server: No such file or directory; going on "
+        "without its tools (check [mcp_servers.gone] in the config, or set enabled = false there)"
+    ) in result.stderr
     assert "run again with --yes" in result.stderr
     assert len(fake_server.chat_requests()) == 1
     refused = run_toki(["ask", "--yes", "hi"], toki_env)

@@ -100,7 +100,11 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert manager is not None
         await wait_until(pilot, lambda: manager.wait_settled(0), timeout=30)
         failures = [n.message for n in harness.app._notifications if n.title == "MCP"]
-        assert failures == ["MCP server gone failed: could not be started: No such file or directory"]
+        assert failures == [
+            "MCP server gone failed: could not be started: /nonexistent/mcp-server: No such file or directory. Its "
+            "tools are not offered until toki starts again: check [mcp_servers.gone] in the config, or set "
+            "enabled = false there."
+        ]
 
         await _send(pilot, harness, "/mcp")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, McpServersScreen))
@@ -167,6 +171,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
             "c5",
             "The tool could not be run: the MCP server 'fake' exited (crashing now) during the call.",
         )
-        assert "MCP server fake failed: exited (crashing now)" in [n.message for n in harness.app._notifications]
+        notices = [n.message for n in harness.app._notifications]
+        assert any(notice.startswith("MCP server fake failed: exited (crashing now). Its tools") for notice in notices)
         assert wait_gone(int(child_file.read_text()))
     harness.app.stop_mcp()

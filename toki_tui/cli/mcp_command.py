@@ -95,7 +95,7 @@ def report_failures(states: list[ServerState]) -> None:
     """One line on stderr for each server that is not ready (`toki ask --mcp` goes on without its tools)."""
     for state in states:
         if state.status == "failed":
-            report(f"MCP server {state.name}: {state.describe()}")
+            report(f"MCP server {state.name}: {state.describe()}; going on without its tools ({state.advice})")
 
 
 __all__ = ["print_states", "report_failures", "run_mcp_command", "running_servers"]
