@@ -26,6 +26,7 @@ from toki_tui.core.mcp.results import DECLINED_TEXT
 from toki_tui.core.store.export import export_document
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
 
 HOSTILE_EXPOSED = "evil_____52_c_cHduZWQ__name"
 
@@ -137,6 +138,8 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         shown = await _dialog(pilot, harness)
         assert "tool:   slow" in shown
         await pilot.press("enter")
+        status = harness.screen.query_one(StatusLine)
+        await wait_until(pilot, lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake"))
         fourth = await _requests(pilot, harness, 4)
         assert _tool_messages(fourth)[-2:] == [
             ("c3", "echo: again"),

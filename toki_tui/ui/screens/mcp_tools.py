@@ -19,6 +19,7 @@ from toki_tui.core.mcp.results import DECLINED_TEXT, SERVER_OFF_TEXT
 from toki_tui.core.tools_file import tool_names
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -131,4 +132,9 @@ class McpTools:
         arguments = parse_arguments(call.arguments)
         if isinstance(arguments, str):
             return arguments
-        return await asyncio.wrap_future(manager.call(call.name, arguments))
+        status = self._screen.query_one(StatusLine)
+        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server}"
+        try:
+            return await asyncio.wrap_future(manager.call(call.name, arguments))
+        finally:
+            status.state, status.notice = "ready", ""
