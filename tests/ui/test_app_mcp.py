@@ -1,13 +1,14 @@
 """MCP in the app, against the test MCP server (started once: one app run goes through the whole loop) and a
 server that does not exist: the request's `tools`, the confirmation (allow for the session, decline, Enter runs),
 the `tool` messages sent and stored, a hang cut by the call timeout, `/mcp` and `/tools` (switching a server off),
-a crash in the middle of a call, and the hostile tool name, description and arguments shown inert everywhere."""
+a crash in the middle of a call, and the hostile tool name, description and arguments shown inert everywhere;
+and a message sent while a server is still starting."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
@@ -22,6 +23,7 @@ from tests.ui.terminal_frame import screen_plain_text
 from tests.ui.test_hostile_surfaces import assert_screen_inert
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.mcp.config import McpServerConfig
+from toki_tui.core.mcp.manager import McpManager, ServerState
 from toki_tui.core.mcp.results import DECLINED_TEXT
 from toki_tui.core.store.export import export_document
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
@@ -178,3 +180,34 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert any(notice.startswith("MCP server fake failed: exited (crashing now). Its tools") for notice in notices)
         assert wait_gone(int(child_file.read_text()))
     harness.app.stop_mcp()
+
+
+class _StartingManager:
+    """An McpManager whose one server is still starting (no SDK, no process: what the TUI reads of it)."""
+
+    def states(self) -> list[ServerState]:
+        return [ServerState("late", "starting", "late-server")]
+
+    def tools(self) -> list[Any]:
+        return []
+
+    def with_reserved(self, names: Any) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_a_message_sent_while_a_server_starts_says_it_goes_without_its_tools(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await harness.ready(pilot)
+        harness.app.mcp = cast(McpManager, _StartingManager())
+        harness.screen.replies.mcp.offer_tools()  # what a message sent now does before its request
+        assert harness.screen.session.extra_tools == ()
+        await pilot.pause()
+        assert [n.message for n in harness.app._notifications][-1:] == [
+            "MCP server late is still starting: this message goes without its tools (/mcp shows when they are ready)."
+        ]

@@ -67,6 +67,14 @@ class McpTools:
             return
         manager.with_reserved(tool_names(self._session.params.tools))
         self._session.extra_tools = tuple(tool.definition() for tool in manager.tools() if not self._is_off(tool))
+        starting = [state.name for state in manager.states() if state.status == "starting"]
+        if starting:
+            servers = ("MCP server " if len(starting) == 1 else "MCP servers ") + ", ".join(starting)
+            verb = "is" if len(starting) == 1 else "are"
+            self._app.notify(
+                f"{servers} {verb} still starting: this message goes without {'its' if len(starting) == 1 else 'their'}"
+                " tools (/mcp shows when they are ready)."
+            )
 
     def show_servers(self) -> None:
         from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
