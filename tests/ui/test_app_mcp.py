@@ -164,6 +164,9 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         await _send(pilot, harness, "no tools now")
         assert "tools" not in (await _requests(pilot, harness, 5))
         await _toggle(pilot, harness, "server:fake", "tool:big")
+        assert [n.message for n in harness.app._notifications][-1] == (
+            "Off for this conversation (from the next message): big. /tools switches them on."
+        )
 
         # Round 3: the server dies in the middle of the call.
         await _send(pilot, harness, "crash it")

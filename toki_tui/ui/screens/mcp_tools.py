@@ -92,8 +92,7 @@ class McpTools:
         def chosen(new_off: frozenset[str] | None) -> None:
             if new_off is not None and new_off != off:
                 self._off = new_off
-                count = f"{len(new_off)} MCP server(s) or tool(s)" if new_off else "No MCP tool"
-                self._app.notify(f"{count} switched off for this conversation (from the next message)")
+                self._app.notify(_switches_notice(new_off))
 
         local = tool_names(self._session.params.tools)
         self._app.push_screen(McpToolsScreen(states, off, local), chosen)
@@ -146,3 +145,14 @@ class McpTools:
             return await asyncio.wrap_future(manager.call(call.name, arguments))
         finally:
             status.state, status.notice = "ready", ""
+
+
+def _switches_notice(off: frozenset[str]) -> str:
+    """What /tools changed: the servers and tools now off, named (or that every one is on)."""
+    from toki_tui.ui.screens.mcp_dialogs import SERVER_KEY, TOOL_KEY
+
+    if not off:
+        return "Every MCP tool is on for this conversation again (from the next message)."
+    servers = [f"MCP server {key.removeprefix(SERVER_KEY)}" for key in sorted(off) if key.startswith(SERVER_KEY)]
+    tools = [key.removeprefix(TOOL_KEY) for key in sorted(off) if key.startswith(TOOL_KEY)]
+    return f"Off for this conversation (from the next message): {', '.join(servers + tools)}. /tools switches them on."
