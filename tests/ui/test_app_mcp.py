@@ -2,10 +2,11 @@
 server that does not exist: the request's `tools`, the confirmation (allow for the session, decline, Enter runs),
 the `tool` messages sent and stored, a hang cut by the call timeout, `/mcp` and `/tools` (switching a server off),
 a crash in the middle of a call, and the hostile tool name, description and arguments shown inert everywhere;
-and a message sent while a server is still starting."""
+and (with a stub manager) a message sent while a server is still starting or while a tool runs."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +25,7 @@ from tests.ui.test_hostile_surfaces import assert_screen_inert
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.manager import McpManager, ServerState
+from toki_tui.core.mcp.naming import McpTool
 from toki_tui.core.mcp.results import DECLINED_TEXT
 from toki_tui.core.store.export import export_document
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
@@ -185,14 +187,27 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
     harness.app.stop_mcp()
 
 
-class _StartingManager:
-    """An McpManager whose one server is still starting (no SDK, no process: what the TUI reads of it)."""
+STUB_TOOL = McpTool("stub", "echo", "Echo.", {"type": "object"}, exposed="echo")
+
+
+class _StubManager:
+    """What the TUI reads of an McpManager, without the SDK or a process: a server still starting, and one ready
+    whose calls all wait on `pending`, which the test settles."""
+
+    def __init__(self) -> None:
+        self.pending: concurrent.futures.Future[str] = concurrent.futures.Future()
 
     def states(self) -> list[ServerState]:
-        return [ServerState("late", "starting", "late-server")]
+        return [ServerState("late", "starting", "late-server"), ServerState("stub", "ready", "stub", (STUB_TOOL,))]
 
-    def tools(self) -> list[Any]:
-        return []
+    def tools(self) -> list[McpTool]:
+        return [STUB_TOOL]
+
+    def tool(self, exposed: str) -> McpTool | None:
+        return STUB_TOOL if exposed == "echo" else None
+
+    def call(self, exposed: str, arguments: Any) -> concurrent.futures.Future[str]:
+        return self.pending
 
     def with_reserved(self, names: Any) -> None:
         pass
@@ -201,16 +216,33 @@ class _StartingManager:
         pass
 
 
-async def test_a_message_sent_while_a_server_starts_says_it_goes_without_its_tools(
+async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     harness = make_app(tmp_path, fake_server)
+    fake_server.script(
+        stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]), stream_text("Answered meanwhile.")
+    )
+    manager = _StubManager()
     async with harness.app.run_test(size=(100, 30)) as pilot:
         await harness.ready(pilot)
-        harness.app.mcp = cast(McpManager, _StartingManager())
-        harness.screen.replies.mcp.offer_tools()  # what a message sent now does before its request
-        assert harness.screen.session.extra_tools == ()
+        harness.app.mcp = cast(McpManager, manager)
+        harness.app.mcp_allowed.add(("stub", "echo"))
+        await _send(pilot, harness, "use it")
+        assert [tool["function"]["name"] for tool in (await _requests(pilot, harness, 1))["tools"]] == ["echo"]
+        assert "MCP server late is still starting: this message goes without its tools (/mcp shows when they " \
+            "are ready)." in [n.message for n in harness.app._notifications]  # fmt: skip
+
+        # The call runs; a message sent meanwhile is answered; the call's result then comes too late to be sent.
+        status = harness.screen.query_one(StatusLine)
+        await wait_until(pilot, lambda: status.state == "running a tool")
+        await _send(pilot, harness, "meanwhile")
+        assert _tool_messages(await _requests(pilot, harness, 2)) == [("c1", "No result was given for this call.")]
+        manager.pending.set_result("too late")
+        late = "The MCP tool results were not sent: the conversation went on while the tools ran."
+        await wait_until(pilot, lambda: late in [n.message for n in harness.app._notifications])
         await pilot.pause()
-        assert [n.message for n in harness.app._notifications][-1:] == [
-            "MCP server late is still starting: this message goes without its tools (/mcp shows when they are ready)."
-        ]
+        assert status.state == "ready" and len(fake_server.chat_requests()) == 2
+        conversation_id = harness.screen.session.conversation_id
+        assert conversation_id is not None
+        assert [m.role for m in harness.store.branch(conversation_id)] == ["user", "assistant", "user", "assistant"]

@@ -108,9 +108,19 @@ class McpTools:
         self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
 
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
+        reply, conversation_id = self._session.reply, self._session.conversation_id
         answers = [(call.call_id, await self._answer(manager, call)) for call in calls]
-        if self._replies.streaming:
-            return  # a new question went out meanwhile: the calls stay unanswered (each request says so)
+        if (
+            self._replies.streaming
+            or self._session.reply is not reply
+            or self._session.conversation_id != conversation_id
+        ):
+            # A new question went out meanwhile (or another conversation is open): the calls stay unanswered, and
+            # each later request says so; their results now would answer a reply that is no longer the last.
+            self._app.notify(
+                "The MCP tool results were not sent: the conversation went on while the tools ran.", severity="warning"
+            )
+            return
         conversation = self._screen.query_one(ConversationView)
         *stored_only, (last_id, last_text) = answers
         for call_id, text in stored_only:
@@ -144,7 +154,8 @@ class McpTools:
         try:
             return await asyncio.wrap_future(manager.call(call.name, arguments))
         finally:
-            status.state, status.notice = "ready", ""
+            if status.state == "running a tool":  # not when a reply to a message sent meanwhile is on its way
+                status.state, status.notice = "ready", ""
 
 
 def _switches_notice(off: frozenset[str]) -> str:
