@@ -221,7 +221,9 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
 ) -> None:
     harness = make_app(tmp_path, fake_server)
     fake_server.script(
-        stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]), stream_text("Answered meanwhile.")
+        stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]),
+        stream_text("Answered meanwhile."),
+        stream_tool_calls([{"id": "c2", "name": "gone", "arguments": "{}"}]),
     )
     manager = _StubManager()
     async with harness.app.run_test(size=(100, 30)) as pilot:
@@ -246,3 +248,12 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         conversation_id = harness.screen.session.conversation_id
         assert conversation_id is not None
         assert [m.role for m in harness.store.branch(conversation_id)] == ["user", "assistant", "user", "assistant"]
+
+        # A call of a tool no server offers (its server failed since, say) is not left without a word.
+        await _send(pilot, harness, "call a tool that is gone")
+        await _requests(pilot, harness, 3)
+        unknown = (
+            "The reply calls gone, which no ready MCP server offers: answer with /tool_result, or send a message to "
+            "go on without a result."
+        )
+        await wait_until(pilot, lambda: unknown in [n.message for n in harness.app._notifications])

@@ -103,6 +103,14 @@ class McpTools:
         if manager is None or message.status != "complete" or reply is None or not reply.tool_calls:
             return
         calls = tool_calls_of(reply.tool_calls)
+        local = tool_names(self._session.params.tools)
+        unknown = [call.name for call in calls if manager.tool(call.name) is None and call.name not in local]
+        if unknown:  # e.g. the tool of a server that has failed since: nothing would answer the call
+            self._app.notify(
+                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: answer with /tool_result, "
+                "or send a message to go on without a result.",
+                severity="warning",
+            )
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
             return
         self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
