@@ -128,8 +128,10 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert set(offered) == {"echo", "picture", "fail", "slow", "crash", "big", HOSTILE_EXPOSED}
         assert offered["echo"]["parameters"]["properties"]["text"]["type"] == "string"
         assert "server: fake" in shown and "tool:   echo" in shown and '"text": "hi"' in shown
+        assert "Run this MCP tool call? (1 of 2)" in shown
         await pilot.press("a")
         shown = await _dialog(pilot, harness)
+        assert "Run this MCP tool call? (2 of 2)" in shown
         assert "server: fake" in shown and "offered as " + HOSTILE_EXPOSED in shown
         assert any(marker in shown for marker in LITERAL_MARKERS)
         assert_screen_inert(harness)

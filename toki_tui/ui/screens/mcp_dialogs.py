@@ -41,15 +41,17 @@ class McpCallDialog(ModalScreen[str]):
         Binding("a", "always", "Always", id="mcp_call.always"),
     ]
 
-    def __init__(self, tool: McpTool, call_id: str, arguments: str) -> None:
+    def __init__(self, tool: McpTool, call_id: str, arguments: str, position: str = "") -> None:
+        """`position`: which of the reply's calls this is, such as "2 of 3" (empty for a reply's only call)."""
         super().__init__()
-        self._tool, self._call_id, self._arguments = tool, call_id, arguments
+        self._tool, self._call_id, self._arguments, self._position = tool, call_id, arguments, position
 
     def compose(self) -> ComposeResult:
         tool = self._tool
         shown = tool.name if tool.name == tool.exposed else f"{tool.name} (offered as {tool.exposed})"
         with Vertical(id="mcp-call-dialog", classes="dialog"):
-            yield Static("Run this MCP tool call?", classes="dialog-title")
+            of = f" ({self._position})" if self._position else ""
+            yield Static(f"Run this MCP tool call?{of}", classes="dialog-title")
             yield Static(plain_content(f"server: {tool.server}\ntool:   {shown}\ncall:   {self._call_id}"))
             with VerticalScroll(id="mcp-call-arguments"):
                 yield Static(plain_content(self._arguments), id="mcp-call-arguments-text")

@@ -117,7 +117,10 @@ class McpTools:
 
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
         reply, conversation_id = self._session.reply, self._session.conversation_id
-        answers = [(call.call_id, await self._answer(manager, call)) for call in calls]
+        answers = []
+        for number, call in enumerate(calls, 1):
+            position = f"{number} of {len(calls)}" if len(calls) > 1 else ""
+            answers.append((call.call_id, await self._answer(manager, call, position)))
         if (
             self._replies.streaming
             or self._session.reply is not reply
@@ -139,8 +142,8 @@ class McpTools:
         # As a retry: once the reply ends, the conversation is shown again from the store (the stored tool messages).
         self._replies.start(self._session.tool_result_batches(last_text, last_id), was_retry=True)
 
-    async def _answer(self, manager: McpManager, call: ToolCall) -> str:
-        """The text of the call's `tool` message, after the user's answer."""
+    async def _answer(self, manager: McpManager, call: ToolCall, position: str) -> str:
+        """The text of the call's `tool` message, after the user's answer (`position`: "2 of 3", or "")."""
         from toki_tui.ui.screens.mcp_dialogs import ALWAYS, DECLINE, McpCallDialog
 
         tool = manager.tool(call.name)
@@ -148,7 +151,7 @@ class McpTools:
             return SERVER_OFF_TEXT
         allowed = self._app.mcp_allowed
         if (tool.server, tool.name) not in allowed:
-            dialog = McpCallDialog(tool, call.call_id, pretty_arguments(call.arguments))
+            dialog = McpCallDialog(tool, call.call_id, pretty_arguments(call.arguments), position)
             answer = await self._app.push_screen_wait(dialog)
             if answer == DECLINE:
                 return DECLINED_TEXT
