@@ -226,6 +226,14 @@ class ReplyRun:
         joined = (continued.reasoning or "") + (reasoning or "")
         return continued.content + content, joined or None
 
+    async def reserve_row(self) -> None:
+        """Create the reply's row now rather than at its first byte (a compare turn does this for each model in
+        order, so the stored siblings keep the columns' order whichever answers first). A row reserved this way is
+        recorded whatever happens, a reply stopped before its first byte included."""
+        host, store = self._host, self._host.store
+        if self.reply_message_id is None and store is not None and host.conversation_id is not None and host.saving:
+            self.reply_message_id = await self._start(store)
+
     async def _start(self, store: HistoryStore) -> int:
         host, continued = self._host, self.continued
         if continued is not None and continued.message_id is not None:
