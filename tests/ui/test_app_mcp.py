@@ -145,7 +145,9 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert "tool:   slow" in shown
         await pilot.press("enter")
         status = harness.screen.query_one(StatusLine)
-        await wait_until(pilot, lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake"))
+        await wait_until(
+            pilot, lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake · Esc stops")
+        )
         fourth = await _requests(pilot, harness, 4)
         assert _tool_messages(fourth)[-2:] == [
             ("c3", "echo: again"),
@@ -194,10 +196,10 @@ STUB_TOOL = McpTool("stub", "echo", "Echo.", {"type": "object"}, exposed="echo")
 
 class _StubManager:
     """What the TUI reads of an McpManager, without the SDK or a process: a server still starting, and one ready
-    whose calls all wait on `pending`, which the test settles."""
+    whose calls each wait on a future of `calls`, which the test settles."""
 
     def __init__(self) -> None:
-        self.pending: concurrent.futures.Future[str] = concurrent.futures.Future()
+        self.calls: list[concurrent.futures.Future[str]] = []
 
     def states(self) -> list[ServerState]:
         return [ServerState("late", "starting", "late-server"), ServerState("stub", "ready", "stub", (STUB_TOOL,))]
@@ -209,7 +211,8 @@ class _StubManager:
         return STUB_TOOL if exposed == "echo" else None
 
     def call(self, exposed: str, arguments: Any) -> concurrent.futures.Future[str]:
-        return self.pending
+        self.calls.append(concurrent.futures.Future())
+        return self.calls[-1]
 
     def with_reserved(self, names: Any) -> None:
         pass
@@ -226,6 +229,7 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]),
         stream_text("Answered meanwhile."),
         stream_tool_calls([{"id": "c2", "name": "gone", "arguments": "{}"}]),
+        stream_tool_calls([{"id": "c3", "name": "echo", "arguments": "{}"}]),
     )
     manager = _StubManager()
     async with harness.app.run_test(size=(100, 30)) as pilot:
@@ -233,7 +237,8 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         harness.app.mcp = cast(McpManager, manager)
         harness.app.mcp_allowed.add(("stub", "echo"))
         await _send(pilot, harness, "use it")
-        assert [tool["function"]["name"] for tool in (await _requests(pilot, harness, 1))["tools"]] == ["echo"]
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 1)
+        assert [tool["function"]["name"] for tool in fake_server.chat_requests()[0].json()["tools"]] == ["echo"]
         assert "MCP server late is still starting: this message goes without its tools (/mcp shows when they " \
             "are ready)." in [n.message for n in harness.app._notifications]  # fmt: skip
 
@@ -241,8 +246,9 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         status = harness.screen.query_one(StatusLine)
         await wait_until(pilot, lambda: status.state == "running a tool")
         await _send(pilot, harness, "meanwhile")
-        assert _tool_messages(await _requests(pilot, harness, 2)) == [("c1", "No result was given for this call.")]
-        manager.pending.set_result("too late")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.replies.streaming)
+        assert _tool_messages(fake_server.chat_requests()[1].json()) == [("c1", "No result was given for this call.")]
+        manager.calls[0].set_result("too late")
         late = "The MCP tool results were not sent: the conversation went on while the tools ran."
         await wait_until(pilot, lambda: late in [n.message for n in harness.app._notifications])
         await pilot.pause()
@@ -259,3 +265,15 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
             "go on without a result."
         )
         await wait_until(pilot, lambda: unknown in [n.message for n in harness.app._notifications])
+
+        # Esc while a tool runs stops waiting for it: nothing is sent, and the status line is free again.
+        await _send(pilot, harness, "use it again")
+        await wait_until(pilot, lambda: status.state == "running a tool" and len(manager.calls) == 2)
+        await pilot.press("escape")
+        stopped = (
+            "Stopped waiting for echo: its result will not be sent (the next message tells the model the call got "
+            "no result)."
+        )
+        await wait_until(pilot, lambda: stopped in [n.message for n in harness.app._notifications])
+        await wait_until(pilot, lambda: status.state == "ready" and not harness.screen.streaming)
+        assert manager.calls[1].cancelled() and len(fake_server.chat_requests()) == 4

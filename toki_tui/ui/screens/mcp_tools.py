@@ -43,6 +43,8 @@ class McpTools:
         self._off: frozenset[str] = frozenset()
         """Servers ("server:NAME") and tools ("tool:NAME") switched off, for `_off_in`'s conversation."""
         self._off_in: str | None = None
+        self.calling = ""
+        """The name of the MCP tool whose result is awaited ("" when none): Esc stops waiting for it."""
         replies.before_request = self.offer_tools
         replies.after_reply = self.reply_ended
 
@@ -115,6 +117,19 @@ class McpTools:
             return
         self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
 
+    def stop(self) -> None:
+        """Esc while a tool runs: stop waiting for it (and for the reply's other calls). The calls stay unanswered:
+        the next request tells the model they got no result. The server's own call ends at its timeout."""
+        if self.calling:
+            self._app.notify(
+                f"Stopped waiting for {self.calling}: its result will not be sent (the next message tells the model "
+                "the call got no result).",
+                severity="warning",
+            )
+        for worker in self._screen.workers:
+            if worker.group == "mcp":
+                worker.cancel()
+
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
         reply, conversation_id = self._session.reply, self._session.conversation_id
         answers = []
@@ -161,10 +176,14 @@ class McpTools:
         if isinstance(arguments, str):
             return arguments
         status = self._screen.query_one(StatusLine)
-        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server}"
+        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server} · Esc stops"
+        self.calling = tool.name
+        self._screen.refresh_bindings()  # the Esc hint
         try:
             return await asyncio.wrap_future(manager.call(call.name, arguments))
         finally:
+            self.calling = ""
+            self._screen.refresh_bindings()
             if status.state == "running a tool":  # not when a reply to a message sent meanwhile is on its way
                 status.state, status.notice = "ready", ""
 

@@ -179,6 +179,7 @@ class ReplyRunner:
     def stop(self) -> None:
         for worker in self._reply_workers():
             worker.cancel()
+        self.mcp.stop()  # an MCP tool being run for the last reply: stop waiting for it
 
     async def stop_and_wait(self) -> None:
         """Stop the reply as Esc does, and return once it is recorded ("stopped", with its partial text)."""
