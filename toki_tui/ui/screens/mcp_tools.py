@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.mcp.calls import ToolCall, parse_arguments, pretty_arguments, tool_calls_of
 from toki_tui.core.mcp.results import DECLINED_TEXT, SERVER_OFF_TEXT
+from toki_tui.core.text import displayable_line
 from toki_tui.core.tools_file import tool_names
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -106,7 +107,11 @@ class McpTools:
             return
         calls = tool_calls_of(reply.tool_calls)
         local = tool_names(self._session.params.tools)
-        unknown = [call.name for call in calls if manager.tool(call.name) is None and call.name not in local]
+        unknown = [
+            displayable_line(call.name, 64)  # the model's text: one short line each
+            for call in calls
+            if manager.tool(call.name) is None and call.name not in local
+        ]
         if unknown:  # e.g. the tool of a server that has failed since: nothing would answer the call
             self._app.notify(
                 f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: answer with /tool_result, "
