@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run_toki
-from tests.conftest import IsolatedDirs
+from tests.conftest import TEST_API_KEY, IsolatedDirs
 from tests.core.test_mcp_manager import wait_gone
 from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
+from toki_tui.cli import main
 from toki_tui.cli.config_command import run_config_command
 from toki_tui.cli.mcp_command import print_states, run_mcp_command, running_servers
 from toki_tui.core.config.config_file import Config
@@ -164,3 +165,17 @@ def test_config_show_names_the_servers_never_their_headers(
     shown = capsys.readouterr()
     assert "MCP servers:   files, search (disabled) (toki mcp list: their state)\n" in shown.out
     assert secret not in shown.out + shown.err
+
+
+def test_ask_mcp_without_servers_is_a_usage_error(
+    fake_server: FakeServer,
+    isolated_dirs: IsolatedDirs,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TOKI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("TOKI_API_KEY", TEST_API_KEY)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["ask", "--mcp", "hi"]) == 2
+    assert "no MCP servers are configured: add [mcp_servers.NAME] tables to" in capsys.readouterr().err
+    assert fake_server.chat_requests() == []
