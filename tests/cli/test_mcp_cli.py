@@ -54,7 +54,7 @@ def test_mcp_list_shows_each_server_with_its_state(
     lines = result.stdout.splitlines()
     assert lines[0].startswith("broken  failed: ") and "cannot open the database" in lines[0]
     assert lines[1:] == [
-        "spare  disabled  (never-started)",
+        "spare  disabled (enabled = false in the config)  (never-started)",
         "gone  failed: could not be started: /nonexistent/server: No such file or directory  (/nonexistent/server --x)",
     ]
     monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])  # --json in this process: no SDK start-up

@@ -56,6 +56,8 @@ class ServerState:
             return f"ready, {len(self.tools)} tool{'s' if len(self.tools) != 1 else ''}"
         if self.status == "failed":
             return f"failed: {self.reason}"
+        if self.status == "disabled":
+            return "disabled (enabled = false in the config)"
         return self.status
 
     @property
