@@ -23,7 +23,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Up (empty prompt)", "recall earlier prompts"),
     ("PgUp / PgDn", "scroll the conversation (older messages load at the top)"),
     ("Ctrl+Home / Ctrl+End", "oldest loaded message (again: load older) / newest message"),
-    ("Esc", "stop the reply (the partial text is kept, marked stopped)"),
+    ("Esc", "stop the reply (the partial text is kept, marked stopped), or stop waiting for an MCP tool"),
     ("Ctrl+R", "retry the last reply"),
     ("Shift+Tab (from the prompt)", "focus the newest message; Up / Down move between messages"),
     ("← / → (on a message)", "its previous / next sibling ‹ 2/3 ›, with the branch under it (or click the arrows)"),
