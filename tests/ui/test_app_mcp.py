@@ -192,6 +192,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
 
 
 STUB_TOOL = McpTool("stub", "echo", "Echo.", {"type": "object"}, exposed="echo")
+LATE_TOOL = McpTool("stub", "gone", "Offered late.", {"type": "object"}, exposed="gone")
 
 
 class _StubManager:
@@ -200,6 +201,7 @@ class _StubManager:
 
     def __init__(self) -> None:
         self.calls: list[concurrent.futures.Future[str]] = []
+        self.late_offered = False
 
     def states(self) -> list[ServerState]:
         return [ServerState("late", "starting", "late-server"), ServerState("stub", "ready", "stub", (STUB_TOOL,))]
@@ -208,7 +210,8 @@ class _StubManager:
         return [STUB_TOOL]
 
     def tool(self, exposed: str) -> McpTool | None:
-        return STUB_TOOL if exposed == "echo" else None
+        tools = {"echo": STUB_TOOL, "gone": LATE_TOOL if self.late_offered else None}
+        return tools.get(exposed)
 
     def call(self, exposed: str, arguments: Any) -> concurrent.futures.Future[str]:
         self.calls.append(concurrent.futures.Future())
@@ -229,6 +232,7 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]),
         stream_text("Answered meanwhile."),
         stream_tool_calls([{"id": "c2", "name": "gone", "arguments": "{}"}]),
+        stream_text("Back."),
         stream_tool_calls([{"id": "c3", "name": "echo", "arguments": "{}"}]),
     )
     manager = _StubManager()
@@ -261,14 +265,25 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         await _send(pilot, harness, "call a tool that is gone")
         await _requests(pilot, harness, 3)
         unknown = (
-            "The reply calls gone, which no ready MCP server offers: answer with /tool_result, or send a message to "
-            "go on without a result."
+            "The reply calls gone, which no ready MCP server offers: /tool_run runs a call once its server is ready, "
+            "/tool_result answers it, or send a message to go on without a result."
         )
         await wait_until(pilot, lambda: unknown in [n.message for n in harness.app._notifications])
 
+        # Once a server offers it, /tool_run confirms and runs the open call, and the model goes on.
+        manager.late_offered = True
+        await _send(pilot, harness, "/tool_run")
+        assert "tool:   gone" in await _dialog(pilot, harness)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(manager.calls) == 2)
+        manager.calls[1].set_result("back again")
+        assert _tool_messages(await _requests(pilot, harness, 4)) == [
+            ("c1", "No result was given for this call."), ("c2", "back again")
+        ]  # fmt: skip
+
         # Esc while a tool runs stops waiting for it: nothing is sent, and the status line is free again.
         await _send(pilot, harness, "use it again")
-        await wait_until(pilot, lambda: status.state == "running a tool" and len(manager.calls) == 2)
+        await wait_until(pilot, lambda: status.state == "running a tool" and len(manager.calls) == 3)
         await pilot.press("escape")
         stopped = (
             "Stopped waiting for echo: its result will not be sent (the next message tells the model the call got "
@@ -276,4 +291,4 @@ async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
         )
         await wait_until(pilot, lambda: stopped in [n.message for n in harness.app._notifications])
         await wait_until(pilot, lambda: status.state == "ready" and not harness.screen.streaming)
-        assert manager.calls[1].cancelled() and len(fake_server.chat_requests()) == 4
+        assert manager.calls[2].cancelled() and len(fake_server.chat_requests()) == 5

@@ -114,13 +114,22 @@ class McpTools:
         ]
         if unknown:  # e.g. the tool of a server that has failed since: nothing would answer the call
             self._app.notify(
-                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: answer with /tool_result, "
-                "or send a message to go on without a result.",
+                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: /tool_run runs a call once "
+                "its server is ready, /tool_result answers it, or send a message to go on without a result.",
                 severity="warning",
             )
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
             return
         self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
+
+    def run_open_call(self, call: ToolCall) -> bool:
+        """`/tool_run` on an open call of an MCP tool (one its server offers now: it was still starting, or the
+        conversation was reopened): confirm and run it as a reply's call. False when no MCP tool has its name."""
+        manager = self._app.mcp
+        if manager is None or manager.tool(call.name) is None:
+            return False
+        self._screen.run_worker(self._run_calls(manager, [call]), group="mcp", exclusive=True, exit_on_error=False)
+        return True
 
     def stop(self) -> None:
         """Esc while a tool runs: stop waiting for it (and for the reply's other calls). The calls stay unanswered:
