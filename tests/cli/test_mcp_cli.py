@@ -50,7 +50,7 @@ def test_mcp_list_shows_each_server_with_its_state(
         toml_table("gone", "/nonexistent/server", ("--x",)),
     )
     result = run_toki(["mcp", "list"], toki_env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a server failed: scripts see it in the status too
     lines = result.stdout.splitlines()
     assert lines[0].startswith("broken  failed: ") and "cannot open the database" in lines[0]
     assert lines[1:] == [
@@ -59,7 +59,7 @@ def test_mcp_list_shows_each_server_with_its_state(
     ]
     monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])  # --json in this process: no SDK start-up
     out = io.StringIO()
-    assert run_mcp_command(argparse.Namespace(action="list", json=True), out) == 0
+    assert run_mcp_command(argparse.Namespace(action="list", json=True), out) == 1
     assert json.loads(out.getvalue())[2] == {
         "name": "gone",
         "status": "failed",
@@ -67,6 +67,14 @@ def test_mcp_list_shows_each_server_with_its_state(
         "reason": "could not be started: /nonexistent/server: No such file or directory",
         "tools": [],
     }
+
+
+def test_mcp_list_exits_0_when_no_server_failed(toki_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _configure(toki_env, toml_table("spare", "never-started", (), enabled=False))
+    monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])
+    out = io.StringIO()
+    assert run_mcp_command(argparse.Namespace(action="list", json=False), out) == 0
+    assert out.getvalue() == "spare  disabled (enabled = false in the config)  (never-started)\n"
 
 
 def test_listed_tools_are_shown_inert() -> None:
