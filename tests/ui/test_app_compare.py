@@ -73,6 +73,13 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
             ("m/gamma", "error", question.id),
         }
 
+        # On the columns, letters typed go to the prompt, and so does Esc once the replies have ended.
+        await pilot.press("shift+tab", "o", "k")
+        assert harness.app.focused is prompt and prompt.text == "ok"
+        prompt.text = ""
+        await pilot.press("shift+tab", "escape")
+        assert harness.app.focused is prompt and screen.query_one(CompareView) is view
+
         # Shift+Tab reaches the columns; 2 selects the second, Enter continues with it.
         await pilot.press("shift+tab")
         assert harness.app.focused is view
