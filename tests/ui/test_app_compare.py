@@ -77,7 +77,9 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await pilot.press("shift+tab", "o", "k")
         assert harness.app.focused is prompt and prompt.text == "ok"
         prompt.text = ""
-        await pilot.press("shift+tab", "escape")
+        await pilot.press("shift+tab")
+        assert "x" not in screen.active_bindings  # nothing left to stop: no "Stop this one" hint
+        await pilot.press("escape")
         assert harness.app.focused is prompt and screen.query_one(CompareView) is view
 
         # Shift+Tab reaches the columns; 2 selects the second, Enter continues with it.
@@ -110,7 +112,9 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
         await wait_until(pilot, lambda: "word" in view.lives[1].content)
-        await pilot.press("shift+tab", "right", "x")
+        await pilot.press("shift+tab", "right")
+        assert "x" in screen.active_bindings
+        await pilot.press("x")
         await wait_until(pilot, lambda: not screen.compare.streaming)
         fast, slow = (live.message for live in view.lives)
         assert fast.status == "complete" and slow.status == "stopped"

@@ -162,6 +162,11 @@ class CompareView(Vertical, can_focus=True):
         with Vertical(id="compare-columns"):
             yield from self.columns
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_selected":  # the X hint: only while a reply is still arriving
+            return not all(live.is_finished for live in self.lives)
+        return True
+
     async def _on_key(self, event: events.Key) -> None:
         # What is typed here and is not a key of the columns belongs in the prompt (as in the conversation pane),
         # and Esc, once no reply is arriving (while one is, it stops them all), goes back to it.
