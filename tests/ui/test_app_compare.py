@@ -106,17 +106,26 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         fake_server.default_reply = by_model(
             {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
         )
-        screen.compare.arm(("m/fast", "m/slow"))
+        screen.compare.arm(("m/slow", "m/fast"))
         prompt.text = "Go"
         await pilot.press("enter")
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
-        await wait_until(pilot, lambda: "word" in view.lives[1].content)
-        await pilot.press("shift+tab", "right")
+        await wait_until(pilot, lambda: "word" in view.lives[0].content)
+        await pilot.press("shift+tab")
         assert "x" in screen.active_bindings
         await pilot.press("x")
         await wait_until(pilot, lambda: not screen.compare.streaming)
-        fast, slow = (live.message for live in view.lives)
+        slow, fast = (live.message for live in view.lives)
         assert fast.status == "complete" and slow.status == "stopped"
         assert slow.id is not None and harness.store.get_message(slow.id).status == "stopped"
         await harness.app.workers.wait_for_complete()
+
+        # The stopped reply is the one continued on (the first that did not fail); its "⏵ continue" is not run
+        # under the columns, where the conversation would go on unseen.
+        assert screen.compare.turn is not None and screen.compare.turn.chosen == 0
+        requests = len(fake_server.chat_requests())
+        view.lives[0].action_continue_reply()  # what a click on it runs
+        await pilot.pause()
+        await harness.app.workers.wait_for_complete()
+        assert len(fake_server.chat_requests()) == requests and screen.query_one(CompareView) is view

@@ -25,6 +25,7 @@ from toki_tui.core.text import displayable_line
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_actions import MessageActions
 from toki_tui.ui.widgets.message_view import MessageView
 
 STACK_BELOW = 100
@@ -180,6 +181,10 @@ class CompareView(Vertical, can_focus=True):
     def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
         event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
         self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
+
+    def on_message_actions_continue_wanted(self, event: MessageActions.ContinueWanted) -> None:
+        event.stop()  # the conversation under the columns would go on unseen: a cut reply is continued there
+        self.notify("A compared reply is not continued here: continue with it (Enter), then Ctrl+K goes on with it.")
 
     def on_mount(self) -> None:
         self._select(0)
