@@ -129,3 +129,10 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await pilot.pause()
         await harness.app.workers.wait_for_complete()
         assert len(fake_server.chat_requests()) == requests and screen.query_one(CompareView) is view
+
+        # Ctrl+R asks again in the conversation, shown again for it (it went on unseen under the columns).
+        fake_server.default_reply = text_reply("Again.")
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == requests + 1 and not screen.streaming)
+        assert not screen.query(CompareView) and conversation.display
+        await wait_until(pilot, lambda: conversation.messages[-1].content == "Again.")
