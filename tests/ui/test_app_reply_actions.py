@@ -208,3 +208,14 @@ async def test_a_json_reply_is_shown_pretty_printed_and_copied_as_sent(
         await harness.app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_plain_text(harness.app).count('"name": "toki",') == 1
+
+
+def test_reply_details_values_wrap_under_their_column() -> None:
+    from toki_tui.ui.screens.reply_details import details_content
+
+    error = "HTTP 429: the quota or balance is used up, so waiting will not help (server said: quota)"
+    lines = details_content([("Model", "m/x"), ("Error", error)], width=40).plain.splitlines()
+    assert lines[0] == "Model  m/x"
+    assert lines[1].startswith("Error  HTTP 429:")
+    assert len(lines) > 3 and all(line.startswith(" " * 7) and len(line) <= 40 for line in lines[2:]), lines
+    assert " ".join(line.strip() for line in lines[1:]).removeprefix("Error  ") == error

@@ -32,6 +32,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+K (on a reply)", "continue a reply that was stopped or cut short (or click ⏵ continue)"),
     ("Compare: ← / → or 1-4", "on the compare columns (Shift+Tab from the prompt): select a column"),
     ("Compare: X", "stop the selected column's reply; the others go on (Esc stops them all)"),
+    ("Compare: Esc", "once the replies have ended: back to the prompt (typing goes there too)"),
     ("Compare: Enter", "continue the conversation with the selected column's reply"),
     ("F3", "fold or unfold the newest reply's thinking (or click ▸ Thinking)"),
     ("F4", "how the reply was made: model, parameters, usage, timing (or click its header)"),
