@@ -15,6 +15,7 @@ from textual.widgets import Button
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import AppHarness, make_app, wait_until
 from tests.ui.terminal_frame import screen_plain_text
+from toki_tui.core.api.reply import SPEED_WINDOW
 from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -65,7 +66,8 @@ def fake_xclip(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
 async def test_f4_and_a_click_on_the_header_show_how_the_reply_was_made(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
-    fake_server.script(stream_text("Hello there."))
+    # Paced: a speed is shown only for tokens that took SPEED_WINDOW or more to arrive.
+    fake_server.script(stream_text(["Hello ", "there", "."], chunk_delay=SPEED_WINDOW / 1.5))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await harness.ready(pilot)

@@ -178,16 +178,22 @@ class ReplyAccumulator:
         return end - self.started_at
 
     def tokens_per_second(self) -> float | None:
-        """Output speed: from usage when known, else estimated at ~4 characters per token."""
+        """Output speed: from usage when known, else estimated at ~4 characters per token; None until the tokens
+        have taken SPEED_WINDOW seconds to arrive."""
         if self.first_token_at is None:
             return None
         end = self.finished_at if self.finished_at is not None else self._clock()
         elapsed = end - (self.first_token_at if self.streamed else self.started_at)
-        if elapsed <= 0:
+        if elapsed < SPEED_WINDOW:
             return None
         if self.usage is not None and self.usage.completion_tokens:
             return self.usage.completion_tokens / elapsed
         return (self.content_chars / 4) / elapsed
+
+
+SPEED_WINDOW = 0.25
+"""The shortest time over which a speed is shown: a reply of a few tokens arriving in one network read would
+otherwise read as thousands of tokens per second (a figure about the network, not the model)."""
 
 
 def status_for_finish_reason(finish_reason: str | None) -> str:
