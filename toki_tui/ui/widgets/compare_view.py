@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -26,7 +27,9 @@ from textual.widget import Widget
 from toki_tui.core.text import displayable_line
 from toki_tui.ui import textual_internals
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_actions import MessageActions
 from toki_tui.ui.widgets.message_view import MessageView
 
 STACK_BELOW = 100
@@ -222,9 +225,28 @@ class CompareView(Vertical, can_focus=True):
         with Vertical(id="compare-columns"):
             yield from self.columns
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_selected":  # the X hint: only while a reply is still arriving
+            return not all(live.is_finished for live in self.lives)
+        return True
+
+    async def _on_key(self, event: events.Key) -> None:
+        # What is typed here and is not a key of the columns belongs in the prompt (as in the conversation pane),
+        # and Esc, once no reply is arriving (while one is, it stops them all), goes back to it.
+        ended = all(live.is_finished for live in self.lives)
+        typed = event.is_printable and event.character and event.key not in self.screen.active_bindings
+        if typed or (event.key == "escape" and ended):
+            event.stop()
+            event.prevent_default()
+            self.post_message(ConversationView.TypedHere(event.character or "" if typed else ""))
+
     def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
         event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
         self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
+
+    def on_message_actions_continue_wanted(self, event: MessageActions.ContinueWanted) -> None:
+        event.stop()  # the conversation under the columns would go on unseen: a cut reply is continued there
+        self.notify("A compared reply is not continued here: continue with it (Enter), then Ctrl+K goes on with it.")
 
     def on_mount(self) -> None:
         self._select(0)
