@@ -11,6 +11,7 @@ from tests.fakes.per_model import by_model
 from tests.fakes.server import FakeServer, openai_error_reply, text_reply
 from tests.ui.app_support import make_app, wait_until
 from tests.ui.conversation_support import widget_text
+from tests.ui.terminal_frame import screen_plain_text
 from toki_tui.ui.widgets.compare_view import CompareView
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -120,6 +121,19 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         assert fast.status == "complete" and slow.status == "stopped"
         assert slow.id is not None and harness.store.get_message(slow.id).status == "stopped"
         await harness.app.workers.wait_for_complete()
+
+        # Too short to stack them with room for their text (80x24): one column at a time under a line of tabs.
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: view.has_class("-tabbed"))
+        assert [column.display for column in view.columns] == [True, False]
+        tabs = screen_plain_text(harness.app)
+        assert "1 m/slow · stopped" in tabs and "2 m/fast · complete" in tabs
+        await pilot.press("2")
+        await wait_until(pilot, lambda: [column.display for column in view.columns] == [False, True])
+        await pilot.press("1")
+        await pilot.resize_terminal(90, 40)
+        await wait_until(pilot, lambda: not view.has_class("-tabbed"))
+        assert all(column.display for column in view.columns)
 
         # The stopped reply is the one continued on (the first that did not fail); its "⏵ continue" is not run
         # under the columns, where the conversation would go on unseen.

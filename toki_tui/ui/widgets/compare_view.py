@@ -35,6 +35,10 @@ from toki_tui.ui.widgets.message_view import MessageView
 STACK_BELOW = 100
 """Terminal widths under this stack the columns as rows: three columns of 30 cells wrap prose badly."""
 
+MIN_STACKED_ROWS = 9
+"""Stacked columns that would each get fewer rows than this (border, header and a few lines of reply) show one at a
+time under a line of tabs: at 80x24, three stacked columns had room for their headers and one line of text."""
+
 HELD_FLUSH = 3600.0
 """The columns' own flush interval: in effect never. Their text is shown by CompareView.flush, called for all of
 them in the same tick, so that three growing replies cost one layout of the screen per tick, not three."""
@@ -187,6 +191,36 @@ class CompareColumn(Vertical):
         self._followed_to = round(self._scroller.scroll_y)
 
 
+def tabs_text(headers: Sequence[CompareHeader], selected: int, width: int) -> Content:
+    """One line naming every column (`1 model · complete`), the selected one highlighted, for a pane too short to
+    stack them; ids are outside text, shown as plain text and shortened to share the width."""
+    share = max(8, width // max(1, len(headers)) - 4)
+    pieces: list[Content | str] = []
+    for index, header in enumerate(headers):
+        label = f" {header.number} {displayable_line(header.model)}"
+        label = (label if len(label) <= share else label[: share - 1] + "…") + f" · {header.figures.status} "
+        pieces.append(Content.styled(label, "reverse bold $accent" if index == selected else "dim"))
+        pieces.append(" ")
+    pieces.append(Content.styled("←/→ or 1-4 after Shift+Tab", "dim italic"))
+    return Content.assemble(*pieces).truncate(width, ellipsis=True)
+
+
+class CompareTabs(Widget):
+    """The line of tabs shown instead of stacking when the pane is short (CompareView's -tabbed class)."""
+
+    DEFAULT_CSS = """
+    CompareTabs { height: 1; width: 1fr; display: none; }
+    """
+
+    def __init__(self, view: CompareView) -> None:
+        super().__init__(id="compare-tabs")
+        self._view = view
+
+    def render(self) -> RenderResult:
+        view = self._view
+        return tabs_text([column.header for column in view.columns], view.selected, self.content_size.width)
+
+
 class CompareView(Vertical, can_focus=True):
     """Keys (while it has focus): ←/→ or 1-4 select a column, X stops its reply, Enter continues with it."""
 
@@ -195,6 +229,9 @@ class CompareView(Vertical, can_focus=True):
     CompareView > #compare-question { max-height: 6; margin: 0; }
     CompareView > #compare-columns { layout: horizontal; height: 1fr; }
     CompareView.-stacked > #compare-columns { layout: vertical; }
+    CompareView.-tabbed > CompareTabs { display: block; }
+    CompareView.-tabbed > #compare-columns > CompareColumn { display: none; }
+    CompareView.-tabbed > #compare-columns > CompareColumn.-selected { display: block; }
     CompareView:focus > #compare-columns > CompareColumn.-selected { border: heavy $accent; }
     """
 
@@ -222,6 +259,7 @@ class CompareView(Vertical, can_focus=True):
         question = MessageView(DisplayMessage(id=None, role="user", content=self.question), id="compare-question")
         question.can_focus = False
         yield question
+        yield CompareTabs(self)
         with Vertical(id="compare-columns"):
             yield from self.columns
 
@@ -256,7 +294,11 @@ class CompareView(Vertical, can_focus=True):
         self._stack_if_narrow()
 
     def _stack_if_narrow(self) -> None:
-        self.set_class(self.app.size.width < STACK_BELOW, "-stacked")
+        stacked = self.app.size.width < STACK_BELOW
+        self.set_class(stacked, "-stacked")
+        rows = self.query_one("#compare-columns").size.height if self.is_mounted else 0
+        # Decided on the columns' area (not yet sized at mount: stacked until the first resize says otherwise).
+        self.set_class(stacked and 0 < rows < MIN_STACKED_ROWS * len(self.columns), "-tabbed")
 
     @property
     def lives(self) -> list[LiveReply]:
@@ -266,6 +308,8 @@ class CompareView(Vertical, can_focus=True):
         self.selected = max(0, min(index, len(self.columns) - 1))
         for number, column in enumerate(self.columns):
             column.set_class(number == self.selected, "-selected")
+        if self.is_mounted:
+            self.query_one(CompareTabs).refresh()
 
     def action_select(self, step: int) -> None:
         self._select(self.selected + step)
@@ -290,3 +334,5 @@ class CompareView(Vertical, can_focus=True):
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):
             column.header.show(shown, chosen=index == chosen)
+        if self.has_class("-tabbed"):
+            self.query_one(CompareTabs).refresh()  # the tabs name each reply's state
