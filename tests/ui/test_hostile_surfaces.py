@@ -216,6 +216,11 @@ async def test_hostile_model_ids_and_replies_in_compare(tmp_path: Path, fake_ser
         assert harness.screen.query(CompareView)
         assert_screen_inert(harness)
         assert MARKUP_CLOSE in screen_plain_text(harness.app)
+        await pilot.resize_terminal(80, 24)  # too short to stack: the line of tabs names the models
+        await wait_until(pilot, lambda: harness.screen.query_one(CompareView).has_class("-tabbed"))
+        await settle(pilot)
+        assert_screen_inert(harness)
+        assert " 3 x[/]y " in screen_plain_text(harness.app)
 
 
 async def test_hostile_model_ids_and_file_names_in_prompt_completion(tmp_path: Path, fake_server: FakeServer) -> None:
