@@ -220,7 +220,7 @@ async def test_hostile_model_ids_and_replies_in_compare(tmp_path: Path, fake_ser
         await wait_until(pilot, lambda: harness.screen.query_one(CompareView).has_class("-tabbed"))
         await settle(pilot)
         assert_screen_inert(harness)
-        assert " 3 x[/]y " in screen_plain_text(harness.app)
+        assert " 3 x[/]y · error " in screen_plain_text(harness.app)
 
 
 async def test_hostile_model_ids_and_file_names_in_prompt_completion(tmp_path: Path, fake_server: FakeServer) -> None:

@@ -193,16 +193,21 @@ class CompareColumn(Vertical):
 
 def tabs_text(headers: Sequence[CompareHeader], selected: int, width: int) -> Content:
     """One line naming every column (`1 model · complete`), the selected one highlighted, for a pane too short to
-    stack them; ids are outside text, shown as plain text and shortened to share the width."""
-    share = max(8, width // max(1, len(headers)) - 4)
+    stack them; ids are outside text, shown as plain text and shortened so that every tab fits the width."""
+    per_tab = width // max(1, len(headers))
     pieces: list[Content | str] = []
     for index, header in enumerate(headers):
+        state = f" · {header.figures.status} "
         label = f" {header.number} {displayable_line(header.model)}"
-        label = (label if len(label) <= share else label[: share - 1] + "…") + f" · {header.figures.status} "
-        pieces.append(Content.styled(label, "reverse bold $accent" if index == selected else "dim"))
+        room = max(4, per_tab - len(state) - 1)
+        label = label if len(label) <= room else label[: room - 1] + "…"
+        pieces.append(Content.styled(label + state, "reverse bold $accent" if index == selected else "dim"))
         pieces.append(" ")
-    pieces.append(Content.styled("←/→ or 1-4 after Shift+Tab", "dim italic"))
-    return Content.assemble(*pieces).truncate(width, ellipsis=True)
+    tabs = Content.assemble(*pieces)
+    hint = "←/→ or 1-4 after Shift+Tab"
+    if tabs.cell_length + len(hint) <= width:
+        tabs = Content.assemble(tabs, Content.styled(hint, "dim italic"))
+    return tabs.truncate(width, ellipsis=True)
 
 
 class CompareTabs(Widget):
