@@ -20,7 +20,13 @@ from toki_tui.core.errors import TokiError
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.worker_messages import ConversationLoaded, ReplyEnded, StoreFailed
 from toki_tui.ui.widgets.conversation_view import ConversationView
-from toki_tui.ui.widgets.message_actions import MessageActions, can_continue
+from toki_tui.ui.widgets.message_actions import (
+    EditWanted,
+    MessageAction,
+    RegenerateWanted,
+    SiblingWanted,
+    can_continue,
+)
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -70,14 +76,6 @@ def switch_to_sibling(
     target = siblings[index]
     store.set_current_leaf(conversation_id, store.deepest_leaf(target))
     return history_loading.load_conversation(store, conversation_id), target
-
-
-MessageAction = (
-    MessageActions.SiblingWanted
-    | MessageActions.RegenerateWanted
-    | MessageActions.EditWanted
-    | MessageActions.ContinueWanted
-)
 
 
 def _index_of(messages: Sequence[DisplayMessage], message_id: int | None) -> int | None:
@@ -130,11 +128,11 @@ class BranchActions:
 
     def act(self, message: MessageAction) -> None:
         """What a message's keys or buttons asked for (widgets/message_actions.py)."""
-        if isinstance(message, MessageActions.SiblingWanted):
+        if isinstance(message, SiblingWanted):
             self.show_sibling(message.message_id, message.step)
-        elif isinstance(message, MessageActions.RegenerateWanted):
+        elif isinstance(message, RegenerateWanted):
             self.regenerate(message.message_id)
-        elif isinstance(message, MessageActions.EditWanted):
+        elif isinstance(message, EditWanted):
             self.start_edit(message.message_id)
         else:
             self.continue_reply(message.message_id)

@@ -49,11 +49,11 @@ from toki_tui.ui.screens.worker_messages import (
     ReplyStateChanged,
     StoreFailed,
 )
+from toki_tui.ui.widgets import message_actions
 from toki_tui.ui.widgets.attachment_chips import AttachmentChips
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.key_footer import KeyFooter
-from toki_tui.ui.widgets.message_actions import MessageActions
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
@@ -61,7 +61,6 @@ from toki_tui.ui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from toki_tui.core.api.model_info import ModelInfo
     from toki_tui.ui.app import TokiApp
-    from toki_tui.ui.screens.branch_actions import MessageAction
     from toki_tui.ui.widgets.message_view import MessageView
 
 
@@ -328,11 +327,11 @@ class ChatScreen(Screen[None]):
     def _older_wanted(self, message: ConversationView.OlderMessagesWanted) -> None:
         self.history.load_older(message.before_message_id)
 
-    @on(MessageActions.SiblingWanted)
-    @on(MessageActions.RegenerateWanted)
-    @on(MessageActions.EditWanted)
-    @on(MessageActions.ContinueWanted)
-    def _message_action(self, message: MessageAction) -> None:
+    @on(message_actions.SiblingWanted)
+    @on(message_actions.RegenerateWanted)
+    @on(message_actions.EditWanted)
+    @on(message_actions.ContinueWanted)
+    def _message_action(self, message: message_actions.MessageAction) -> None:
         message.stop()
         self.branches.act(message)
 
