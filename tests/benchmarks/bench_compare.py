@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.benchmarks.bench_tui_app_pty import cpu_seconds, paced_stream
-from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK
+from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK, hook_environment
 from tests.benchmarks.tui_bench_app import END_MARKER, mixed_markdown, ms, percentile
-from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, type_and_measure
+from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, toki_environment, type_and_measure
 from tests.fakes.per_model import by_model
 from tests.fakes.server import FakeServer
 
@@ -77,23 +77,9 @@ def run(label: str, models: tuple[str, ...], token_count: int, rate: float, prof
         }
         server.default_reply = by_model(replies, default=replies[models[0]])
         root = Path(folder)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("TOKI_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env.update(
-            TERM="xterm-256color",
-            COLUMNS=str(COLUMNS),
-            LINES=str(ROWS),
-            TOKI_BASE_URL=server.base_url,
-            TOKI_API_KEY="bench-key",
-            TOKI_CONFIG_DIR=str(root / "config"),
-            TOKI_DATA_DIR=str(root / "data"),
-            TOKI_CACHE_DIR=str(root / "cache"),
-            TOKI_MODEL=models[0],
-        )
+        env = toki_environment(server.base_url, root, COLUMNS=str(COLUMNS), LINES=str(ROWS), TOKI_MODEL=models[0])
         if profile is not None:  # as bench_tui_blackbox --profile: a cProfile of the streaming window
-            (root / "hook").mkdir()
-            (root / "hook" / "sitecustomize.py").write_text(PROFILER_HOOK)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "hook"), env.get("PYTHONPATH")]))
+            hook_environment(root, env, PROFILER_HOOK)
             env["TOKI_BENCH_PROFILE"] = str(profile / f"compare-{len(models)}.prof")
         with python_on_pty(["-m", "toki_tui"], env, ROWS, COLUMNS) as (pid, watcher):
             if watcher.wait_for(b"Enter sends", 0, 30.0) is None:
