@@ -28,6 +28,7 @@ from toki_tui.ui.widgets.message_actions import (
     can_continue,
 )
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -151,8 +152,9 @@ class BranchActions:
         if self._replies.streaming:
             self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
         elif conversation_id is not None:
-            work = self._switch(conversation_id, message_id, step)
-            self._screen.run_worker(work, group="conversation", exclusive=True, exit_on_error=False)
+            start_worker(
+                self._screen, self._switch, conversation_id, message_id, step, group="conversation", exclusive=True
+            )
 
     async def _switch(self, conversation_id: str, message_id: int, step: int) -> None:
         store = await self._app.history()
@@ -217,7 +219,7 @@ class BranchActions:
         if self._replies.streaming:
             self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
             return
-        self._screen.run_worker(self._read_for_edit(message_id), group="edit", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._read_for_edit, message_id, group="edit", exclusive=True)
 
     async def _read_for_edit(self, message_id: int) -> None:
         store = await self._app.history()

@@ -47,6 +47,7 @@ from toki_tui.ui.widgets.message_chrome import (
     status_lines,
     tool_lines,
 )
+from toki_tui.ui.workers import start_worker
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
@@ -294,7 +295,7 @@ class MessageView(Widget, can_focus=True):
         if self._markdown:
             lines.extend(self._content.lines(ctx))
             for job in self._content.take_highlight_jobs():
-                self.run_worker(self._highlight(job), group="highlight", exit_on_error=False)
+                start_worker(self, self._highlight, job, group="highlight")
         else:
             lines.extend(self._plain_content.lines(ctx))
         for section in (refusal, tools, status):
