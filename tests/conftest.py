@@ -3,9 +3,11 @@ real config, history, API key and proxies."""
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,16 @@ TEST_API_KEY = "sk-test-1234567890"
 # Hypothesis keeps its example database and caches in .hypothesis/ in the working directory, which is the
 # checkout: no test writes there, so they live in the temporary folder (kept between runs, one per user).
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / f"toki-tests-hypothesis-{os.getuid()}"))
+
+# Byte-code is cached in the temporary folder too (kept between runs, one per user), never beside the sources, and
+# even when PYTHONDONTWRITEBYTECODE is set: without a cache every test process (the workers, and each `toki`
+# the tests start) compiles toki_tui and rewrites the tests' assertions anew. Set here in the environment, before
+# pytest-xdist starts its workers, so they and every subprocess inherit it.
+_BYTE_CODE_CACHE = str(Path(tempfile.gettempdir()) / f"toki-tests-pycache-{os.getuid()}")
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ["PYTHONPYCACHEPREFIX"] = _BYTE_CODE_CACHE
+sys.dont_write_bytecode = False
+sys.pycache_prefix = _BYTE_CODE_CACHE
 
 # Proxy variables would route loopback requests through a proxy (httpx honours them), so tests drop them.
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -141,3 +153,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IsolatedDi
     monkeypatch.setenv("TOKI_DATA_DIR", str(dirs.data_dir))
     monkeypatch.setenv("TOKI_CACHE_DIR", str(dirs.cache_dir))
     return dirs
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Each test process runs with the garbage collector `toki` runs with (cli/tui.py, tune_garbage_collector):
+    what is alive once the tests are collected (modules, the tests, their parameters) is frozen out of every full
+    collection's walk, and full collections come between replies (ui/gc_policy.py), as in the app, rather than
+    every few thousand allocations of the default thresholds, each walking the whole test process."""
+    from toki_tui.cli.tui import tune_garbage_collector
+
+    gc.collect()
+    tune_garbage_collector()

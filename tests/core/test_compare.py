@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -115,6 +116,20 @@ async def test_choosing_a_reply_continues_the_conversation_on_it(
     assert [m.content for m in branch] == ["q1", "B says", "q2", "next"]
     chosen = turn.runs[1].reply_message_id
     assert chosen is not None and [s.content for s in store.siblings(chosen)] == ["A says", "B says"]
+
+
+async def test_siblings_keep_the_order_the_models_were_given_whichever_answers_first(
+    session: ChatSession, fake_server: FakeServer, store: HistoryStore
+) -> None:
+    fake_server.default_reply = by_model(
+        {"late": replace(stream_text(["late one"]), head_delay=0.3), "early": text_reply("early one")}
+    )
+    turn = await start_compare(session, "q", ["late", "early"])
+    await turn.run(_ignore)
+    assert [run.content for run in turn.runs] == ["late one", "early one"]
+    first = turn.runs[0].reply_message_id
+    assert first is not None
+    assert [(s.model, s.content) for s in store.siblings(first)] == [("late", "late one"), ("early", "early one")]
 
 
 async def test_stopping_one_reply_leaves_the_others_streaming(

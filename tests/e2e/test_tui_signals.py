@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,25 @@ def test_a_quit_signal_mid_reply_keeps_it_as_stopped(
     assert status == "stopped"
     assert content.startswith("tok0 tok1 tok2 tok3 tok4 tok5 ")
     assert len(content) < len("".join(tokens))
+
+
+def test_sigterm_stops_the_mcp_servers_and_what_they_started(
+    fake_server: FakeServer, toki_env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.core.test_mcp_manager import wait_gone
+    from tests.fakes.mcp_config import toml_table
+
+    pids = tmp_path / "pids"
+    # A server that starts a child, records both pids, and never answers (it stays "starting").
+    script = f"sleep 300 & echo $$ $! > {pids}; wait"
+    (Path(toki_env["TOKI_CONFIG_DIR"]) / "config.toml").write_text(toml_table("stuck", "sh", ("-c", script)))
+    with toki_on_pty([], pty_env(toki_env)) as app:
+        app.wait_for(FIRST_FRAME)
+        deadline = time.monotonic() + 20
+        while not (pids.exists() and len(pids.read_text().split()) == 2):
+            assert time.monotonic() < deadline, "the MCP server was not started after the first frame"
+            time.sleep(0.02)
+        os.kill(app.pid, signal.SIGTERM)
+        assert app.wait_exit() == 128 + signal.SIGTERM
+    server_pid, child_pid = (int(pid) for pid in pids.read_text().split())
+    assert wait_gone(server_pid, 5) and wait_gone(child_pid, 5)

@@ -23,6 +23,9 @@ from toki_tui.ui.screens.chat import ChatScreen
 
 TEST_KEY = "sk-test-ui-0123456789"
 
+_apps_made: list[TokiApp] = []
+"""Every app make_app built in the current test, for close_apps_made."""
+
 
 @dataclass
 class AppHarness:
@@ -109,7 +112,38 @@ def make_app(
         themes_dir=root / "config" / "themes",
         history_file=history_file,
     )
+    _apps_made.append(app)
     return AppHarness(app=app, server=server, root=root)
+
+
+def close_apps_made() -> None:
+    """Close the history of every app make_app built (its store thread ends, its database closes), as `toki`
+    does once its app has exited (cli/tui.py). Run after each test (tests/ui/conftest.py): an app left open keeps
+    its store thread alive, and the thread keeps the whole app in memory, so every later full garbage collection
+    of the test process (the chat screen asks for one after each reply) walks all the apps of earlier tests."""
+    while _apps_made:
+        _apps_made.pop().close_history()
+
+
+STYLES_CACHE_MEMO = "get_inner_outer"
+"""A method of Textual's private StylesCache (each widget has one) memoized with functools.lru_cache(1024), so
+the memo, keyed on the StylesCache itself, keeps up to 1,024 of them alive with every line they rendered, long
+after their widgets are gone. Guarded by tests/ui/test_textual_internals.py.
+https://github.com/Textualize/textual/blob/v8.2.8/src/textual/_styles_cache.py (StylesCache.get_inner_outer)"""
+
+
+def forget_rendered_styles() -> None:
+    """Empty that memo (Textual fills it again as it draws), after each test (tests/ui/conftest.py): otherwise
+    the widgets' rendered lines of earlier tests stay in memory, and each full garbage collection of the test
+    process walks them all. Nothing if Textual no longer has it."""
+    try:
+        from textual._styles_cache import StylesCache
+    except ImportError:
+        return
+    memo = getattr(StylesCache, STYLES_CACHE_MEMO, None)
+    cache_clear = getattr(memo, "cache_clear", None)
+    if cache_clear is not None:
+        cache_clear()
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 5.0) -> None:

@@ -15,9 +15,11 @@ from toki_tui.ui.gc_policy import collect_between_turns, generational_collector
 
 @pytest.fixture(autouse=True)
 def restored_collector() -> Iterator[None]:
-    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    thresholds, enabled, frozen = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count() > 0
     yield
     gc.unfreeze()
+    if frozen:  # as the suite left it (tests/conftest.py runs tune_garbage_collector once the tests are collected)
+        gc.freeze()
     gc.set_threshold(*thresholds)
     if enabled:
         gc.enable()

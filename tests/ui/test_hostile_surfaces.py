@@ -10,7 +10,9 @@ filtered), model ids in the compare picker and the compare columns' headers, and
 model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
 `/title` values, notifications, theme names and file names in the theme report, a parameter field's error, and
 presets (their values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name,
-and preset files' names and problems in the start-up report).
+and preset files' names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`,
+`/tools`: a hostile tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py,
+which starts that server.
 """
 
 from __future__ import annotations

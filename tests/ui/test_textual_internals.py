@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Static, TextArea
 
-from tests.ui.app_support import wait_until
+from tests.ui.app_support import STYLES_CACHE_MEMO, forget_rendered_styles, wait_until
 from tests.ui.terminal_frame import screen_plain_text
 from toki_tui.ui import textual_internals
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -246,6 +246,26 @@ async def test_terminal_frame_sees_the_screen() -> None:
         compositor = _private(app.screen, "_compositor")
         assert callable(getattr(compositor, "render_strips", None)), "Screen._compositor has no render_strips()"
         assert "visible words" in screen_plain_text(app)
+
+
+async def test_the_styles_memo_the_suite_empties_fills_as_textual_draws() -> None:
+    """tests/ui/app_support.py's forget_rendered_styles empties `StylesCache.get_inner_outer`'s lru_cache after
+    each test: the memo Textual fills while drawing, keyed on each widget's StylesCache."""
+    from textual._styles_cache import StylesCache
+
+    memo = _private(StylesCache, STYLES_CACHE_MEMO)
+    assert callable(getattr(memo, "cache_info", None)), "StylesCache.get_inner_outer is no longer an lru_cache"
+
+    class TextApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("visible words")
+
+    forget_rendered_styles()
+    async with TextApp().run_test(size=(30, 3)) as pilot:
+        await pilot.pause()
+        assert memo.cache_info().currsize > 0
+    forget_rendered_styles()
+    assert memo.cache_info().currsize == 0
 
 
 def test_text_area_handles_keys_in_the_private_handler_prompt_input_extends() -> None:

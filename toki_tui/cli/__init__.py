@@ -17,7 +17,7 @@ from toki_tui.cli.arguments import (
     add_preset_argument,
 )
 
-COMMANDS = ("ask", "models", "history", "usage", "config")
+COMMANDS = ("ask", "models", "history", "usage", "config", "mcp")
 """The subcommands build_parser adds (a test checks the two agree)."""
 
 EXIT_OK = 0
@@ -66,6 +66,10 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("--conversation", metavar="ID", help="continue this conversation (id, unique prefix or 'last')")
     ask.add_argument("--no-save", action="store_true", help="do not save this exchange in the history")
     ask.add_argument("--usage", action="store_true", help="print token usage to stderr at the end")
+    ask.add_argument("--mcp", action="store_true", help="offer the tools of the configured MCP servers ([mcp_servers])")
+    ask.add_argument(
+        "--yes", action="store_true", help="with --mcp: run the MCP tool calls the model makes (else print them)"
+    )
     ask.add_argument(
         "--compare",
         metavar="M1,M2",
@@ -101,6 +105,10 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         "keys: every key binding's id, its key (with the [keymap] applied) and what it does",
     )
     config.add_argument("--json", action="store_true", help="keys: print the table as JSON")
+
+    mcp = commands.add_parser("mcp", help="start the configured MCP servers, list their state and tools, and exit")
+    mcp.add_argument("action", choices=["list"], help="list: each server with its state and its tools")
+    mcp.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
@@ -145,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             from toki_tui.cli.config_command import run_config_command
 
             return run_config_command(args)
+        if args.command == "mcp":
+            from toki_tui.cli.mcp_command import run_mcp_command
+
+            return run_mcp_command(args)
         from toki_tui.cli.tui_command import run_tui_command
 
         return run_tui_command(args)

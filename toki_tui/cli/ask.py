@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from toki_tui.cli.ask_costs import price_lookup, report_after_reply
+from toki_tui.cli.ask_tools import check_tool_flags, run_with_mcp
 from toki_tui.cli.common import (
     EXIT_API_ERROR,
     EXIT_USAGE,
@@ -232,6 +233,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         if isinstance(getattr(args, name, None), str):
             setattr(args, name, without_surrogates(getattr(args, name)))
     try:
+        check_tool_flags(args)
         config, resolved, preset = load_settings_and_preset(args)
         defaults = parameters_for_endpoint(config, resolved.name)
         params = params_from_args(args, preset.params_over(defaults) if preset is not None else defaults)
@@ -265,7 +267,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             return ask_compare(args, config, session, prompt, attachments, out)
         printer = ReplyPrinter(out, err)
         try:
-            asyncio.run(_stream(session, prompt, printer, attachments))
+            if args.mcp:
+                run_with_mcp(config, session, prompt, printer, attachments, run_calls=args.yes)
+            else:
+                asyncio.run(_stream(session, prompt, printer, attachments))
         except TokiError as error:
             printer.end_line()
             report(str(error))

@@ -56,6 +56,8 @@ def run_config_command(args: argparse.Namespace) -> int:
     parameters = config.parameters.to_record()
     out.write("parameters:    " + (", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults") + "\n")
     out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + "\n")
+    servers = [name + ("" if server.enabled else " (disabled)") for name, server in config.mcp_servers.items()]
+    out.write("MCP servers:   " + displayable(", ".join(servers) or "none") + " (toki mcp list: their state)\n")
     for line in preset_problem_lines(config.preset_problems):
         report(line)
     return 0

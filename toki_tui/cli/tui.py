@@ -99,6 +99,7 @@ def run_tui(
     try:
         result = app.run()
     finally:
+        app.stop_mcp()
         app.close_history()
     if app.startup_error is not None:
         report(str(app.startup_error))

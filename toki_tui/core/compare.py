@@ -168,4 +168,10 @@ async def start_compare(
         ReplyRun(session, model=model, params=session.params, parent_id=parent_id, joins_branch=False)
         for model in checked
     ]
+    for run in runs:  # one after another: the siblings' order is the order the models were given in
+        try:
+            await run.reserve_row()
+        except HistoryError as error:
+            session.stop_saving(error)
+            break
     return CompareTurn(session, runs, messages)

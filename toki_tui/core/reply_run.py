@@ -100,10 +100,13 @@ class ReplyRun:
         parent_id: int | None,
         continued: Continued | None = None,
         joins_branch: bool = True,
+        extra_tools: tuple[dict[str, Any], ...] = (),
     ) -> None:
         self._host = host
         self.model = model
         self.params = params
+        #: Tools sent after `params.tools` but not recorded with the params (the MCP servers' tools).
+        self.extra_tools = extra_tools
         self.parent_id = parent_id
         self.continued = continued
         self.joins_branch = joins_branch
@@ -132,7 +135,10 @@ class ReplyRun:
         error_text: str | None = None
         last_checkpoint = host.clock()
         try:
-            stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=self.params)
+            params = self.params
+            if self.extra_tools:
+                params = params.replace(tools=(*(params.tools or ()), *self.extra_tools))
+            stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=params)
             async with contextlib.aclosing(stream):
                 async for batch in stream:
                     for event in batch:
@@ -219,6 +225,14 @@ class ReplyRun:
             return content, reasoning
         joined = (continued.reasoning or "") + (reasoning or "")
         return continued.content + content, joined or None
+
+    async def reserve_row(self) -> None:
+        """Create the reply's row now rather than at its first byte (a compare turn does this for each model in
+        order, so the stored siblings keep the columns' order whichever answers first). A row reserved this way is
+        recorded whatever happens, a reply stopped before its first byte included."""
+        host, store = self._host, self._host.store
+        if self.reply_message_id is None and store is not None and host.conversation_id is not None and host.saving:
+            self.reply_message_id = await self._start(store)
 
     async def _start(self, store: HistoryStore) -> int:
         host, continued = self._host, self.continued

@@ -74,6 +74,8 @@ class ChatSession:
         # The conversation whose branch was copied into memory when saving stopped (see _use_memory).
         self._memory_of: str | None = None
         self._continued: Continued | None = None  # set while a continuation streams
+        self.extra_tools: tuple[dict[str, Any], ...] = ()
+        """Tools sent with each request after `params.tools`, not stored with it (the MCP servers' tools)."""
 
     @property
     def client(self) -> ChatClient:
@@ -384,7 +386,14 @@ class ChatSession:
             self._continued = None
 
     async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[list[StreamEvent], None]:
-        run = ReplyRun(self, model=self.model, params=self.params, parent_id=parent_id, continued=self._continued)
+        run = ReplyRun(
+            self,
+            model=self.model,
+            params=self.params,
+            parent_id=parent_id,
+            continued=self._continued,
+            extra_tools=self.extra_tools,
+        )
         self._run = run
         await self.read_context()
         async for batch in run.batches(self.context_messages()):

@@ -40,6 +40,7 @@ from toki_tui.ui.themes import ThemeCatalog, choose_theme
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
+    from toki_tui.core.mcp.manager import McpManager, ServerState
     from toki_tui.core.store.history_store import HistoryStore
 
 ClientFactory = Callable[[ResolvedEndpoint], "ChatClient"]
@@ -110,6 +111,10 @@ class TokiApp(App[int]):
         self.applied_keymap: dict[str, str] = {}
         """The `[keymap]` entries in effect (binding id = keys); F1 help and the command palette show them."""
         self._theme_ready = False
+        self.mcp: McpManager | None = None
+        """The MCP servers of `[mcp_servers]`, started after the first frame (None: none configured)."""
+        self.mcp_allowed: set[tuple[str, str]] = set()
+        """(server, tool) pairs whose calls run without asking, until toki exits ("allow for this session")."""
         for theme in themes.themes:
             self.register_theme(theme)
         theme_name, self._theme_notice = choose_theme(config.theme, self.available_themes)
@@ -240,6 +245,37 @@ class TokiApp(App[int]):
         on_started, self._on_started = self._on_started, None
         if on_started is not None:
             on_started()
+        self.start_mcp()
+
+    def start_mcp(self) -> None:
+        """Start the configured MCP servers on the manager's thread (the SDK is imported there, not here)."""
+        if not self.config.mcp_servers or self.mcp is not None:
+            return
+        from toki_tui.core.mcp.manager import McpManager
+
+        loop = asyncio.get_running_loop()
+
+        def changed(state: ServerState) -> None:  # on the manager's thread
+            with contextlib.suppress(RuntimeError):  # the app's loop has closed: toki is exiting
+                loop.call_soon_threadsafe(self._mcp_changed, state)
+
+        self.mcp = McpManager(self.config.mcp_servers, on_change=changed)
+        self.mcp.start()
+
+    def _mcp_changed(self, state: ServerState) -> None:
+        from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
+
+        if state.status == "failed":
+            self.notify(f"MCP server {state.name} {state.describe()}", title="MCP", severity="error", timeout=10)
+        if isinstance(self.screen, McpServersScreen) and self.mcp is not None:
+            self.screen.show_states(self.mcp.states())
+
+    def stop_mcp(self) -> None:
+        """Stop the MCP servers and everything they started (the command line calls this once the app has ended,
+        whatever ended it: Ctrl+Q, SIGTERM, a crash)."""
+        manager, self.mcp = self.mcp, None
+        if manager is not None:
+            manager.stop()
 
     @property
     def store(self) -> HistoryStore:

@@ -111,6 +111,18 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         lambda s: _start_command(s, "/tools "),
     ),
     PaletteCommand(
+        "MCP servers",
+        "",
+        "each MCP server's state (starting, ready with its tools, failed and why): /mcp",
+        lambda s: s.replies.mcp.show_servers(),
+    ),
+    PaletteCommand(
+        "MCP tools",
+        "",
+        "switch MCP servers or tools off for this conversation: /tools",
+        lambda s: s.replies.mcp.show_tools(),
+    ),
+    PaletteCommand(
         "Save as preset…",
         "",
         "store the model, endpoint, system prompt and parameters under a name: /preset save NAME",

@@ -50,6 +50,12 @@ WHAT: dict[str, str] = {
     "details.close": "close the reply details",
     "confirm.yes": "in a question dialog: yes",
     "confirm.no": "in a question dialog: no",
+    "mcp_call.run": "in an MCP call's confirmation: run it (Enter too)",
+    "mcp_call.always": "in an MCP call's confirmation: run it, and this tool's later calls without asking",
+    "mcp_call.decline": "in an MCP call's confirmation: decline it",
+    "mcp.close": "close the MCP servers list",
+    "mcp_tools.keep": "in the MCP tools list: keep the choice",
+    "mcp_tools.cancel": "in the MCP tools list: close it unchanged",
     "picker.close": "close the model picker",
     "picker.next": "in the model picker: next model",
     "picker.previous": "in the model picker: previous model",
@@ -91,6 +97,7 @@ def _owners() -> list[tuple[str, type[object]]]:
     from toki_tui.ui.screens.compare_picker import ComparePickerScreen
     from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
     from toki_tui.ui.screens.help import HelpScreen
+    from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
     from toki_tui.ui.screens.model_picker import ModelPickerScreen
     from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
     from toki_tui.ui.widgets.compare_view import CompareView
@@ -106,6 +113,9 @@ def _owners() -> list[tuple[str, type[object]]]:
         ("dialog", HelpScreen),
         ("dialog", ReplyDetailsScreen),
         ("dialog", ConfirmDialog),
+        ("dialog", McpCallDialog),
+        ("dialog", McpServersScreen),
+        ("dialog", McpToolsScreen),
         ("dialog", ModelPickerScreen),
         ("dialog", ComparePickerScreen),
         ("dialog", ApiKeyDialog),

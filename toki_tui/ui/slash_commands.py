@@ -45,7 +45,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("regenerate", "", "a new reply in place of the last one (the old one stays as a sibling)"),
     CommandSpec("edit", "", "edit the last question: it opens in the prompt, sending asks it anew beside the old"),
     CommandSpec("continue", "", "have the model go on with the last reply, stopped or cut short"),
-    CommandSpec("tools", "PATH|off", "send the tools of a JSON file with each request (off: no tools)"),
+    CommandSpec(
+        "tools", "[PATH|off]", "send a JSON file's tools with each request (off: none; alone: switch MCP tools off)"
+    ),
+    CommandSpec("mcp", "", "the MCP servers: each one's state (starting, ready, failed and why) and its tools"),
     CommandSpec("tool_choice", "auto|none|required|NAME", "whether the model may, must or must not call a tool"),
     CommandSpec("tool_result", "[ID] TEXT", "answer the open tool call (ID: which one, when several are open)"),
     CommandSpec("tool_run", "[ID]", "run the command the config binds to the open call's tool, once you confirm"),
@@ -156,6 +159,13 @@ class LoadTools:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowMcp:
+    """/mcp (servers and their states), or /tools alone (`tools`: the switches of the MCP tools)."""
+
+    tools: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SetToolChoice:
     choice: str
     """auto, none, required or a tool's name (checked against the loaded tools when applied)."""
@@ -201,6 +211,7 @@ SlashAction = (
     | BranchCommand
     | AttachFile
     | LoadTools
+    | ShowMcp
     | SetToolChoice
     | ToolResult
     | RunTool
@@ -292,6 +303,8 @@ def parse_slash_command(text: str) -> SlashAction:
         if len(argument.split()) > 1:
             raise SlashCommandError("/tool_run takes at most the id of the call to run")
         return RunTool(argument or None)
+    if name == "mcp" or (name == "tools" and not argument):
+        return ShowMcp(tools=name == "tools")
     if name in ("tools", "tool_choice", "tool_result"):
         return _tool_action(name, argument)
     if name == "preset":
@@ -324,8 +337,6 @@ def _preset_action(argument: str) -> ApplyPreset | SavePreset:
 
 def _tool_action(name: str, argument: str) -> LoadTools | SetToolChoice | ToolResult:
     if name == "tools":
-        if not argument:
-            raise SlashCommandError("/tools needs the path of a JSON file of tool definitions, or off")
         return LoadTools(None if argument.lower() in _CLEAR_WORDS else argument)
     if name == "tool_choice":
         if not argument or len(argument.split()) > 1:

@@ -53,6 +53,7 @@ from toki_tui.core.config.validators import (
     valid_tool_commands,
 )
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.mcp.config import parse_mcp_servers
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -78,7 +79,7 @@ __all__ = [
 
 _TOP_KEYS = (
     "default_endpoint", "default_model", "theme", "tools_file", "parameters", "keymap", "timeouts", "endpoints",
-    "tool_commands", "models", "budget_per_day", "presets",
+    "tool_commands", "models", "budget_per_day", "presets", "mcp_servers",
 )  # fmt: skip
 _TIMEOUT_KEYS = ("connect", "idle", "total")
 _ENDPOINT_KEYS = ("base_url", "api_key_env", "api_key_cmd", "api_key", "models", "system_role", "tools_file")
@@ -194,6 +195,9 @@ def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Confi
         values["keymap"] = _parse_keymap(problems, table)
     if "tool_commands" in data:
         values["tool_commands"] = problems.check("tool_commands", data["tool_commands"], valid_tool_commands)
+    if "mcp_servers" in data and (table := problems.table("mcp_servers", data["mcp_servers"], "[mcp_servers.files]")):
+        values["mcp_servers"], found = parse_mcp_servers(table)
+        problems.lines.extend(found)
     if "models" in data and (table := problems.table("models", data["models"], '[models."ID"]')):
         values["model_prices"] = parse_model_prices(problems, table)
     if "budget_per_day" in data:

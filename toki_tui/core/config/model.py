@@ -34,6 +34,7 @@ from toki_tui.core.config.validators import (
     valid_tool_commands,
 )
 from toki_tui.core.errors import ConfigError
+from toki_tui.core.mcp.config import McpServerConfig, valid_mcp_servers
 from toki_tui.core.pricing import Price
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class Config:
     `get_weather = ["/usr/local/bin/weather", "--json"]`. `/tool_run` shows the exact command line and runs it
     only once you confirm; the call's arguments are added as one last argument (never through a shell), and its
     output becomes the call's result."""
+    mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=lambda: MappingProxyType({}))
+    """The `[mcp_servers.NAME]` tables: MCP tool servers started after the first frame (see
+    toki_tui.core.mcp.config for their keys)."""
     model_prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
     """The `[models."ID"]` tables: `price_in` and `price_out`, the price per million prompt and completion tokens
     of model ID (both required), used in place of any price the server's model list gives."""
@@ -194,6 +198,7 @@ class Config:
                 "keymap": valid_keymap,
                 "tool_commands": valid_tool_commands,
                 "endpoints": _endpoints,
+                "mcp_servers": valid_mcp_servers,
                 "model_prices": valid_model_prices,
                 "budget_per_day": valid_budget,
                 "presets": _presets,

@@ -23,6 +23,7 @@ from toki_tui.ui.slash_commands import (
     SetTitle,
     SetToolChoice,
     ShowHelp,
+    ShowMcp,
     ShowReplyDetails,
     SlashCommandError,
     ToolResult,
@@ -94,6 +95,11 @@ def run_slash_command(screen: ChatScreen, text: str) -> None:
             tool_commands.run_tool(screen, action.call_id)
         else:
             tool_commands.answer_tool_call(screen, action.argument)
+    elif isinstance(action, ShowMcp):
+        if action.tools:
+            screen.replies.mcp.show_tools()
+        else:
+            screen.replies.mcp.show_servers()
     elif isinstance(action, ApplyPreset | SavePreset):
         from toki_tui.ui.screens import preset_actions
 

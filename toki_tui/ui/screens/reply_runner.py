@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from toki_tui.ui.screens.mcp_tools import McpTools
 from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -50,6 +51,12 @@ class ReplyRunner:
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._unsaved_warned = False
+        self.before_request: Callable[[], None] = lambda: None
+        """Called before each request (McpTools sets it: the MCP tools offered with the request are chosen then)."""
+        self.after_reply: Callable[[ReplyEnded], None] = lambda message: None
+        """Called once `ended` has shown how a reply ended (McpTools sets it: it runs the reply's MCP calls)."""
+        self.mcp = McpTools(screen, app, session, self)
+        """The MCP tools of the replies: offered with each request, their calls run after a reply (`/mcp`, `/tools`)."""
 
     def ready_to_send(self, text: str) -> bool:
         """Whether a question can be sent now; if not, `text` goes back in the prompt and the user is told why
@@ -111,6 +118,7 @@ class ReplyRunner:
             return False
         self._session.client = self._app.client
         self._session.store = store
+        self.before_request()
         return True
 
     def _warn_if_unsaved(self) -> None:
@@ -165,6 +173,7 @@ class ReplyRunner:
             wait = f" (the server asks to wait {message.retry_after:.0f} s)" if message.retry_after else ""
             status.notice = "Ctrl+R retries" + wait
         self._screen.refresh_bindings()
+        self.after_reply(message)
 
     def _reply_workers(self) -> list[Any]:
         return [worker for worker in self._screen.workers if worker.group == "reply"]

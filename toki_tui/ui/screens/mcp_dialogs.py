@@ -1,0 +1,160 @@
+"""The MCP dialogs: the confirmation of a tool call, the servers' states (`/mcp`), and the tools switch (`/tools`).
+
+Server names come from the config; tool names, descriptions, arguments and failure reasons come from the servers
+and the model: every one is shown as plain content (safe_text), never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from toki_tui.core.mcp.manager import ServerState
+from toki_tui.core.mcp.naming import McpTool
+from toki_tui.core.text import displayable_line
+from toki_tui.ui.safe_text import plain_content
+
+RUN, ALWAYS, DECLINE = "run", "always", "decline"
+SERVER_KEY, TOOL_KEY = "server:", "tool:"
+
+
+class McpCallDialog(ModalScreen[str]):
+    """Run this call? `y`/Enter: RUN, `a`: ALWAYS (this tool, until toki exits), `n`/Esc: DECLINE."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "decline", "Decline", id="mcp_call.decline"),
+        Binding("y", "run", "Run", id="mcp_call.run"),
+        Binding("a", "always", "Always", id="mcp_call.always"),
+    ]
+
+    def __init__(self, tool: McpTool, call_id: str, arguments: str) -> None:
+        super().__init__()
+        self._tool, self._call_id, self._arguments = tool, call_id, arguments
+
+    def compose(self) -> ComposeResult:
+        tool = self._tool
+        shown = tool.name if tool.name == tool.exposed else f"{tool.name} (offered as {tool.exposed})"
+        with Vertical(id="mcp-call-dialog", classes="dialog"):
+            yield Static("Run this MCP tool call?", classes="dialog-title")
+            yield Static(plain_content(f"server: {tool.server}\ntool:   {shown}\ncall:   {self._call_id}"))
+            with VerticalScroll(id="mcp-call-arguments"):
+                yield Static(plain_content(self._arguments), id="mcp-call-arguments-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Run (y)", variant="warning", id="mcp-call-run")
+                yield Button("Allow this tool for this session (a)", id="mcp-call-always")
+                yield Button("Decline (n)", variant="primary", id="mcp-call-decline")
+
+    def on_mount(self) -> None:
+        self.query_one("#mcp-call-run", Button).focus()  # Enter runs, as y does
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        answers = {"mcp-call-run": RUN, "mcp-call-always": ALWAYS}
+        self.dismiss(answers.get(event.button.id or "", DECLINE))
+
+    def action_run(self) -> None:
+        self.dismiss(RUN)
+
+    def action_always(self) -> None:
+        self.dismiss(ALWAYS)
+
+    def action_decline(self) -> None:
+        self.dismiss(DECLINE)
+
+
+def states_content(states: list[ServerState]) -> Content:
+    if not states:
+        return Content("No MCP servers are configured: add [mcp_servers.NAME] tables to the config file.")
+    lines: list[Content] = []
+    for state in states:
+        lines.append(Content.styled(displayable_line(state.name), "bold") + plain_content(f"  {state.describe()}"))
+        lines.append(Content.styled(f"  {displayable_line(state.where)}", "dim"))
+        for tool in state.tools:
+            lines.append(plain_content(f"    {displayable_line(tool.exposed, 64)}  {_summary(tool)}"))
+    return Content("\n").join(lines)
+
+
+def _summary(tool: McpTool) -> str:
+    stripped = tool.description.strip()
+    return displayable_line(stripped.splitlines()[0], 100) if stripped else ""
+
+
+class McpServersScreen(ModalScreen[None]):
+    """`/mcp`: each server with its state, where it runs, and its tools; shown again as states change."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", id="mcp.close")]
+
+    def __init__(self, states: list[ServerState]) -> None:
+        super().__init__()
+        self._states = states
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="mcp-servers", classes="dialog"):
+            yield Static("MCP servers", classes="dialog-title")
+            yield Static(states_content(self._states), id="mcp-servers-text")
+            yield Static(Content.styled("Esc closes; /tools switches tools off for this conversation", "dim"))
+
+    def show_states(self, states: list[ServerState]) -> None:
+        self._states = states
+        self.query_one("#mcp-servers-text", Static).update(states_content(states))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class McpToolsScreen(ModalScreen[frozenset[str] | None]):
+    """`/tools`: the MCP servers and their tools, each switched on or off for this conversation. Space toggles,
+    Enter keeps the choice (the names switched off), Esc leaves it as it was."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="mcp_tools.cancel"),
+        Binding("enter", "keep", "Keep", id="mcp_tools.keep", priority=True),
+    ]
+
+    def __init__(self, states: list[ServerState], off: frozenset[str], local_tools: list[str]) -> None:
+        super().__init__()
+        self._states, self._off, self._local = states, off, local_tools
+
+    def compose(self) -> ComposeResult:
+        selections: list[Selection[str]] = []
+        for state in self._states:
+            if state.status != "ready":
+                continue
+            key = SERVER_KEY + state.name
+            label = f"{state.name}  (MCP server, {len(state.tools)} tools)"
+            selections.append(Selection(plain_content(displayable_line(label)), key, key not in self._off))
+            for tool in state.tools:
+                tool_key = TOOL_KEY + tool.exposed
+                line = f"    {displayable_line(tool.exposed, 64)}  {_summary(tool)}"
+                selections.append(Selection(plain_content(line), tool_key, tool_key not in self._off))
+        with Vertical(id="mcp-tools", classes="dialog"):
+            yield Static("Tools offered in this conversation", classes="dialog-title")
+            if self._local:
+                yield Static(plain_content("Tools file: " + ", ".join(self._local)))
+            if selections:
+                yield SelectionList[str](*selections, id="mcp-tools-list")
+            else:
+                yield Static("No MCP server is ready (/mcp shows why).")
+            yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
+
+    def action_keep(self) -> None:
+        lists = self.query(SelectionList)
+        if not lists:
+            self.dismiss(self._off)
+            return
+        chosen = lists.first(SelectionList)
+        selected = set(chosen.selected)
+        everything = [chosen.get_option_at_index(index).value for index in range(chosen.option_count)]
+        self.dismiss(frozenset(str(value) for value in everything if value not in selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
