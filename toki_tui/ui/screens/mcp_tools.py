@@ -19,6 +19,7 @@ from toki_tui.core.mcp.results import DECLINED_TEXT, SERVER_OFF_TEXT
 from toki_tui.core.tools_file import tool_names
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -97,7 +98,7 @@ class McpTools:
         calls = tool_calls_of(reply.tool_calls)
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
             return
-        self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._run_calls, manager, calls, group="mcp", exclusive=True)
 
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
         answers = [(call.call_id, await self._answer(manager, call)) for call in calls]
