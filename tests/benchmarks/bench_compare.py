@@ -13,12 +13,16 @@ Then the ratio of CPU per token, compare over one stream (the goal: at most 1.5)
 latency (the goal: at most 50 ms). Figures only; never fails on a number. Other processes on the machine add to
 the latencies (not to the CPU time, which is the app's own): note the load average printed first.
 
-    python -m tests.benchmarks.bench_compare [--tokens 2000] [--rate 500] [--profile DIR]
+    python -m tests.benchmarks.bench_compare [--tokens 2000] [--rate 500] [--profile DIR | --breakdown]
+
+`--breakdown` prints, for each run, where the main thread's CPU went (as bench_tui_blackbox --breakdown): frames,
+those that laid out the screen, the live replies' flushes, the event loop's polls.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import tempfile
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.benchmarks.bench_tui_app_pty import cpu_seconds, paced_stream
-from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK, hook_environment
+from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK, hook_environment, print_breakdown
 from tests.benchmarks.tui_bench_app import END_MARKER, mixed_markdown, ms, percentile
 from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, toki_environment, type_and_measure
 from tests.fakes.per_model import by_model
@@ -68,7 +72,9 @@ def all_seen(watcher: PtyWatcher, markers: list[bytes], start: int) -> bool:
     return all(watcher.arrival_of(marker, start) is not None for marker in markers)
 
 
-def run(label: str, models: tuple[str, ...], token_count: int, rate: float, profile: Path | None) -> RunFigures:
+def run(
+    label: str, models: tuple[str, ...], token_count: int, rate: float, profile: Path | None, breakdown: bool = False
+) -> RunFigures:
     markers = [f"ZQ{index}X" for index in range(len(models))]
     with tempfile.TemporaryDirectory(prefix="toki-bench-compare-") as folder, FakeServer() as server:
         replies = {
@@ -81,6 +87,11 @@ def run(label: str, models: tuple[str, ...], token_count: int, rate: float, prof
         if profile is not None:  # as bench_tui_blackbox --profile: a cProfile of the streaming window
             hook_environment(root, env, PROFILER_HOOK)
             env["TOKI_BENCH_PROFILE"] = str(profile / f"compare-{len(models)}.prof")
+        breakdown_file = root / "breakdown.json"
+        if breakdown:
+            hook_environment(root, env, (Path(__file__).parent / "breakdown_hook.py").read_text())
+            env["TOKI_BENCH_BREAKDOWN"] = str(breakdown_file)
+        signalled = profile is not None or breakdown
         with python_on_pty(["-m", "toki_tui"], env, ROWS, COLUMNS) as (pid, watcher):
             if watcher.wait_for(b"Enter sends", 0, 30.0) is None:
                 raise RuntimeError("toki did not draw its prompt")
@@ -93,7 +104,7 @@ def run(label: str, models: tuple[str, ...], token_count: int, rate: float, prof
             os.write(watcher.fd, b"go\r")
             server.wait_for_chat_requests(len(models), timeout=10.0)
             cpu_start, wall_start = cpu_seconds(pid), time.monotonic()
-            if profile is not None:
+            if signalled:
                 os.kill(pid, signal.SIGUSR1)
             keys_typed = [0]
             latencies: list[float] = []
@@ -103,9 +114,11 @@ def run(label: str, models: tuple[str, ...], token_count: int, rate: float, prof
                 latencies += type_and_measure(watcher, keys_typed, None, 0.5)
             cpu = cpu_seconds(pid) - cpu_start
             seconds = time.monotonic() - wall_start
-            if profile is not None:
+            if signalled:
                 os.kill(pid, signal.SIGUSR2)
                 time.sleep(1.0)  # the stats are written on toki's main thread
+        if breakdown:
+            print_breakdown(json.loads(breakdown_file.read_text()))
     received = token_count * len(models)
     return RunFigures(label, received, seconds, cpu / received * 1e6, latencies)
 
@@ -114,15 +127,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=2_000, help="tokens per reply")
     parser.add_argument("--rate", type=float, default=500.0, help="tokens per second, per reply")
-    parser.add_argument("--profile", type=Path, help="write a cProfile of each streaming window into this folder")
+    hooks = parser.add_mutually_exclusive_group()
+    hooks.add_argument("--profile", type=Path, help="write a cProfile of each streaming window into this folder")
+    hooks.add_argument("--breakdown", action="store_true", help="print where the main thread's CPU went")
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"toki under a pty {COLUMNS}x{ROWS}, {args.tokens:,} tokens per reply at {args.rate:,.0f} tok/s; load {load}")
-    one = run("one stream", MODELS[:1], args.tokens, args.rate, args.profile)
+    one = run("one stream", MODELS[:1], args.tokens, args.rate, args.profile, args.breakdown)
     print(one.report())
-    three = run("compare, 3 models", MODELS, args.tokens, args.rate, args.profile)
+    three = run("compare, 3 models", MODELS, args.tokens, args.rate, args.profile, args.breakdown)
     print(three.report())
     ratio = three.cpu_us_per_token / one.cpu_us_per_token
     p95 = percentile(three.key_latencies, 0.95)

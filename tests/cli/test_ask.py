@@ -222,14 +222,22 @@ def test_models_table_and_json(fake_server: FakeServer, toki_env: dict[str, str]
     from tests.fakes.server import models_reply
 
     fake_server.models = models_reply(shape="openrouter")
+    # The config's price goes over the server's (0.15 / 0.60): it is the one replies are costed at.
+    config = Path(toki_env["TOKI_CONFIG_DIR"]) / "config.toml"
+    config.write_text('[models."openai/gpt-4o-mini"]\nprice_in = 0.5\nprice_out = 2\n', encoding="utf-8")
     table = run_toki(["models"], toki_env)
     assert table.returncode == 0, table.stderr
     assert table.stdout.splitlines()[0].split() == ["MODEL", "CONTEXT", "INPUT", "OUTPUT"]
     assert "deepseek/deepseek-chat-v3" in table.stdout and "unknown" in table.stdout
+    rows = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:]}
+    assert rows["openai/gpt-4o-mini"] == ["128k", "$0.50/M", "$2.00/M"]
+    assert rows["deepseek/deepseek-chat-v3"][1:] == ["$0.27/M", "$1.10/M"]
     as_json = run_toki(["models", "--json"], toki_env)
-    ids = [m["id"] for m in json.loads(as_json.stdout)]
-    assert "deepseek/deepseek-chat-v3" in ids
-    assert any(Path(toki_env["TOKI_CACHE_DIR"]).glob("models-*.json"))
+    listed = {m["id"]: m for m in json.loads(as_json.stdout)}
+    assert "deepseek/deepseek-chat-v3" in listed
+    assert listed["openai/gpt-4o-mini"]["prompt_price_per_million"] == 0.5
+    (cache,) = Path(toki_env["TOKI_CACHE_DIR"]).glob("models-*.json")
+    assert '"prompt_price_per_million": 0.15' in cache.read_text(encoding="utf-8")  # the cache keeps the server's
 
 
 def test_models_failure_is_exit_1(fake_server: FakeServer, toki_env: dict[str, str]) -> None:

@@ -38,8 +38,8 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     replies, _, table = result.stdout.partition("\nMODEL")
     assert replies == (
         "── m/priced ──\nPriced answer.\n\n"
-        "── m/broke ──\n(failed: HTTP 429: rate limited; wait a little and try again (server said: You exceeded "
-        "your current quota.))\n\n"
+        "── m/broke ──\n(failed: HTTP 429: the quota or balance is used up, so waiting will not help; top up or "
+        "raise the key's quota (server said: You exceeded your current quota.))\n\n"
         "── m/unpriced ──\nUnpriced answer.\n\n"
         "── m/tool ──\n"
         + json.dumps(

@@ -63,10 +63,12 @@ max_tokens = 50
 def test_config_show_lists_the_presets_and_names_the_ones_left_out(
     isolated_dirs: IsolatedDirs, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (isolated_dirs.config_dir / "config.toml").write_text('[presets.terse]\nmodel = "m/x"\n', encoding="utf-8")
+    config = 'budget_per_day = 2.5\n[models."m/x"]\nprice_in = 0.27\nprice_out = 1.1\n[presets.terse]\nmodel = "m/x"\n'
+    (isolated_dirs.config_dir / "config.toml").write_text(config, encoding="utf-8")
     (isolated_dirs.config_dir / "presets").mkdir()
     (isolated_dirs.config_dir / "presets" / "broken.toml").write_text("[parameters]\ntop_p = 3\n", encoding="utf-8")
     assert run_config_command(argparse.Namespace(action="show")) == 0
     shown = capsys.readouterr()
     assert "presets:       terse\n" in shown.out
+    assert "budget/day:    $2.50\nprices:        per 1M tokens, in / out\n  m/x  0.27 / 1.1\n" in shown.out
     assert "toki: preset left out: " in shown.err and "broken.toml: parameters.top_p" in shown.err

@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run_toki
-from tests.conftest import IsolatedDirs
+from tests.conftest import TEST_API_KEY, IsolatedDirs
 from tests.core.test_mcp_manager import wait_gone
 from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
+from toki_tui.cli import main
 from toki_tui.cli.config_command import run_config_command
 from toki_tui.cli.mcp_command import print_states, run_mcp_command, running_servers
 from toki_tui.core.config.config_file import Config
@@ -49,23 +50,31 @@ def test_mcp_list_shows_each_server_with_its_state(
         toml_table("gone", "/nonexistent/server", ("--x",)),
     )
     result = run_toki(["mcp", "list"], toki_env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a server failed: scripts see it in the status too
     lines = result.stdout.splitlines()
     assert lines[0].startswith("broken  failed: ") and "cannot open the database" in lines[0]
     assert lines[1:] == [
-        "spare  disabled  (never-started)",
-        "gone  failed: could not be started: No such file or directory  (/nonexistent/server --x)",
+        "spare  disabled (enabled = false in the config)  (never-started)",
+        "gone  failed: could not be started: /nonexistent/server: No such file or directory  (/nonexistent/server --x)",
     ]
     monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])  # --json in this process: no SDK start-up
     out = io.StringIO()
-    assert run_mcp_command(argparse.Namespace(action="list", json=True), out) == 0
+    assert run_mcp_command(argparse.Namespace(action="list", json=True), out) == 1
     assert json.loads(out.getvalue())[2] == {
         "name": "gone",
         "status": "failed",
         "where": "/nonexistent/server --x",
-        "reason": "could not be started: No such file or directory",
+        "reason": "could not be started: /nonexistent/server: No such file or directory",
         "tools": [],
     }
+
+
+def test_mcp_list_exits_0_when_no_server_failed(toki_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _configure(toki_env, toml_table("spare", "never-started", (), enabled=False))
+    monkeypatch.setenv("TOKI_CONFIG_DIR", toki_env["TOKI_CONFIG_DIR"])
+    out = io.StringIO()
+    assert run_mcp_command(argparse.Namespace(action="list", json=False), out) == 0
+    assert out.getvalue() == "spare  disabled (enabled = false in the config)  (never-started)\n"
 
 
 def test_listed_tools_are_shown_inert() -> None:
@@ -103,7 +112,10 @@ def test_ask_mcp_without_yes_prints_the_call_and_stops(fake_server: FakeServer, 
     result = run_toki(["ask", "--mcp", "use the tool"], toki_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tool_calls"][0]["id"] == "c1"
-    assert "MCP server gone: failed: could not be started" in result.stderr
+    assert (
+        "MCP server gone: failed: could not be started: /nonexistent/server: No such file or directory; going on "
+        "without its tools (check [mcp_servers.gone] in the config, or set enabled = false there)"
+    ) in result.stderr
     assert "run again with --yes" in result.stderr
     assert len(fake_server.chat_requests()) == 1
     refused = run_toki(["ask", "--yes", "hi"], toki_env)
@@ -161,3 +173,17 @@ def test_config_show_names_the_servers_never_their_headers(
     shown = capsys.readouterr()
     assert "MCP servers:   files, search (disabled) (toki mcp list: their state)\n" in shown.out
     assert secret not in shown.out + shown.err
+
+
+def test_ask_mcp_without_servers_is_a_usage_error(
+    fake_server: FakeServer,
+    isolated_dirs: IsolatedDirs,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TOKI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("TOKI_API_KEY", TEST_API_KEY)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["ask", "--mcp", "hi"]) == 2
+    assert "no MCP servers are configured: add [mcp_servers.NAME] tables to" in capsys.readouterr().err
+    assert fake_server.chat_requests() == []

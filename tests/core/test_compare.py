@@ -13,6 +13,7 @@ from tests.fakes.per_model import by_model
 from tests.fakes.server import (
     FakeServer,
     Reply,
+    completion_json,
     hang,
     json_reply,
     openai_error_reply,
@@ -208,3 +209,27 @@ async def test_the_fake_answers_by_model_whatever_the_order_of_requests(fake_ser
     assert answers[:5] == [(200, {"b": 1}), (200, {"n": 1}), (200, {"b": 1}), (200, {"n": 2}), (200, {"n": 2})]
     status, body = answers[5]
     assert status == 404 and isinstance(body, dict) and body["error"]["code"] == "model_not_found"
+
+
+async def test_replies_not_streamed_have_no_first_token_time_and_a_speed_over_the_whole_request(
+    session: ChatSession, fake_server: FakeServer, store: HistoryStore
+) -> None:
+    """With stream off each reply arrives whole: from its "first token" (its end) the speed was in the millions."""
+    session.params = ChatParams.create(stream=False)
+    usage = {"prompt_tokens": 12, "completion_tokens": 100, "total_tokens": 112}
+    fake_server.default_reply = by_model(
+        {
+            "a": json_reply(completion_json("from a", usage=usage), leading_whitespace="\n", leading_delay=0.3),
+            "b": json_reply(completion_json("from b", usage=usage)),
+        }
+    )
+    turn = await start_compare(session, "which?", ["a", "b"])
+    await turn.run(_ignore, lambda index: None)
+    assert [request.json()["stream"] for request in fake_server.chat_requests()] == [False, False]
+    slow = turn.runs[0].reply
+    assert slow.content == "from a" and slow.ttft is None
+    speed = slow.tokens_per_second()
+    assert speed is not None and speed <= 100 / 0.3  # 100 completion tokens in at least 0.3 s
+    assert session.conversation_id is not None
+    stored = {r.model: r for r in store.conversation_messages(session.conversation_id)[1:]}
+    assert stored["a"].ttft is None and stored["a"].duration is not None and stored["a"].duration >= 0.3

@@ -153,6 +153,9 @@ def test_markdown_export_reads_well_and_has_no_control_characters(store: History
     assert '"name": "now"' in text  # tool calls in a JSON fence
     assert "Il est midi" not in text  # another branch: Markdown shows the current one
     assert "HTTP 500" not in text
+    tool_answer = store.branch(conversation_id)[-1].id + 1  # stored right after the reply on screen
+    answered = export_markdown(store, conversation_id, leaf_id=tool_answer)
+    assert "## Tool · result of call_1\n\n*" in answered and '{"time": "12:00"}' in answered
 
 
 def test_json_output_escapes_c1_control_characters() -> None:

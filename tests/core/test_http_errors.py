@@ -88,8 +88,15 @@ def test_not_retryable_statuses(status: int) -> None:
     assert not should_retry(status_error(status, b"{}", {}))
 
 
-def test_quota_429_is_not_retried() -> None:
+def test_quota_429_is_not_retried_and_says_waiting_will_not_help() -> None:
     assert not should_retry(status_error(429, b'{"error":{"message":"insufficient quota for this key"}}', {}))
+    body = b'{"error":{"message":"You exceeded your current quota.","code":"insufficient_quota"}}'
+    quota = status_error(429, body, {})
+    assert not should_retry(quota)
+    assert str(quota).startswith("HTTP 429: the quota or balance is used up, so waiting will not help;")
+    assert "wait a little" not in str(quota)
+    limited = status_error(429, b'{"error":{"message":"Too many requests"}}', {})
+    assert should_retry(limited) and str(limited).startswith("HTTP 429: rate limited; wait a little")
 
 
 def test_retry_after_over_120_seconds_is_not_waited_for() -> None:

@@ -159,7 +159,7 @@ def test_disabled_servers_stay_disabled() -> None:
     try:
         assert manager.wait_settled(5)
         [state] = manager.states()
-        assert (state.status, state.describe()) == ("disabled", "disabled")
+        assert (state.status, state.describe()) == ("disabled", "disabled (enabled = false in the config)")
         assert manager.tools() == []
     finally:
         manager.stop()

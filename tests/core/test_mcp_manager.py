@@ -59,7 +59,10 @@ def test_each_server_ends_ready_or_failed_with_the_reason_once(
     manager, changes, _ = running
     states = {state.name: state for state in manager.states()}
     assert states["fake"].status == "ready" and states["fake"].describe() == "ready, 7 tools"
-    assert states["missing"].describe() == "failed: could not be started: No such file or directory"
+    assert (
+        states["missing"].describe()
+        == "failed: could not be started: /nonexistent/mcp-server: No such file or directory"
+    )
     assert states["broken"].status == "failed" and "cannot open the database" in states["broken"].reason
     assert states["noise"].describe() == "failed: sent something that is not an MCP message"
     first = [(state.name, state.status) for state in changes if state.name != "fake"]

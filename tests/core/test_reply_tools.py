@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from toki_tui.core.api.reply import SPEED_WINDOW
 from toki_tui.core.code_blocks import code_blocks
 from toki_tui.core.json_reply import PRETTY_JSON_MAX_CHARS, pretty_json
 from toki_tui.core.pricing import Price
@@ -171,3 +172,9 @@ def test_write_export_into_a_missing_folder_says_where(tmp_path: Path) -> None:
         write_export(tmp_path / "missing" / "out.md", "x", overwrite=False)
     with pytest.raises(ExportError, match="is a folder"):
         write_export(tmp_path, "x", overwrite=True)
+
+
+def test_no_speed_is_shown_for_tokens_that_arrived_all_at_once() -> None:
+    # Two tokens in 10 ms would read as 200 tok/s: a figure about the network, not the model.
+    assert tokens_per_second(2, duration=1.01, ttft=1.0) is None
+    assert tokens_per_second(50, duration=1.0 + SPEED_WINDOW, ttft=1.0) == pytest.approx(50 / SPEED_WINDOW)

@@ -154,6 +154,7 @@ def test_the_budget_warns_for_the_one_reply_that_crosses_it() -> None:
     assert budget_message(1.2, 3, budget) == (
         "today's replies cost ≈$1.20 (estimate) (not counting 3 unpriced replies), over your budget_per_day of $1.00"
     )
+    assert "(not counting 1 unpriced reply)," in budget_message(1.2, 1, budget)
 
 
 def test_running_totals_say_what_is_unpriced() -> None:

@@ -11,6 +11,7 @@ from tests.fakes.per_model import by_model
 from tests.fakes.replies import cycle, openai_error_reply, rate_limit_reply
 from tests.fakes.server import FakeServer
 from tests.fakes.streams import stream_text
+from tests.fakes.tool_scenario import tool_calling_reply
 
 MARKDOWN_REPLY = """\
 ## Reading a file in chunks
@@ -118,6 +119,11 @@ def _compare(server: FakeServer) -> None:
     )
 
 
+def _mcp(server: FakeServer) -> None:
+    # A model that calls the tools it is offered: "call echo {\"text\": \"hi\"}" (see tests/fakes/tool_scenario.py).
+    server.default_reply = tool_calling_reply()
+
+
 SCENARIOS: dict[str, Callable[[FakeServer], None]] = {
     "echo": _echo,
     "markdown": _markdown,
@@ -127,4 +133,5 @@ SCENARIOS: dict[str, Callable[[FakeServer], None]] = {
     "flaky": _flaky,
     "openrouter": _openrouter,
     "compare": _compare,
+    "mcp": _mcp,
 }

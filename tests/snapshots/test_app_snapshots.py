@@ -135,7 +135,8 @@ def test_reply_details_dialog(snap_compare: Any, tmp_path: Path, fake_server: Fa
     Model openai/gpt-4o-mini, Endpoint toki, Status complete, Finish reason stop, Parameters sent 2 with
     temperature 0.3 and max_tokens 500 indented below, Prompt tokens 1,204, Completion tokens 356, Total tokens
     1,560, Reasoning tokens 128, Time to first token 420 ms, Duration 3.10 s, Speed 133 tok/s, Cost (estimate)
-    "≈$0.00039: 1,204 prompt tokens at 0.15 and 356 completion tokens at 0.6 per million (the server's price)";
+    "≈$0.00039: 1,204 prompt tokens at 0.15 and 356 completion tokens at 0.6 per million (the server's price)",
+    wrapped under the values, not under the labels;
     "Esc closes" at the bottom. Behind it, the reply's header reads "Assistant · openai/gpt-4o-mini · 356 tokens ·
     133 tok/s · ≈$0.00039"."""
     from toki_tui.core.pricing import Price

@@ -180,3 +180,11 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 async def wait_for_request_end(request: Any, timeout: float = 5.0) -> None:
     """Wait (without blocking the app's loop) until the fake server is done with `request`."""
     await asyncio.get_running_loop().run_in_executor(None, request.finished.wait, timeout)
+
+
+def assert_dialog_centered(app: TokiApp, selector: str) -> None:
+    """The open modal's dialog (`selector`) sits in the middle of the screen, not in its top-left corner."""
+    region = app.screen.query_one(selector).region
+    width, height = app.screen.size
+    assert abs(region.x - (width - region.right)) <= 1, (selector, region, app.screen.size)
+    assert abs(region.y - (height - region.bottom)) <= 1, (selector, region, app.screen.size)

@@ -73,6 +73,15 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
             ("m/gamma", "error", question.id),
         }
 
+        # On the columns, letters typed go to the prompt, and so does Esc once the replies have ended.
+        await pilot.press("shift+tab", "o", "k")
+        assert harness.app.focused is prompt and prompt.text == "ok"
+        prompt.text = ""
+        await pilot.press("shift+tab")
+        assert "x" not in screen.active_bindings  # nothing left to stop: no "Stop this one" hint
+        await pilot.press("escape")
+        assert harness.app.focused is prompt and screen.query_one(CompareView) is view
+
         # Shift+Tab reaches the columns; 2 selects the second, Enter continues with it.
         await pilot.press("shift+tab")
         assert harness.app.focused is view
@@ -97,15 +106,33 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         fake_server.default_reply = by_model(
             {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
         )
-        screen.compare.arm(("m/fast", "m/slow"))
+        screen.compare.arm(("m/slow", "m/fast"))
         prompt.text = "Go"
         await pilot.press("enter")
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
-        await wait_until(pilot, lambda: "word" in view.lives[1].content)
-        await pilot.press("shift+tab", "right", "x")
+        await wait_until(pilot, lambda: "word" in view.lives[0].content)
+        await pilot.press("shift+tab")
+        assert "x" in screen.active_bindings
+        await pilot.press("x")
         await wait_until(pilot, lambda: not screen.compare.streaming)
-        fast, slow = (live.message for live in view.lives)
+        slow, fast = (live.message for live in view.lives)
         assert fast.status == "complete" and slow.status == "stopped"
         assert slow.id is not None and harness.store.get_message(slow.id).status == "stopped"
         await harness.app.workers.wait_for_complete()
+
+        # The stopped reply is the one continued on (the first that did not fail); its "⏵ continue" is not run
+        # under the columns, where the conversation would go on unseen.
+        assert screen.compare.turn is not None and screen.compare.turn.chosen == 0
+        requests = len(fake_server.chat_requests())
+        view.lives[0].action_continue_reply()  # what a click on it runs
+        await pilot.pause()
+        await harness.app.workers.wait_for_complete()
+        assert len(fake_server.chat_requests()) == requests and screen.query_one(CompareView) is view
+
+        # Ctrl+R asks again in the conversation, shown again for it (it went on unseen under the columns).
+        fake_server.default_reply = text_reply("Again.")
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == requests + 1 and not screen.streaming)
+        assert not screen.query(CompareView) and conversation.display
+        await wait_until(pilot, lambda: conversation.messages[-1].content == "Again.")

@@ -84,3 +84,18 @@ def test_status_line_totals_appear_once_a_reply_is_priced() -> None:
     mixed = UsageRow("total", 3, 9, 9, priced_cost=0.5, unpriced_replies=1, priced_replies=2)
     assert costs_text(mixed, Spend(cost=0.0, priced=1)) == "conv ≈$0.50 + unpriced · session ≈$0"
     assert costs_text(None, Spend(cost=0.25, priced=1, unpriced=2)) == "session ≈$0.25 + unpriced"
+
+
+def test_a_narrow_status_line_leaves_out_the_usage_and_endpoint_before_the_costs() -> None:
+    from toki_tui.ui.widgets.status_line import StatusLine, fit_to_width
+
+    status = StatusLine()
+    status.model_id, status.endpoint_name = "deepseek/deepseek-chat-v3", "127.0.0.1-8931"
+    status.last_usage = {"prompt_tokens": 12, "completion_tokens": 45}
+    status.costs = "conv ≈$0.00011 + unpriced · session ≈$0.00011 + unpriced"
+    pieces = status._pieces()
+    full = "deepseek/deepseek-chat-v3 @ 127.0.0.1-8931 · ready · 12 in · 45 out · " + status.costs
+    assert fit_to_width(pieces, 200).plain == full
+    # 120 columns with a sidebar open: the last reply's usage (also in its header) goes first, then the endpoint.
+    assert fit_to_width(pieces, 110).plain == full.replace(" · 12 in · 45 out", "")
+    assert fit_to_width(pieces, 90).plain == "deepseek/deepseek-chat-v3 · ready · " + status.costs

@@ -1,13 +1,15 @@
 """MCP in the app, against the test MCP server (started once: one app run goes through the whole loop) and a
 server that does not exist: the request's `tools`, the confirmation (allow for the session, decline, Enter runs),
 the `tool` messages sent and stored, a hang cut by the call timeout, `/mcp` and `/tools` (switching a server off),
-a crash in the middle of a call, and the hostile tool name, description and arguments shown inert everywhere."""
+a crash in the middle of a call, and the hostile tool name, description and arguments shown inert everywhere;
+and (with a stub manager) a message sent while a server is still starting or while a tool runs."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
@@ -22,10 +24,13 @@ from tests.ui.terminal_frame import screen_plain_text
 from tests.ui.test_hostile_surfaces import assert_screen_inert
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.mcp.config import McpServerConfig
+from toki_tui.core.mcp.manager import McpManager, ServerState
+from toki_tui.core.mcp.naming import McpTool
 from toki_tui.core.mcp.results import DECLINED_TEXT
 from toki_tui.core.store.export import export_document
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpServersScreen, McpToolsScreen
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.widgets.status_line import StatusLine
 
 HOSTILE_EXPOSED = "evil_____52_c_cHduZWQ__name"
 
@@ -100,7 +105,11 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert manager is not None
         await wait_until(pilot, lambda: manager.wait_settled(0), timeout=30)
         failures = [n.message for n in harness.app._notifications if n.title == "MCP"]
-        assert failures == ["MCP server gone failed: could not be started: No such file or directory"]
+        assert failures == [
+            "MCP server gone failed: could not be started: /nonexistent/mcp-server: No such file or directory. Its "
+            "tools are not offered until toki starts again: check [mcp_servers.gone] in the config, or set "
+            "enabled = false there."
+        ]
 
         await _send(pilot, harness, "/mcp")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, McpServersScreen))
@@ -119,8 +128,10 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         assert set(offered) == {"echo", "picture", "fail", "slow", "crash", "big", HOSTILE_EXPOSED}
         assert offered["echo"]["parameters"]["properties"]["text"]["type"] == "string"
         assert "server: fake" in shown and "tool:   echo" in shown and '"text": "hi"' in shown
+        assert "Run this MCP tool call? (1 of 2)" in shown
         await pilot.press("a")
         shown = await _dialog(pilot, harness)
+        assert "Run this MCP tool call? (2 of 2)" in shown
         assert "server: fake" in shown and "offered as " + HOSTILE_EXPOSED in shown
         assert any(marker in shown for marker in LITERAL_MARKERS)
         assert_screen_inert(harness)
@@ -133,6 +144,10 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         shown = await _dialog(pilot, harness)
         assert "tool:   slow" in shown
         await pilot.press("enter")
+        status = harness.screen.query_one(StatusLine)
+        await wait_until(
+            pilot, lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake · Esc stops")
+        )
         fourth = await _requests(pilot, harness, 4)
         assert _tool_messages(fourth)[-2:] == [
             ("c3", "echo: again"),
@@ -155,6 +170,9 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         await _send(pilot, harness, "no tools now")
         assert "tools" not in (await _requests(pilot, harness, 5))
         await _toggle(pilot, harness, "server:fake", "tool:big")
+        assert [n.message for n in harness.app._notifications][-1] == (
+            "Off for this conversation (from the next message): big. /tools switches them on."
+        )
 
         # Round 3: the server dies in the middle of the call.
         await _send(pilot, harness, "crash it")
@@ -167,6 +185,110 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
             "c5",
             "The tool could not be run: the MCP server 'fake' exited (crashing now) during the call.",
         )
-        assert "MCP server fake failed: exited (crashing now)" in [n.message for n in harness.app._notifications]
+        notices = [n.message for n in harness.app._notifications]
+        assert any(notice.startswith("MCP server fake failed: exited (crashing now). Its tools") for notice in notices)
         assert wait_gone(int(child_file.read_text()))
     harness.app.stop_mcp()
+
+
+STUB_TOOL = McpTool("stub", "echo", "Echo.", {"type": "object"}, exposed="echo")
+LATE_TOOL = McpTool("stub", "gone", "Offered late.", {"type": "object"}, exposed="gone")
+
+
+class _StubManager:
+    """What the TUI reads of an McpManager, without the SDK or a process: a server still starting, and one ready
+    whose calls each wait on a future of `calls`, which the test settles."""
+
+    def __init__(self) -> None:
+        self.calls: list[concurrent.futures.Future[str]] = []
+        self.late_offered = False
+
+    def states(self) -> list[ServerState]:
+        return [ServerState("late", "starting", "late-server"), ServerState("stub", "ready", "stub", (STUB_TOOL,))]
+
+    def tools(self) -> list[McpTool]:
+        return [STUB_TOOL]
+
+    def tool(self, exposed: str) -> McpTool | None:
+        tools = {"echo": STUB_TOOL, "gone": LATE_TOOL if self.late_offered else None}
+        return tools.get(exposed)
+
+    def call(self, exposed: str, arguments: Any) -> concurrent.futures.Future[str]:
+        self.calls.append(concurrent.futures.Future())
+        return self.calls[-1]
+
+    def with_reserved(self, names: Any) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_a_server_still_starting_and_a_message_sent_while_a_tool_runs(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    harness = make_app(tmp_path, fake_server)
+    fake_server.script(
+        stream_tool_calls([{"id": "c1", "name": "echo", "arguments": "{}"}]),
+        stream_text("Answered meanwhile."),
+        stream_tool_calls([{"id": "c2", "name": "gone", "arguments": "{}"}]),
+        stream_text("Back."),
+        stream_tool_calls([{"id": "c3", "name": "echo", "arguments": "{}"}]),
+    )
+    manager = _StubManager()
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await harness.ready(pilot)
+        harness.app.mcp = cast(McpManager, manager)
+        harness.app.mcp_allowed.add(("stub", "echo"))
+        await _send(pilot, harness, "use it")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 1)
+        assert [tool["function"]["name"] for tool in fake_server.chat_requests()[0].json()["tools"]] == ["echo"]
+        assert "MCP server late is still starting: this message goes without its tools (/mcp shows when they " \
+            "are ready)." in [n.message for n in harness.app._notifications]  # fmt: skip
+
+        # The call runs; a message sent meanwhile is answered; the call's result then comes too late to be sent.
+        status = harness.screen.query_one(StatusLine)
+        await wait_until(pilot, lambda: status.state == "running a tool")
+        await _send(pilot, harness, "meanwhile")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.replies.streaming)
+        assert _tool_messages(fake_server.chat_requests()[1].json()) == [("c1", "No result was given for this call.")]
+        manager.calls[0].set_result("too late")
+        late = "The MCP tool results were not sent: the conversation went on while the tools ran."
+        await wait_until(pilot, lambda: late in [n.message for n in harness.app._notifications])
+        await pilot.pause()
+        assert status.state == "ready" and len(fake_server.chat_requests()) == 2
+        conversation_id = harness.screen.session.conversation_id
+        assert conversation_id is not None
+        assert [m.role for m in harness.store.branch(conversation_id)] == ["user", "assistant", "user", "assistant"]
+
+        # A call of a tool no server offers (its server failed since, say) is not left without a word.
+        await _send(pilot, harness, "call a tool that is gone")
+        await _requests(pilot, harness, 3)
+        unknown = (
+            "The reply calls gone, which no ready MCP server offers: /tool_run runs a call once its server is ready, "
+            "/tool_result answers it, or send a message to go on without a result."
+        )
+        await wait_until(pilot, lambda: unknown in [n.message for n in harness.app._notifications])
+
+        # Once a server offers it, /tool_run confirms and runs the open call, and the model goes on.
+        manager.late_offered = True
+        await _send(pilot, harness, "/tool_run")
+        assert "tool:   gone" in await _dialog(pilot, harness)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(manager.calls) == 2)
+        manager.calls[1].set_result("back again")
+        assert _tool_messages(await _requests(pilot, harness, 4)) == [
+            ("c1", "No result was given for this call."), ("c2", "back again")
+        ]  # fmt: skip
+
+        # Esc while a tool runs stops waiting for it: nothing is sent, and the status line is free again.
+        await _send(pilot, harness, "use it again")
+        await wait_until(pilot, lambda: status.state == "running a tool" and len(manager.calls) == 3)
+        await pilot.press("escape")
+        stopped = (
+            "Stopped waiting for echo: its result will not be sent (the next message tells the model the call got "
+            "no result)."
+        )
+        await wait_until(pilot, lambda: stopped in [n.message for n in harness.app._notifications])
+        await wait_until(pilot, lambda: status.state == "ready" and not harness.screen.streaming)
+        assert manager.calls[2].cancelled() and len(fake_server.chat_requests()) == 5

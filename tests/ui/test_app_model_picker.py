@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import OptionList
+
 from tests.fakes.server import FakeServer, error_reply, models_reply, stream_text
 from tests.ui.app_support import enter_text, make_app, wait_until
 from toki_tui.core.api.model_cache import load_cached_models
 from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.config.config_file import Config, EndpointConfig
+from toki_tui.core.pricing import Price
 from toki_tui.ui.screens.model_picker import ModelPickerScreen, format_price, rank_models
 
 
@@ -63,7 +66,8 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
 
     save_cached_models(tmp_path / "cache", "toki", [ModelInfo(id="cached/model-a", context_length=8192)])
     config = Config(
-        endpoints={"toki": EndpointConfig(name="toki", base_url=fake_server.base_url, models=("config/model-b",))}
+        endpoints={"toki": EndpointConfig(name="toki", base_url=fake_server.base_url, models=("config/model-b",))},
+        model_prices={"config/model-b": Price(0.5, 2.0, "config")},
     )
     harness = make_app(tmp_path, fake_server, config=config)
     async with harness.app.run_test(size=(120, 40)) as pilot:
@@ -72,6 +76,10 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
         picker = harness.app.screen
         assert isinstance(picker, ModelPickerScreen)
         assert {"cached/model-a", "config/model-b"} <= set(picker.shown_model_ids)
+        # The config's price is listed: the one the model's replies are costed at, not "price unknown".
+        options = picker.query_one("#picker-options", OptionList)
+        listed = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("config/model-b" in row and "$0.50 in / $2.00 out per 1M" in row for row in listed), listed
         # A model the list does not know can still be typed.
         await enter_text(pilot, "my-own-model-xyz")
         await pilot.press("enter")

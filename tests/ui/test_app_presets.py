@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.fakes.server import FakeServer, stream_text
-from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
+from tests.ui.app_support import AppHarness, assert_dialog_centered, enter_text, make_app, wait_until
 from tests.ui.terminal_frame import screen_plain_text
 from toki_tui.core.config.config_file import load_config
 from toki_tui.ui.command_palette import preset_commands
@@ -95,6 +95,7 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
         assert _sidebar_preset(harness) == "Preset: mine"
         await _command(pilot, harness, "/preset save terse")  # taken: asks first; No keeps it
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ConfirmDialog))
+        assert_dialog_centered(harness.app, "#confirm-dialog")
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(harness.app.screen, ConfirmDialog))
         await pilot.press("ctrl+n")  # a new conversation starts with the active preset again

@@ -15,6 +15,7 @@ from textual.widgets import Button
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import AppHarness, make_app, wait_until
 from tests.ui.terminal_frame import screen_plain_text
+from toki_tui.core.api.reply import SPEED_WINDOW
 from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -65,7 +66,8 @@ def fake_xclip(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
 async def test_f4_and_a_click_on_the_header_show_how_the_reply_was_made(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
-    fake_server.script(stream_text("Hello there."))
+    # Paced: a speed is shown only for tokens that took SPEED_WINDOW or more to arrive.
+    fake_server.script(stream_text(["Hello ", "there", "."], chunk_delay=SPEED_WINDOW / 1.5))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await harness.ready(pilot)
@@ -208,3 +210,14 @@ async def test_a_json_reply_is_shown_pretty_printed_and_copied_as_sent(
         await harness.app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_plain_text(harness.app).count('"name": "toki",') == 1
+
+
+def test_reply_details_values_wrap_under_their_column() -> None:
+    from toki_tui.ui.screens.reply_details import details_content
+
+    error = "HTTP 429: the quota or balance is used up, so waiting will not help (server said: quota)"
+    lines = details_content([("Model", "m/x"), ("Error", error)], width=40).plain.splitlines()
+    assert lines[0] == "Model  m/x"
+    assert lines[1].startswith("Error  HTTP 429:")
+    assert len(lines) > 3 and all(line.startswith(" " * 7) and len(line) <= 40 for line in lines[2:]), lines
+    assert " ".join(line.strip() for line in lines[1:]).removeprefix("Error  ") == error

@@ -40,7 +40,7 @@ from tests.hostile import (
     assert_inert,
     storable,
 )
-from tests.ui.app_support import AppHarness, make_app, wait_until
+from tests.ui.app_support import AppHarness, assert_dialog_centered, make_app, wait_until
 from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
@@ -205,6 +205,7 @@ async def test_hostile_model_ids_and_replies_in_compare(tmp_path: Path, fake_ser
         assert MARKUP_CLOSE in screen_plain_text(harness.app)
         picker = harness.app.screen
         assert isinstance(picker, ComparePickerScreen) and len(picker.marked) == 3
+        assert_dialog_centered(harness.app, "#picker")
         await pilot.press("enter")
         await settle(pilot)
         assert harness.screen.compare.armed is not None and len(harness.screen.compare.armed) == 3

@@ -271,6 +271,8 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 run_with_mcp(config, session, prompt, printer, attachments, run_calls=args.yes)
             else:
                 asyncio.run(_stream(session, prompt, printer, attachments))
+        except UsageError:
+            raise  # found once started (--mcp without MCP servers): exit 2, as before the start; nothing was sent
         except TokiError as error:
             printer.end_line()
             report(str(error))

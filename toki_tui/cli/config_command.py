@@ -11,6 +11,7 @@ from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import default_config_text, folder_problem
 from toki_tui.core.config.preset_loading import preset_problem_lines
 from toki_tui.core.errors import TokiError
+from toki_tui.core.pricing import format_cost
 from toki_tui.core.text import displayable
 
 
@@ -58,6 +59,12 @@ def run_config_command(args: argparse.Namespace) -> int:
     out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + "\n")
     servers = [name + ("" if server.enabled else " (disabled)") for name, server in config.mcp_servers.items()]
     out.write("MCP servers:   " + displayable(", ".join(servers) or "none") + " (toki mcp list: their state)\n")
+    budget = config.budget_per_day
+    out.write("budget/day:    " + ("none" if budget is None else format_cost(budget).removeprefix("≈")) + "\n")
+    prices = config.model_prices
+    out.write("prices:        " + ("from the server's model list" if not prices else "per 1M tokens, in / out") + "\n")
+    for model, price in sorted(prices.items()):
+        out.write(f"  {displayable(model)}  {price.input_per_million:g} / {price.output_per_million:g}\n")
     for line in preset_problem_lines(config.preset_problems):
         report(line)
     return 0

@@ -65,7 +65,8 @@ def run_mcp_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         out.write(json.dumps([_state_record(state) for state in states], indent=2) + "\n")
     else:
         print_states(states, out)
-    return 0
+    # A script checking its servers learns of a failure from the exit status too (disabled ones are not failures).
+    return 1 if any(state.status == "failed" for state in states) else 0
 
 
 def print_states(states: list[ServerState], out: TextIO) -> None:
@@ -95,7 +96,7 @@ def report_failures(states: list[ServerState]) -> None:
     """One line on stderr for each server that is not ready (`toki ask --mcp` goes on without its tools)."""
     for state in states:
         if state.status == "failed":
-            report(f"MCP server {state.name}: {state.describe()}")
+            report(f"MCP server {state.name}: {state.describe()}; going on without its tools ({state.advice})")
 
 
 __all__ = ["print_states", "report_failures", "run_mcp_command", "running_servers"]

@@ -11,7 +11,7 @@ from typing import TextIO
 from toki_tui.cli.common import EXIT_API_ERROR, api_key_for, exit_code_for, load_settings, report
 from toki_tui.core.api.client import ChatClient
 from toki_tui.core.api.model_cache import save_cached_models
-from toki_tui.core.api.model_info import ModelInfo, ModelList
+from toki_tui.core.api.model_info import ModelInfo, ModelList, with_configured_prices
 from toki_tui.core.config import paths
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable
@@ -85,10 +85,11 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if models.truncated:
             report(models.note)
         save_cached_models(paths.cache_dir(), resolved.name, models)
+        shown = with_configured_prices(models, config.model_prices)
         if args.json:
-            out.write(json.dumps([model.to_record() for model in models], indent=2) + "\n")
+            out.write(json.dumps([model.to_record() for model in shown], indent=2) + "\n")
         else:
-            print_models_table(models, out)
+            print_models_table(shown, out)
         return 0
     except TokiError as error:
         report(str(error))

@@ -48,7 +48,7 @@ class APIStatusError(APIError):
         self.error_type = error_type
         self.retry_after = retry_after
         self.request_id = request_id
-        super().__init__(describe_status(status, message))
+        super().__init__(describe_status(status, message, code))
 
 
 class APIConnectionError(APIError):
@@ -101,9 +101,22 @@ _STATUS_ADVICE: dict[int, str] = {
 }
 
 
-def describe_status(status: int, server_message: str) -> str:
+QUOTA_WORDS = ("quota", "insufficient", "balance", "credit", "billing")
+OUT_OF_QUOTA_ADVICE = "the quota or balance is used up, so waiting will not help; top up or raise the key's quota"
+
+
+def is_out_of_quota(status: int, server_message: str, code: str | None) -> bool:
+    """A 429 saying the quota or balance is used up: servers (TOKI's rate-limit guide, OpenAI's
+    insufficient_quota) send it with the status of a rate limit, but it is not one: waiting does not fix it."""
+    text = f"{server_message} {code or ''}".lower()
+    return status == 429 and any(word in text for word in QUOTA_WORDS)
+
+
+def describe_status(status: int, server_message: str, code: str | None = None) -> str:
     """One line: the status, what it means and what to do, then the server's own words."""
-    if status in _STATUS_ADVICE:
+    if is_out_of_quota(status, server_message, code):
+        advice = OUT_OF_QUOTA_ADVICE
+    elif status in _STATUS_ADVICE:
         advice = _STATUS_ADVICE[status]
     elif status >= 500:
         advice = "the server had a problem; try again shortly"

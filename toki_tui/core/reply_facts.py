@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from toki_tui.core.api.reply import SPEED_WINDOW
 from toki_tui.core.pricing import Price, format_cost, reply_cost
 
 USAGE_LABELS = (
@@ -55,13 +56,14 @@ class ReplyRecord(Protocol):
 
 def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
     """Output speed: completion tokens over the time they took to arrive (from the first token when that is
-    known, so a slow first byte does not read as a slow model); None when either is unknown or zero."""
+    known, so a slow first byte does not read as a slow model); None when either is unknown, or when the tokens
+    took less than SPEED_WINDOW to arrive."""
     if not isinstance(completion_tokens, int) or isinstance(completion_tokens, bool) or completion_tokens <= 0:
         return None
     if duration is None:
         return None
     elapsed = duration - ttft if ttft is not None and 0 <= ttft < duration else duration
-    return completion_tokens / elapsed if elapsed > 0 else None
+    return completion_tokens / elapsed if elapsed >= SPEED_WINDOW else None
 
 
 def speed_text(speed: float) -> str:

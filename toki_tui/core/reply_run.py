@@ -110,7 +110,7 @@ class ReplyRun:
         self.parent_id = parent_id
         self.continued = continued
         self.joins_branch = joins_branch
-        self.reply = ReplyAccumulator(host.clock)
+        self.reply = ReplyAccumulator(host.clock, streamed=params.stream)
         self.reply_message_id: int | None = None
         self.reply_status = "streaming"
         #: Why a reply that did not fail ended early (toki's reply limit), to show and store with it; else None.

@@ -59,7 +59,8 @@ def budget_crossed(today_cost: float, reply_cost: float | None, budget: float | 
 
 def budget_message(today_cost: float, unpriced: int, budget: float) -> str:
     """The warning: today's total and the budget, and what the total leaves out."""
-    left_out = f" (not counting {unpriced:,} unpriced replies)" if unpriced else ""
+    replies = "reply" if unpriced == 1 else "replies"
+    left_out = f" (not counting {unpriced:,} unpriced {replies})" if unpriced else ""
     return (
         f"today's replies cost {format_cost(today_cost)} (estimate){left_out}, over your budget_per_day of "
         f"{format_cost(budget).removeprefix('≈')}"

@@ -266,7 +266,8 @@ class TokiApp(App[int]):
         from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
 
         if state.status == "failed":
-            self.notify(f"MCP server {state.name} {state.describe()}", title="MCP", severity="error", timeout=10)
+            notice = f"MCP server {state.name} {state.describe()}. Its tools are not offered until toki starts again: "
+            self.notify(notice + state.advice + ".", title="MCP", severity="error", timeout=10)
         if isinstance(self.screen, McpServersScreen) and self.mcp is not None:
             self.screen.show_states(self.mcp.states())
 

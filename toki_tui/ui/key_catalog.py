@@ -20,7 +20,7 @@ _NAMED_KEYS = frozenset(key.value for key in Keys) | {"space", "tab", "enter", "
 WHAT: dict[str, str] = {
     "app.quit": "quit toki (works from anywhere)",
     "app.theme": "change the theme (the choice is saved)",
-    "chat.stop": "stop the reply (the partial text is kept, marked stopped)",
+    "chat.stop": "stop the reply (the partial text is kept, marked stopped), or stop waiting for an MCP tool",
     "chat.model": "pick a model",
     "chat.history": "show or hide the history list (typing searches it)",
     "chat.params": "show or hide the parameter sidebar",

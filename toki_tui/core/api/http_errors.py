@@ -16,14 +16,12 @@ from collections.abc import Mapping
 
 from toki_tui.core.api.chunks import excerpt
 from toki_tui.core.api.json_limits import loads
-from toki_tui.core.errors import APIStatusError
+from toki_tui.core.errors import APIStatusError, is_out_of_quota
 
 #: Statuses worth retrying, and only before any content arrived (docs/protocol.md §5.3).
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 #: The longest server-requested wait toki honours automatically; longer ones are reported instead.
 MAX_RETRY_AFTER = 120.0
-_QUOTA_WORDS = ("quota", "insufficient", "balance", "credit", "billing")
-
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -103,11 +101,8 @@ def should_retry(error: APIStatusError) -> bool:
     """Whether an error status is worth another attempt (before any content arrived)."""
     if error.status not in RETRYABLE_STATUSES and error.status < 500:
         return False
-    if error.status == 429:
-        # Rate limits and exhausted quotas share 429 (TOKI's rate-limit guide); waiting does not fix a quota.
-        text = f"{error.server_message} {error.code or ''}".lower()
-        if any(word in text for word in _QUOTA_WORDS):
-            return False
+    if is_out_of_quota(error.status, error.server_message, error.code):
+        return False
     return error.retry_after is None or error.retry_after <= MAX_RETRY_AFTER
 
 

@@ -8,7 +8,8 @@ checked by core/pricing.py.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from toki_tui.core.errors import APIError
@@ -37,6 +38,21 @@ class ModelInfo:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ModelInfo:
         return cls(**{key: record.get(key) for key in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+def with_configured_prices(models: Iterable[ModelInfo], prices: Mapping[str, Price]) -> list[ModelInfo]:
+    """The models as a user should see them listed: a model the config prices (`[models."ID"]`) shows that price
+    in place of the server's, since it is the one its replies are costed at (pricing.PriceBook)."""
+    return [
+        model
+        if (price := prices.get(model.id)) is None
+        else replace(
+            model,
+            prompt_price_per_million=price.input_per_million,
+            completion_price_per_million=price.output_per_million,
+        )
+        for model in models
+    ]
 
 
 def _positive_int(value: object) -> int | None:

@@ -80,8 +80,12 @@ class ChoiceAccumulator:
 class ReplyAccumulator:
     """The state of one reply. `content`, `reasoning` etc. are those of choice 0, the one toki shows."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, streamed: bool = True) -> None:
+        """`streamed`: the reply was asked for as a stream. One that was not arrives whole, so it has no time to
+        first token, and its speed is counted over the whole request (from its "first token", the end, it
+        would be thousands of tokens per second)."""
         self._clock = clock
+        self.streamed = streamed
         self.started_at = clock()
         self.first_token_at: float | None = None
         self.finished_at: float | None = None
@@ -163,8 +167,10 @@ class ReplyAccumulator:
 
     @property
     def ttft(self) -> float | None:
-        """Seconds from the request to the first token."""
-        return None if self.first_token_at is None else self.first_token_at - self.started_at
+        """Seconds from the request to the first token (None for a reply not streamed)."""
+        if self.first_token_at is None or not self.streamed:
+            return None
+        return self.first_token_at - self.started_at
 
     @property
     def duration(self) -> float:
@@ -172,16 +178,22 @@ class ReplyAccumulator:
         return end - self.started_at
 
     def tokens_per_second(self) -> float | None:
-        """Output speed: from usage when known, else estimated at ~4 characters per token."""
+        """Output speed: from usage when known, else estimated at ~4 characters per token; None until the tokens
+        have taken SPEED_WINDOW seconds to arrive."""
         if self.first_token_at is None:
             return None
         end = self.finished_at if self.finished_at is not None else self._clock()
-        elapsed = end - self.first_token_at
-        if elapsed <= 0:
+        elapsed = end - (self.first_token_at if self.streamed else self.started_at)
+        if elapsed < SPEED_WINDOW:
             return None
         if self.usage is not None and self.usage.completion_tokens:
             return self.usage.completion_tokens / elapsed
         return (self.content_chars / 4) / elapsed
+
+
+SPEED_WINDOW = 0.25
+"""The shortest time over which a speed is shown: a reply of a few tokens arriving in one network read would
+otherwise read as thousands of tokens per second (a figure about the network, not the model)."""
 
 
 def status_for_finish_reason(finish_reason: str | None) -> str:

@@ -56,7 +56,14 @@ class ServerState:
             return f"ready, {len(self.tools)} tool{'s' if len(self.tools) != 1 else ''}"
         if self.status == "failed":
             return f"failed: {self.reason}"
+        if self.status == "disabled":
+            return "disabled (enabled = false in the config)"
         return self.status
+
+    @property
+    def advice(self) -> str:
+        """What to do about a failed server (the end of its notification)."""
+        return f"check [mcp_servers.{self.name}] in the config, or set enabled = false there"
 
 
 class _Server:
@@ -358,7 +365,8 @@ def _last_line(server: _Server) -> str:
 
 def _describe(error: BaseException, server: _Server) -> str:
     if isinstance(error, OSError):
-        return f"could not be started: {error.strerror or error}"
+        command = f"{error.filename}: " if error.filename else ""
+        return f"could not be started: {command}{error.strerror or error}"
     if isinstance(error, BaseExceptionGroup):
         first = error.exceptions[0] if error.exceptions else error
         return _describe(first, server)

@@ -25,7 +25,7 @@ from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
 from toki_tui.core.store.tree import ImportedMessage
 from toki_tui.core.store.values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line
 from toki_tui.core.text_input import without_surrogates
 
 EXPORT_FORMAT = "toki.conversation"
@@ -354,6 +354,8 @@ def _reply_details(message: StoredMessage) -> str:
 def _message_markdown(message: StoredMessage) -> list[str]:
     heading = message.role.capitalize()
     details = _reply_details(message) if message.role == "assistant" else ""
+    if message.role == "tool" and message.tool_call_id:
+        details = f"result of {displayable_line(message.tool_call_id)}"  # which call of the reply above it answers
     lines = [f"## {heading}" + (f" · {details}" if details else ""), "", f"*{_when(message.created_at)}*", ""]
     if message.reasoning:
         lines += ["<details><summary>Reasoning</summary>", "", message.reasoning.strip(), "", "</details>", ""]

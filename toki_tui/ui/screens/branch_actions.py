@@ -112,6 +112,8 @@ class BranchActions:
         if self._replies.streaming:
             self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
             return False
+        if not self._replies.may_start():
+            return False
         if self._app.needs_api_key:
             self._ask_for_api_key()
             return False

@@ -118,8 +118,8 @@ class ChatScreen(Screen[None]):
 
     @property
     def streaming(self) -> bool:
-        """A reply (or a compare turn's replies) is arriving: the conversation cannot change under it."""
-        return self.replies.streaming or self.compare.streaming
+        """A reply (or a compare turn's replies) is arriving, or an MCP tool runs: Esc stops it."""
+        return self.replies.streaming or self.compare.streaming or bool(self.replies.mcp.calling)
 
     @property
     def models(self) -> list[ModelInfo]:

@@ -97,6 +97,8 @@ def _waiting_line(live: LiveReply) -> Callable[[ResponseStarted | RetryScheduled
 
 
 class ReplyPreparer(Protocol):
+    may_start: Callable[[], bool]
+
     async def give_session_client_and_store(self) -> bool: ...
 
 
@@ -127,6 +129,7 @@ class CompareRunner:
         self._app = app
         self._session = session
         self._prepare = replies.give_session_client_and_store
+        replies.may_start = self._reply_may_start
         self._reopen = history.open_conversation
         self._model_source = models
         self.armed: tuple[str, ...] | None = None
@@ -284,6 +287,15 @@ class CompareRunner:
         turn, view = self.turn, self.view
         if turn is not None and view is not None and view.is_attached:
             view.show_figures([figures_of(run, self._prices) for run in turn.runs], turn.chosen)
+
+    def _reply_may_start(self) -> bool:
+        """A reply is to start from the conversation (Ctrl+R, /regenerate, /continue): not while the compared
+        replies arrive; else the columns close, so that it is seen (it went on unseen under them)."""
+        if self.streaming:
+            self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
+            return False
+        self.close()
+        return True
 
     def ready_to_send(self, text: str) -> bool:
         """False while the compared replies arrive (`text` goes back in the prompt, the user is told why). Else

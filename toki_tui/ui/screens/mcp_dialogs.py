@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -23,6 +24,11 @@ from toki_tui.core.text import displayable_line
 from toki_tui.ui.safe_text import plain_content
 
 RUN, ALWAYS, DECLINE = "run", "always", "decline"
+ROWS_AROUND_ARGUMENTS = 15
+"""The call dialog's rows other than the arguments' (borders, padding, title, server and tool lines, buttons):
+the arguments get what is left of the dialog's 90% of the screen, so the buttons stay on a short screen."""
+ARGUMENT_ROWS = (3, 16)
+"""The fewest and the most rows the arguments are given (they scroll beyond)."""
 SERVER_KEY, TOOL_KEY = "server:", "tool:"
 
 
@@ -35,25 +41,32 @@ class McpCallDialog(ModalScreen[str]):
         Binding("a", "always", "Always", id="mcp_call.always"),
     ]
 
-    def __init__(self, tool: McpTool, call_id: str, arguments: str) -> None:
+    def __init__(self, tool: McpTool, call_id: str, arguments: str, position: str = "") -> None:
+        """`position`: which of the reply's calls this is, such as "2 of 3" (empty for a reply's only call)."""
         super().__init__()
-        self._tool, self._call_id, self._arguments = tool, call_id, arguments
+        self._tool, self._call_id, self._arguments, self._position = tool, call_id, arguments, position
 
     def compose(self) -> ComposeResult:
         tool = self._tool
         shown = tool.name if tool.name == tool.exposed else f"{tool.name} (offered as {tool.exposed})"
         with Vertical(id="mcp-call-dialog", classes="dialog"):
-            yield Static("Run this MCP tool call?", classes="dialog-title")
+            of = f" ({self._position})" if self._position else ""
+            yield Static(f"Run this MCP tool call?{of}", classes="dialog-title")
             yield Static(plain_content(f"server: {tool.server}\ntool:   {shown}\ncall:   {self._call_id}"))
             with VerticalScroll(id="mcp-call-arguments"):
                 yield Static(plain_content(self._arguments), id="mcp-call-arguments-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run (y)", variant="warning", id="mcp-call-run")
-                yield Button("Allow this tool for this session (a)", id="mcp-call-always")
+                yield Button("Allow for session (a)", id="mcp-call-always")
                 yield Button("Decline (n)", variant="primary", id="mcp-call-decline")
 
     def on_mount(self) -> None:
         self.query_one("#mcp-call-run", Button).focus()  # Enter runs, as y does
+
+    def on_resize(self, event: Resize) -> None:
+        fewest, most = ARGUMENT_ROWS
+        room = event.size.height * 9 // 10 - ROWS_AROUND_ARGUMENTS
+        self.query_one("#mcp-call-arguments").styles.max_height = max(fewest, min(most, room)) + 2  # + its border
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

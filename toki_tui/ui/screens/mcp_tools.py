@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.mcp.calls import ToolCall, parse_arguments, pretty_arguments, tool_calls_of
 from toki_tui.core.mcp.results import DECLINED_TEXT, SERVER_OFF_TEXT
+from toki_tui.core.text import displayable_line
 from toki_tui.core.tools_file import tool_names
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.status_line import StatusLine
 from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class McpTools:
         self._off: frozenset[str] = frozenset()
         """Servers ("server:NAME") and tools ("tool:NAME") switched off, for `_off_in`'s conversation."""
         self._off_in: str | None = None
+        self.calling = ""
+        """The name of the MCP tool whose result is awaited ("" when none): Esc stops waiting for it."""
         replies.before_request = self.offer_tools
         replies.after_reply = self.reply_ended
 
@@ -67,6 +71,14 @@ class McpTools:
             return
         manager.with_reserved(tool_names(self._session.params.tools))
         self._session.extra_tools = tuple(tool.definition() for tool in manager.tools() if not self._is_off(tool))
+        starting = [state.name for state in manager.states() if state.status == "starting"]
+        if starting:
+            servers = ("MCP server " if len(starting) == 1 else "MCP servers ") + ", ".join(starting)
+            verb = "is" if len(starting) == 1 else "are"
+            self._app.notify(
+                f"{servers} {verb} still starting: this message goes without {'its' if len(starting) == 1 else 'their'}"
+                " tools (/mcp shows when they are ready)."
+            )
 
     def show_servers(self) -> None:
         from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
@@ -84,8 +96,7 @@ class McpTools:
         def chosen(new_off: frozenset[str] | None) -> None:
             if new_off is not None and new_off != off:
                 self._off = new_off
-                count = f"{len(new_off)} MCP server(s) or tool(s)" if new_off else "No MCP tool"
-                self._app.notify(f"{count} switched off for this conversation (from the next message)")
+                self._app.notify(_switches_notice(new_off))
 
         local = tool_names(self._session.params.tools)
         self._app.push_screen(McpToolsScreen(states, off, local), chosen)
@@ -96,14 +107,61 @@ class McpTools:
         if manager is None or message.status != "complete" or reply is None or not reply.tool_calls:
             return
         calls = tool_calls_of(reply.tool_calls)
+        local = tool_names(self._session.params.tools)
+        unknown = [
+            displayable_line(call.name, 64)  # the model's text: one short line each
+            for call in calls
+            if manager.tool(call.name) is None and call.name not in local
+        ]
+        if unknown:  # e.g. the tool of a server that has failed since: nothing would answer the call
+            self._app.notify(
+                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: /tool_run runs a call once "
+                "its server is ready, /tool_result answers it, or send a message to go on without a result.",
+                severity="warning",
+            )
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
             return
         start_worker(self._screen, self._run_calls, manager, calls, group="mcp", exclusive=True)
 
+    def run_open_call(self, call: ToolCall) -> bool:
+        """`/tool_run` on an open call of an MCP tool (one its server offers now: it was still starting, or the
+        conversation was reopened): confirm and run it as a reply's call. False when no MCP tool has its name."""
+        manager = self._app.mcp
+        if manager is None or manager.tool(call.name) is None:
+            return False
+        start_worker(self._screen, self._run_calls, manager, [call], group="mcp", exclusive=True)
+        return True
+
+    def stop(self) -> None:
+        """Esc while a tool runs: stop waiting for it (and for the reply's other calls). The calls stay unanswered:
+        the next request tells the model they got no result. The server's own call ends at its timeout."""
+        if self.calling:
+            self._app.notify(
+                f"Stopped waiting for {self.calling}: its result will not be sent (the next message tells the model "
+                "the call got no result).",
+                severity="warning",
+            )
+        for worker in self._screen.workers:
+            if worker.group == "mcp":
+                worker.cancel()
+
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
-        answers = [(call.call_id, await self._answer(manager, call)) for call in calls]
-        if self._replies.streaming:
-            return  # a new question went out meanwhile: the calls stay unanswered (each request says so)
+        reply, conversation_id = self._session.reply, self._session.conversation_id
+        answers = []
+        for number, call in enumerate(calls, 1):
+            position = f"{number} of {len(calls)}" if len(calls) > 1 else ""
+            answers.append((call.call_id, await self._answer(manager, call, position)))
+        if (
+            self._replies.streaming
+            or self._session.reply is not reply
+            or self._session.conversation_id != conversation_id
+        ):
+            # A new question went out meanwhile (or another conversation is open): the calls stay unanswered, and
+            # each later request says so; their results now would answer a reply that is no longer the last.
+            self._app.notify(
+                "The MCP tool results were not sent: the conversation went on while the tools ran.", severity="warning"
+            )
+            return
         conversation = self._screen.query_one(ConversationView)
         *stored_only, (last_id, last_text) = answers
         for call_id, text in stored_only:
@@ -114,8 +172,8 @@ class McpTools:
         # As a retry: once the reply ends, the conversation is shown again from the store (the stored tool messages).
         self._replies.start(self._session.tool_result_batches(last_text, last_id), was_retry=True)
 
-    async def _answer(self, manager: McpManager, call: ToolCall) -> str:
-        """The text of the call's `tool` message, after the user's answer."""
+    async def _answer(self, manager: McpManager, call: ToolCall, position: str) -> str:
+        """The text of the call's `tool` message, after the user's answer (`position`: "2 of 3", or "")."""
         from toki_tui.ui.screens.mcp_dialogs import ALWAYS, DECLINE, McpCallDialog
 
         tool = manager.tool(call.name)
@@ -123,7 +181,7 @@ class McpTools:
             return SERVER_OFF_TEXT
         allowed = self._app.mcp_allowed
         if (tool.server, tool.name) not in allowed:
-            dialog = McpCallDialog(tool, call.call_id, pretty_arguments(call.arguments))
+            dialog = McpCallDialog(tool, call.call_id, pretty_arguments(call.arguments), position)
             answer = await self._app.push_screen_wait(dialog)
             if answer == DECLINE:
                 return DECLINED_TEXT
@@ -132,4 +190,25 @@ class McpTools:
         arguments = parse_arguments(call.arguments)
         if isinstance(arguments, str):
             return arguments
-        return await asyncio.wrap_future(manager.call(call.name, arguments))
+        status = self._screen.query_one(StatusLine)
+        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server} · Esc stops"
+        self.calling = tool.name
+        self._screen.refresh_bindings()  # the Esc hint
+        try:
+            return await asyncio.wrap_future(manager.call(call.name, arguments))
+        finally:
+            self.calling = ""
+            self._screen.refresh_bindings()
+            if status.state == "running a tool":  # not when a reply to a message sent meanwhile is on its way
+                status.state, status.notice = "ready", ""
+
+
+def _switches_notice(off: frozenset[str]) -> str:
+    """What /tools changed: the servers and tools now off, named (or that every one is on)."""
+    from toki_tui.ui.screens.mcp_dialogs import SERVER_KEY, TOOL_KEY
+
+    if not off:
+        return "Every MCP tool is on for this conversation again (from the next message)."
+    servers = [f"MCP server {key.removeprefix(SERVER_KEY)}" for key in sorted(off) if key.startswith(SERVER_KEY)]
+    tools = [key.removeprefix(TOOL_KEY) for key in sorted(off) if key.startswith(TOOL_KEY)]
+    return f"Off for this conversation (from the next message): {', '.join(servers + tools)}. /tools switches them on."

@@ -59,10 +59,11 @@ class ModelChoice:
 
     def show(self, models: list[ModelInfo], note: str) -> None:
         """The list for Tab in the prompt and for the picker, an open one included."""
+        from toki_tui.core.api.model_info import with_configured_prices
         from toki_tui.ui.screens.model_picker import ModelPickerScreen
 
-        self.models, self.note = models, note
         self._app.prices.update_listed(models)  # the server's prices, for the replies that end from now on
+        self.models, self.note = with_configured_prices(models, self._app.config.model_prices), note
         self._screen.query_one(PromptInput).model_ids = [model.id for model in models]
         for screen in self._app.screen_stack:
             if isinstance(screen, ModelPickerScreen):

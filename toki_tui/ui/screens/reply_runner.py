@@ -51,6 +51,9 @@ class ReplyRunner:
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
         self._unsaved_warned = False
+        self.may_start: Callable[[], bool] = lambda: True
+        """Asked before a reply starts from the conversation as it is (a retry, a regenerate, a continue): False
+        when none may start now, having said why (set by compare_runner.py)."""
         self.before_request: Callable[[], None] = lambda: None
         """Called before each request (McpTools sets it: the MCP tools offered with the request are chosen then)."""
         self.after_reply: Callable[[ReplyEnded], None] = lambda message: None
@@ -73,9 +76,9 @@ class ReplyRunner:
 
     def retry(self) -> None:
         """Ctrl+R: a new reply to the last question (the old one stays as a sibling)."""
-        if self.streaming or (
-            self._session.conversation_id is None and not self._screen.query_one(ConversationView).messages
-        ):
+        if self.streaming or not self.may_start():
+            return
+        if self._session.conversation_id is None and not self._screen.query_one(ConversationView).messages:
             return
         if self._app.needs_api_key:
             self._ask_for_api_key()
@@ -181,6 +184,7 @@ class ReplyRunner:
     def stop(self) -> None:
         for worker in self._reply_workers():
             worker.cancel()
+        self.mcp.stop()  # an MCP tool being run for the last reply: stop waiting for it
 
     async def stop_and_wait(self) -> None:
         """Stop the reply as Esc does, and return once it is recorded ("stopped", with its partial text)."""

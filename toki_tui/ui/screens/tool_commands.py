@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toki_tui.core.errors import APIError
+from toki_tui.core.mcp.calls import ToolCall
 from toki_tui.core.tool_answers import open_call_ids, pick_open_call, split_result
 from toki_tui.core.tool_commands import run_tool_command, tool_command_line
 from toki_tui.core.tools_file import ToolsError, read_tools_file, tool_choice_value, tool_names
@@ -130,6 +131,8 @@ def run_tool(screen: ChatScreen, call_id: str | None) -> None:
         return
     name, arguments = _call_parts(messages, call_id)
     command = screen.toki.config.tool_commands.get(name)
+    if command is None and screen.replies.mcp.run_open_call(ToolCall(call_id, name, arguments)):
+        return
     if command is None:
         screen.notify(
             f"No command is bound to the tool {name!r}: add it to [tool_commands] in the config, or answer with "

@@ -1,10 +1,12 @@
 """A compare turn on screen: the question, then one column per model, each a live reply under a header.
 
-The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns. Each
-column's reply is the conversation's own LiveReply widget (same rendering, same finished view), in a scroller
-that follows its end; the compare runner's one timer flushes all of them in the same tick (HELD_FLUSH). The
-header says the model and its live figures (ReplyFigures), repainted by that timer, not per token. The view only
-shows, and passes the keys the user pressed (stop one, continue with one) to the compare runner that made it.
+The columns stand side by side, or stack as rows when the terminal is narrower than STACK_BELOW columns; the view
+fills the conversation pane's place and each column scrolls inside it. Each column's reply is the conversation's
+own LiveReply widget (same rendering, same finished view), in a scroller that follows its end in jumps of two
+thirds of a column (CompareColumn.follow); the compare runner's one timer flushes all of them in the same tick
+(HELD_FLUSH). The header says the model and its live figures (ReplyFigures), repainted by that timer, not per
+token. The view only shows, and passes the keys the user pressed (stop one, continue with one) to the compare
+runner that made it.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
+from textual.geometry import Size
 from textual.widget import Widget
 
 from toki_tui.core.text import displayable_line
+from toki_tui.ui import textual_internals
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
+from toki_tui.ui.widgets.message_actions import ContinueWanted
 from toki_tui.ui.widgets.message_view import MessageView
 
 STACK_BELOW = 100
@@ -31,6 +38,16 @@ STACK_BELOW = 100
 HELD_FLUSH = 3600.0
 """The columns' own flush interval: in effect never. Their text is shown by CompareView.flush, called for all of
 them in the same tick, so that three growing replies cost one layout of the screen per tick, not three."""
+
+
+FOLLOW_JUMP = 2 / 3
+"""How far a column following its streaming reply scrolls at once, as a share of its height: each jump repaints
+the whole column, the lines filled in between only themselves."""
+
+
+RESERVED_COLUMNS = 3
+"""When a jump needs the reply taller, it is made this many column heights taller than the jump needs: blank
+room below the text (the scrollbar counts it) that saves a layout of the screen at the next jumps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,16 @@ class CompareHeader(Widget):
         return header_text(self.number, self.model, self.figures, chosen=self.chosen, width=self.content_size.width)
 
 
+class ColumnScroller(VerticalScroll):
+    """A column's scroller: its reply's growth is laid out once, not twice."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual would store the new virtual size (the reply grew) through a reactive that asks for another layout
+        # of the screen right after the one that measured it; the reply inside is already placed. A scrollbar that
+        # appears or goes still lays out (its own reactive).
+        return textual_internals.size_updated_without_layout(super(), size, virtual_size, container_size)
+
+
 class CompareColumn(Vertical):
     DEFAULT_CSS = """
     CompareColumn { width: 1fr; height: 1fr; border: round $secondary 50%; padding: 0; }
@@ -99,27 +126,65 @@ class CompareColumn(Vertical):
         self.live = LiveReply(model=model, flush_interval=HELD_FLUSH)
         # Not focusable: a message's keys (regenerate, edit, siblings) act on the conversation pane, hidden meanwhile.
         self.live.can_focus = False
-        self._scroller = VerticalScroll()
+        self._scroller = ColumnScroller()
         self._settled = False  # followed to its end after it finished
+        self._followed_to = 0  # the last scroll position `follow` set: above it, the user scrolled up
+        self._jumping = False  # a scroll `follow` asked for is not made yet
 
     def compose(self) -> ComposeResult:
         yield self.header
         with self._scroller:
             yield self.live
 
+    def flush(self) -> None:
+        """Show what the reply received since the last flush, and keep its end in view."""
+        if not self.live.is_finished:
+            # The column's height from the start: the first lines fill it without laying out the screen.
+            self.live.reserve_height(self._scroller.scrollable_content_region.height)
+            self.live.flush()
+        self.follow()
+
     def follow(self) -> None:
-        """Keep the reply's end in view (until the user scrolls up) once it is taller than the column. Anchored
-        earlier, Textual would show a short reply at the bottom of its column; so a finished reply that fits is
-        let go, and one that does not stays at its end."""
+        """Keep the reply's end in view, until the user scrolls up (and again once they scroll back to it).
+
+        While the reply streams, the column scrolls in jumps (FOLLOW_JUMP): when the text reaches the column's
+        bottom, it scrolls so that the last line is a third of the way down, and new lines fill the blank below,
+        which repaints only those lines. Scrolling a line or so at each flush would move, and so repaint, the whole
+        column at every flush, in every column. The reply is kept a column taller than the next jump needs
+        (LiveReply.reserve_height), so most jumps are made at once, in the frame that shows the new text, without
+        laying out the screen. A finished reply is as tall as its text: taller than the column, it is shown at
+        its end."""
         scroller = self._scroller
         if self._settled:
             return
-        if not scroller.is_anchored and scroller.max_scroll_y > 0:
-            scroller.anchor()
+        viewport = scroller.scrollable_content_region.height
+        end = self.live.text_height
+        seen_up_to = scroller.scroll_y + viewport
+        # A deferred jump is made after the next frame (a busy event loop may first run another flush); the reply
+        # shrinks to its text when it finishes, which can pull the scroller up from where the last jump left it.
+        followed_to = min(self._followed_to, scroller.max_scroll_y)
+        following = self._jumping or scroller.scroll_y >= followed_to or seen_up_to >= end
         if self.live.is_finished:
             self._settled = True
-            if scroller.max_scroll_y <= 0:
-                scroller.anchor(False)
+            if following and end > viewport:
+                scroller.scroll_end(animate=False)
+            return
+        if not following or viewport <= 0 or end <= seen_up_to:
+            return
+        target = max(0, end - round(viewport * (1 - FOLLOW_JUMP)))
+        self._followed_to = target
+        if target <= scroller.max_scroll_y:
+            scroller.scroll_to(y=target, animate=False, immediate=True)
+        else:  # after the layout that makes the reply tall enough
+            self.live.reserve_height(target + RESERVED_COLUMNS * viewport)
+            self._jumping = True
+            scroller.scroll_to(y=target, animate=False, on_complete=self._jumped)
+
+    def _jumped(self) -> None:
+        """Where the jump got to: less far than asked if the reply was not yet laid out at its new height (the next
+        flush jumps again)."""
+        self._jumping = False
+        self._followed_to = round(self._scroller.scroll_y)
 
 
 class CompareView(Vertical, can_focus=True):
@@ -160,9 +225,29 @@ class CompareView(Vertical, can_focus=True):
         with Vertical(id="compare-columns"):
             yield from self.columns
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_selected":  # the X hint: only while a reply is still arriving
+            return not all(live.is_finished for live in self.lives)
+        return True
+
+    async def _on_key(self, event: events.Key) -> None:
+        # What is typed here and is not a key of the columns belongs in the prompt (as in the conversation pane),
+        # and Esc, once no reply is arriving (while one is, it stops them all), goes back to it.
+        ended = all(live.is_finished for live in self.lives)
+        typed = event.is_printable and event.character and event.key not in self.screen.active_bindings
+        if typed or (event.key == "escape" and ended):
+            event.stop()
+            event.prevent_default()
+            self.post_message(ConversationView.TypedHere(event.character or "" if typed else ""))
+
     def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
         event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
         self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
+
+    @on(ContinueWanted)
+    def _continue_wanted(self, event: ContinueWanted) -> None:
+        event.stop()  # the conversation under the columns would go on unseen: a cut reply is continued there
+        self.notify("A compared reply is not continued here: continue with it (Enter), then Ctrl+K goes on with it.")
 
     def on_mount(self) -> None:
         self._select(0)
@@ -201,9 +286,7 @@ class CompareView(Vertical, can_focus=True):
         if not self.is_attached:
             return  # closed meanwhile
         for column in self.columns:
-            if not column.live.is_finished:
-                column.live.flush()
-            column.follow()
+            column.flush()
 
     def show_figures(self, figures: Sequence[ReplyFigures], chosen: int | None) -> None:
         for index, (column, shown) in enumerate(zip(self.columns, figures, strict=True)):

@@ -176,6 +176,18 @@ class LiveReply(MessageView):
             self._room_height = line_count + min(ROOM_MAX_LINES, max(ROOM_MIN_LINES, grown))
         return self._room_height
 
+    def reserve_height(self, height: int) -> None:
+        """While streaming: be at least `height` lines tall, blank below the text (from the next layout on), so
+        a scroller can show the text's end high in its view before the text gets there."""
+        if not self._finished and height > self._room_height:
+            self._room_height = height
+            self.refresh(layout=True)
+
+    @property
+    def text_height(self) -> int:
+        """The lines of text shown now (without the blank room below them), at the current width."""
+        return len(self._all_lines(self.size.width))
+
     # -- flushing ---------------------------------------------------------------------------------------------
 
     def _schedule(self, flush_needed: bool) -> None:
