@@ -33,7 +33,7 @@ from pathlib import Path
 from tests.benchmarks.bench_tui_app_pty import cpu_seconds, paced_stream
 from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK, hook_environment, print_breakdown
 from tests.benchmarks.tui_bench_app import END_MARKER, mixed_markdown, ms, percentile
-from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, type_and_measure
+from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, toki_environment, type_and_measure
 from tests.fakes.per_model import by_model
 from tests.fakes.server import FakeServer
 
@@ -83,19 +83,7 @@ def run(
         }
         server.default_reply = by_model(replies, default=replies[models[0]])
         root = Path(folder)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("TOKI_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env.update(
-            TERM="xterm-256color",
-            COLUMNS=str(COLUMNS),
-            LINES=str(ROWS),
-            TOKI_BASE_URL=server.base_url,
-            TOKI_API_KEY="bench-key",
-            TOKI_CONFIG_DIR=str(root / "config"),
-            TOKI_DATA_DIR=str(root / "data"),
-            TOKI_CACHE_DIR=str(root / "cache"),
-            TOKI_MODEL=models[0],
-        )
+        env = toki_environment(server.base_url, root, COLUMNS=str(COLUMNS), LINES=str(ROWS), TOKI_MODEL=models[0])
         if profile is not None:  # as bench_tui_blackbox --profile: a cProfile of the streaming window
             hook_environment(root, env, PROFILER_HOOK)
             env["TOKI_BENCH_PROFILE"] = str(profile / f"compare-{len(models)}.prof")

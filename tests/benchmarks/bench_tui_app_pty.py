@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.tui_bench_app import END_MARKER, long_fence, mixed_markdown, ms, percentile
-from tests.benchmarks.tui_bench_pty import python_on_pty, type_and_measure
+from tests.benchmarks.tui_bench_pty import python_on_pty, toki_environment, type_and_measure
 from tests.fakes.replies import Part, Reply
 from tests.fakes.server import FakeServer
 from tests.fakes.streams import stream_text
@@ -64,18 +64,7 @@ def run(scenario: str, tokens: list[str], rate: float) -> None:
     with tempfile.TemporaryDirectory(prefix="toki-bench-app-") as folder, FakeServer() as server:
         server.default_reply = paced_stream(tokens, rate)
         root = Path(folder)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("TOKI_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a real install: byte-code cached
-        env.update(
-            TERM="xterm-256color",
-            COLUMNS=str(COLUMNS),
-            LINES=str(ROWS),
-            TOKI_BASE_URL=server.base_url,
-            TOKI_API_KEY="bench-key",
-            TOKI_CONFIG_DIR=str(root / "config"),
-            TOKI_DATA_DIR=str(root / "data"),
-            TOKI_CACHE_DIR=str(root / "cache"),
-        )
+        env = toki_environment(server.base_url, root, COLUMNS=str(COLUMNS), LINES=str(ROWS))
         with python_on_pty(["-m", "toki_tui"], env, ROWS, COLUMNS) as (pid, watcher):
             fd = watcher.fd
             if watcher.wait_for(b"Enter sends", 0, 30.0) is None:

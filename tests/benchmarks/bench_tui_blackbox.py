@@ -22,16 +22,12 @@ live reply's flushes, the event loop's polls, with their counts.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
-import pty
 import shutil
 import signal
-import struct
 import sys
 import tempfile
-import termios
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -40,6 +36,7 @@ from pathlib import Path
 
 from tests.benchmarks.bench_tui_app_pty import cpu_seconds, paced_stream
 from tests.benchmarks.tui_bench_app import END_MARKER, mixed_markdown
+from tests.benchmarks.tui_bench_pty import program_on_pty, toki_environment
 from tests.fakes.server import FakeServer
 
 COLUMNS, ROWS = 120, 40
@@ -111,20 +108,8 @@ def toki_on_pty(env: Mapping[str, str]) -> Iterator[tuple[int, Terminal]]:
     toki = shutil.which("toki", path=os.path.dirname(sys.executable)) or shutil.which("toki")
     if toki is None:
         raise SystemExit("no `toki` command: install the package in this venv (pip install -e .)")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(toki, [toki], dict(env))
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    terminal = Terminal(fd)
-    try:
-        yield pid, terminal
-    finally:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-        os.close(fd)
+    with program_on_pty([toki], env, ROWS, COLUMNS) as (pid, fd):
+        yield pid, Terminal(fd)
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -182,16 +167,7 @@ def run(label: str, token_count: int, rate: float, profile: Path | None, breakdo
     with tempfile.TemporaryDirectory(prefix="toki-bench-blackbox-") as folder, FakeServer() as server:
         server.default_reply = paced_stream(tokens, rate)
         root = Path(folder)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("TOKI_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte-code cached
-        env.update(
-            TERM="xterm-256color",
-            TOKI_BASE_URL=server.base_url,
-            TOKI_API_KEY="bench-key",
-            TOKI_CONFIG_DIR=str(root / "config"),
-            TOKI_DATA_DIR=str(root / "data"),
-            TOKI_CACHE_DIR=str(root / "cache"),
-        )
+        env = toki_environment(server.base_url, root)
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
         if profile is not None:

@@ -24,6 +24,7 @@ import termios
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.tui_bench_app import END_MARKER, BenchApp, long_fence, mixed_markdown, ms, percentile
@@ -141,16 +142,33 @@ class PtyWatcher:
         return None
 
 
+def toki_environment(base_url: str, root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a toki child as a user runs it, against the server at `base_url`, with its config,
+    history and cache under `root`: this process's without its TOKI_ variables, byte-code cached (as installed)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TOKI_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(
+        TERM="xterm-256color",
+        TOKI_BASE_URL=base_url,
+        TOKI_API_KEY="bench-key",
+        TOKI_CONFIG_DIR=str(root / "config"),
+        TOKI_DATA_DIR=str(root / "data"),
+        TOKI_CACHE_DIR=str(root / "cache"),
+        **extra,
+    )
+    return env
+
+
 @contextmanager
-def python_on_pty(args: list[str], env: Mapping[str, str], rows: int, columns: int) -> Iterator[tuple[int, PtyWatcher]]:
-    """`python ARGS` on a pseudo-terminal of `rows` x `columns`: its pid and a watcher of what it writes (whose
-    `fd` takes keys). The child is stopped on leaving."""
+def program_on_pty(argv: list[str], env: Mapping[str, str], rows: int, columns: int) -> Iterator[tuple[int, int]]:
+    """`argv` (the program's path first) on a pseudo-terminal of `rows` x `columns`: its pid and the pty's fd.
+    The child is stopped on leaving."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes the app
-        os.execve(sys.executable, [sys.executable, *args], dict(env))
+        os.execve(argv[0], argv, dict(env))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     try:
-        yield pid, PtyWatcher(fd)
+        yield pid, fd
     finally:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -158,6 +176,13 @@ def python_on_pty(args: list[str], env: Mapping[str, str], rows: int, columns: i
             pass
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+@contextmanager
+def python_on_pty(args: list[str], env: Mapping[str, str], rows: int, columns: int) -> Iterator[tuple[int, PtyWatcher]]:
+    """`python ARGS` on a pseudo-terminal: its pid and a watcher of what it writes (whose `fd` takes keys)."""
+    with program_on_pty([sys.executable, *args], env, rows, columns) as (pid, fd):
+        yield pid, PtyWatcher(fd)
 
 
 def type_and_measure(watcher: PtyWatcher, keys_typed: list[int], until: bytes | None, duration: float) -> list[float]:

@@ -4,9 +4,12 @@ once and other bodies are not paced."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import httpx
+import pytest
 
 from tests.fakes.replies import Part, Reply
 from tests.fakes.server import FakeServer, stream_text
@@ -82,3 +85,27 @@ async def test_a_client_with_a_read_interval_streams_a_reply_in_few_batches(fake
     assert reply.content == "".join(tokens)
     assert reply.finish_reason == "stop"
     assert content_batches <= 2
+
+
+async def test_a_response_closed_early_has_closed_its_socket_when_aclose_returns(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Esc, or the app quitting, closes a reply mid-stream; the event loop may end right after (a quit), so the
+    # socket must be closed by then, not on a later turn of the loop (an unclosed socket otherwise).
+    writers: list[asyncio.StreamWriter] = []
+    open_connection = asyncio.open_connection
+
+    async def recording(*args: Any, **kwargs: Any) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await open_connection(*args, **kwargs)
+        writers.append(writer)
+        return reader, writer
+
+    monkeypatch.setattr(asyncio, "open_connection", recording)
+    fake_server.script(chunked(Part(b"first "), Part(b"second", LATE)))
+    url = fake_server.base_url + "/chat/completions"
+    async with httpx.AsyncClient(transport=DirectTransport()) as client:
+        async with client.stream("POST", url, json={}) as response:
+            async for _ in response.aiter_raw():
+                break
+        [writer] = writers
+        assert writer.transport.get_extra_info("socket").fileno() == -1

@@ -185,6 +185,25 @@ async def test_ctrl_q_quits(tmp_path: Path, fake_server: FakeServer) -> None:
     assert not harness.app.is_running
 
 
+async def test_ctrl_q_while_a_reply_streams_records_it_stopped_and_closes_its_connection(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    fake_server.script(stream_text([f"word{i} " for i in range(400)], chunk_delay=0.02))
+    harness = make_app(tmp_path, fake_server)
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        await enter_text(pilot, "talk a lot")
+        await pilot.press("enter")
+        session = harness.screen.session
+        await wait_until(pilot, lambda: session.reply is not None and "word5" in session.reply.content)
+        await pilot.press("ctrl+q")
+    # As Esc would, before the app exits: the reply recorded as stopped, its connection closed.
+    reply = harness.store.branch(session.conversation_id)[-1]
+    assert reply.status == "stopped" and reply.content.startswith("word0 word1")
+    [request] = fake_server.chat_requests()
+    await wait_for_request_end(request)
+    assert request.disconnected.is_set() and not request.completed.is_set()
+
+
 async def test_text_and_enter_arriving_in_one_burst_are_sent_whole(tmp_path: Path, fake_server: FakeServer) -> None:
     """A terminal delivers fast typing (or a paste without bracketed paste) as one burst of key events; the
     Enter at its end must see every character before it."""

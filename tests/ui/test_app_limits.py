@@ -29,7 +29,7 @@ async def test_ids_that_look_like_markup_show_literally_and_filter(tmp_path: Pat
     fake_server.script_models(models_reply("ids_only", MARKUP_IDS))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: harness.screen.models_note == "" and len(harness.screen.models) > 2)
+        await wait_until(pilot, lambda: harness.screen.model_choice.note == "" and len(harness.screen.models) > 2)
         await pilot.press("ctrl+o")
         picker = harness.app.screen
         assert isinstance(picker, ModelPickerScreen)
@@ -70,7 +70,7 @@ async def test_a_picker_of_many_models_shows_the_best_and_a_keep_typing_line(
     models = [ModelInfo(id=f"vendor-{i % 7}/model-{i:06d}") for i in range(COUNT)]
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: harness.screen.models_note == "")  # no later update replaces the list
+        await wait_until(pilot, lambda: harness.screen.model_choice.note == "")  # no later update replaces the list
         picker = ModelPickerScreen(models, current_model="vendor-4/model-029999")
         await harness.app.push_screen(picker)
         await pilot.pause()

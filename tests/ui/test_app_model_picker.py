@@ -37,7 +37,7 @@ async def test_picker_lists_server_models_with_context_and_price_then_applies_th
     fake_server.script(stream_text("hi"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: harness.screen.models_note == "" and len(harness.screen.models) > 2)
+        await wait_until(pilot, lambda: harness.screen.model_choice.note == "" and len(harness.screen.models) > 2)
         # The list was cached for the next start and for offline use.
         assert {m.id for m in load_cached_models(tmp_path / "cache", "toki")} == {m.id for m in harness.screen.models}
         await pilot.press("ctrl+o")
@@ -71,7 +71,7 @@ async def test_offline_the_picker_offers_the_cache_and_the_config_models(
     )
     harness = make_app(tmp_path, fake_server, config=config)
     async with harness.app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: harness.screen.models_note.startswith("Offline"))
+        await wait_until(pilot, lambda: harness.screen.model_choice.note.startswith("Offline"))
         await pilot.press("ctrl+o")
         picker = harness.app.screen
         assert isinstance(picker, ModelPickerScreen)
@@ -95,7 +95,7 @@ async def test_the_picker_does_not_delay_start_up(tmp_path: Path, fake_server: F
         # The prompt answers while /models is still hanging.
         await enter_text(pilot, "typing")
         assert harness.app.focused is not None and harness.app.focused.id == "prompt"
-        assert harness.screen.models_note.startswith("Loading")
+        assert harness.screen.model_choice.note.startswith("Loading")
 
 
 async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_answers(
@@ -115,4 +115,4 @@ async def test_a_picker_opened_at_once_lists_the_cached_models_while_the_server_
         picker = harness.app.screen
         assert isinstance(picker, ModelPickerScreen)
         await wait_until(pilot, lambda: {"cached/one", "cached/two"} <= set(picker.shown_model_ids))
-        assert harness.screen.models_note.startswith("Loading")  # the server has not answered
+        assert harness.screen.model_choice.note.startswith("Loading")  # the server has not answered

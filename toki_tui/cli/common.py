@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from toki_tui.cli.arguments import flag
@@ -82,6 +83,25 @@ def open_store() -> HistoryStore:
     for notice in report_.notices:
         report(notice)
     return store
+
+
+def run_on_history(work: Callable[[HistoryStore], int]) -> int:
+    """Open the history, run `work` on it and close it. A TokiError (opening it, or from `work`) is reported and
+    gives its exit code; a reader that went away (`| head`) is a success."""
+    try:
+        store = open_store()
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    try:
+        return work(store)
+    except TokiError as error:
+        report(str(error))
+        return exit_code_for(error)
+    except BrokenPipeError:
+        return 0
+    finally:
+        store.close()
 
 
 def api_key_for(resolved: ResolvedEndpoint) -> str | None:

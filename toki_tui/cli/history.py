@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from toki_tui.cli.history_arguments import add_history_parser
 from toki_tui.core.errors import HistoryError, TokiError
-from toki_tui.core.pricing import format_cost
+from toki_tui.core.reply_facts import reply_measures
 from toki_tui.core.store.export import dumps_json, export_json, export_markdown, import_file
 from toki_tui.core.store.history_store import Conversation, HistoryStore, SearchHit, StoredMessage
 from toki_tui.core.text import displayable
@@ -102,13 +102,7 @@ def _list(args: argparse.Namespace, store: HistoryStore, out: TextIO, err: TextI
 
 
 def _describe_reply(message: StoredMessage) -> str:
-    parts = [_one_line(message.model)]
-    if message.duration is not None:
-        parts.append(f"{message.duration:.1f} s")
-    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
-        parts.append(f"{message.usage['completion_tokens']} tokens")
-    if message.cost_estimate is not None:
-        parts.append(format_cost(message.cost_estimate))
+    parts = [_one_line(message.model), *reply_measures(message)]
     return " · ".join(part for part in parts if part)
 
 

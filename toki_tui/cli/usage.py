@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from toki_tui.cli.common import EXIT_USAGE, exit_code_for, open_store, report
-from toki_tui.core.errors import TokiError
+from toki_tui.cli.common import EXIT_USAGE, report, run_on_history
 from toki_tui.core.pricing import format_cost
 from toki_tui.core.store.export import dumps_json
 from toki_tui.core.store.usage import Grouping, UsageRow, parse_since
 from toki_tui.core.text import displayable
+
+if TYPE_CHECKING:
+    from toki_tui.core.store.history_store import HistoryStore
 
 SHORT_ID = 8
 MAX_KEY_WIDTH = 48
@@ -100,12 +102,8 @@ def run_usage(args: argparse.Namespace, out: TextIO | None = None) -> int:
             report(f"--since {args.since!r}: {error}")
             return EXIT_USAGE
     by: Grouping = args.by
-    try:
-        store = open_store()
-    except TokiError as error:
-        report(str(error))
-        return exit_code_for(error)
-    try:
+
+    def print_usage(store: HistoryStore) -> int:
         rows = store.usage(by, since)
         if args.json:
             out.write(dumps_json(usage_records(rows, by)) + "\n")
@@ -114,10 +112,5 @@ def run_usage(args: argparse.Namespace, out: TextIO | None = None) -> int:
         else:
             print_usage_table(rows, store.usage_total(since), by, out)
         return 0
-    except TokiError as error:
-        report(str(error))
-        return exit_code_for(error)
-    except BrokenPipeError:
-        return 0
-    finally:
-        store.close()
+
+    return run_on_history(print_usage)

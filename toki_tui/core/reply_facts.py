@@ -70,6 +70,19 @@ def speed_text(speed: float) -> str:
     return f"{speed:,.1f} tok/s" if speed < 100 else f"{speed:,.0f} tok/s"
 
 
+def reply_measures(message: ReplyRecord) -> list[str]:
+    """What a reply took, for a one-line summary after its model (Markdown exports, `toki history show`): its
+    time ("4.2 s"), its tokens ("312 tokens") and its estimated cost, each only when known."""
+    measures = []
+    if message.duration is not None:
+        measures.append(f"{message.duration:.1f} s")
+    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
+        measures.append(f"{message.usage['completion_tokens']} tokens")
+    if message.cost_estimate is not None:
+        measures.append(format_cost(message.cost_estimate))
+    return measures
+
+
 def _seconds(value: float | None) -> str:
     if value is None:
         return "unknown"

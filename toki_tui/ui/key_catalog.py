@@ -101,14 +101,14 @@ def _owners() -> list[tuple[str, type[object]]]:
     from toki_tui.ui.screens.model_picker import ModelPickerScreen
     from toki_tui.ui.screens.reply_details import ReplyDetailsScreen
     from toki_tui.ui.widgets.compare_view import CompareView
-    from toki_tui.ui.widgets.message_actions import MessageActions
+    from toki_tui.ui.widgets.message_view import MessageView
     from toki_tui.ui.widgets.prompt_input import PromptInput
 
     return [
         ("app", TokiApp),
         ("screen", ChatScreen),
         ("prompt", PromptInput),
-        ("message", MessageActions),
+        ("message", MessageView),
         ("compare", CompareView),
         ("dialog", HelpScreen),
         ("dialog", ReplyDetailsScreen),

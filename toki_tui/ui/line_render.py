@@ -325,3 +325,12 @@ class PlainTextLines:
         if self._partial:
             return [*self._rendered, *render_plain(self._partial, ctx, self._style, self._indent)]
         return self._rendered
+
+
+def first_changed_line(old: list[Line], new: list[Line]) -> int:
+    """Index of the first line that differs between two renderings (len of the shorter if one extends the
+    other). Settled lines are the same objects from one flush to the next, so most compare by identity."""
+    for index, (before, after) in enumerate(zip(old, new, strict=False)):
+        if before is not after and before != after:
+            return index
+    return min(len(old), len(new))

@@ -13,34 +13,31 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from toki_tui import __version__
-from toki_tui.core.api.body_limits import ACCEPT_ENCODING, format_size, iter_body, read_body, read_prefix
-from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
+from toki_tui.core.api.body_limits import ACCEPT_ENCODING, read_body, read_prefix
+from toki_tui.core.api.chunks import excerpt
 from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.api.events import (
-    ResponseStarted,
     RetryScheduled,
     StreamEvent,
 )
-from toki_tui.core.api.http_errors import retry_delay, should_retry, status_error
-from toki_tui.core.api.idle_watchdog import IdleWatchdog
+from toki_tui.core.api.http_errors import describe_exception, retry_delay, should_retry, status_error
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
-from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
+from toki_tui.core.api.reply_reader import read_reply
 from toki_tui.core.errors import (
     APICertificateError,
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
-    StreamError,
 )
 
 if TYPE_CHECKING:
@@ -51,9 +48,6 @@ _ERROR_BODY_LIMIT = 256 * 1024
 MAX_MODELS_BODY_BYTES = 16 * 1024 * 1024
 """/models, decompressed. The biggest real lists (hundreds of models with descriptions) are around a megabyte;
 16 MB leaves room for 20,000+ detailed entries while bounding what json.loads can be made to allocate."""
-MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
-"""A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
-\\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
 
 
 class TimeoutSettings(Protocol):
@@ -236,7 +230,7 @@ class ChatClient:
             await asyncio.sleep(delay)
         limiter = ReplyLimiter(self.max_reply_chars)
         try:
-            async for batch in self._read_reply(response):
+            async for batch in read_reply(response, idle=self.timeouts.idle, total=self.timeouts.total):
                 batch = limiter.take(batch)
                 yield batch
                 if limiter.reached:
@@ -262,144 +256,6 @@ class ChatClient:
                 await response.aclose()
             raise _redirect_or_status_error(response, error_body)
         return response
-
-    async def _read_reply(self, response: httpx.Response) -> AsyncIterator[list[StreamEvent]]:
-        yield [ResponseStarted(response.status_code, response.headers.get("x-request-id"))]
-        watchdog = IdleWatchdog(self.timeouts.idle, self.timeouts.total)
-        # Events and text are capped by the SSE decoder and the ReplyLimiter, a JSON reply by _read_json.
-        body = iter_body(response, limit=None, what="", advice="")
-        try:
-            chunks = body.__aiter__()
-            first = await self._next_chunk(chunks, watchdog)
-            # Skip the blank lines DeepSeek sends while a non-stream reply is being prepared (docs/protocol.md §6.21).
-            while first is not None and not first.strip():
-                first = await self._next_chunk(chunks, watchdog)
-            if first is None:
-                raise StreamError("the server closed the connection without sending a reply")
-            # Trust the body over the Content-Type: servers answer stream:true with JSON (errors, busy pages)
-            # and stream:false with SSE (docs/protocol.md §6.18). An SSE body never starts with "{" or "[".
-            reader = self._read_json if first.lstrip()[:1] in (b"{", b"[") else self._read_sse
-            async for batch in reader(first, chunks, watchdog):
-                yield batch
-        finally:
-            watchdog.cancel()
-            await body.aclose()
-
-    async def _next_chunk(self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog) -> bytes | None:
-        watchdog.reading = True
-        try:
-            return await chunks.__anext__()
-        except StopAsyncIteration:
-            return None
-        except asyncio.CancelledError:
-            if watchdog.absorb_cancellation():
-                if watchdog.fired == "total":
-                    raise APITimeoutError(
-                        f"the reply took longer than the {self.timeouts.total:g} s limit; the partial reply is kept"
-                    ) from None
-                raise APITimeoutError(
-                    f"the server sent no content for {self.timeouts.idle:g} s; the partial reply is kept "
-                    "(raise [timeouts] idle in the config for slow models)"
-                ) from None
-            raise
-        except httpx.ReadTimeout:
-            raise APITimeoutError(
-                f"the server sent nothing for {self.timeouts.idle:g} s; the partial reply is kept"
-            ) from None
-        except httpx.HTTPError as error:
-            raise StreamError(
-                f"the connection dropped mid-reply ({_describe_http_error(error)}); the partial reply is kept"
-            ) from None
-        finally:
-            watchdog.reading = False
-
-    async def _read_sse(
-        self, first: bytes, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog
-    ) -> AsyncIterator[list[StreamEvent]]:
-        decoder = SSEDecoder()
-        parser = ChunkParser()
-        chunk: bytes | None = first
-        while chunk is not None:
-            batch: list[StreamEvent] = []
-            content_before = parser.content_events
-            try:
-                for sse in decoder.feed(chunk):
-                    data = sse.data
-                    if data.startswith("[DONE]") or data.strip() == "[DONE]":
-                        batch.extend(parser.flush())
-                        yield batch
-                        return
-                    if sse.event == "error":
-                        raise _event_error(data)
-                    try:
-                        payload = loads(data)
-                    except JSONTooDeepError as error:
-                        raise StreamError(f"the server sent a stream chunk that cannot be read: {error}") from None
-                    except ValueError:
-                        raise StreamError(
-                            f"the server sent stream data that is not JSON: {excerpt(data)}", raw=data
-                        ) from None
-                    batch.extend(parser.parse_chunk(payload))
-            except EventTooLargeError as error:
-                yield batch
-                raise StreamError(f"the stream broke: {error}") from None
-            except StreamError as error:
-                # What arrived before the failure (and with it, e.g. OpenRouter's last chunk) is kept.
-                batch.extend(error.pending_events)
-                yield batch
-                raise
-            if parser.content_events != content_before:
-                watchdog.touch()
-            if batch:
-                yield batch
-            chunk = await self._next_chunk(chunks, watchdog)
-        yield parser.flush()
-        if not parser.finished:
-            if decoder.has_partial_event:
-                raise StreamError("the stream was cut off in the middle of an event; the partial reply is kept")
-            raise StreamError(
-                "the stream ended before the reply was complete (no finish reason, no [DONE]); "
-                "the partial reply is kept"
-            )
-
-    async def _read_json(
-        self, first: bytes, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog
-    ) -> AsyncIterator[list[StreamEvent]]:
-        parts = [first]
-        size = len(first)
-        while (chunk := await self._next_chunk(chunks, watchdog)) is not None:
-            size += len(chunk)
-            if size > MAX_JSON_REPLY_BYTES:
-                raise StreamError(
-                    f"the server's reply is larger than {format_size(MAX_JSON_REPLY_BYTES)}; toki stopped reading it "
-                    "(ask for a shorter answer or set max tokens)"
-                )
-            parts.append(chunk)
-        raw = b"".join(parts)
-        try:
-            body = loads(raw)
-        except JSONTooDeepError as error:
-            raise StreamError(f"the server sent a reply that cannot be read: {error}") from None
-        except ValueError:
-            raise StreamError(
-                f"the server sent a reply that is not JSON: {excerpt(raw.decode('utf-8', 'replace'))}"
-            ) from None
-        yield ChunkParser().parse_completion(body)
-
-
-def _event_error(data: str) -> StreamError:
-    try:
-        payload = loads(data) if data.strip() else None
-    except ValueError:
-        payload = data
-    if isinstance(payload, dict) and "error" in payload:
-        payload = payload["error"]
-    return error_from_payload(payload)
-
-
-def _describe_http_error(error: httpx.HTTPError) -> str:
-    text = str(error) or type(error).__name__
-    return excerpt(text, 160)
 
 
 def _certificate_problem(error: BaseException) -> str | None:
@@ -428,9 +284,9 @@ def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionErr
         )
     if isinstance(error, httpx.ConnectError):
         return APIConnectionError(
-            f"could not connect to {host} ({_describe_http_error(error)}); check the network or the base URL"
+            f"could not connect to {host} ({describe_exception(error)}); check the network or the base URL"
         )
-    return APIConnectionError(f"the connection to {host} failed ({_describe_http_error(error)})")
+    return APIConnectionError(f"the connection to {host} failed ({describe_exception(error)})")
 
 
 def _redirect_or_status_error(response: httpx.Response, body: bytes) -> APIStatusError:

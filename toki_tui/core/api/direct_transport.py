@@ -17,6 +17,7 @@ pool it gives up kept a connection for httpx's 5 s keep-alive, shorter than most
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -106,8 +107,12 @@ class _ResponseStream(httpx.AsyncByteStream):
                 transport.resume_reading()
 
     async def aclose(self) -> None:
-        # Closing the socket is what tells the server to stop generating (Esc, Ctrl+C, an early break).
-        self._writer.close()
+        # Closing the socket is what tells the server to stop generating (Esc, Ctrl+C, an early break). Aborted,
+        # not closed: nothing more is to be sent, and a TLS close would wait for the server's answer. Waited for,
+        # so the socket is closed when this returns, even if the event loop ends right after (the app quitting).
+        self._writer.transport.abort()
+        with contextlib.suppress(OSError):  # the connection's own failure, if it broke first: already reported
+            await self._writer.wait_closed()
 
 
 def _buffered_event(connection: h11.Connection, request: httpx.Request) -> object:

@@ -113,3 +113,8 @@ def retry_delay(attempt: int, *, retry_after: float | None, status: int | None) 
     # TOKI's guide suggests 2^i s plus up to 1 s of jitter for 429; other failures back off from 0.5 s.
     base = 1.0 if status == 429 else 0.5
     return min(base * 2.0**attempt, 8.0) * (1.0 - 0.25 * random.random()) + (random.random() if status == 429 else 0.0)
+
+
+def describe_exception(error: BaseException) -> str:
+    """An exception in a few words for a message: its text, or its class name when it has none."""
+    return excerpt(str(error) or type(error).__name__, 160)

@@ -18,7 +18,8 @@ from typing import Any
 
 from toki_tui.core.attachments import attachment_from_record, attachments_from_records, describe_size
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.pricing import Price, format_cost, price_from_record, read_cost
+from toki_tui.core.pricing import Price, price_from_record, read_cost
+from toki_tui.core.reply_facts import reply_measures
 from toki_tui.core.store.chatgpt_import import chatgpt_conversations, is_chatgpt_conversation
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
@@ -344,13 +345,7 @@ def _fence(text: str) -> str:
 
 
 def _reply_details(message: StoredMessage) -> str:
-    parts = [message.model or ""]
-    if message.duration is not None:
-        parts.append(f"{message.duration:.1f} s")
-    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
-        parts.append(f"{message.usage['completion_tokens']} tokens")
-    if message.cost_estimate is not None:
-        parts.append(format_cost(message.cost_estimate))
+    parts = [message.model or "", *reply_measures(message)]
     if message.status != "complete":
         parts.append(message.status)
     return " · ".join(part for part in parts if part)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from toki_tui.ui.workers import start_worker
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -37,7 +39,7 @@ class ApiKeyRequest:
         app.push_screen(dialog, self._entered)
 
     def _entered(self, key: str | None) -> None:
-        self._screen.run_worker(self._use(key), group="api-key", exit_on_error=False)
+        start_worker(self._screen, self._use, key, group="api-key")
 
     async def _use(self, key: str | None) -> None:
         app = self._app

@@ -20,8 +20,15 @@ from toki_tui.core.errors import TokiError
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.screens.worker_messages import ConversationLoaded, ReplyEnded, StoreFailed
 from toki_tui.ui.widgets.conversation_view import ConversationView
-from toki_tui.ui.widgets.message_actions import MessageActions, can_continue
+from toki_tui.ui.widgets.message_actions import (
+    EditWanted,
+    MessageAction,
+    RegenerateWanted,
+    SiblingWanted,
+    can_continue,
+)
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -70,14 +77,6 @@ def switch_to_sibling(
     target = siblings[index]
     store.set_current_leaf(conversation_id, store.deepest_leaf(target))
     return history_loading.load_conversation(store, conversation_id), target
-
-
-MessageAction = (
-    MessageActions.SiblingWanted
-    | MessageActions.RegenerateWanted
-    | MessageActions.EditWanted
-    | MessageActions.ContinueWanted
-)
 
 
 def _index_of(messages: Sequence[DisplayMessage], message_id: int | None) -> int | None:
@@ -132,11 +131,11 @@ class BranchActions:
 
     def act(self, message: MessageAction) -> None:
         """What a message's keys or buttons asked for (widgets/message_actions.py)."""
-        if isinstance(message, MessageActions.SiblingWanted):
+        if isinstance(message, SiblingWanted):
             self.show_sibling(message.message_id, message.step)
-        elif isinstance(message, MessageActions.RegenerateWanted):
+        elif isinstance(message, RegenerateWanted):
             self.regenerate(message.message_id)
-        elif isinstance(message, MessageActions.EditWanted):
+        elif isinstance(message, EditWanted):
             self.start_edit(message.message_id)
         else:
             self.continue_reply(message.message_id)
@@ -155,8 +154,9 @@ class BranchActions:
         if self._replies.streaming:
             self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
         elif conversation_id is not None:
-            work = self._switch(conversation_id, message_id, step)
-            self._screen.run_worker(work, group="conversation", exclusive=True, exit_on_error=False)
+            start_worker(
+                self._screen, self._switch, conversation_id, message_id, step, group="conversation", exclusive=True
+            )
 
     async def _switch(self, conversation_id: str, message_id: int, step: int) -> None:
         store = await self._app.history()
@@ -221,7 +221,7 @@ class BranchActions:
         if self._replies.streaming:
             self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
             return
-        self._screen.run_worker(self._read_for_edit(message_id), group="edit", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._read_for_edit, message_id, group="edit", exclusive=True)
 
     async def _read_for_edit(self, message_id: int) -> None:
         store = await self._app.history()

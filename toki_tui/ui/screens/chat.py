@@ -10,6 +10,7 @@ nodes), each passing what happened to the part it concerns (docs/architecture.md
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
@@ -49,19 +50,19 @@ from toki_tui.ui.screens.worker_messages import (
     ReplyStateChanged,
     StoreFailed,
 )
+from toki_tui.ui.widgets import message_actions
 from toki_tui.ui.widgets.attachment_chips import AttachmentChips
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.key_footer import KeyFooter
-from toki_tui.ui.widgets.message_actions import MessageActions
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from toki_tui.core.api.model_info import ModelInfo
     from toki_tui.ui.app import TokiApp
-    from toki_tui.ui.screens.branch_actions import MessageAction
     from toki_tui.ui.widgets.message_view import MessageView
 
 
@@ -125,10 +126,6 @@ class ChatScreen(Screen[None]):
         """The model list the picker offers (the cache and the config's until the server answers)."""
         return self.model_choice.models
 
-    @property
-    def models_note(self) -> str:
-        return self.model_choice.note
-
     # ---- building -------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -170,8 +167,10 @@ class ChatScreen(Screen[None]):
         self.toki.started()  # first: the command line turns the garbage collector back on there
         if self.toki.needs_api_key:
             self.api_key.ask()
-        work = start_up(self, self.toki, self.session, models=self.model_choice, then=self._load_history_if_shown)
-        self.run_worker(work, group="start-up", exit_on_error=False)
+        work = partial(
+            start_up, self, self.toki, self.session, models=self.model_choice, then=self._load_history_if_shown
+        )
+        start_worker(self, work, group="start-up")
 
     def _load_history_if_shown(self) -> None:
         if self.sidebars.shown("history"):
@@ -296,8 +295,7 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.PathCompletionWanted)
     def _path_completion_wanted(self, message: PromptInput.PathCompletionWanted) -> None:
-        work = complete_path(message.prompt, message.word)
-        self.run_worker(work, group="path-completion", exclusive=True, exit_on_error=False)
+        start_worker(self, complete_path, message.prompt, message.word, group="path-completion", exclusive=True)
 
     @on(PromptInput.ScrollRequested)
     def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
@@ -328,11 +326,11 @@ class ChatScreen(Screen[None]):
     def _older_wanted(self, message: ConversationView.OlderMessagesWanted) -> None:
         self.history.load_older(message.before_message_id)
 
-    @on(MessageActions.SiblingWanted)
-    @on(MessageActions.RegenerateWanted)
-    @on(MessageActions.EditWanted)
-    @on(MessageActions.ContinueWanted)
-    def _message_action(self, message: MessageAction) -> None:
+    @on(message_actions.SiblingWanted)
+    @on(message_actions.RegenerateWanted)
+    @on(message_actions.EditWanted)
+    @on(message_actions.ContinueWanted)
+    def _message_action(self, message: message_actions.MessageAction) -> None:
         message.stop()
         self.branches.act(message)
 

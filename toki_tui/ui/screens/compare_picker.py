@@ -24,7 +24,7 @@ from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.compare import MAX_COMPARED, MIN_COMPARED
 from toki_tui.core.text import displayable_line
 from toki_tui.ui.safe_text import plain_content
-from toki_tui.ui.screens.model_picker import format_context, format_price, highlighted_id
+from toki_tui.ui.screens.model_picker import highlighted_id, highlighted_option_id, model_details
 from toki_tui.ui.screens.model_ranking import ModelIndex
 
 
@@ -78,14 +78,7 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
         options = self.query_one("#picker-options", OptionList)
         highlighted = options.highlighted
         result = self._index.rank(query)
-        rows = [
-            self._row(
-                model.id,
-                highlighted_id(model.id, query),
-                f"  {format_context(model.context_length)} · {format_price(model)}",
-            )
-            for model in result.models
-        ]
+        rows = [self._row(model.id, highlighted_id(model.id, query), model_details(model)) for model in result.models]
         typed = query.strip()
         if typed and typed not in (model.id for model in result.models):
             rows.append(self._row(typed, Content(displayable_line(typed)), "  use as a model id"))
@@ -115,11 +108,8 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
         self._show_marked()
 
     def action_toggle_highlighted(self) -> None:
-        options = self.query_one("#picker-options", OptionList)
-        if options.highlighted is not None:
-            option = options.get_option_at_index(options.highlighted)
-            if option.id is not None and not option.disabled:
-                self._toggle(option.id)
+        if (model_id := highlighted_option_id(self.query_one("#picker-options", OptionList))) is not None:
+            self._toggle(model_id)
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

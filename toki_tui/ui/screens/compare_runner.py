@@ -28,6 +28,7 @@ from toki_tui.ui.widgets.compare_view import CompareView, ReplyFigures
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -199,9 +200,7 @@ class CompareRunner:
         self._ticks = 0
         self._timer = self._screen.set_interval(FLUSH_INTERVAL, self._tick)
         self._screen.refresh_bindings()
-        self._screen.run_worker(
-            self._run(view, text, models, attachments), group="reply", exclusive=True, exit_on_error=False
-        )
+        start_worker(self._screen, self._run, view, text, models, attachments, group="reply", exclusive=True)
         return True
 
     async def _run(
@@ -338,7 +337,7 @@ class CompareRunner:
         if turn is None or self.streaming:
             self._app.notify("The replies are still arriving: wait, or stop them (X, Esc).", severity="warning")
             return
-        self._screen.run_worker(self._choose(turn, index), group="compare-choice", exit_on_error=False)
+        start_worker(self._screen, self._choose, turn, index, group="compare-choice")
 
     async def _choose(self, turn: CompareTurn, index: int) -> None:
         try:

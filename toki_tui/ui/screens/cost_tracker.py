@@ -17,6 +17,7 @@ from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_total
 from toki_tui.core.spend import Spend, budget_crossed, budget_message
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -76,8 +77,7 @@ class CostTracker:
             self._read(conversation_id, today=False, reply_cost=0.0)
 
     def _read(self, conversation_id: str | None, *, today: bool, reply_cost: float) -> None:
-        work = self._read_totals(conversation_id, today, reply_cost)
-        self._screen.run_worker(work, group="costs", exit_on_error=False)
+        start_worker(self._screen, self._read_totals, conversation_id, today, reply_cost, group="costs")
 
     async def _read_totals(self, conversation_id: str | None, today: bool, reply_cost: float) -> None:
         from toki_tui.core.store.usage import start_of_day  # after a reply, not on the way to the first frame

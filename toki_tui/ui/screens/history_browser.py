@@ -24,6 +24,7 @@ from toki_tui.ui.screens.worker_messages import (
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryEntry, HistoryList
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -71,14 +72,11 @@ class HistoryBrowser:
         else:
             self.renamed(message)
 
-    def _run(self, work: Any, group: str, *, exclusive: bool = False) -> None:
-        self._screen.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
-
     # ---- conversations --------------------------------------------------------------------------------------
 
     def open_conversation(self, reference: str) -> None:
         # Exclusive: a conversation chosen meanwhile cancels this one, and only the last one is shown.
-        self._run(self._open(reference), "conversation", exclusive=True)
+        start_worker(self._screen, self._open, reference, group="conversation", exclusive=True)
 
     async def _open(self, reference: str) -> None:
         from toki_tui.ui.screens import history_loading  # with its records, not needed for the first frame
@@ -95,7 +93,7 @@ class HistoryBrowser:
 
     def open_search_hit(self, hit: HistoryEntry) -> None:
         """Open the hit's conversation on the hit's branch, scrolled to the hit, its matched words highlighted."""
-        self._run(self._open_hit(hit), "conversation", exclusive=True)
+        start_worker(self._screen, self._open_hit, hit, group="conversation", exclusive=True)
 
     async def _open_hit(self, hit: HistoryEntry) -> None:
         from toki_tui.ui.screens import history_loading
@@ -140,7 +138,9 @@ class HistoryBrowser:
     def load_older(self, before_message_id: int) -> None:
         conversation_id = self._session.conversation_id
         if conversation_id is not None:
-            self._run(self._load_older(conversation_id, before_message_id), "older", exclusive=True)
+            start_worker(
+                self._screen, self._load_older, conversation_id, before_message_id, group="older", exclusive=True
+            )
 
     async def _load_older(self, conversation_id: str, before_message_id: int) -> None:
         from toki_tui.ui.screens import history_loading
@@ -183,7 +183,7 @@ class HistoryBrowser:
             self.pending_title = title
             self._app.notify("The title will be set when the first message is saved.")
             return
-        self._run(self._rename(conversation_id, title), "rename")
+        start_worker(self._screen, self._rename, conversation_id, title, group="rename")
 
     def reply_saved(self, conversation_id: str | None) -> None:
         """After a reply (in conversation `conversation_id`, None if not saved): a title given before the
@@ -217,7 +217,9 @@ class HistoryBrowser:
     def load_history(self, query: str | None = None) -> None:
         """Read the list (or the search hits of `query`, by default the list's own search) in a worker."""
         # Exclusive: each key typed in the search replaces the read before it, which is dropped if not begun.
-        self._run(self._load_history(self.query if query is None else query), "history", exclusive=True)
+        start_worker(
+            self._screen, self._load_history, self.query if query is None else query, group="history", exclusive=True
+        )
 
     async def _load_history(self, query: str) -> None:
         from toki_tui.ui.screens import history_loading

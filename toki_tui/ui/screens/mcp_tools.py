@@ -21,6 +21,7 @@ from toki_tui.core.tools_file import tool_names
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -120,7 +121,7 @@ class McpTools:
             )
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
             return
-        self._screen.run_worker(self._run_calls(manager, calls), group="mcp", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._run_calls, manager, calls, group="mcp", exclusive=True)
 
     def run_open_call(self, call: ToolCall) -> bool:
         """`/tool_run` on an open call of an MCP tool (one its server offers now: it was still starting, or the
@@ -128,7 +129,7 @@ class McpTools:
         manager = self._app.mcp
         if manager is None or manager.tool(call.name) is None:
             return False
-        self._screen.run_worker(self._run_calls(manager, [call]), group="mcp", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._run_calls, manager, [call], group="mcp", exclusive=True)
         return True
 
     def stop(self) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from toki_tui.core.errors import APIError
 from toki_tui.ui.screens.worker_messages import ModelsLoaded
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -42,7 +43,7 @@ class ModelChoice:
 
     def load(self) -> None:
         """Ask the server for its list, in a worker; ModelsLoaded brings it (or the offline list, and why)."""
-        self._screen.run_worker(self._load(), group="models", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._load, group="models", exclusive=True)
 
     async def _load(self) -> None:
         from toki_tui.ui.screens.model_loading import fetch_models

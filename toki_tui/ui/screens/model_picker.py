@@ -52,6 +52,19 @@ def format_price(model: ModelInfo) -> str:
     return f"{one(prompt)} in / {one(completion)} out per 1M"
 
 
+def model_details(model: ModelInfo) -> str:
+    """A picker row's second line: the context length and the price."""
+    return f"  {format_context(model.context_length)} · {format_price(model)}"
+
+
+def highlighted_option_id(options: OptionList) -> str | None:
+    """The id of the option under the cursor, unless there is none or it cannot be chosen (a note)."""
+    if options.highlighted is None:
+        return None
+    option = options.get_option_at_index(options.highlighted)
+    return option.id if not option.disabled else None
+
+
 def highlighted_id(model_id: str, query: str) -> Content:
     """The id as plain text on one line (it comes from the server), with the characters `query` matched in bold."""
     shown = displayable_line(model_id)
@@ -119,7 +132,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
                     highlighted_id(model.id, query),
                     ("  ✓" if model.id == self._current_model else "", "$success"),
                     "\n",
-                    (f"  {format_context(model.context_length)} · {format_price(model)}", "dim"),
+                    (model_details(model), "dim"),
                 ),
                 id=model.id,
             )
@@ -151,11 +164,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#picker-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        options = self.query_one("#picker-options", OptionList)
-        if options.highlighted is not None:
-            option = options.get_option_at_index(options.highlighted)
-            if option.id is not None and not option.disabled:
-                self.dismiss(option.id)
+        if (model_id := highlighted_option_id(self.query_one("#picker-options", OptionList))) is not None:
+            self.dismiss(model_id)
 
     @on(OptionList.OptionSelected, "#picker-options")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from toki_tui.core.attachments import Attachment, AttachmentError, attachment_label, read_attachment
 from toki_tui.ui.widgets.attachment_chips import AttachmentChips
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -28,7 +29,7 @@ class PendingAttachments:
 
     def attach(self, path: str) -> None:
         """Read `path` in a worker; it joins the pending files, or a notification says why it cannot."""
-        self._screen.run_worker(self._read(path), group="attach", exit_on_error=False)
+        start_worker(self._screen, self._read, path, group="attach")
 
     async def _read(self, path: str) -> None:
         try:

@@ -30,6 +30,7 @@ from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from toki_tui.ui.screens.chat import ChatScreen
@@ -90,7 +91,7 @@ def apply_preset(screen: ChatScreen, name: str) -> None:
         screen.notify(str(error), title="Preset not applied", severity="error", timeout=10)
         return
     if preset.endpoint is not None and preset.endpoint != app.endpoint.name:
-        screen.run_worker(_switch_endpoint_then_apply(screen, preset), group="preset", exit_on_error=False)
+        start_worker(screen, _switch_endpoint_then_apply, screen, preset, group="preset")
     else:
         _apply(screen, preset, preset.model)
 
@@ -162,7 +163,7 @@ def save_preset(screen: ChatScreen, name: str) -> None:
     if existing is None:
         _save(screen, preset)
     else:
-        screen.run_worker(_confirm_then_save(screen, preset), group="preset", exit_on_error=False)
+        start_worker(screen, _confirm_then_save, screen, preset, group="preset")
 
 
 async def _confirm_then_save(screen: ChatScreen, preset: Preset) -> None:

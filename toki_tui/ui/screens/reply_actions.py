@@ -19,6 +19,7 @@ from toki_tui.core.code_blocks import code_blocks
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable_line
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -59,7 +60,7 @@ class ReplyActions:
             self._app.notify("This reply was not saved, so how it was made is not known.", severity="warning")
             return
         message_id = message.id
-        self._screen.run_worker(self._show_details(message_id), group="details", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._show_details, message_id, group="details", exclusive=True)
 
     async def _show_details(self, message_id: int) -> None:
         from toki_tui.core.reply_facts import detail_rows
@@ -95,7 +96,7 @@ class ReplyActions:
                 self._app.notify(f"This reply has {count}: /copy code 1 to {len(blocks)}.", severity="warning")
                 return
             text, what = blocks[number - 1].code, f"code block {number} of {len(blocks)}"
-        self._screen.run_worker(self._copy(text, what), group="copy", exit_on_error=False)
+        start_worker(self._screen, self._copy, text, what, group="copy")
 
     async def _copy(self, text: str, what: str) -> None:
         from toki_tui.ui.clipboard import copy_text
@@ -110,8 +111,7 @@ class ReplyActions:
         if conversation_id is None:
             self._app.notify("Nothing to export yet: send a message first.", severity="warning")
             return
-        work = self._export(conversation_id, export_format, path)
-        self._screen.run_worker(work, group="export", exclusive=True, exit_on_error=False)
+        start_worker(self._screen, self._export, conversation_id, export_format, path, group="export", exclusive=True)
 
     async def _export(self, conversation_id: str, export_format: str, path: str | None) -> None:
         from toki_tui.core.store import export

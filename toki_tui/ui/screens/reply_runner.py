@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from toki_tui.ui.screens.mcp_tools import McpTools
@@ -17,6 +18,7 @@ from toki_tui.ui.screens.reply_pump import pump_reply
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -97,8 +99,8 @@ class ReplyRunner:
         self._speed_shown_at = float("-inf")
         live.on_flushed = self._show_speed
         self._screen.refresh_bindings()
-        work = self._stream(events, live, was_retry=was_retry)
-        self._screen.run_worker(work, group="reply", exclusive=True, exit_on_error=False)
+        work = partial(self._stream, events, live, was_retry=was_retry)
+        start_worker(self._screen, work, group="reply", exclusive=True)
 
     async def _stream(
         self, events: AsyncGenerator[list[StreamEvent], None], live: LiveReply, *, was_retry: bool

@@ -11,6 +11,7 @@ from toki_tui.core.errors import TokiError
 from toki_tui.ui.screens.worker_messages import StoreFailed
 from toki_tui.ui.widgets.parameter_sidebar import ParameterSidebar
 from toki_tui.ui.widgets.status_line import StatusLine
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -77,8 +78,7 @@ class SessionSettings:
                 "system_prompt": session.system_prompt,
                 "params": session.params.to_record(),
             }
-            work = self._write(session.store, session.conversation_id, settings)
-            self._screen.run_worker(work, group="settings", exit_on_error=False)
+            start_worker(self._screen, self._write, session.store, session.conversation_id, settings, group="settings")
 
     async def _write(self, store: HistoryStore, conversation_id: str, settings: dict[str, Any]) -> None:
         # The values were taken when typing paused; the write queues on the store thread behind earlier ones.

@@ -19,6 +19,7 @@ from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.safe_text import plain_content
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
+from toki_tui.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from toki_tui.core.api.events import StreamEvent
@@ -33,7 +34,7 @@ def load_tools(screen: ChatScreen, path: str | None) -> None:
         screen.settings.tools_file = None
         screen.notify("No tools are sent (from the next message).")
         return
-    screen.run_worker(_load(screen, path), group="tools", exit_on_error=False)
+    start_worker(screen, _load, screen, path, group="tools")
 
 
 async def _load(screen: ChatScreen, path: str) -> None:
@@ -90,7 +91,7 @@ def _answer(screen: ChatScreen, call_id: str, text: str, open_ids: list[str]) ->
     events = screen.session.tool_result_batches(text, call_id)
     still_open = [other for other in open_ids if other != call_id]
     if still_open:
-        screen.run_worker(_store_only(screen, events), group="reply", exit_on_error=False)
+        start_worker(screen, _store_only, screen, events, group="reply")
         screen.notify(f"Result kept; the model goes on once these calls have results too: {', '.join(still_open)}")
         return
     # As a retry: once the reply ends, the conversation is shown again from the store (the stored tool message).
@@ -141,7 +142,7 @@ def run_tool(screen: ChatScreen, call_id: str | None) -> None:
         )
         return
     argv = tool_command_line(command, arguments)
-    screen.run_worker(_confirm_and_run(screen, call_id, argv, open_ids), group="tools", exit_on_error=False)
+    start_worker(screen, _confirm_and_run, screen, call_id, argv, open_ids, group="tools")
 
 
 async def _confirm_and_run(screen: ChatScreen, call_id: str, argv: list[str], open_ids: list[str]) -> None:

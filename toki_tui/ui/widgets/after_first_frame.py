@@ -26,8 +26,13 @@ class ChildrenAfterFirstFrame(Widget):
 
     @property
     def built(self) -> bool:
-        """True once the children mounted after the first frame are there."""
-        return self._built.is_set()
+        """True once the children mounted after the first frame are there, until the app starts quitting (then
+        Textual removes them, the deepest first, so a field may be gone while its row is still there)."""
+        return self._built.is_set() and not self._app_quitting()
+
+    def _app_quitting(self) -> bool:
+        """From `App.exit()` on (Textual mounts nothing more), or once the app stopped running."""
+        return not self.is_attached or not self.app.is_running
 
     async def wait_until_built(self) -> None:
         """Return once the children are mounted (never, if the app quits first)."""
@@ -44,9 +49,13 @@ class ChildrenAfterFirstFrame(Widget):
         self.call_after_refresh(self._build)
 
     async def _build(self) -> None:
+        if self._app_quitting():
+            return
         children = list(self.children_after_first_frame())
         await self.mount_all(children)
-        if any(child.parent is not self for child in children):
-            return  # the app is closing (Ctrl+Q at once): Textual skipped the mount, there is nothing to fill
+        # The app may have started quitting meanwhile (Ctrl+Q at once): Textual then mounts nothing more, so the
+        # children of a row composed after that (a switch in its row) were never mounted. Nothing to fill.
+        if self._app_quitting() or any(child.parent is not self for child in children):
+            return
         self._built.set()
         self.after_children_mounted()

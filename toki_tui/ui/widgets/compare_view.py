@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -29,7 +29,7 @@ from toki_tui.ui import textual_internals
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
-from toki_tui.ui.widgets.message_actions import MessageActions
+from toki_tui.ui.widgets.message_actions import ContinueWanted
 from toki_tui.ui.widgets.message_view import MessageView
 
 STACK_BELOW = 100
@@ -287,7 +287,8 @@ class CompareView(Vertical, can_focus=True):
         event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
         self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
 
-    def on_message_actions_continue_wanted(self, event: MessageActions.ContinueWanted) -> None:
+    @on(ContinueWanted)
+    def _continue_wanted(self, event: ContinueWanted) -> None:
         event.stop()  # the conversation under the columns would go on unseen: a cut reply is continued there
         self.notify("A compared reply is not continued here: continue with it (Enter), then Ctrl+K goes on with it.")
 

@@ -1,113 +1,105 @@
 """What can be done to one message from the keyboard or with a click: walk to its siblings (`‹ 2/3 ›`),
 regenerate the reply, edit the question, continue a reply that was cut short.
 
-A message takes the focus when clicked, or with Shift+Tab from the prompt (then Up/Down move between messages).
-Its keys and clickable parts only post what the user asked for; the screen reads and writes the history and
-decides (widgets do no I/O). Typed characters and Enter still reach the prompt (ConversationView.TypedHere), so
-the keys here are arrows and Ctrl combinations only.
+A message (MessageView) takes the focus when clicked, or with Shift+Tab from the prompt (then Up/Down move between
+messages). Its keys are `MESSAGE_KEYS`; its actions ask the functions here whether the message allows what was asked
+and post the request they return. The screen reads and writes the history and decides (widgets do no I/O). Typed
+characters and Enter still reach the prompt (ConversationView.TypedHere), so the keys here are arrows and Ctrl
+combinations only.
 """
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widget import Widget
 
 from toki_tui.core.continuation import CONTINUABLE_STATUSES
 from toki_tui.core.text import displayable
 from toki_tui.ui.display import DisplayMessage
 
+MESSAGE_KEYS: list[BindingType] = [
+    Binding("left", "previous_sibling", "Previous branch", show=False, id="message.previous_sibling"),
+    Binding("right", "next_sibling", "Next branch", show=False, id="message.next_sibling"),
+    Binding("up", "neighbour(-1)", "Previous message", show=False, id="message.previous"),
+    Binding("down", "neighbour(1)", "Next message", show=False, id="message.next"),
+    Binding("ctrl+r", "regenerate", "Regenerate", show=False, id="message.regenerate"),
+    Binding("ctrl+e", "edit", "Edit", show=False, id="message.edit"),
+    Binding("ctrl+k", "continue_reply", "Continue", show=False, id="message.continue"),
+]
+"""The keys of a focused message (MessageView.BINDINGS, where ui/key_catalog.py finds them)."""
 
-class MessageActions(Widget, can_focus=True):
-    """The keys of a focused message (MessageView is one) and the messages they post to the screen."""
 
-    DEFAULT_CSS = """
-    MessageActions:focus { background: $accent 15%; }
-    """
+class SiblingWanted(Message):
+    """Show the sibling `step` places from this message (-1: the previous one), and the branch under it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "previous_sibling", "Previous branch", show=False, id="message.previous_sibling"),
-        Binding("right", "next_sibling", "Next branch", show=False, id="message.next_sibling"),
-        Binding("up", "neighbour(-1)", "Previous message", show=False, id="message.previous"),
-        Binding("down", "neighbour(1)", "Next message", show=False, id="message.next"),
-        Binding("ctrl+r", "regenerate", "Regenerate", show=False, id="message.regenerate"),
-        Binding("ctrl+e", "edit", "Edit", show=False, id="message.edit"),
-        Binding("ctrl+k", "continue_reply", "Continue", show=False, id="message.continue"),
-    ]
+    def __init__(self, message_id: int, step: int) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.step = step
 
-    class SiblingWanted(Message):
-        """Show the sibling `step` places from this message (-1: the previous one), and the branch under it."""
 
-        def __init__(self, message_id: int, step: int) -> None:
-            super().__init__()
-            self.message_id = message_id
-            self.step = step
+class RegenerateWanted(Message):
+    """A new reply in place of this one (a reply), or to this question (a user message)."""
 
-    class RegenerateWanted(Message):
-        """A new reply in place of this one (a reply), or to this question (a user message)."""
+    def __init__(self, message_id: int) -> None:
+        super().__init__()
+        self.message_id = message_id
 
-        def __init__(self, message_id: int) -> None:
-            super().__init__()
-            self.message_id = message_id
 
-    class EditWanted(Message):
-        """Open this question in the prompt, to ask it again differently."""
+class EditWanted(Message):
+    """Open this question in the prompt, to ask it again differently."""
 
-        def __init__(self, message_id: int) -> None:
-            super().__init__()
-            self.message_id = message_id
+    def __init__(self, message_id: int) -> None:
+        super().__init__()
+        self.message_id = message_id
 
-    class ContinueWanted(Message):
-        """Have the model go on with this reply, which was cut short."""
 
-        def __init__(self, message_id: int) -> None:
-            super().__init__()
-            self.message_id = message_id
+class ContinueWanted(Message):
+    """Have the model go on with this reply, which was cut short."""
 
-    @property
-    def message(self) -> DisplayMessage:
-        raise NotImplementedError  # MessageView's
+    def __init__(self, message_id: int) -> None:
+        super().__init__()
+        self.message_id = message_id
 
-    def _stored_id(self) -> int | None:
-        """The message's id once it is saved and finished (a streaming reply has no actions yet)."""
-        message = self.message
-        return message.id if message.status != "streaming" else None
 
-    def action_previous_sibling(self) -> None:
-        self._walk(-1)
+MessageAction = SiblingWanted | RegenerateWanted | EditWanted | ContinueWanted
+"""What a message's keys or clickable parts ask the screen for."""
 
-    def action_next_sibling(self) -> None:
-        self._walk(+1)
 
-    def _walk(self, step: int) -> None:
-        message_id, position = self._stored_id(), self.message.siblings
-        if message_id is not None and position is not None and 1 <= position[0] + step <= position[1]:
-            self.post_message(self.SiblingWanted(message_id, step))
+def _stored_id(message: DisplayMessage) -> int | None:
+    """The message's id once it is saved and finished (a streaming reply has no actions yet)."""
+    return message.id if message.status != "streaming" else None
 
-    def action_neighbour(self, step: int) -> None:
-        if step < 0:
-            self.screen.focus_previous()
-        else:
-            self.screen.focus_next()
 
-    def action_regenerate(self) -> None:
-        message_id = self._stored_id()
-        if message_id is not None and self.message.role in ("assistant", "user"):
-            self.post_message(self.RegenerateWanted(message_id))
+def sibling_request(message: DisplayMessage, step: int) -> SiblingWanted | None:
+    """The request to show the sibling `step` places away, or None when there is none there."""
+    message_id, position = _stored_id(message), message.siblings
+    if message_id is not None and position is not None and 1 <= position[0] + step <= position[1]:
+        return SiblingWanted(message_id, step)
+    return None
 
-    def action_edit(self) -> None:
-        message_id = self._stored_id()
-        if message_id is not None and self.message.role == "user":
-            self.post_message(self.EditWanted(message_id))
 
-    def action_continue_reply(self) -> None:
-        message_id = self._stored_id()
-        if message_id is not None and can_continue(self.message):
-            self.post_message(self.ContinueWanted(message_id))
+def regenerate_request(message: DisplayMessage) -> RegenerateWanted | None:
+    message_id = _stored_id(message)
+    if message_id is not None and message.role in ("assistant", "user"):
+        return RegenerateWanted(message_id)
+    return None
+
+
+def edit_request(message: DisplayMessage) -> EditWanted | None:
+    message_id = _stored_id(message)
+    if message_id is not None and message.role == "user":
+        return EditWanted(message_id)
+    return None
+
+
+def continue_request(message: DisplayMessage) -> ContinueWanted | None:
+    message_id = _stored_id(message)
+    if message_id is not None and can_continue(message):
+        return ContinueWanted(message_id)
+    return None
 
 
 def can_continue(message: DisplayMessage) -> bool:

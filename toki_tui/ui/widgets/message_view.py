@@ -15,10 +15,12 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
+from textual.widget import Widget
 
 from toki_tui.core.text import displayable
 from toki_tui.ui import textual_internals
@@ -32,10 +34,11 @@ from toki_tui.ui.line_render import (
     MarkdownLines,
     PlainTextLines,
     RenderContext,
+    first_changed_line,
     render_lines,
 )
 from toki_tui.ui.search_marks import mark_words
-from toki_tui.ui.widgets.message_actions import MessageActions
+from toki_tui.ui.widgets import message_actions
 from toki_tui.ui.widgets.message_chrome import (
     attachment_lines,
     fold_text,
@@ -44,15 +47,21 @@ from toki_tui.ui.widgets.message_chrome import (
     status_lines,
     tool_lines,
 )
+from toki_tui.ui.workers import start_worker
 
 HIGHLIGHT_SLICE = 0.004
 """Seconds of highlighting work between two returns to the event loop."""
 
 
-class MessageView(MessageActions):
-    """A message, rendered once; clicks on "Thinking" fold it, a click on "retry" asks for a retry."""
+class MessageView(Widget, can_focus=True):
+    """A message, rendered once; clicks on "Thinking" fold it, a click on "retry" asks for a retry. Focused, its
+    keys (message_actions.MESSAGE_KEYS) ask the screen for a sibling, a new reply, an edit or a continuation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = message_actions.MESSAGE_KEYS
 
     DEFAULT_CSS = """
+    /* First: a later rule of the same weight wins, so a user message keeps its own background. */
+    MessageView:focus { background: $accent 15%; }
     MessageView {
         height: auto;
         padding: 0 1;
@@ -190,6 +199,30 @@ class MessageView(MessageActions):
         if self._message.status == "error":
             self.post_message(self.RetryClicked(self._message.id))
 
+    # -- the message's keys and clickable parts: message_actions decides what the message allows -------------
+
+    def action_previous_sibling(self) -> None:
+        self._ask(message_actions.sibling_request(self.message, -1))
+
+    def action_next_sibling(self) -> None:
+        self._ask(message_actions.sibling_request(self.message, +1))
+
+    def action_neighbour(self, step: int) -> None:
+        (self.screen.focus_previous if step < 0 else self.screen.focus_next)()
+
+    def action_regenerate(self) -> None:
+        self._ask(message_actions.regenerate_request(self.message))
+
+    def action_edit(self) -> None:
+        self._ask(message_actions.edit_request(self.message))
+
+    def action_continue_reply(self) -> None:
+        self._ask(message_actions.continue_request(self.message))
+
+    def _ask(self, request: message_actions.MessageAction | None) -> None:
+        if request is not None:
+            self.post_message(request)
+
     # -- rendering --------------------------------------------------------------------------------------------
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -262,7 +295,7 @@ class MessageView(MessageActions):
         if self._markdown:
             lines.extend(self._content.lines(ctx))
             for job in self._content.take_highlight_jobs():
-                self.run_worker(self._highlight(job), group="highlight", exit_on_error=False)
+                start_worker(self, self._highlight, job, group="highlight")
         else:
             lines.extend(self._plain_content.lines(ctx))
         for section in (refusal, tools, status):
@@ -334,7 +367,7 @@ class MessageView(MessageActions):
             return
         new_lines = self._all_lines(width)
         resized = old_lines is None or self._height_for(len(new_lines)) != self.size.height
-        first = 0 if old_lines is None else _first_changed_line(old_lines, new_lines)
+        first = 0 if old_lines is None else first_changed_line(old_lines, new_lines)
         if first == 0:
             self.refresh(layout=resized)
             return
@@ -364,12 +397,3 @@ class MessageView(MessageActions):
         if not regions and self._resizing_with_painted_kept:
             return
         textual_internals.set_dirty(super(), *regions)
-
-
-def _first_changed_line(old: list[Line], new: list[Line]) -> int:
-    """Index of the first line that differs between two renderings (len of the shorter if one extends the
-    other). Settled lines are the same objects from one flush to the next, so most compare by identity."""
-    for index, (before, after) in enumerate(zip(old, new, strict=False)):
-        if before is not after and before != after:
-            return index
-    return min(len(old), len(new))

@@ -1,0 +1,167 @@
+"""A chat response's body read into batches of typed events, whether the server streamed it (SSE) or not (JSON).
+
+The body decides, not the Content-Type: servers answer stream:true with JSON (errors, busy pages) and stream:false
+with SSE (docs/protocol.md §6.18). Each network read gives one batch. An idle watchdog that only content resets
+bounds the wait for the next read (`idle`), and the whole reply (`total`). Every failure is a StreamError or an
+APITimeoutError raised after the events that arrived before it, so the caller keeps the partial reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+
+from toki_tui.core.api.body_limits import format_size, iter_body
+from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
+from toki_tui.core.api.events import ResponseStarted, StreamEvent
+from toki_tui.core.api.http_errors import describe_exception
+from toki_tui.core.api.idle_watchdog import IdleWatchdog
+from toki_tui.core.api.json_limits import JSONTooDeepError, loads
+from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
+from toki_tui.core.errors import APITimeoutError, StreamError
+
+MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
+"""A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
+\\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
+
+
+async def read_reply(response: httpx.Response, *, idle: float, total: float | None) -> AsyncIterator[list[StreamEvent]]:
+    """The events of a chat response whose status was a success, from ResponseStarted to the end of the reply."""
+    yield [ResponseStarted(response.status_code, response.headers.get("x-request-id"))]
+    # Events and text are capped by the SSE decoder and the ReplyLimiter, a JSON reply by _read_json.
+    body = iter_body(response, limit=None, what="", advice="")
+    reads = _BodyReads(body.__aiter__(), IdleWatchdog(idle, total), idle, total)
+    try:
+        first = await reads.next()
+        # Skip the blank lines DeepSeek sends while a non-stream reply is being prepared (docs/protocol.md §6.21).
+        while first is not None and not first.strip():
+            first = await reads.next()
+        if first is None:
+            raise StreamError("the server closed the connection without sending a reply")
+        # An SSE body never starts with "{" or "[".
+        reader = _read_json if first.lstrip()[:1] in (b"{", b"[") else _read_sse
+        async for batch in reader(first, reads):
+            yield batch
+    finally:
+        reads.watchdog.cancel()
+        await body.aclose()
+
+
+class _BodyReads:
+    """The body's network reads, each waited for under the watchdog; the timeouts name the limit that passed."""
+
+    def __init__(self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog, idle: float, total: float | None) -> None:
+        self._chunks = chunks
+        self.watchdog = watchdog
+        self._idle = idle
+        self._total = total
+
+    async def next(self) -> bytes | None:
+        """The next read, or None at the end of the body."""
+        watchdog = self.watchdog
+        watchdog.reading = True
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return None
+        except asyncio.CancelledError:
+            if watchdog.absorb_cancellation():
+                if watchdog.fired == "total":
+                    raise APITimeoutError(
+                        f"the reply took longer than the {self._total:g} s limit; the partial reply is kept"
+                    ) from None
+                raise APITimeoutError(
+                    f"the server sent no content for {self._idle:g} s; the partial reply is kept "
+                    "(raise [timeouts] idle in the config for slow models)"
+                ) from None
+            raise
+        except httpx.ReadTimeout:
+            raise APITimeoutError(f"the server sent nothing for {self._idle:g} s; the partial reply is kept") from None
+        except httpx.HTTPError as error:
+            raise StreamError(
+                f"the connection dropped mid-reply ({describe_exception(error)}); the partial reply is kept"
+            ) from None
+        finally:
+            watchdog.reading = False
+
+
+async def _read_sse(first: bytes, reads: _BodyReads) -> AsyncIterator[list[StreamEvent]]:
+    decoder = SSEDecoder()
+    parser = ChunkParser()
+    chunk: bytes | None = first
+    while chunk is not None:
+        batch: list[StreamEvent] = []
+        content_before = parser.content_events
+        try:
+            for sse in decoder.feed(chunk):
+                data = sse.data
+                if data.startswith("[DONE]") or data.strip() == "[DONE]":
+                    batch.extend(parser.flush())
+                    yield batch
+                    return
+                if sse.event == "error":
+                    raise _event_error(data)
+                try:
+                    payload = loads(data)
+                except JSONTooDeepError as error:
+                    raise StreamError(f"the server sent a stream chunk that cannot be read: {error}") from None
+                except ValueError:
+                    raise StreamError(
+                        f"the server sent stream data that is not JSON: {excerpt(data)}", raw=data
+                    ) from None
+                batch.extend(parser.parse_chunk(payload))
+        except EventTooLargeError as error:
+            yield batch
+            raise StreamError(f"the stream broke: {error}") from None
+        except StreamError as error:
+            # What arrived before the failure (and with it, e.g. OpenRouter's last chunk) is kept.
+            batch.extend(error.pending_events)
+            yield batch
+            raise
+        if parser.content_events != content_before:
+            reads.watchdog.touch()
+        if batch:
+            yield batch
+        chunk = await reads.next()
+    yield parser.flush()
+    if not parser.finished:
+        if decoder.has_partial_event:
+            raise StreamError("the stream was cut off in the middle of an event; the partial reply is kept")
+        raise StreamError(
+            "the stream ended before the reply was complete (no finish reason, no [DONE]); the partial reply is kept"
+        )
+
+
+async def _read_json(first: bytes, reads: _BodyReads) -> AsyncIterator[list[StreamEvent]]:
+    parts = [first]
+    size = len(first)
+    while (chunk := await reads.next()) is not None:
+        size += len(chunk)
+        if size > MAX_JSON_REPLY_BYTES:
+            raise StreamError(
+                f"the server's reply is larger than {format_size(MAX_JSON_REPLY_BYTES)}; toki stopped reading it "
+                "(ask for a shorter answer or set max tokens)"
+            )
+        parts.append(chunk)
+    raw = b"".join(parts)
+    try:
+        body = loads(raw)
+    except JSONTooDeepError as error:
+        raise StreamError(f"the server sent a reply that cannot be read: {error}") from None
+    except ValueError:
+        raise StreamError(
+            f"the server sent a reply that is not JSON: {excerpt(raw.decode('utf-8', 'replace'))}"
+        ) from None
+    yield ChunkParser().parse_completion(body)
+
+
+def _event_error(data: str) -> StreamError:
+    try:
+        payload = loads(data) if data.strip() else None
+    except ValueError:
+        payload = data
+    if isinstance(payload, dict) and "error" in payload:
+        payload = payload["error"]
+    return error_from_payload(payload)
