@@ -65,7 +65,7 @@ async def test_the_session_stores_the_partial_reply_as_length_with_the_reason(
     try:
         async for _ in session.send("go on forever"):
             pass
-        assert session.reply_status == "length"
+        assert session.last_run.reply_status == "length"
         assert session.reply_note == reply_limit_message(400)
         assert "stopped at toki's reply limit of 400 characters" in session.reply_note
         assert session.conversation_id is not None
@@ -74,7 +74,7 @@ async def test_the_session_stores_the_partial_reply_as_length_with_the_reason(
         assert stored.error == session.reply_note
         async for _ in session.send("and now?"):
             pass
-        assert session.reply_status == "complete" and session.reply_note is None
+        assert session.last_run.reply_status == "complete" and session.reply_note is None
     finally:
         await client.aclose()
 

@@ -131,7 +131,7 @@ async def test_mid_stream_error_keeps_partial_text(
 async def test_length_status(session: ChatSession, fake_server: FakeServer) -> None:
     fake_server.script(stream_text("truncated", finish_reason="length"))
     await drain(session.send("hi"))
-    assert session.reply_status == "length"
+    assert session.last_run.reply_status == "length"
 
 
 async def test_context_has_no_reasoning_and_no_failed_replies(session: ChatSession, fake_server: FakeServer) -> None:

@@ -60,7 +60,7 @@ async def test_a_full_disk_mid_reply_still_gives_the_whole_reply_and_records_why
     fill_disk(store._connection.db())
     await drain(session.send("first"))
     assert session.reply is not None and session.reply.content == LONG_REPLY
-    assert session.reply_status == "complete"
+    assert session.last_run.reply_status == "complete"
     assert session.save_problem is not None and session.save_problem.startswith("the disk is full:")
     assert "free some space" in session.save_problem
     [user, assistant] = message_rows(path)

@@ -104,10 +104,10 @@ async def test_a_reply_stores_its_cost_with_the_price_in_force(fake_server: Fake
         stream_text("priced", usage=usage), stream_text("unpriced", usage=usage), stream_text("none", usage=False)
     )
     await drain(session.send("one"))
-    assert session.reply_cost == pytest.approx(0.00082)
+    assert session.last_run.cost == pytest.approx(0.00082)
     session.model = "other"
     await drain(session.send("two"))
-    assert session.reply_cost is None
+    assert session.last_run.cost is None
     session.model = "m"
     await drain(session.send("three"))
     await client.aclose()

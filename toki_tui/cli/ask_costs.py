@@ -34,20 +34,20 @@ def price_lookup(config: Config, endpoint_name: str) -> Callable[[str], Price | 
 
 def report_after_reply(args: argparse.Namespace, session: ChatSession, config: Config) -> None:
     """The `--usage` line (tokens, and the estimated cost or why it is unknown), then the budget's warning."""
-    reply = session.reply
-    if reply is None:
+    reply, run = session.reply, session.last_run
+    if reply is None or run is None:
         return
     if args.usage and reply.usage is not None:
         counts = ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items())
-        cost = session.reply_cost
+        cost = run.cost
         if cost is not None:
             priced = f"cost {format_cost(cost)} (estimate)"
-        elif session.reply_price is None:
+        elif run.price is None:
             priced = f"cost unknown (no price for {session.model})"
         else:
             priced = "cost unknown (no token counts)"
         report(f"usage: {counts}; {priced}")
-    warn_over_budget(config, session, session.reply_cost)
+    warn_over_budget(config, session, run.cost)
 
 
 def warn_over_budget(config: Config, session: ChatSession, cost: float | None) -> None:

@@ -67,7 +67,7 @@ class ChatSession:
         self.clock = clock
         self._memory: list[MemoryMessage] = []
         self._branch = BranchContext()
-        self._run: ReplyRun | None = None  # the last reply of a normal turn (reply, reply_status... read it)
+        self._run: ReplyRun | None = None  # the last reply of a normal turn (last_run, reply, reply_note)
         self.runs_in_flight: set[ReplyRun] = set()
         self.save_problem: str | None = None
         """Why the store stopped taking this session's messages (None while it takes them)."""
@@ -111,20 +111,9 @@ class ChatSession:
         return self._run.reply if self._run is not None else None
 
     @property
-    def reply_message_id(self) -> int | None:
-        return self._run.reply_message_id if self._run is not None else None
-
-    @property
-    def reply_status(self) -> str | None:
-        return self._run.reply_status if self._run is not None else None
-
-    @property
-    def reply_cost(self) -> float | None:  # the last reply's estimated cost; None when unknown
-        return self._run.cost if self._run is not None else None
-
-    @property
-    def reply_price(self) -> Price | None:
-        return self._run.price if self._run is not None else None
+    def last_run(self) -> ReplyRun | None:
+        """The last reply of a normal turn as it ran (its stored id, status, cost and price); None before one."""
+        return self._run
 
     @property
     def reply_note(self) -> str | None:
@@ -304,15 +293,8 @@ class ChatSession:
         instead of the last one: a reply gets a sibling, a question a new answer; the branch below the old reply
         stays on it."""
         parent_id: int | None = None
-        if not self.saving:
-            self._use_memory()
-        store, conversation_id = self.store, self.conversation_id
-        if self.saving and store is not None and conversation_id is not None:
-            try:
-                await self._ensure_conversation()  # the settings the retry is made with become the conversation's
-            except HistoryError as error:
-                self.stop_saving(error)
-        if self.saving and store is not None and conversation_id is not None:
+        store, conversation_id = await self._prepare_to_reply_again()
+        if store is not None and conversation_id is not None:
             if message_id is None:
                 leaf = self.branch_end
                 branch = await self.run_store(lambda: store.branch(conversation_id, leaf))
@@ -357,15 +339,8 @@ class ChatSession:
         arrives is appended to the same stored reply, which ends with one status (checkpoints write old + new).
         A server that answers from scratch instead is named in `reply_note` and the stored error."""
         parent_id: int | None = None
-        if not self.saving:
-            self._use_memory()
-        store, conversation_id = self.store, self.conversation_id
-        if self.saving and store is not None and conversation_id is not None:
-            try:
-                await self._ensure_conversation()
-            except HistoryError as error:
-                self.stop_saving(error)
-        if self.saving and store is not None and conversation_id is not None:
+        store, conversation_id = await self._prepare_to_reply_again()
+        if store is not None and conversation_id is not None:
             leaf = message_id if message_id is not None else self.branch_end
             branch = await self.run_store(lambda: branch_to_continue(store, conversation_id, leaf))
             partial = branch[-1]
@@ -384,6 +359,21 @@ class ChatSession:
                 yield batch
         finally:
             self._continued = None
+
+    async def _prepare_to_reply_again(self) -> tuple[HistoryStore | None, str | None]:
+        """Before a retry or a continuation: the settings it is made with become the conversation's. The store and
+        the conversation when it is saved, else (None, None) and it goes on in memory."""
+        if not self.saving:
+            self._use_memory()
+        store, conversation_id = self.store, self.conversation_id
+        if self.saving and store is not None and conversation_id is not None:
+            try:
+                await self._ensure_conversation()
+            except HistoryError as error:
+                self.stop_saving(error)
+        if self.saving and store is not None and conversation_id is not None:
+            return store, conversation_id
+        return None, None
 
     async def _run_reply(self, parent_id: int | None) -> AsyncGenerator[list[StreamEvent], None]:
         run = ReplyRun(

@@ -99,7 +99,7 @@ async def pump_reply(
         async with contextlib.aclosing(batches):  # closed (the response with it) whatever ends the loop
             async for batch in batches:
                 show_batch(live, batch, session.reply, on_state)
-        status = session.reply_status or "complete"
+        status = session.last_run.reply_status if session.last_run is not None else "complete"
         error_text = session.reply_note
     except asyncio.CancelledError:
         status = "stopped"
@@ -113,17 +113,18 @@ async def pump_reply(
         status = "error"
         error_text = f"unexpected error: {type(error).__name__}: {error}"
     finally:
-        reply = session.reply
+        reply, run = session.reply, session.last_run
+        cost = run.cost if run is not None else None
         usage = reply.usage.as_dict() if reply is not None and reply.usage is not None else None
         duration, ttft = (reply.duration, reply.ttft) if reply is not None else (None, None)
         live.finish(
             status=status,
             error=error_text,
-            message_id=session.reply_message_id,
+            message_id=run.reply_message_id if run is not None else None,
             usage=usage,
             duration=duration,
             ttft=ttft,
-            cost=session.reply_cost,
+            cost=cost,
         )
         if status == "complete" and asked_for_json(session.params.to_record()):
             live.mark_json_reply()  # parsed once, now that it is whole
@@ -135,7 +136,7 @@ async def pump_reply(
                 conversation_id=session.conversation_id,
                 retry_after=retry_after,
                 was_retry=was_retry,
-                cost=session.reply_cost,
-                unpriced=int(is_unpriced(session.reply_cost, usage, status)),
+                cost=cost,
+                unpriced=int(is_unpriced(cost, usage, status)),
             )
         )
