@@ -30,12 +30,16 @@ class RecordingLive:
         self.calls.append(("finish", details["status"]))
 
 
+class StubRun:
+    reply_status = "complete"
+    reply_message_id = 7
+    cost = None
+
+
 class StubSession:
     reply = None
-    reply_status = "complete"
+    last_run = StubRun()
     reply_note = None
-    reply_message_id = 7
-    reply_cost = None
     conversation_id = "c1"
     params = ChatParams()
 
