@@ -37,6 +37,7 @@ from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.store_thread import StoreThread
 from toki_tui.ui.textual_internals import set_theme_before_start
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
+from toki_tui.ui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -89,6 +90,7 @@ class TokiApp(App[int]):
     ) -> None:
         super().__init__()
         self._on_started = on_started
+        self.type_ahead = TypeAhead()
         self.config = config
         self.endpoint = endpoint
         self._store = store
@@ -237,7 +239,11 @@ class TokiApp(App[int]):
             clean = displayable(event.text)
             if clean != event.text:
                 event = events.Paste(clean)
-        await super().on_event(event)
+        if not self.type_ahead.hold(event):  # typed before anything had the focus: kept until then (type_ahead.py)
+            await super().on_event(event)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.type_ahead.release(self.post_message)  # a field has the focus: what was typed ahead has a place to go
 
     def started(self) -> None:
         """The first frame is on screen and the start-up work after it is queued: run the caller's `on_started`

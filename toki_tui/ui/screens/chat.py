@@ -100,15 +100,17 @@ class ChatScreen(Screen[None]):
         self.settings = SessionSettings(self, app, self.session)
         self.model_choice = ModelChoice(self, app, self.session, self.settings)
         self.api_key = ApiKeyRequest(self, app, self.session, key_saved=self.model_choice.load)
-        self.replies = ReplyRunner(self, app, self.session, ask_for_api_key=self.api_key.ask)
+        self.replies: ReplyRunner = ReplyRunner(self, app, self.session, ask_for_api_key=self.api_key.ask)
         self.costs = CostTracker(self, app, self.session)
         self.history = HistoryBrowser(self, app, self.session, self.settings, shown=self.costs.show_conversation)
-        self.branches = BranchActions(
+        self.branches: BranchActions = BranchActions(
             self, app, self.session, replies=self.replies, history=self.history, ask_for_api_key=self.api_key.ask
         )
-        self.reply_actions = ReplyActions(self, app, self.session)
+        self.reply_actions: ReplyActions = ReplyActions(self, app, self.session)
         self.attachments = PendingAttachments(self, app)
-        self.compare = CompareRunner(self, app, self.session, self.replies, self.history, self.model_choice)
+        self.compare: CompareRunner = CompareRunner(
+            self, app, self.session, self.replies, self.history, self.model_choice
+        )
         self.sidebars = Sidebars(self)
         self._resumed_before = False
 
