@@ -60,8 +60,6 @@ class MessageView(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = message_actions.MESSAGE_KEYS
 
     DEFAULT_CSS = """
-    /* First: a later rule of the same weight wins, so a user message keeps its own background. */
-    MessageView:focus { background: $accent 15%; }
     MessageView {
         height: auto;
         padding: 0 1;
@@ -69,6 +67,8 @@ class MessageView(Widget, can_focus=True):
         border-left: outer $secondary 60%;
     }
     MessageView.-role-user { border-left: outer $primary; background: $boost; }
+    /* After the role rules: of rules of the same weight the later wins, and a focused question must show it. */
+    MessageView:focus { background: $accent 15%; }
     MessageView.-role-system, MessageView.-role-developer { border-left: outer $foreground 30%; }
     MessageView.-status-error { border-left: outer $error; }
     MessageView.-status-stopped, MessageView.-status-interrupted, MessageView.-status-length {
