@@ -62,6 +62,9 @@ async def _toggle(pilot: Pilot[Any], harness: AppHarness, *values: str) -> None:
     assert HOSTILE_EXPOSED in screen_plain_text(harness.app)
     assert_screen_inert(harness)
     listed = harness.app.screen.query_one(SelectionList)
+    off = listed.get_component_rich_style("selection-list--button")
+    on = listed.get_component_rich_style("selection-list--button-selected")
+    assert off.bgcolor != on.bgcolor and off.color != on.color  # a tool switched off reads as off at a glance
     for value in values:
         listed.toggle(value)
     await pilot.press("enter")
