@@ -53,7 +53,10 @@ def test_a_remote_server_gets_its_header_and_a_missing_one_fails(
         assert manager.wait_settled(30)
         states = {state.name: state for state in manager.states()}
         assert states["remote"].describe() == "ready, 7 tools"
-        assert states["refused"].describe() == "failed: failed to start: Server returned an error response"
+        assert (
+            states["refused"].describe()
+            == "failed: failed to start: the server answered HTTP 401 (check its url and headers)"
+        )
         assert all(TOKEN not in state.describe() + state.where for state in states.values())
         assert manager.call("echo", {"text": "over http"}).result(10) == "echo: over http"
     finally:

@@ -96,11 +96,15 @@ def resolve_headers(server: McpServerConfig) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def open_session(
-    server: McpServerConfig, errlog: Any, pids: list[int], on_garbage: Callable[[Exception], None]
+    server: McpServerConfig,
+    errlog: Any,
+    pids: list[int],
+    on_garbage: Callable[[Exception], None],
+    refusals: list[int] | None = None,
 ) -> AsyncIterator[Any]:
     """An initialized `mcp.ClientSession` for `server`; a local server writes its stderr to `errlog` (a file with a
-    descriptor; None: toki's own stderr) and its pid into `pids`. A line that is not a protocol message calls
-    `on_garbage`."""
+    descriptor; None: toki's own stderr) and its pid into `pids`; a remote one's HTTP error statuses go into
+    `refusals` (the SDK's own error names none). A line that is not a protocol message calls `on_garbage`."""
     from mcp import ClientSession
 
     async def handle(message: Any) -> None:
@@ -113,6 +117,12 @@ async def open_session(
             from mcp.shared._httpx_utils import create_mcp_http_client
 
             client = create_mcp_http_client(headers=resolve_headers(server))
+
+            async def note_refusal(response: Any) -> None:
+                if response.status_code >= 400 and refusals is not None:
+                    refusals.append(response.status_code)
+
+            client.event_hooks["response"].append(note_refusal)
             await stack.enter_async_context(client)
             streams = await stack.enter_async_context(streamable_http_client(server.url, http_client=client))
         else:

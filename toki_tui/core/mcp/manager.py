@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import math
 import os
 import signal
@@ -73,6 +74,7 @@ class _Server:
         self.config = config
         self.session: Any = None
         self.pids: list[int] = []
+        self.refusals: list[int] = []  # a remote server's HTTP error statuses
         self.stderr = bytearray()
         self.ended = asyncio.Event()
         self.problem = ""
@@ -201,7 +203,8 @@ class McpManager:
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
                 server.starting = starting
-                async with open_session(config, errlog, server.pids, lambda e: self._garbage(server, e)) as session:
+                garbage = functools.partial(self._garbage, server)
+                async with open_session(config, errlog, server.pids, garbage, server.refusals) as session:
                     listed = await session.list_tools()
                     if errlog is not None:
                         errlog.close()  # the server holds its own copy: its end of file means it has exited
@@ -375,4 +378,8 @@ def _describe(error: BaseException, server: _Server) -> str:
     if isinstance(error, ConfigError):
         return str(error)
     text = str(error) or type(error).__name__
+    if server.refusals:  # the SDK's error names no status: the one the server answered says what to fix
+        status = server.refusals[-1]
+        advice = " (check its url and headers)" if status in (401, 403, 404) else ""
+        return f"failed to start: the server answered HTTP {status}{advice}"
     return f"failed to start: {text}" + _last_line(server)
