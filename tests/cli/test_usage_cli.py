@@ -53,12 +53,20 @@ def test_usage_as_json_and_as_a_table(fake_server: FakeServer, toki_env: dict[st
     assert_inert(table.stdout)
     assert "hostile" in table.stdout  # the title is shown, as plain text
 
+    top = run_toki(["usage", "--by", "conversation", "--since", "90d", "--limit", "2"], toki_env)
+    assert top.returncode == 0, top.stderr
+    top_lines = top.stdout.splitlines()
+    assert len(top_lines) == 1 + 2 + 1
+    assert [line.split() for line in top_lines[1:3]] == [line.split() for line in lines[1:3]]  # the two biggest
+    assert top_lines[-1].split() == lines[-1].split()  # and the same total
+
 
 def test_a_bad_since_is_a_usage_error(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     result = run_toki(["usage", "--since", "last tuesday"], toki_env)
     assert result.returncode == 2
     assert result.stderr.startswith("toki: --since 'last tuesday': expected a span such as 30m, 24h, 7d or 2w")
     assert result.stdout == ""
+    assert "expected 1 or more" in run_toki(["usage", "--limit", "0"], toki_env).stderr
 
 
 def test_ask_shows_the_cost_and_warns_when_its_reply_takes_the_day_over_budget(

@@ -15,6 +15,7 @@ from toki_tui.cli.arguments import (
     add_endpoint_arguments,
     add_parameter_arguments,
     add_preset_argument,
+    positive_count,
 )
 
 COMMANDS = ("ask", "models", "history", "usage", "config", "mcp")
@@ -94,6 +95,12 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     usage.add_argument("--since", metavar="WHEN", help="only replies since WHEN: 30m, 24h, 7d, 2w or 2026-11-01")
     usage.add_argument("--by", choices=("model", "day", "conversation"), default="model", help="default: model")
+    usage.add_argument(
+        "--limit",
+        type=positive_count,
+        metavar="N",
+        help="only the N rows with the most tokens (by day: the N latest days); the total still counts every reply",
+    )
     usage.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     config = commands.add_parser("config", help="show where the config lives, or write an example config")

@@ -68,3 +68,14 @@ def flag(args: argparse.Namespace, name: str) -> str | None:
     """The value of a flag that may be absent from the namespace (SUPPRESS defaults)."""
     value = getattr(args, name, None)
     return value if isinstance(value, str) else None
+
+
+def positive_count(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (`--limit`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
+    return value

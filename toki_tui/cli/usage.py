@@ -105,6 +105,8 @@ def run_usage(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     def print_usage(store: HistoryStore) -> int:
         rows = store.usage(by, since)
+        if args.limit is not None:  # most tokens first, days oldest first: the latest days are the last ones
+            rows = rows[-args.limit :] if by == "day" else rows[: args.limit]
         if args.json:
             out.write(dumps_json(usage_records(rows, by)) + "\n")
         elif not rows:
