@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.benchmarks.bench_tui_app_pty import cpu_seconds, paced_stream
-from tests.benchmarks.bench_tui_blackbox import PROFILER_HOOK, hook_environment, print_breakdown
+from tests.benchmarks.bench_tui_blackbox import measurement_hooks, print_breakdown
 from tests.benchmarks.tui_bench_app import END_MARKER, mixed_markdown, ms, percentile
 from tests.benchmarks.tui_bench_pty import PtyWatcher, python_on_pty, toki_environment, type_and_measure
 from tests.fakes.per_model import by_model
@@ -84,13 +84,9 @@ def run(
         server.default_reply = by_model(replies, default=replies[models[0]])
         root = Path(folder)
         env = toki_environment(server.base_url, root, COLUMNS=str(COLUMNS), LINES=str(ROWS), TOKI_MODEL=models[0])
-        if profile is not None:  # as bench_tui_blackbox --profile: a cProfile of the streaming window
-            hook_environment(root, env, PROFILER_HOOK)
-            env["TOKI_BENCH_PROFILE"] = str(profile / f"compare-{len(models)}.prof")
-        breakdown_file = root / "breakdown.json"
-        if breakdown:
-            hook_environment(root, env, (Path(__file__).parent / "breakdown_hook.py").read_text())
-            env["TOKI_BENCH_BREAKDOWN"] = str(breakdown_file)
+        # As bench_tui_blackbox --profile / --breakdown: a cProfile, or the main thread's time, of the streaming window.
+        profile_file = None if profile is None else profile / f"compare-{len(models)}.prof"
+        breakdown_file = measurement_hooks(root, env, profile_file, breakdown)
         signalled = profile is not None or breakdown
         with python_on_pty(["-m", "toki_tui"], env, ROWS, COLUMNS) as (pid, watcher):
             if watcher.wait_for(b"Enter sends", 0, 30.0) is None:

@@ -145,6 +145,19 @@ def hook_environment(root: Path, env: dict[str, str], hook: str) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "hook"), env.get("PYTHONPATH")]))
 
 
+def measurement_hooks(root: Path, env: dict[str, str], profile_file: Path | None, breakdown: bool) -> Path:
+    """Put the profiler (writing `profile_file`) or the breakdown hook into the child's environment (--profile and
+    --breakdown exclude each other); the file a breakdown is written to."""
+    if profile_file is not None:
+        hook_environment(root, env, PROFILER_HOOK)
+        env["TOKI_BENCH_PROFILE"] = str(profile_file)
+    breakdown_file = root / "breakdown.json"
+    if breakdown:
+        hook_environment(root, env, (Path(__file__).parent / "breakdown_hook.py").read_text())
+        env["TOKI_BENCH_BREAKDOWN"] = str(breakdown_file)
+    return breakdown_file
+
+
 def print_breakdown(totals: dict[str, float]) -> None:
     wall = totals["wall_s"]
 
@@ -170,13 +183,8 @@ def run(label: str, token_count: int, rate: float, profile: Path | None, breakdo
         env = toki_environment(server.base_url, root)
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
-        if profile is not None:
-            hook_environment(root, env, PROFILER_HOOK)
-            env["TOKI_BENCH_PROFILE"] = str(profile / f"{token_count}-tokens-at-{rate:.0f}.prof")
-        breakdown_file = root / "breakdown.json"
-        if breakdown:
-            hook_environment(root, env, (Path(__file__).parent / "breakdown_hook.py").read_text())
-            env["TOKI_BENCH_BREAKDOWN"] = str(breakdown_file)
+        profile_file = None if profile is None else profile / f"{token_count}-tokens-at-{rate:.0f}.prof"
+        breakdown_file = measurement_hooks(root, env, profile_file, breakdown)
         signalled = profile is not None or breakdown
         with toki_on_pty(env) as (pid, terminal):
             if terminal.wait_for(b"Enter sends", 0, 30.0) is None:
