@@ -13,6 +13,7 @@ import pytest
 
 from tests.fakes.mcp_config import ANSWERS_GARBAGE, EXITS_AT_ONCE, fake_server_config
 from tests.fakes.mcp_server import HOSTILE_TOOL_NAME
+from toki_tui.core.mcp import manager as manager_module
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.manager import McpManager, ServerState
 
@@ -109,6 +110,26 @@ def test_calls_give_the_text_of_the_tool_message_whatever_happens(
     assert manager.tools() == []
     assert wait_gone(server_pid) and wait_gone(child_pid)
     assert manager.call("echo", {"text": "x"}).result(10).startswith("The tool could not be run")
+
+
+def test_a_server_that_dies_before_its_exit_is_noticed_is_reported_as_dead_not_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call's timeout ends first (exit checks are far apart here, and a child keeps the server's output open):
+    the call still says the server exited, with its last words, rather than that the tool was slow."""
+    monkeypatch.setattr(manager_module, "EXIT_POLL", 60.0)
+    servers = {"fake": fake_server_config("fake", "--child", str(tmp_path / "child.pid"), timeout=1.0)}
+    manager = McpManager(servers)
+    manager.start()
+    try:
+        assert manager.wait_settled(30)
+        assert manager.call("crash", {}).result(10) == (
+            "The tool could not be run: the MCP server 'fake' exited (crashing now) during the call."
+        )
+        assert [state.describe() for state in manager.states()] == ["failed: exited (crashing now)"]
+    finally:
+        manager.stop()
+    assert wait_gone(int((tmp_path / "child.pid").read_text()))
 
 
 def test_stop_leaves_no_process_behind(tmp_path: Path) -> None:

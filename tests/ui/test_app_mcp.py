@@ -78,7 +78,7 @@ def _tool_messages(request: dict[str, Any]) -> list[tuple[str, str]]:
 async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> None:
     child_file = tmp_path / "child.pid"
     servers = {
-        "fake": fake_server_config("fake", "--child", str(child_file), timeout=0.5),
+        "fake": fake_server_config("fake", "--child", str(child_file), timeout=1.0),
         "gone": McpServerConfig(name="gone", command="/nonexistent/mcp-server"),
     }
     harness = make_app(tmp_path, fake_server, config=Config(mcp_servers=servers))
@@ -142,7 +142,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         second = await _requests(pilot, harness, 2)
         assert _tool_messages(second) == [("c1", "echo: hi"), ("c2", DECLINED_TEXT)]
 
-        # Round 2: echo runs without asking; Enter runs the slow call, which the 0.5 s timeout cuts.
+        # Round 2: echo runs without asking; Enter runs the slow call, which the 1 s timeout cuts.
         await _send(pilot, harness, "once more")
         shown = await _dialog(pilot, harness)
         assert "tool:   slow" in shown
@@ -154,7 +154,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         fourth = await _requests(pilot, harness, 4)
         assert _tool_messages(fourth)[-2:] == [
             ("c3", "echo: again"),
-            ("c4", "The tool did not answer within 0.5 s; the call was given up."),
+            ("c4", "The tool did not answer within 1 s; the call was given up."),
         ]
         conversation_id = harness.screen.session.conversation_id
         assert conversation_id is not None

@@ -38,6 +38,8 @@ STOP_WAIT = 4.0
 """Seconds stop() waits for the connections to close after each signal."""
 EXIT_POLL = 0.25
 """Seconds between checks that a local server is still running."""
+LAST_OUTPUT_WAIT = 0.25
+"""Seconds given to a server's last error output, once it has exited, before saying why it ended."""
 STDERR_TAIL = 2000
 """The most of a server's last error output kept, to say why it failed."""
 
@@ -261,7 +263,7 @@ class McpManager:
         while True:
             await asyncio.sleep(EXIT_POLL)
             if server.pids and not _alive(server.pids[0]):
-                await asyncio.sleep(EXIT_POLL)  # its last error output first
+                await asyncio.sleep(LAST_OUTPUT_WAIT)
                 self._exited(server)
                 return
 
@@ -331,16 +333,24 @@ class McpManager:
             with anyio.fail_after(timeout):
                 result = await server.session.call_tool(tool.name, arguments)
         except TimeoutError:
+            if server.pids and not _alive(server.pids[0]):  # it died during the call, before its exit was noticed
+                await asyncio.sleep(LAST_OUTPUT_WAIT)
+                self._exited(server)
+                return await self._ended_during_call(server) or timed_out_text(timeout)
             return timed_out_text(timeout)
         except Exception as error:
-            with contextlib.suppress(TimeoutError):  # a crash: its end of output follows the closed connection
-                await asyncio.wait_for(server.ended.wait(), 2.0)
-            if server.ended.is_set() or server.problem:
-                if server.run is not None:  # its state says failed before the call's result is given
-                    await asyncio.wait({server.run}, timeout=STOP_WAIT)
-                return failed_text(tool.server, (server.problem or "stopped") + " during the call")
-            return failed_text(tool.server, f"answered with an error: {error}")
+            return await self._ended_during_call(server) or failed_text(tool.server, f"answered with an error: {error}")
         return result_text(result.content, is_error=bool(result.is_error), structured=result.structured_content)
+
+    async def _ended_during_call(self, server: _Server) -> str | None:
+        """The `tool` message for a call whose server stopped under it, or None if it is still running."""
+        with contextlib.suppress(TimeoutError):  # a crash: its end of output follows the closed connection
+            await asyncio.wait_for(server.ended.wait(), 2.0)
+        if not (server.ended.is_set() or server.problem):
+            return None
+        if server.run is not None:  # its state says failed before the call's result is given
+            await asyncio.wait({server.run}, timeout=STOP_WAIT)
+        return failed_text(server.config.name, (server.problem or "stopped") + " during the call")
 
     def with_reserved(self, names: Iterable[str]) -> None:
         """Names the MCP tools must not take (the local tools'): renames the tools already listed."""
