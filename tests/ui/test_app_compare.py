@@ -94,6 +94,8 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         )
         beta_id = next(r.id for r in replies if r.model == "m/beta")
         assert harness.store.get_conversation(conversation_id).current_leaf_id == beta_id
+        assert screen.session.model == "m/beta"  # the model whose reply was chosen answers from now on
+        assert "The next messages go to m/beta" in [n.message for n in harness.app._notifications][-1]
 
         prompt.focus()
         prompt.text = "And then?"
@@ -101,6 +103,9 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 4 and not screen.streaming)
         last = fake_server.chat_requests()[-1].json()
         assert [m["content"] for m in last["messages"]] == ["Which one?", "Beta says hello.", "And then?"]
+        assert last["model"] == "m/beta"
+        # The conversation reopens with it.
+        await wait_until(pilot, lambda: harness.store.get_conversation(conversation_id).model == "m/beta")
 
         # Narrower than 100 columns the replies stack; X on the selected column stops that reply only.
         await pilot.resize_terminal(90, 40)

@@ -110,11 +110,13 @@ class ModelSource(Protocol):
     @property
     def models(self) -> list[ModelInfo]: ...
 
+    def use(self, model_id: str) -> None: ...
+
 
 class CompareRunner:
     """`screen` is the node the worker and the timer run on; `replies` gives the session its client and store
     before the requests (False: the app is quitting); `history` shows a conversation again from the store;
-    `models` has the model list (for the picker and the prices)."""
+    `models` has the model list (for the picker and the prices) and sets the model of the next requests."""
 
     def __init__(
         self,
@@ -346,6 +348,10 @@ class CompareRunner:
             self._app.notify(f"Could not continue on that reply: {error}", severity="error")
             return
         self._show_figures()
+        model = turn.runs[index].model
+        if model != self._session.model:  # the conversation goes on with the model whose reply was chosen
+            self._model_source.use(model)
+            self._app.notify(f"The next messages go to {model}, whose reply the conversation continues from.")
         if self._session.conversation_id is not None:
             self._reopen(self._session.conversation_id)  # now on the chosen branch
         self.close()

@@ -77,5 +77,9 @@ class ModelChoice:
 
     def _chosen(self, model_id: str | None) -> None:
         if model_id:
-            self._settings.set_model(model_id)
+            self.use(model_id)
         self._screen.query_one(PromptInput).focus()
+
+    def use(self, model_id: str) -> None:
+        """The model of the next requests (saved with the conversation)."""
+        self._settings.set_model(model_id)
