@@ -158,6 +158,24 @@ def test_flags_go_over_the_preset_which_goes_over_the_environment_and_the_config
     assert load_settings_and_preset(args)[1].model == "m/environment"
 
 
+def test_an_empty_system_prompt_in_a_preset_clears_the_one_in_force(isolated_dirs: IsolatedDirs) -> None:
+    """`system_prompt = ""` (in the preset or its parameters) is "no system prompt", not "leave it": the config's
+    own one is not sent."""
+    text = CONFIG.replace("[parameters]\n", '[parameters]\nsystem_prompt = "Config."\n')
+    folder = isolated_dirs.config_dir
+    bare = 'parameters = { system_prompt = "" }\n'
+    write(folder, text + '\n[presets.plain]\nsystem_prompt = ""\n', **{"bare.toml": bare})
+    config = load_config(folder / "config.toml")
+    assert config.system_prompt == "Config."
+    for name in ("plain", "bare"):
+        assert config.presets[name].system_prompt == ""
+        assert config.presets[name].describe() == "no system prompt"
+        args = argparse.Namespace(preset=name, system=None, system_role=None)
+        load_settings_and_preset(args)
+        assert args.system == "", '--system "": toki ask sends no system message'
+    assert config.presets["terse"].system_prompt == "Answer in one sentence."
+
+
 def test_params_over_keeps_what_the_preset_does_not_set() -> None:
     tools = ({"type": "function", "function": {"name": "g"}},)
     base = ChatParams.create(temperature=0.5, top_p=0.9, tool_choice={"type": "function", "function": {"name": "f"}})
@@ -203,6 +221,7 @@ def test_the_settings_saved_as_a_preset_apply_back_as_they_were(tmp_path: Path) 
     without_tools = preset_from_settings("n", model="m", endpoint=None, params=params, system_prompt=None,
                                          tools_file="/abs/tools.json")  # fmt: skip
     assert without_tools.tools_file is None, "no tools in use: the file is not part of the settings"
+    assert without_tools.system_prompt == "" and "no system prompt" in without_tools.describe()
     assert tools_file_path(Preset(name="a", tools_file="t.json", file=tmp_path / "presets" / "a.toml"), None) == str(
         tmp_path / "presets" / "t.json"
     )

@@ -39,6 +39,9 @@ system_prompt = "Be terse."
 [presets.terse.parameters]
 temperature = 0.2
 json_mode = true
+
+[presets.plain]
+system_prompt = ""   # no system prompt
 """
 
 
@@ -64,7 +67,7 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
     config_file = tmp_path / "config" / "config.toml"
     config_file.parent.mkdir(parents=True)
     config_file.write_text(config_text(fake_server.base_url), encoding="utf-8")
-    fake_server.script(stream_text("ok"))
+    fake_server.script(stream_text("ok"), stream_text("ok again"))
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(140, 40)) as pilot:
         await harness.ready(pilot)
@@ -101,6 +104,12 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
         await pilot.press("ctrl+n")  # a new conversation starts with the active preset again
         await wait_until(pilot, lambda: harness.screen.session.conversation_id is None)
         assert (harness.screen.session.params.temperature, _sidebar_preset(harness)) == (0.5, "Preset: mine")
+        assert harness.screen.session.system_prompt == "Be terse."
+        await _command(pilot, harness, "/preset plain")  # system_prompt = "": the one in force is cleared
+        assert harness.screen.session.system_prompt is None
+        await _command(pilot, harness, "Again")
+        await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
+        assert [m["role"] for m in fake_server.chat_requests()[1].json()["messages"]] == ["user"]
 
     text = config_file.read_text(encoding="utf-8")
     assert text.startswith(config_text(fake_server.base_url)), "the user's lines and comments are kept"
@@ -114,6 +123,7 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
 def test_the_palette_lists_each_preset_with_what_it_sets(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(config_text("http://127.0.0.1:9/v1"), encoding="utf-8")
-    [command] = preset_commands(load_config(path).presets)
-    assert command.title == "Preset: terse"
-    assert command.help == ("apply: model m/terse, endpoint other, system prompt, JSON mode on, temperature 0.2")
+    plain, terse = preset_commands(load_config(path).presets)  # by name
+    assert terse.title == "Preset: terse"
+    assert terse.help == ("apply: model m/terse, endpoint other, system prompt, JSON mode on, temperature 0.2")
+    assert (plain.title, plain.help) == ("Preset: plain", "apply: no system prompt")

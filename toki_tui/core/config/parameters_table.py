@@ -8,7 +8,7 @@ from typing import Any
 
 from toki_tui.core.api.params import PARAMETER_RANGES, ParameterError, check_parameter
 from toki_tui.core.config.problems import INVALID, Problems
-from toki_tui.core.config.validators import valid_flag, valid_system_prompt
+from toki_tui.core.config.validators import valid_flag, valid_preset_system_prompt
 
 PARAMETER_KEYS = (*PARAMETER_RANGES, "json_mode", "stream", "system_prompt")
 """The keys a `[parameters]` table may hold."""
@@ -41,7 +41,7 @@ def checked_parameters(problems: Problems, prefix: str, table: dict[str, Any]) -
         elif key in ("json_mode", "stream"):
             values[key] = problems.check(prefix + key, value, valid_flag)
         elif key == "system_prompt":
-            values[key] = problems.check(prefix + key, value, valid_system_prompt)
+            values[key] = problems.check(prefix + key, value, valid_preset_system_prompt)  # "" kept: a preset clears
     if any(value is INVALID for value in values.values()) or set(table) - set(PARAMETER_KEYS):
         return None
     return values

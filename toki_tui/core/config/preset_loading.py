@@ -19,7 +19,7 @@ from toki_tui.core.config.validators import (
     show_value,
     valid_endpoint_name,
     valid_flag,
-    valid_system_prompt,
+    valid_preset_system_prompt,
     valid_system_role,
     valid_text,
 )
@@ -31,7 +31,7 @@ PRESET_FILE_MAX_BYTES = 1024 * 1024
 
 _SIMPLE_CHECKS = {
     "model": valid_text,
-    "system_prompt": valid_system_prompt,
+    "system_prompt": valid_preset_system_prompt,
     "system_role": valid_system_role,
     "json_mode": valid_flag,
     "tools_file": valid_text,

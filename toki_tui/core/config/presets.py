@@ -17,7 +17,12 @@ from types import MappingProxyType
 from typing import Any
 
 from toki_tui.core.api.params import PARAMETER_RANGES, ChatParams
-from toki_tui.core.config.validators import check_fields, valid_optional_text, valid_system_prompt, valid_system_role
+from toki_tui.core.config.validators import (
+    check_fields,
+    valid_optional_text,
+    valid_preset_system_prompt,
+    valid_system_role,
+)
 from toki_tui.core.errors import ConfigError
 
 PRESET_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -55,7 +60,8 @@ class Preset:
     endpoint: str | None = None
     """The NAME of an `[endpoints.NAME]` table (or "toki") to talk to."""
     system_prompt: str | None = None
-    """The system prompt new messages are sent with (also accepted as `system_prompt` in its `[parameters]`)."""
+    """The system prompt new messages are sent with (also accepted as `system_prompt` in its `[parameters]`); ""
+    clears the one in force, None leaves it."""
     system_role: str | None = None
     """`"system"` or `"developer"`: the role the system prompt is sent as."""
     json_mode: bool | None = None
@@ -76,7 +82,7 @@ class Preset:
                 "name": valid_preset_name,
                 "model": valid_optional_text,
                 "endpoint": valid_optional_text,
-                "system_prompt": valid_system_prompt,
+                "system_prompt": valid_preset_system_prompt,
                 "system_role": valid_system_role,
                 "tools_file": valid_optional_text,
                 "parameters": _parameter_values,
@@ -103,7 +109,9 @@ class Preset:
         """What the preset sets, on one line, such as "model m/x, system prompt, temperature 0.2" (config values:
         the caller shows it as plain text)."""
         parts = [f"{key} {value}" for key in ("model", "endpoint") if (value := getattr(self, key)) is not None]
-        if self.system_prompt is not None:
+        if self.system_prompt == "":
+            parts.append("no system prompt")
+        elif self.system_prompt is not None:
             parts.append("system prompt" + (f" as {self.system_role}" if self.system_role else ""))
         elif self.system_role is not None:
             parts.append(f"system role {self.system_role}")
@@ -125,9 +133,9 @@ def preset_from_settings(
     tools_file: str | None,
 ) -> Preset:
     """A preset holding a conversation's current settings ("save as preset"): its model, endpoint (None for one
-    the config does not define), system prompt and its role, JSON mode, the parameters it sets, and the tools
-    file its tools came from (None when there are none or the file is not known). Raises ConfigError for a
-    name that breaks the name rule."""
+    the config does not define), system prompt ("" for none) and its role, JSON mode, the parameters it sets, and
+    the tools file its tools came from (None when there are none or the file is not known). Raises ConfigError for
+    a name that breaks the name rule."""
     parameters: dict[str, Any] = {
         key: getattr(params, key) for key in PARAMETER_RANGES if getattr(params, key) is not None
     }
@@ -137,7 +145,7 @@ def preset_from_settings(
         name=name,
         model=model,
         endpoint=endpoint,
-        system_prompt=system_prompt,
+        system_prompt=system_prompt or "",  # none in force: applying the preset clears one, as it was
         system_role=params.system_role,
         json_mode=params.json_mode,
         tools_file=tools_file if params.tools is not None else None,

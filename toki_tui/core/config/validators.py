@@ -37,6 +37,13 @@ def valid_system_prompt(value: object) -> str | None:
     return value or None
 
 
+def valid_preset_system_prompt(value: object) -> str | None:
+    """A preset's system prompt: "" is kept, and means "none" (the preset clears the one in force)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("a string")
+    return value
+
+
 def valid_system_role(value: object) -> str | None:
     if value is None:
         return None

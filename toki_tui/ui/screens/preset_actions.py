@@ -126,7 +126,7 @@ def _apply(screen: ChatScreen, preset: Preset, model: str | None, *, quiet: bool
     if preset.tools is not None:
         settings.tools_file = tools_file_path(preset, screen.toki.config.source)
     if preset.system_prompt is not None:
-        settings.apply("system_prompt", preset.system_prompt, echo=False)
+        settings.apply("system_prompt", preset.system_prompt or None, echo=False)
     settings.preset = preset.name
     settings.show()
     show_presets(screen)
