@@ -124,8 +124,8 @@ def test_an_unknown_name_lists_the_presets(tmp_path: Path) -> None:
         find_preset(config.presets, config.preset_problems, "nope")
 
 
-@pytest.mark.parametrize("name", ["", "../x", "a/b", "a b", "x.y", ".hidden", "a" * 65, "e\x1b[31m"])
-def test_a_name_must_be_safe_as_a_file_name(name: str) -> None:
+@pytest.mark.parametrize("name", ["", "../x", "a/b", "a b", "x.y", ".hidden", "a" * 65, "e\x1b[31m", "save"])
+def test_a_name_must_be_safe_as_a_file_name_and_not_the_save_command(name: str) -> None:
     with pytest.raises(ValueError):
         valid_preset_name(name)
     with pytest.raises(ConfigError, match=r"Preset\.name"):

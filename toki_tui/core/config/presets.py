@@ -36,6 +36,8 @@ PRESET_KEYS = ("model", "endpoint", "system_prompt", "system_role", "json_mode",
 def valid_preset_name(value: object) -> str:
     if not isinstance(value, str) or not PRESET_NAME_PATTERN.fullmatch(value):
         raise ValueError("a name of at most 64 letters, digits, '_' and '-', such as short-answers")
+    if value == "save":  # `/preset save NAME` saves one: a preset of that name could not be applied
+        raise ValueError("a name other than 'save', which /preset save takes")
     return value
 
 
