@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from toki_tui.core.api.reply import SPEED_WINDOW
+from toki_tui.core.api.reply import speed
 from toki_tui.core.pricing import Price, format_cost, reply_cost
 
 USAGE_LABELS = (
@@ -63,7 +63,7 @@ def tokens_per_second(completion_tokens: object, duration: float | None, ttft: f
     if duration is None:
         return None
     elapsed = duration - ttft if ttft is not None and 0 <= ttft < duration else duration
-    return completion_tokens / elapsed if elapsed >= SPEED_WINDOW else None
+    return speed(completion_tokens, elapsed)
 
 
 def speed_text(speed: float) -> str:

@@ -184,16 +184,19 @@ class ReplyAccumulator:
             return None
         end = self.finished_at if self.finished_at is not None else self._clock()
         elapsed = end - (self.first_token_at if self.streamed else self.started_at)
-        if elapsed < SPEED_WINDOW:
-            return None
         if self.usage is not None and self.usage.completion_tokens:
-            return self.usage.completion_tokens / elapsed
-        return (self.content_chars / 4) / elapsed
+            return speed(self.usage.completion_tokens, elapsed)
+        return speed(self.content_chars / 4, elapsed)
 
 
 SPEED_WINDOW = 0.25
 """The shortest time over which a speed is shown: a reply of a few tokens arriving in one network read would
 otherwise read as thousands of tokens per second (a figure about the network, not the model)."""
+
+
+def speed(tokens: float, elapsed: float) -> float | None:
+    """Tokens per second, or None for no tokens or for less than SPEED_WINDOW seconds."""
+    return tokens / elapsed if tokens > 0 and elapsed >= SPEED_WINDOW else None
 
 
 def status_for_finish_reason(finish_reason: str | None) -> str:
