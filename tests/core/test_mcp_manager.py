@@ -64,7 +64,7 @@ def test_each_server_ends_ready_or_failed_with_the_reason_once(
         states["missing"].describe()
         == "failed: could not be started: /nonexistent/mcp-server: No such file or directory"
     )
-    assert states["broken"].status == "failed" and "cannot open the database" in states["broken"].reason
+    assert states["broken"].describe() == "failed: exited (cannot open the database / hint: see its log)"
     assert states["noise"].describe() == "failed: sent something that is not an MCP message"
     first = [(state.name, state.status) for state in changes if state.name != "fake"]
     assert sorted(first) == [("broken", "failed"), ("missing", "failed"), ("noise", "failed")]

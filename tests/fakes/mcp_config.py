@@ -13,8 +13,9 @@ from toki_tui.core.mcp.config import McpServerConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-EXITS_AT_ONCE = ("sh", ("-c", "echo cannot open the database >&2; exit 1"))
-"""A server that fails to start, saying why on its error output."""
+EXITS_AT_ONCE = ("sh", ("-c", "echo cannot open the database >&2; echo 'hint: see its log' >&2; exit 1"))
+"""A server that fails to start, saying why on its error output, above a last line that does not (as uvx and npx
+do)."""
 ANSWERS_GARBAGE = ("sh", ("-c", "read line; echo 'this is not json-rpc'; sleep 30"))
 """A server that answers the handshake with a line that is not a protocol message."""
 

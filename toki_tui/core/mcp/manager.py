@@ -28,6 +28,7 @@ from typing import Any
 
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.naming import McpTool, assign_names, object_schema
+from toki_tui.core.mcp.reasons import STARTING_WORDS_LINES, describe_failure, last_words
 from toki_tui.core.mcp.results import failed_text, result_text, timed_out_text
 
 STOP_GRACE = 1.0
@@ -202,6 +203,7 @@ class McpManager:
                 asyncio.create_task(self._watch_stderr(server, read_fd)),
                 asyncio.create_task(self._watch_process(server)),
             ]
+        was_ready = False
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
                 server.starting = starting
@@ -211,7 +213,7 @@ class McpManager:
                     if errlog is not None:
                         errlog.close()  # the server holds its own copy: its end of file means it has exited
                     starting.deadline = math.inf
-                    server.session = session
+                    server.session, was_ready = session, True
                     self._ready(config, listed.tools)
                     await server.ended.wait()
                     server.session = None
@@ -220,7 +222,16 @@ class McpManager:
             elif starting.cancelled_caught and not self._stopping():
                 self._fail(config, f"did not start within {config.start_timeout:g} s")
         except Exception as error:
-            self._fail(config, server.problem or _describe(error, server))
+            if watchers and server.pids and not server.problem:  # it exited? its last words say why (bounded)
+                with contextlib.suppress(OSError):
+                    errlog.close()
+                await asyncio.wait({watchers[0]}, timeout=LAST_OUTPUT_WAIT)
+            # Said to a call waiting on this server too (_ended_during_call), rather than the SDK's bare error.
+            server.problem = server.problem or describe_failure(
+                error, stderr=server.stderr, refusals=server.refusals, was_ready=was_ready
+            )
+            server.ended.set()
+            self._fail(config, server.problem)
         finally:
             if errlog is not None:
                 with contextlib.suppress(OSError):
@@ -246,7 +257,8 @@ class McpManager:
         self._exited(server)
 
     def _exited(self, server: _Server) -> None:
-        self._end(server, "exited" + _last_line(server))
+        starting = server.session is None
+        self._end(server, "exited" + last_words(server.stderr, STARTING_WORDS_LINES if starting else 1))
 
     def _end(self, server: _Server, problem: str) -> None:
         """Close a server that went wrong, whether it is ready or still starting."""
@@ -369,27 +381,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _last_line(server: _Server) -> str:
-    lines = [line for line in server.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    return f" ({lines[-1].strip()[:200]})" if lines else ""
-
-
-def _describe(error: BaseException, server: _Server) -> str:
-    if isinstance(error, OSError):
-        command = f"{error.filename}: " if error.filename else ""
-        return f"could not be started: {command}{error.strerror or error}"
-    if isinstance(error, BaseExceptionGroup):
-        first = error.exceptions[0] if error.exceptions else error
-        return _describe(first, server)
-    from toki_tui.core.errors import ConfigError
-
-    if isinstance(error, ConfigError):
-        return str(error)
-    text = str(error) or type(error).__name__
-    if server.refusals:  # the SDK's error names no status: the one the server answered says what to fix
-        status = server.refusals[-1]
-        advice = " (check its url and headers)" if status in (401, 403, 404) else ""
-        return f"failed to start: the server answered HTTP {status}{advice}"
-    return f"failed to start: {text}" + _last_line(server)
