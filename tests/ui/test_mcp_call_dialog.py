@@ -1,5 +1,6 @@
-"""The MCP call confirmation in a small terminal: with long arguments its buttons (and so its keys) stay on screen,
-the arguments scrolling in what room is left. A bare app with toki's stylesheet: no MCP server, no chat."""
+"""The MCP dialogs in a small terminal: the call confirmation with long arguments keeps its buttons (and so its keys)
+on screen, the arguments scrolling in what room is left; the tools switch with many tools keeps its keys line. A
+bare app with toki's stylesheet: no MCP server, no chat."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.geometry import Region
-from textual.widgets import Button
+from textual.widgets import Button, SelectionList, Static
 
+from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
-from toki_tui.ui.screens.mcp_dialogs import McpCallDialog
+from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpToolsScreen
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "toki_tui" / "ui" / "styles" / "app.tcss"
 
@@ -37,3 +39,26 @@ async def test_the_buttons_stay_on_an_80_by_24_screen_with_long_arguments() -> N
             assert screen.contains_region(button.region), f"{button.id} is off screen: {button.region}"
             assert dialog.contains_region(button.region), f"{button.id} is outside the dialog: {button.region}"
             assert button.region.width >= len(str(button.label)), f"{button.id} is cut: {button.region}"
+
+
+async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> None:
+    """Many tools: the list scrolls in the room left, so the line saying which keys switch them stays shown; a
+    server with one tool says "1 tool"."""
+    tools = tuple(
+        McpTool(server="git", name=f"git_{index}", description="Does.", schema={}, exposed=f"git_{index}")
+        for index in range(20)
+    )
+    one = McpTool(server="fetch", name="fetch", description="Fetches.", schema={}, exposed="fetch")
+    states = [ServerState("git", "ready", "git", tools), ServerState("fetch", "ready", "fetch", (one,))]
+    app = _DialogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(McpToolsScreen(states, frozenset(), ["local_tool"]))
+        await pilot.pause()
+        dialog = app.screen.query_one("#mcp-tools").content_region
+        [keys] = [line for line in app.screen.query(Static) if "Space switches" in str(line.render())]
+        assert keys.region.height == 1, f"the keys line is not shown: {keys.region}"
+        assert dialog.contains_region(keys.region), f"the keys line is outside the dialog: {keys.region}"
+        assert Region(0, 0, 80, 24).contains_region(keys.region)
+        listed = app.screen.query_one(SelectionList)
+        labels = [str(listed.get_option_at_index(index).prompt) for index in range(listed.option_count)]
+        assert "fetch  (MCP server, 1 tool)" in labels and "git  (MCP server, 20 tools)" in labels

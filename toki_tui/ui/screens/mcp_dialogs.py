@@ -29,6 +29,11 @@ ROWS_AROUND_ARGUMENTS = 15
 the arguments get what is left of the dialog's 90% of the screen, so the buttons stay on a short screen."""
 ARGUMENT_ROWS = (3, 16)
 """The fewest and the most rows the arguments are given (they scroll beyond)."""
+ROWS_AROUND_TOOLS = 7
+"""The tools switch's rows other than the list's (borders, padding, title, the keys line; one more with a tools
+file's line): the list gets what is left of the dialog's 90% of the screen, so the keys line stays shown."""
+TOOL_ROWS = (3, 18)
+"""The fewest and the most rows the tools list is given (it scrolls beyond)."""
 SERVER_KEY, TOOL_KEY = "server:", "tool:"
 
 
@@ -143,7 +148,8 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
             if state.status != "ready":
                 continue
             key = SERVER_KEY + state.name
-            label = f"{state.name}  (MCP server, {len(state.tools)} tools)"
+            count = len(state.tools)
+            label = f"{state.name}  (MCP server, {count} tool{'s' if count != 1 else ''})"
             selections.append(Selection(plain_content(displayable_line(label)), key, key not in self._off))
             for tool in state.tools:
                 tool_key = TOOL_KEY + tool.exposed
@@ -158,6 +164,12 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
             else:
                 yield Static("No MCP server is ready (/mcp shows why).")
             yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
+
+    def on_resize(self, event: Resize) -> None:
+        fewest, most = TOOL_ROWS
+        room = event.size.height * 9 // 10 - ROWS_AROUND_TOOLS - (1 if self._local else 0) - 2  # - its border
+        for listed in self.query(SelectionList):
+            listed.styles.max_height = max(fewest, min(most, room)) + 2
 
     def action_keep(self) -> None:
         lists = self.query(SelectionList)
