@@ -101,6 +101,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         stream_text("No tools this time."),
         stream_tool_calls([{"id": "c5", "name": "crash", "arguments": "{}"}]),
         stream_text("The server is gone."),
+        stream_tool_calls([{"id": "c6", "name": "echo", "arguments": "{}"}]),
     )
     async with harness.app.run_test(size=(140, 40)) as pilot:
         await harness.ready(pilot)
@@ -191,6 +192,14 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         notices = [n.message for n in harness.app._notifications]
         assert any(notice.startswith("MCP server fake failed: exited (crashing now). Its tools") for notice in notices)
         assert wait_gone(int(child_file.read_text()))
+
+        # A call of its tool now: no server is starting, so /tool_run would never help; the notice says so.
+        await _send(pilot, harness, "call it anyway")
+        nothing = (
+            "The reply calls echo, which no ready MCP server offers (/mcp shows why): /tool_result answers it, or "
+            "send a message to go on without a result."
+        )
+        await wait_until(pilot, lambda: nothing in [n.message for n in harness.app._notifications])
     harness.app.stop_mcp()
 
 

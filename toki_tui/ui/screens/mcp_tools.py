@@ -114,9 +114,12 @@ class McpTools:
             if manager.tool(call.name) is None and call.name not in local
         ]
         if unknown:  # e.g. the tool of a server that has failed since: nothing would answer the call
+            # /tool_run only helps while a server is still starting: a failed one stays failed until toki restarts.
+            starting = any(state.status == "starting" for state in manager.states())
+            later = ": /tool_run runs a call once its server is ready," if starting else " (/mcp shows why):"
             self._app.notify(
-                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers: /tool_run runs a call once "
-                "its server is ready, /tool_result answers it, or send a message to go on without a result.",
+                f"The reply calls {', '.join(unknown)}, which no ready MCP server offers{later} /tool_result answers "
+                "it, or send a message to go on without a result.",
                 severity="warning",
             )
         if not calls or any(manager.tool(call.name) is None or not call.call_id for call in calls):
