@@ -30,7 +30,7 @@ from toki_tui.cli.config_command import run_config_command
 from toki_tui.cli.mcp_command import print_states, run_mcp_command, running_servers
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.mcp.config import McpServerConfig
-from toki_tui.core.mcp.manager import ServerState
+from toki_tui.core.mcp.manager import McpManager, ServerState
 from toki_tui.core.mcp.naming import McpTool
 
 
@@ -187,3 +187,31 @@ def test_ask_mcp_without_servers_is_a_usage_error(
     assert main(["ask", "--mcp", "hi"]) == 2
     assert "no MCP servers are configured: add [mcp_servers.NAME] tables to" in capsys.readouterr().err
     assert fake_server.chat_requests() == []
+
+
+def test_ctrl_c_while_the_servers_stop_waits_until_they_have(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process: a Ctrl+C on the way out (an impatient user after `toki ask --mcp` answered, or after Ctrl+Q)
+    takes effect once the servers are stopped, not in the middle, where it left what they started running."""
+    pids = tmp_path / "pids"
+    script = f"sleep 300 & echo $$ $! > {pids}; wait"  # a server that starts a child and never answers
+    config = Config(mcp_servers={"stuck": McpServerConfig(name="stuck", command="sh", args=("-c", script))})
+    stop = McpManager.stop
+
+    def interrupted_stop(manager: McpManager) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C again, as the servers begin to stop
+        stop(manager)
+
+    monkeypatch.setattr(McpManager, "stop", interrupted_stop)
+
+    def interrupt_once_started() -> None:
+        deadline = time.monotonic() + 20
+        while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), running_servers(config):
+        pass
+    server_pid, child_pid = (int(pid) for pid in pids.read_text().split())
+    assert wait_gone(server_pid, 5) and wait_gone(child_pid, 5)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -2,7 +2,7 @@
 
 Names, descriptions and reasons come from the servers: the table goes through `displayable()`, the JSON is ASCII
 with every control character escaped. SIGTERM during a run stops the servers (with their process groups) before
-toki exits, as Ctrl+C does.
+toki exits, as Ctrl+C does; one arriving while they stop waits until they have (held_signals.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from toki_tui.cli.common import UsageError, exit_code_for, load_settings, report
+from toki_tui.cli.held_signals import signals_held
 from toki_tui.core.config import paths
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable_line
@@ -44,8 +45,11 @@ def running_servers(config: Config, reserved_names: list[str] | None = None) -> 
         manager.wait_settled(longest + SETTLE_MARGIN)
         yield manager
     finally:
-        manager.stop()
-        signal.signal(signal.SIGTERM, previous)
+        try:
+            with signals_held():  # a Ctrl+C now would leave the servers' process groups running
+                manager.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _exit_on_sigterm(number: int, frame: object) -> None:

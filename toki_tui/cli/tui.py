@@ -99,8 +99,11 @@ def run_tui(
     try:
         result = app.run()
     finally:
-        app.stop_mcp()
-        app.close_history()
+        from toki_tui.cli.held_signals import signals_held
+
+        with signals_held():  # Ctrl+C after Ctrl+Q would leave the MCP servers' process groups running
+            app.stop_mcp()
+            app.close_history()
     if app.startup_error is not None:
         report(str(app.startup_error))
         return exit_code_for(app.startup_error)
