@@ -82,6 +82,15 @@ def test_header_values_never_appear_in_errors_or_reprs() -> None:
     assert problems == [] and SECRET not in repr(servers["a"])
 
 
+def test_a_secret_in_a_servers_url_is_not_shown() -> None:
+    """Hosted servers often take their key in the URL (`?api_key=`, `user:password@`): `/mcp` and `toki mcp list`
+    show where a server runs without it, as they do a header's value; the server still gets the whole URL."""
+    url = f"https://me:{SECRET}@mcp.example.com/mcp?api_key={SECRET}&profile=work"
+    servers, problems = parse_mcp_servers({"a": {"url": url}})
+    assert problems == [] and servers["a"].url == url
+    assert servers["a"].where == "https://me@mcp.example.com/mcp?…"
+
+
 def test_header_values_come_from_the_environment_or_a_key_command(monkeypatch: pytest.MonkeyPatch) -> None:
     servers, _ = parse_mcp_servers(
         {

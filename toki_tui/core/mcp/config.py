@@ -71,10 +71,21 @@ class McpServerConfig:
 
     @property
     def where(self) -> str:
-        """What runs: the command line or the URL (for `/mcp` and `toki mcp list`; headers never included)."""
+        """What runs: the command line or the URL (for `/mcp` and `toki mcp list`; headers never included, nor a
+        URL's password or query, where hosted servers take a key)."""
         if self.url is not None:
-            return self.url
+            return _url_shown(self.url)
         return " ".join([self.command or "", *self.args])
+
+
+def _url_shown(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.netloc.rpartition("@")[0].partition(":")[0]
+    netloc = f"{user}@{host}" if user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
 
 
 def valid_mcp_servers(value: object) -> Mapping[str, McpServerConfig]:
