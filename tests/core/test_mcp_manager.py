@@ -1,5 +1,5 @@
 """McpManager against real servers: the test MCP server (started once for the module, with a child process of its
-own), one that exits at once, one that answers garbage and one that does not exist."""
+own), one that exits at once, one that answers garbage, one that never answers and one that does not exist."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[McpManag
         "broken": McpServerConfig(name="broken", command=EXITS_AT_ONCE[0], args=EXITS_AT_ONCE[1]),
         "noise": McpServerConfig(name="noise", command=ANSWERS_GARBAGE[0], args=ANSWERS_GARBAGE[1]),
         "missing": McpServerConfig(name="missing", command="/nonexistent/mcp-server"),
+        "hung": McpServerConfig(name="hung", command="sh", args=("-c", "sleep 30"), start_timeout=0.5),
     }
     manager = McpManager(servers, reserved_names=["big"], on_change=changes.append)
     manager.start()
@@ -66,8 +67,10 @@ def test_each_server_ends_ready_or_failed_with_the_reason_once(
     )
     assert states["broken"].describe() == "failed: exited (cannot open the database / hint: see its log)"
     assert states["noise"].describe() == "failed: sent something that is not an MCP message"
+    # Killed by the SDK once its start was given up: it did not start, it did not "exit".
+    assert states["hung"].describe() == "failed: did not start within 0.5 s"
     first = [(state.name, state.status) for state in changes if state.name != "fake"]
-    assert sorted(first) == [("broken", "failed"), ("missing", "failed"), ("noise", "failed")]
+    assert sorted(first) == [("broken", "failed"), ("hung", "failed"), ("missing", "failed"), ("noise", "failed")]
 
 
 def test_tools_are_offered_with_unique_valid_names_and_schemas(

@@ -264,6 +264,8 @@ class McpManager:
         """Close a server that went wrong, whether it is ready or still starting."""
         if server.ended.is_set() or server.problem or self._stopping():
             return
+        if server.session is None and server.starting is not None and server.starting.cancel_called:
+            return  # its start was given up (it timed out): its exit now is the SDK closing it, not why it failed
         server.problem = problem
         if server.session is not None:
             server.ended.set()
