@@ -25,7 +25,7 @@ from tests.fakes.mcp_config import EXITS_AT_ONCE, fake_server_toml, toml_table
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, HOSTILE_TEXT, assert_inert
-from toki_tui.cli import main
+from toki_tui.cli import main, mcp_command
 from toki_tui.cli.config_command import run_config_command
 from toki_tui.cli.mcp_command import print_states, run_mcp_command, running_servers
 from toki_tui.core.config.config_file import Config
@@ -189,9 +189,13 @@ def test_ask_mcp_without_servers_is_a_usage_error(
     assert fake_server.chat_requests() == []
 
 
-def test_ctrl_c_while_the_servers_stop_waits_until_they_have(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_while_the_servers_stop_waits_until_they_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """In this process: a Ctrl+C on the way out (an impatient user after `toki ask --mcp` answered, or after Ctrl+Q)
-    takes effect once the servers are stopped, not in the middle, where it left what they started running."""
+    takes effect once the servers are stopped, not in the middle, where it left what they started running. While
+    the command waits on a server, it says which (here at once; two seconds in, by default)."""
+    monkeypatch.setattr(mcp_command, "WAITING_NOTE_AFTER", 0.0)
     pids = tmp_path / "pids"
     script = f"sleep 300 & echo $$ $! > {pids}; wait"  # a server that starts a child and never answers
     config = Config(mcp_servers={"stuck": McpServerConfig(name="stuck", command="sh", args=("-c", script))})
@@ -215,3 +219,4 @@ def test_ctrl_c_while_the_servers_stop_waits_until_they_have(tmp_path: Path, mon
     server_pid, child_pid = (int(pid) for pid in pids.read_text().split())
     assert wait_gone(server_pid, 5) and wait_gone(child_pid, 5)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert "toki: waiting for MCP server stuck to start (at most 30 s)" in capsys.readouterr().err

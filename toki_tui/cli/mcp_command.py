@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 SETTLE_MARGIN = 5.0
 """Seconds waited past the longest `start_timeout` for every server to be ready or failed."""
+WAITING_NOTE_AFTER = 2.0
+"""Seconds after which a run still waiting on its servers says which ones (a server that hangs keeps toki quiet
+for its whole `start_timeout` otherwise)."""
 
 
 @contextlib.contextmanager
@@ -42,6 +45,10 @@ def running_servers(config: Config, reserved_names: list[str] | None = None) -> 
     try:
         manager.start()
         longest = max(server.start_timeout for server in config.mcp_servers.values())
+        if not manager.wait_settled(WAITING_NOTE_AFTER):
+            starting = [state.name for state in manager.states() if state.status == "starting"]
+            servers = "server " if len(starting) == 1 else "servers "
+            report(f"waiting for MCP {servers}{displayable_line(', '.join(starting))} to start (at most {longest:g} s)")
         manager.wait_settled(longest + SETTLE_MARGIN)
         yield manager
     finally:
