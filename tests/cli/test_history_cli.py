@@ -85,6 +85,24 @@ def test_show_by_prefix_and_last(store: HistoryStore) -> None:
     assert code == 1 and "not a conversation id" in err
 
 
+def test_show_says_which_call_each_tool_result_answers(store: HistoryStore) -> None:
+    """A reply calling two tools is followed by two results: each heading names its call, as the export does."""
+    conversation = store.create_conversation(endpoint="toki", model="m")
+    store.add_message(conversation.id, role="user", content="what time is it in Tokyo and Paris?")
+    calls = [
+        {"id": f"call_{city}", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+        for city in ("tokyo", "paris\x1b[2J")
+    ]
+    store.add_message(conversation.id, role="assistant", content="", tool_calls=calls)
+    store.add_message(conversation.id, role="tool", content="23:00", tool_call_id="call_tokyo")
+    store.add_message(conversation.id, role="tool", content="15:00", tool_call_id="call_paris\x1b[2J")
+    code, out, _ = history(store, "show", conversation.id)
+    assert code == 0
+    headings = [line for line in out.splitlines() if line.startswith("── tool")]
+    assert len(headings) == 2 and "\x1b" not in out
+    assert headings[0].endswith(" · result of call_tokyo ──") and " · result of call_paris" in headings[1]
+
+
 def test_search_prints_ranked_hits_with_snippets(store: HistoryStore) -> None:
     seed(store, "how do I bake bread", "use flour, water and patience")
     target = seed(store, "sourdough bread again", "bread bread bread")

@@ -169,6 +169,8 @@ def _print_message(message: StoredMessage, sibling: tuple[int, int] | None, out:
     heading = [message.role, _when(message.created_at)]
     if message.role == "assistant":
         heading.append(_describe_reply(message))
+    if message.role == "tool" and message.tool_call_id:  # which of the calls above it answers, as the export says
+        heading.append(f"result of {_one_line(message.tool_call_id)}")
     if message.status != "complete":
         heading.append(f"[{message.status}]")
     if sibling is not None:
