@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
 
@@ -42,8 +43,17 @@ async def _send(pilot: Pilot[Any], harness: AppHarness, text: str) -> None:
     await pilot.pause()
 
 
+@pytest.fixture(autouse=True)
+def _quick_arming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The call dialog takes keys only after a moment on screen (tests/ui/test_mcp_call_dialog.py): shorter here."""
+    monkeypatch.setattr(McpCallDialog, "ARMING_SECONDS", 0.05)
+
+
 async def _dialog(pilot: Pilot[Any], harness: AppHarness) -> str:
+    """The call dialog, once it takes keys: its text."""
     await wait_until(pilot, lambda: isinstance(harness.app.screen, McpCallDialog), timeout=10)
+    dialog = harness.app.screen
+    await wait_until(pilot, lambda: isinstance(dialog, McpCallDialog) and dialog.armed)
     await pilot.pause()
     return screen_plain_text(harness.app)
 

@@ -1,6 +1,6 @@
-"""The MCP dialogs in a small terminal: the call confirmation with long arguments keeps its buttons (and so its keys)
-on screen, the arguments scrolling in what room is left; the tools switch with many tools keeps its keys line. A
-bare app with toki's stylesheet: no MCP server, no chat."""
+"""The MCP dialogs: the call confirmation with long arguments keeps its buttons (and so its keys) on a small screen,
+the arguments scrolling in what room is left, and takes no key typed as it opens; the tools switch with many tools
+keeps its keys line. A bare app with toki's stylesheet: no MCP server, no chat."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Button, SelectionList, Static
 
+from tests.ui.app_support import wait_until
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpToolsScreen
@@ -62,3 +63,22 @@ async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> N
         listed = app.screen.query_one(SelectionList)
         labels = [str(listed.get_option_at_index(index).prompt) for index in range(listed.option_count)]
         assert "fetch  (MCP server, 1 tool)" in labels and "git  (MCP server, 20 tools)" in labels
+
+
+async def test_keys_typed_as_the_dialog_opens_do_not_answer_it() -> None:
+    """The dialog opens by itself while the user may be typing: the `y` of "you", or an Enter meant for the prompt,
+    does nothing until the dialog has been shown a moment with no key pressed; then `y` runs the call."""
+    tool = McpTool(server="files", name="delete", description="Deletes.", schema={}, exposed="delete")
+    answers: list[str | None] = []
+    app = _DialogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = McpCallDialog(tool, "call_0", "{}")
+        await app.push_screen(dialog, answers.append)
+        assert all(button.disabled for button in dialog.query(Button))
+        await pilot.press("y", "o", "u", "enter", "n", "a")  # each key starts the wait again
+        await pilot.pause()
+        assert app.screen is dialog and answers == []
+        await wait_until(pilot, lambda: dialog.armed, timeout=5)
+        assert app.focused is not None and app.focused.id == "mcp-call-run"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: answers == ["run"])

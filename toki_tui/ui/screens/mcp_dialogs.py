@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -38,18 +39,25 @@ SERVER_KEY, TOOL_KEY = "server:", "tool:"
 
 
 class McpCallDialog(ModalScreen[str]):
-    """Run this call? `y`/Enter: RUN, `a`: ALWAYS (this tool, until toki exits), `n`/Esc: DECLINE."""
+    """Run this call? `y`/Enter: RUN, `a`: ALWAYS (this tool, until toki exits), `n`/Esc: DECLINE.
+
+    It opens by itself when a reply ends, maybe while the user is typing the next message: keys do nothing (and
+    the buttons are disabled) until it has been on screen ARMING_SECONDS with no key pressed, so a `y` of "you" or
+    an Enter meant for the prompt never answers a call the user has not seen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "decline", "Decline", id="mcp_call.decline"),
         Binding("y", "run", "Run", id="mcp_call.run"),
         Binding("a", "always", "Always", id="mcp_call.always"),
     ]
+    ARMING_SECONDS: ClassVar[float] = 0.5
 
     def __init__(self, tool: McpTool, call_id: str, arguments: str, position: str = "") -> None:
         """`position`: which of the reply's calls this is, such as "2 of 3" (empty for a reply's only call)."""
         super().__init__()
         self._tool, self._call_id, self._arguments, self._position = tool, call_id, arguments, position
+        self.armed = False
+        self._arming: Timer | None = None
 
     def compose(self) -> ComposeResult:
         tool = self._tool
@@ -66,7 +74,23 @@ class McpCallDialog(ModalScreen[str]):
                 yield Button("Decline (n)", variant="primary", id="mcp-call-decline")
 
     def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.disabled = True
+        self._arming = self.set_timer(self.ARMING_SECONDS, self._arm)
+
+    def _arm(self) -> None:
+        self.armed = True
+        for button in self.query(Button):
+            button.disabled = False
         self.query_one("#mcp-call-run", Button).focus()  # Enter runs, as y does
+
+    def on_key(self, event: Key) -> None:
+        """Before it is armed: a key is dropped, and the wait starts again (the user is still typing)."""
+        if not self.armed:
+            event.stop()
+            event.prevent_default()
+            if self._arming is not None:
+                self._arming.reset()
 
     def on_resize(self, event: Resize) -> None:
         fewest, most = ARGUMENT_ROWS
@@ -77,16 +101,20 @@ class McpCallDialog(ModalScreen[str]):
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         answers = {"mcp-call-run": RUN, "mcp-call-always": ALWAYS}
-        self.dismiss(answers.get(event.button.id or "", DECLINE))
+        self._answer(answers.get(event.button.id or "", DECLINE))
 
     def action_run(self) -> None:
-        self.dismiss(RUN)
+        self._answer(RUN)
 
     def action_always(self) -> None:
-        self.dismiss(ALWAYS)
+        self._answer(ALWAYS)
 
     def action_decline(self) -> None:
-        self.dismiss(DECLINE)
+        self._answer(DECLINE)
+
+    def _answer(self, answer: str) -> None:
+        if self.armed:
+            self.dismiss(answer)
 
 
 def states_content(states: list[ServerState]) -> Content:
