@@ -34,6 +34,7 @@ from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import PriceBook
 from toki_tui.core.spend import Spend
 from toki_tui.core.text import displayable, displayable_line
+from toki_tui.ui.resume_guard import guard_resume_signal
 from toki_tui.ui.store_thread import StoreThread
 from toki_tui.ui.textual_internals import set_theme_before_start
 from toki_tui.ui.themes import ThemeCatalog, choose_theme
@@ -139,14 +140,14 @@ class TokiApp(App[int]):
 
     QUIT_SIGNALS: ClassVar[tuple[str, ...]] = ("SIGTERM", "SIGHUP")
     """Signals that end the app like Ctrl+Q (`kill`, a closed terminal window): the reply arriving is kept as
-    "stopped" (as Esc does), Textual puts the terminal back, and the exit status is 128 + the signal's number
-    (143 for SIGTERM, 129 for SIGHUP), as a shell reports a process ended by it."""
+    "stopped" (as Esc does), Textual puts the terminal back, and the exit status is 128 + the signal's number."""
 
     def _catch_quit_signals(self) -> None:
-        """Left to the default (dying without restoring the terminal) in headless tests and where the event loop
-        cannot take signal handlers (Windows)."""
+        """Left to the default in headless tests and where the loop cannot take signal handlers (Windows). SIGCONT
+        (sent with SIGHUP on a hang-up) reaches Textual only while the terminal lives: resume_guard.py."""
         if self.is_headless:
             return
+        guard_resume_signal()
         loop = asyncio.get_running_loop()
         for name in self.QUIT_SIGNALS:
             number = getattr(signal, name, None)
@@ -278,8 +279,7 @@ class TokiApp(App[int]):
             self.screen.show_states(self.mcp.states())
 
     def stop_mcp(self) -> None:
-        """Stop the MCP servers and everything they started (the command line calls this once the app has ended,
-        whatever ended it: Ctrl+Q, SIGTERM, a crash)."""
+        """Stop the MCP servers and all they started (the command line calls this once the app has ended)."""
         manager, self.mcp = self.mcp, None
         if manager is not None:
             manager.stop()
