@@ -5,7 +5,7 @@ SIGCONT together. Textual's Linux driver answers SIGCONT, meant for a resume aft
 application mode again, whether or not the app was suspended: on the dead terminal the new output thread dies at
 its first write, the frames drawn before toki's SIGHUP handler runs fill that thread's queue, and the exit then
 waits on it forever. toki stayed running after its terminal closed, and its MCP servers with it (about one time in
-three, closing a tmux pane soon after start-up). The guard passes SIGCONT on to Textual only while the terminal is
+five, closing a tmux pane right after start-up). The guard passes SIGCONT on to Textual only while the terminal is
 still there; toki then ends on the SIGHUP (or, with no signal, when its terminal watch sees the terminal gone).
 """
 
