@@ -94,3 +94,26 @@ def test_lone_surrogate_escapes_in_server_json_become_replacement_characters() -
     assert loads(r'{"a\ud800": ["x\ud800y", {"k": "\ud83d\ude00"}]}') == {"a\ufffd": ["x\ufffdy", {"k": "😀"}]}
     assert loads(rb'"\udc00"') == "\ufffd"
     assert loads(r'"\\ud800 is text"') == "\\ud800 is text"  # an escaped backslash, not an escape
+
+
+def test_invisible_characters_become_visible_but_joiners_stay() -> None:
+    # Zero-width space, word joiner, invisible operators, a BOM inside text and Unicode "tag" characters are not
+    # drawn: they hide text (a spoofed model id, an instruction smuggled in tags) from the reader.
+    smuggled = "".join(chr(0xE0000 + ord(c)) for c in "rm -rf")
+    assert displayable("gpt\u200b-4\u2060x\u2062y\ufeffz\u180e") == "gpt\ufffd-4\ufffdx\ufffdy\ufffdz\ufffd"
+    assert displayable(f"ok{smuggled}") == "ok" + "\ufffd" * 6
+    # Joiners shape emoji and scripts (Persian, Indic) and stay.
+    assert displayable("👩\u200d💻 می\u200cخواهم") == "👩\u200d💻 می\u200cخواهم"
+
+
+def test_json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_round_trips() -> None:
+    import json
+
+    from toki_tui.core.text import terminal_json
+
+    value = {"name": "a\x1b[2J\x9b31m\x7f\u202eevil\u2066\u2028\u200b\ud800\U000e0041 é 日 👩\u200d💻", "n": 1}
+    text = terminal_json(value, indent=2)
+    assert displayable(text) == text, "nothing in the JSON needs work to be displayed"
+    assert json.loads(text) == value, "the escapes keep it lossless"
+    assert "é 日 👩\u200d💻" in text, "readable text stays readable"
+    text.encode("utf-8")  # no lone surrogate: a terminal's encoder can write it

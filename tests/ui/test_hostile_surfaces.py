@@ -39,6 +39,7 @@ from tests.hostile import (
     MARKUP_CLOSE,
     assert_inert,
     storable,
+    toml_string,
 )
 from tests.ui.app_support import AppHarness, assert_dialog_centered, make_app, wait_until
 from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
@@ -340,7 +341,7 @@ async def test_hostile_preset_values_files_and_names(tmp_path: Path, fake_server
 
     presets = tmp_path / "config" / "presets"
     presets.mkdir(parents=True)
-    value = json.dumps(storable(HOSTILE))  # a TOML basic string takes JSON's escapes
+    value = toml_string(HOSTILE)
     (presets / "odd.toml").write_text(f"model = {value}\nsystem_prompt = {value}\n", encoding="utf-8")
     (presets / "[@click=app.bell]\x1b]0;t\x07.toml").write_text("not toml [", encoding="utf-8")
     (presets / "bad.toml").write_text(f"model = 3\n{json.dumps(MARKUP_CLICK)} = 1\n", encoding="utf-8")

@@ -40,6 +40,7 @@ from toki_tui.core.attachments import (
 from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.session import ChatSession
+from toki_tui.core.text import terminal_json
 from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO, *, attached: bool = Fal
 
 def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
     # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
-    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
+    out.write(terminal_json({"tool_calls": calls}) + "\n")
 
 
 async def _stream(

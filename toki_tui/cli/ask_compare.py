@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from typing import TextIO
 
@@ -29,7 +28,7 @@ from toki_tui.core.config.config_file import Config
 from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
 from toki_tui.core.reply_run import ReplyRun
 from toki_tui.core.session import ChatSession
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line, terminal_json
 from toki_tui.core.text_input import without_surrogates
 
 
@@ -63,7 +62,7 @@ def summary_rows(turn: CompareTurn, prices: PriceBook) -> list[list[str]]:
         cost = run_cost(run, prices)
         rows.append(
             [
-                displayable(run.model),
+                displayable_line(run.model),
                 run.reply_status,
                 f"{ttft:.2f} s" if ttft is not None else "-",
                 f"{speed:.1f}" if speed is not None else "-",
@@ -81,7 +80,7 @@ def print_table(rows: list[list[str]], out: TextIO) -> None:
 
 
 def _header(model: str, out: TextIO) -> None:
-    out.write(f"── {displayable(model)} ──\n")
+    out.write(f"── {displayable_line(model)} ──\n")
 
 
 async def _compare(
@@ -129,7 +128,7 @@ def _print_outcome(run: ReplyRun, out: TextIO, err: TextIO) -> None:
     """Under a reply: its tool calls (as `toki ask` prints them: one JSON document), and what ended it when it did
     not end normally (an error is also reported on stderr)."""
     if run.reply.tool_calls:
-        out.write(json.dumps({"tool_calls": run.reply.tool_calls}, ensure_ascii=False, indent=2) + "\n")
+        out.write(terminal_json({"tool_calls": run.reply.tool_calls}) + "\n")
     if run.reply_status == "error":
         out.write(f"(failed: {displayable(run.error or 'unknown error')})\n")
         report(f"{run.model}: {run.error or 'unknown error'}", err)

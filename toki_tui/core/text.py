@@ -11,6 +11,10 @@ never *interpreted*, whether it goes to the full-screen app or to a terminal thr
   for C0, U+FFFD for C1), so nothing is silently hidden;
 - bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can make text read in an order other
   than the one it is stored in ("Trojan Source"), become U+FFFD;
+- characters that are not drawn at all (zero-width space, word joiner, invisible operators, a BOM inside text,
+  the Mongolian vowel separator, Unicode "tag" characters) become U+FFFD: they can make two different model ids
+  look alike or smuggle an instruction past the reader. The joiners ZWJ and ZWNJ stay: emoji and scripts such as
+  Persian and the Indic ones are shaped with them;
 - lone surrogates (from undecodable bytes) become U+FFFD, since no terminal encoder can write them;
 - CR and CRLF become LF (a bare CR lets text overwrite what the user already saw).
 
@@ -21,7 +25,9 @@ so the command line and the app share it.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 # Complete escape sequences, 7-bit (ESC ...) and 8-bit (C1) forms. String sequences (OSC, DCS, SOS, PM, APC)
 # run to their terminator (BEL or ST); their payload must not stay behind as text, since for OSC 52 it is the
@@ -37,8 +43,9 @@ _ESCAPE_SEQUENCE = re.compile(
 
 # Characters that need any work at all: C0 except tab and newline, DEL, C1, the Unicode line and paragraph
 # separators (some terminals treat them as newlines; Rich measures them as zero width), bidi overrides and
-# isolates, and surrogates (only lone ones can occur in a Python str).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# isolates, invisible characters, and surrogates (only lone ones can occur in a Python str).
+_INVISIBLE = "\u180e\u200b\u2060-\u2064\ufeff\U000e0000-\U000e007f"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff{_INVISIBLE}]")
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -52,7 +59,7 @@ def _visible_stand_in(match: re.Match[str]) -> str:
         return "\u2421"  # ␡
     if char in "\u2028\u2029":
         return "\n"
-    return "\ufffd"  # C1 controls, bidi controls and lone surrogates have no pictures
+    return "\ufffd"  # C1 controls, bidi controls, invisible characters and lone surrogates have no pictures
 
 
 def displayable(text: str) -> str:
@@ -65,6 +72,19 @@ def displayable(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
     return _UNSAFE.sub(_visible_stand_in, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    encoded = match.group().encode("utf-16-le", "surrogatepass")
+    return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'little'):04x}" for i in range(0, len(encoded), 2))
+
+
+def terminal_json(value: Any, *, indent: int | None = 2) -> str:
+    """`value` as JSON that is safe to print to a terminal and still lossless: ensure_ascii=False keeps text
+    readable, but would let C1 controls (a one-byte CSI), DEL, bidi overrides, invisible characters and lone
+    surrogates through raw; those are written as \\u escapes, as JSON already writes the C0 ones."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _UNSAFE.sub(_json_escape, text)
 
 
 # The longest single-line string shown as it is (a model id, a title, a file name, a theme name); longer ones

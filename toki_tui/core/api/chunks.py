@@ -58,7 +58,8 @@ def error_from_payload(payload: object) -> StreamError:
         message = payload.get("message")
         code = payload.get("code")
         error_type = payload.get("type")
-        text = message if isinstance(message, str) and message else excerpt(json.dumps(payload))
+        # One line, like an HTTP error's message (http_errors): a line break in it could forge a line of toki's.
+        text = excerpt(message, 300) if isinstance(message, str) and message.strip() else excerpt(json.dumps(payload))
         code_text = str(code) if code is not None else (str(error_type) if error_type else None)
         return StreamError(f"the server reported an error mid-stream: {text}", code=code_text)
     if isinstance(payload, str) and payload:

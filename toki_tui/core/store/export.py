@@ -25,7 +25,7 @@ from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
 from toki_tui.core.store.tree import ImportedMessage
 from toki_tui.core.store.values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
-from toki_tui.core.text import displayable, displayable_line
+from toki_tui.core.text import displayable, displayable_line, terminal_json
 from toki_tui.core.text_input import without_surrogates
 
 EXPORT_FORMAT = "toki.conversation"
@@ -68,14 +68,10 @@ class ImportResult:
 
 # ---- JSON ---------------------------------------------------------------------------------------------------
 
-_C1_CONTROLS = re.compile("[\x7f-\x9f]")
-
 
 def dumps_json(value: Any, *, indent: int | None = 2) -> str:
-    """JSON that is safe to print to a terminal: ensure_ascii=False keeps text readable, but would let C1
-    control characters (a one-byte CSI) through raw, so those are written as \\u escapes like C0 ones are."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _C1_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    """JSON that is safe to print to a terminal and lossless (core.text.terminal_json)."""
+    return terminal_json(value, indent=indent)
 
 
 def export_document(store: HistoryStore, conversation_id: str) -> dict[str, Any]:
