@@ -340,8 +340,14 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _line(text: str) -> str:
+    """A stored value that holds one line (a title, a model id, a file name, an error) on one line: a line break
+    in it would otherwise start a heading of its own in the document."""
+    return displayable_line(text, limit=2000)
+
+
 def _reply_details(message: StoredMessage) -> str:
-    parts = [message.model or "", *reply_measures(message)]
+    parts = [_line(message.model or ""), *reply_measures(message)]
     if message.status != "complete":
         parts.append(message.status)
     return " · ".join(part for part in parts if part)
@@ -358,13 +364,13 @@ def _message_markdown(message: StoredMessage) -> list[str]:
     if message.content:
         lines += [message.content.rstrip(), ""]
     for attachment in attachments_from_records(message.attachments):
-        lines += [f"Attached: {attachment.name} ({attachment.kind}, {describe_size(attachment.size)})", ""]
+        lines += [f"Attached: {_line(attachment.name)} ({attachment.kind}, {describe_size(attachment.size)})", ""]
     if message.tool_calls:
         calls = json.dumps(message.tool_calls, ensure_ascii=False, indent=2)
         fence = _fence(calls)
         lines += ["Tool calls:", "", f"{fence}json", calls, fence, ""]
     if message.error:
-        lines += [f"> **Error:** {message.error}", ""]
+        lines += [f"> **Error:** {_line(message.error)}", ""]
     return lines
 
 
@@ -372,11 +378,11 @@ def export_markdown(store: HistoryStore, conversation_id: str, leaf_id: int | No
     """The branch ending at `leaf_id` (by default the conversation's current branch) as a readable Markdown
     document (control characters removed)."""
     conversation = store.get_conversation(conversation_id)
-    lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
+    lines = [f"# {_line(conversation.title) or 'Untitled conversation'}", ""]
     lines.append(f"- Conversation: `{conversation.id}`")
     lines.append(f"- Started: {_when(conversation.created_at)}; last active: {_when(conversation.updated_at)}")
     if conversation.model or conversation.endpoint:
-        lines.append(f"- Model: {conversation.model or '?'} (endpoint: {conversation.endpoint or '?'})")
+        lines.append(f"- Model: {_line(conversation.model) or '?'} (endpoint: {_line(conversation.endpoint) or '?'})")
     if conversation.params:
         settings = ", ".join(f"{name} {json.dumps(value)}" for name, value in conversation.params.items())
         lines.append(f"- Parameters: {settings}")
