@@ -446,3 +446,23 @@ async def test_direct_transport_refused_connection_is_a_connection_error() -> No
     finally:
         await chat.aclose()
     assert isinstance(error, APIConnectionError) and "127.0.0.1" in str(error)
+
+
+async def test_a_server_echoing_the_key_never_gets_it_into_an_error(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # Some servers and proxies quote the key they were sent; the message is shown, logged and saved with the reply.
+    fake_server.script(
+        openai_error_reply(401, f"Incorrect API key provided: {TEST_API_KEY}", code=TEST_API_KEY),
+        stream_error("openai", message=f"bad header Bearer {TEST_API_KEY}", code=TEST_API_KEY),
+    )
+    fake_server.script_models(error_reply(403, f"<html>forbidden for {TEST_API_KEY}</html>"))
+    _, status = await collect_until_error(client)
+    _, stream = await collect_until_error(client)
+    with pytest.raises(APIStatusError) as listing:
+        await client.list_models()
+    assert isinstance(status, APIStatusError) and isinstance(stream, StreamError)
+    for error in (status, stream, listing.value):
+        assert TEST_API_KEY not in repr(vars(error)) + str(error), error
+    assert "Incorrect API key provided: [API key]" in str(status) and "Bearer [API key]" in str(stream)
+    assert "forbidden for [API key]" in str(listing.value)

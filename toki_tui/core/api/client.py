@@ -29,6 +29,7 @@ from toki_tui.core.api.events import (
 )
 from toki_tui.core.api.http_errors import describe_exception, retry_delay, should_retry, status_error
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
+from toki_tui.core.api.key_redaction import redact_bytes, redact_stream_error, redact_text
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
 from toki_tui.core.api.reply_reader import read_reply
@@ -38,6 +39,7 @@ from toki_tui.core.errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    StreamError,
 )
 
 if TYPE_CHECKING:
@@ -153,7 +155,7 @@ class ChatClient:
             raise _connection_error(error, self.base_url) from None
         try:
             if response.status_code >= 300:
-                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
+                raise self._status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
             content = await read_body(
                 response,
                 limit=MAX_MODELS_BODY_BYTES,
@@ -169,7 +171,7 @@ class ChatClient:
         except JSONTooDeepError as error:
             raise APIError(f"the model list from {self.base_url} cannot be read: {error}") from None
         except ValueError:
-            text = content[:4096].decode("utf-8", "replace")
+            text = redact_bytes(content[:4096], self._api_key).decode("utf-8", "replace")
             raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(text)}") from None
         from toki_tui.core.api.model_info import parse_models  # only `toki models` and the picker need it
 
@@ -235,6 +237,11 @@ class ChatClient:
                 yield batch
                 if limiter.reached:
                     return  # closing the response (below) tells the server to stop
+        except StreamError as error:
+            clean = redact_stream_error(error, self._api_key)
+            if clean is error:
+                raise
+            raise clean from None
         finally:
             await response.aclose()
 
@@ -254,8 +261,15 @@ class ChatClient:
                 error_body = b""
             finally:
                 await response.aclose()
-            raise _redirect_or_status_error(response, error_body)
+            raise self._status_error(response, error_body)
         return response
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        """The error for a status >= 300, without the key should the server quote it (key_redaction.py)."""
+        error = _redirect_or_status_error(response, redact_bytes(body, self._api_key))
+        if 300 <= response.status_code < 400:  # the message quotes the Location, which could hold the key
+            return APIStatusError(error.status, redact_text(error.server_message, self._api_key))
+        return error
 
 
 def _certificate_problem(error: BaseException) -> str | None:
