@@ -1,18 +1,17 @@
-"""The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing
-in the text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in
-it is parsed (no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
+"""The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing in the
+text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in it is parsed
+(no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
 
-Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and
-arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
-an export of a hostile title writes and its notification, the copy notification, the history list and its search
-snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
-filtered), model ids in the compare picker and the compare columns' headers, and compared replies and errors,
-model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
-`/title` values, notifications, theme names and file names in the theme report, a parameter field's error, and
-presets (their values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name,
-and preset files' names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`,
-`/tools`: a hostile tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py,
-which starts that server.
+Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and arguments), the
+reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file an export of a hostile
+title writes and its notification, what /copy puts in the clipboard and its notification, the history list and its
+search snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
+filtered), model ids in the compare picker and the compare columns' headers, and compared replies and errors, model ids
+and file names offered by Tab completion in the prompt (and its hint line), `/model` and `/title` values, notifications,
+theme names and file names in the theme report, a parameter field's error, and presets (their values in `/preset`'s
+notification, the command palette and the sidebar, the sidebar's preset name, and preset files' names and problems in
+the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile tool name, description
+and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
 """
 
 from __future__ import annotations
@@ -323,6 +322,11 @@ async def test_hostile_reply_details_export_and_copy(
         assert MARKUP_CLOSE in screen_plain_text(harness.app)  # the parameter's name, shown as written
         await pilot.press("escape")
         await submit(pilot, harness, "/copy")
+        await wait_until(pilot, lambda: "hostile" in harness.app.clipboard)
+        # What is copied is what was shown: pasted into a shell, an escape (bracketed paste's end, ESC [201~) or
+        # a CR in the clipboard could run a command the reader never saw.
+        assert_inert(harness.app.clipboard)
+        assert "\r" not in harness.app.clipboard and MARKUP_CLOSE in harness.app.clipboard
         await submit(pilot, harness, "/export md")
         await wait_until(pilot, lambda: any(work.iterdir()))
         await harness.app.workers.wait_for_complete()
