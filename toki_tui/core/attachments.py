@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toki_tui.core.errors import TokiError
+from toki_tui.core.text import displayable_line
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 """The largest image attached: the size OpenAI's API accepts per image; a larger one would only be refused by the
@@ -85,9 +86,9 @@ def image_media_type(data: bytes) -> str | None:
 
 
 def attachment_label(attachment: Attachment) -> str:
-    """How a file is named on screen: "photo.png · image · 3.4 KB" (the name is outside text: show it through the
-    display boundary)."""
-    return f"{attachment.name} · {attachment.kind} · {describe_size(attachment.size)}"
+    """How a file is named on screen: "photo.png · image · 3.4 KB", the name made displayable on one line (a line
+    break in it could forge a line of the conversation)."""
+    return f"{displayable_line(attachment.name)} · {attachment.kind} · {describe_size(attachment.size)}"
 
 
 def describe_size(size: int) -> str:
