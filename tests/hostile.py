@@ -9,7 +9,7 @@ import re
 
 from toki_tui.core.text import BIDI_CONTROLS
 
-INVISIBLE_CHARACTERS = frozenset("\u200b\ufeff\u2060" + "".join(chr(0xE0000 + ord(c)) for c in "tag"))
+INVISIBLE_CHARACTERS = frozenset("\u200b\u200d\ufeff\u2060" + "".join(chr(0xE0000 + ord(c)) for c in "tag"))
 
 OSC52_CLIPBOARD = "\x1b]52;c;cHduZWQ=\x07"
 OSC8_LINK = "\x1b]8;;https://evil.example/\x1b\\innocent\x1b]8;;\x1b\\"
@@ -23,8 +23,9 @@ MARKUP_LINK = "[link=https://evil.example]link[/link]"
 MARKUP_STYLE = "[b red on white]loud"
 LONE_SURROGATE = "\ud800lone"
 CONTROLS = "nul\x00 bel\x07 bs\x08 del\x7f"
-INVISIBLE = "gpt\u200b-4 \ufeffbom \u2060wj " + "".join(chr(0xE0000 + ord(c)) for c in "tag")
-"""Characters that are not drawn: a zero-width space, a BOM, a word joiner and Unicode tag characters."""
+INVISIBLE = "gpt\u200b-4 \ufeffbom \u2060wj zw\u200dj " + "".join(chr(0xE0000 + ord(c)) for c in "tag")
+"""Characters that are not drawn: a zero-width space, a BOM, a word joiner, a joiner between ASCII letters and
+Unicode tag characters."""
 
 PIECES = (
     OSC52_CLIPBOARD,

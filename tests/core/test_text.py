@@ -102,8 +102,19 @@ def test_invisible_characters_become_visible_but_joiners_stay() -> None:
     smuggled = "".join(chr(0xE0000 + ord(c)) for c in "rm -rf")
     assert displayable("gpt\u200b-4\u2060x\u2062y\ufeffz\u180e") == "gpt\ufffd-4\ufffdx\ufffdy\ufffdz\ufffd"
     assert displayable(f"ok{smuggled}") == "ok" + "\ufffd" * 6
-    # Joiners shape emoji and scripts (Persian, Indic) and stay.
+    # Joiners shape emoji and scripts (Persian, Indic) and stay between such characters; anywhere else they only
+    # hide (two model ids that look alike) or make a terminal and Rich disagree on a line's width.
     assert displayable("👩\u200d💻 می\u200cخواهم") == "👩\u200d💻 می\u200cخواهم"
+    assert displayable("gpt\u200d-4 x\u200c \u200d👩 👩\u200d \u200b\u200d\ufeff") == (
+        "gpt\ufffd-4 x\ufffd \ufffd👩 👩\ufffd \ufffd\ufffd\ufffd"
+    )
+
+
+def test_a_joiner_split_from_its_next_character_by_a_stream_piece_waits_for_it() -> None:
+    sanitizer = StreamSanitizer()
+    assert sanitizer.feed("a 👩\u200d") == "a "
+    assert sanitizer.feed("💻 b\u200d") + sanitizer.flush() == "👩\u200d💻 b\ufffd"
+    assert sanitizer.feed("\u200d") + sanitizer.flush() == "\ufffd"
 
 
 def test_json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_round_trips() -> None:
@@ -111,7 +122,7 @@ def test_json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_round_trip
 
     from toki_tui.core.text import terminal_json
 
-    value = {"name": "a\x1b[2J\x9b31m\x7f\u202eevil\u2066\u2028\u200b\ud800\U000e0041 é 日 👩\u200d💻", "n": 1}
+    value = {"name": "a\x1b[2J\x9b31m\x7f\u202eevil\u2066\u2028\u200b\ud800\U000e0041 a\u200db é 日 👩\u200d💻", "n": 1}
     text = terminal_json(value, indent=2)
     assert displayable(text) == text, "nothing in the JSON needs work to be displayed"
     assert json.loads(text) == value, "the escapes keep it lossless"

@@ -13,8 +13,8 @@ never *interpreted*, whether it goes to the full-screen app or to a terminal thr
   than the one it is stored in ("Trojan Source"), become U+FFFD;
 - characters that are not drawn at all (zero-width space, word joiner, invisible operators, a BOM inside text,
   the Mongolian vowel separator, Unicode "tag" characters) become U+FFFD: they can make two different model ids
-  look alike or smuggle an instruction past the reader. The joiners ZWJ and ZWNJ stay: emoji and scripts such as
-  Persian and the Indic ones are shaped with them;
+  look alike or smuggle an instruction past the reader. The joiners ZWJ and ZWNJ stay between two characters
+  they can join (emoji, Persian, the Indic scripts) and become U+FFFD anywhere else;
 - lone surrogates (from undecodable bytes) become U+FFFD, since no terminal encoder can write them;
 - CR and CRLF become LF (a bare CR lets text overwrite what the user already saw).
 
@@ -45,7 +45,16 @@ _ESCAPE_SEQUENCE = re.compile(
 # separators (some terminals treat them as newlines; Rich measures them as zero width), bidi overrides and
 # isolates, invisible characters, and surrogates (only lone ones can occur in a Python str).
 _INVISIBLE = "\u180e\u200b\u2060-\u2064\ufeff\U000e0000-\U000e007f"
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff{_INVISIBLE}]")
+_UNSAFE_CHARS = f"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff{_INVISIBLE}"
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
+
+# ZWJ and ZWNJ join (or keep apart) the characters on either side: emoji sequences, Persian, the Indic scripts.
+# Between two such characters (not ASCII, not space, not themselves unsafe) they stay; anywhere else they become
+# U+FFFD like the other invisible characters ("gpt\u200d-4" must not pass for "gpt-4").
+_JOINERS = "\u200c\u200d"
+_JOINABLE = f"[^\x00-\x7f\\s{_UNSAFE_CHARS}{_JOINERS}\ufffd]"
+_STRAY_JOINER = re.compile(f"(?<!{_JOINABLE})[{_JOINERS}]|[{_JOINERS}](?!{_JOINABLE})")
+_NEEDS_WORK = re.compile(f"[{_UNSAFE_CHARS}{_JOINERS}]")
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -67,10 +76,11 @@ def displayable(text: str) -> str:
 
     Plain text (the common case) is returned as it is after one C-level scan.
     """
-    if _UNSAFE.search(text) is None:
+    if _NEEDS_WORK.search(text) is None:
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _STRAY_JOINER.sub("\ufffd", text)
     return _UNSAFE.sub(_visible_stand_in, text)
 
 
@@ -84,7 +94,7 @@ def terminal_json(value: Any, *, indent: int | None = 2) -> str:
     readable, but would let C1 controls (a one-byte CSI), DEL, bidi overrides, invisible characters and lone
     surrogates through raw; those are written as \\u escapes, as JSON already writes the C0 ones."""
     text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _UNSAFE.sub(_json_escape, text)
+    return _UNSAFE.sub(_json_escape, _STRAY_JOINER.sub(_json_escape, text))
 
 
 # The longest single-line string shown as it is (a model id, a title, a file name, a theme name); longer ones
@@ -126,6 +136,8 @@ class StreamSanitizer:
         cut = len(data)
         if data.endswith("\r"):
             cut -= 1
+        elif data.endswith(("\u200c", "\u200d")):
+            cut = max(0, cut - 2)  # the joiner and the character before it: both neighbours decide whether it stays
         starts = [m.start() for m in _SEQUENCE_START.finditer(data, max(0, len(data) - _MAX_HELD))]
         if starts and _ESCAPE_SEQUENCE.match(data, starts[-1]) is None:
             # No complete sequence starts at the last introducer: it may still be arriving.
