@@ -128,3 +128,11 @@ def test_json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_round_trip
     assert json.loads(text) == value, "the escapes keep it lossless"
     assert "é 日 👩\u200d💻" in text, "readable text stays readable"
     text.encode("utf-8")  # no lone surrogate: a terminal's encoder can write it
+
+
+def test_exact_visible_shows_every_control_and_removes_nothing() -> None:
+    from toki_tui.core.text import exact_visible
+
+    assert exact_visible("plain text") == "plain text"
+    assert exact_visible("a\x1b]0;; rm -rf ~\x07b\r\nc\x9d1\x9c") == "a␛]0;; rm -rf ~␇b␍\nc\ufffd1\ufffd"
+    assert displayable(exact_visible("x\x1b[2J\u202e\u200d")) == exact_visible("x\x1b[2J\u202e\u200d")

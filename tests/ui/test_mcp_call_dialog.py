@@ -37,3 +37,23 @@ async def test_the_buttons_stay_on_an_80_by_24_screen_with_long_arguments() -> N
             assert screen.contains_region(button.region), f"{button.id} is off screen: {button.region}"
             assert dialog.contains_region(button.region), f"{button.id} is outside the dialog: {button.region}"
             assert button.region.width >= len(str(button.label)), f"{button.id} is cut: {button.region}"
+
+
+async def test_what_a_confirmation_shows_is_all_that_runs() -> None:
+    # Escape sequences are removed from model text with their payload; in a confirmation that would hide part of
+    # what is confirmed, so every control is shown instead (and still none reaches the terminal).
+    from tests.hostile import assert_inert
+    from tests.ui.terminal_frame import screen_plain_text, terminal_output
+    from toki_tui.ui.screens.tool_commands import command_confirmation
+
+    tool = McpTool(server="files", name="write_file", description="Writes.", schema={}, exposed="write_file")
+    arguments = '{"path": "/tmp/x\x9d0;HIDDEN-C1\x9c"} \x1b]0;HIDDEN-ESC\x07 \u202eabc'
+    app = _DialogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(McpCallDialog(tool, "call_\x1b]0;HIDDEN-ID\x07", arguments))
+        await pilot.pause()
+        shown = screen_plain_text(app)
+        assert "HIDDEN-C1" in shown and "␛]0;HIDDEN-ESC␇" in shown and "HIDDEN-ID" in shown
+        assert_inert(terminal_output(app))
+    question = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
+    assert "␛]0;; rm -rf ~␇" in question.plain and "\x1b" not in question.plain

@@ -84,6 +84,19 @@ def displayable(text: str) -> str:
     return _UNSAFE.sub(_visible_stand_in, text)
 
 
+_UNSAFE_OR_CR = re.compile(f"[{_UNSAFE_CHARS}\r]")
+
+
+def exact_visible(text: str) -> str:
+    """`text` for a confirmation (the command a tool call runs, an MCP call's arguments): like `displayable` no
+    control acts on the terminal, but nothing is removed either, so what is confirmed is all that runs. An escape
+    sequence shows as its characters (ESC as ␛, BEL as ␇) with its payload, a CR as ␍."""
+    if _NEEDS_WORK.search(text) is None and "\r" not in text:
+        return text
+    text = _STRAY_JOINER.sub("\ufffd", text)
+    return _UNSAFE_OR_CR.sub(_visible_stand_in, text)
+
+
 def _json_escape(match: re.Match[str]) -> str:
     encoded = match.group().encode("utf-16-le", "surrogatepass")
     return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'little'):04x}" for i in range(0, len(encoded), 2))
