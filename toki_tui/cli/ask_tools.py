@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from toki_tui.cli.common import UsageError, report
 from toki_tui.core.mcp.calls import parse_arguments, tool_calls_of
+from toki_tui.core.text import displayable_line
 
 if TYPE_CHECKING:
     from toki_tui.cli.reply_printer import ReplyPrinter
@@ -56,7 +57,7 @@ async def stream_with_mcp(
             for call in calls:
                 tool = manager.tool(call.name)
                 assert tool is not None
-                report(f"running {tool.exposed} (MCP server {tool.server}) for call {call.call_id}")
+                report(f"running {tool.exposed} (MCP server {tool.server}) for call {displayable_line(call.call_id)}")
                 arguments = parse_arguments(call.arguments)
                 if isinstance(arguments, str):
                     result = arguments
