@@ -2,16 +2,16 @@
 text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in it is parsed
 (no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
 
-Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and arguments), the
-reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file an export of a hostile
-title writes and its notification, what /copy puts in the clipboard and its notification, the history list and its
-search snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
-filtered), model ids in the compare picker and the compare columns' headers, and compared replies and errors, model ids
-and file names offered by Tab completion in the prompt (and its hint line), `/model` and `/title` values, notifications,
-theme names and file names in the theme report, a parameter field's error, and presets (their values in `/preset`'s
-notification, the command palette and the sidebar, the sidebar's preset name, and preset files' names and problems in
-the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile tool name, description
-and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
+Surfaces: a stored conversation (title, question and its attachment's name, reply, reasoning, error, model id, tool call
+name and arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
+an export of a hostile title writes and its notification, what /copy puts in the clipboard and its notification, the
+history list and its search snippets, a streamed reply with reasoning, a server's error message, model ids in the picker
+(listed and filtered), model ids in the compare picker and the compare columns' headers, and compared replies and
+errors, model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and `/title`
+values, notifications, theme names and file names in the theme report, a parameter field's error, and presets (their
+values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name, and preset files'
+names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile
+tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def seed_hostile_conversation(root: Path) -> tuple[HistoryStore, str]:
     store = HistoryStore(root / "data" / "history.sqlite3")
     store.open()
     conversation = store.create_conversation(endpoint="toki", model=storable(HOSTILE), title=storable(HOSTILE))
-    question = store.add_message(conversation.id, role="user", content=storable(HOSTILE_TEXT))
+    hostile_file = {"name": storable(HOSTILE), "kind": "text", "size": 3, "media_type": "text/plain", "data": "abc"}
+    question = store.add_message(
+        conversation.id, role="user", content=storable(HOSTILE_TEXT), attachments=[hostile_file]
+    )
     reply = store.start_reply(
         conversation.id,
         parent_id=question.id,
@@ -116,6 +119,7 @@ async def test_a_hostile_stored_conversation_opens_and_nothing_in_it_acts(
         assert_screen_inert(harness)
         shown = screen_plain_text(harness.app)
         assert MARKUP_CLOSE in shown  # the title (border) and the bodies show the brackets
+        assert "📎 hostile" in shown  # the attachment's name
         await pilot.press("f3")  # the reasoning, unfolded
         await settle(pilot)
         assert_screen_inert(harness)
