@@ -43,6 +43,7 @@ from tests.hostile import (
 from tests.ui.app_support import AppHarness, assert_dialog_centered, make_app, wait_until
 from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
 from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.core.text import displayable_line
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -119,7 +120,8 @@ async def test_a_hostile_stored_conversation_opens_and_nothing_in_it_acts(
         assert_screen_inert(harness)
         shown = screen_plain_text(harness.app)
         assert MARKUP_CLOSE in shown  # the title (border) and the bodies show the brackets
-        assert "📎 hostile" in shown  # the attachment's name
+        label = view.messages[0].attachments[0]  # the attachment's name, below the question (off screen)
+        assert label.startswith("hostile ") and label.endswith(" · text · 3 B") and displayable_line(label) == label
         await pilot.press("f3")  # the reasoning, unfolded
         await settle(pilot)
         assert_screen_inert(harness)
