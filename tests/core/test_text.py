@@ -136,3 +136,14 @@ def test_exact_visible_shows_every_control_and_removes_nothing() -> None:
     assert exact_visible("plain text") == "plain text"
     assert exact_visible("a\x1b]0;; rm -rf ~\x07b\r\nc\x9d1\x9c") == "a␛]0;; rm -rf ~␇b␍\nc\ufffd1\ufffd"
     assert displayable(exact_visible("x\x1b[2J\u202e\u200d")) == exact_visible("x\x1b[2J\u202e\u200d")
+
+
+_STREAM_ATOMS = ["a", " ", "\n", "\r\n", "\x1b[0m", "\x1b]0;t\x07", "\u200d", "\u200c", "👩", "💻", "ی", "\u200b"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_STREAM_ATOMS), max_size=6).map("".join), max_size=8))
+def test_a_stream_in_pieces_is_shown_as_the_whole_text_would_be(pieces: list[str]) -> None:
+    # Joiners decide by both neighbours, which may come in different pieces (as may a CRLF).
+    sanitizer = StreamSanitizer()
+    shown = "".join(sanitizer.feed(piece) for piece in pieces) + sanitizer.flush()
+    assert shown == displayable("".join(pieces))

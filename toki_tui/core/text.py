@@ -49,11 +49,13 @@ _UNSAFE_CHARS = f"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2
 _UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 
 # ZWJ and ZWNJ join (or keep apart) the characters on either side: emoji sequences, Persian, the Indic scripts.
-# Between two such characters (not ASCII, not space, not themselves unsafe) they stay; anywhere else they become
-# U+FFFD like the other invisible characters ("gpt\u200d-4" must not pass for "gpt-4").
+# Between two such characters they stay; anywhere else they become U+FFFD like the other invisible characters
+# ("gpt\u200d-4" must not pass for "gpt-4"). The check runs on text whose unsafe characters are already replaced,
+# so a joinable character is anything but ASCII, space, a joiner and the stand-ins (U+FFFD, control pictures).
 _JOINERS = "\u200c\u200d"
-_JOINABLE = f"[^\x00-\x7f\\s{_UNSAFE_CHARS}{_JOINERS}\ufffd]"
+_JOINABLE = f"[^\x00-\x7f\\s{_UNSAFE_CHARS}{_JOINERS}\ufffd\u2400-\u2421]"
 _STRAY_JOINER = re.compile(f"(?<!{_JOINABLE})[{_JOINERS}]|[{_JOINERS}](?!{_JOINABLE})")
+_JOINABLE_CHAR = re.compile(_JOINABLE)
 _NEEDS_WORK = re.compile(f"[{_UNSAFE_CHARS}{_JOINERS}]")
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -78,9 +80,13 @@ def displayable(text: str) -> str:
     """
     if _NEEDS_WORK.search(text) is None:
         return text
+    return _STRAY_JOINER.sub("\ufffd", _without_controls(text))
+
+
+def _without_controls(text: str) -> str:
+    """`displayable` but for stray joiners: line endings, escape sequences and unsafe characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
-    text = _STRAY_JOINER.sub("\ufffd", text)
     return _UNSAFE.sub(_visible_stand_in, text)
 
 
@@ -93,8 +99,7 @@ def exact_visible(text: str) -> str:
     sequence shows as its characters (ESC as ␛, BEL as ␇) with its payload, a CR as ␍."""
     if _NEEDS_WORK.search(text) is None and "\r" not in text:
         return text
-    text = _STRAY_JOINER.sub("\ufffd", text)
-    return _UNSAFE_OR_CR.sub(_visible_stand_in, text)
+    return _STRAY_JOINER.sub("\ufffd", _UNSAFE_OR_CR.sub(_visible_stand_in, text))
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -132,32 +137,51 @@ _MAX_HELD = 4096
 _SEQUENCE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 
+def _splits_a_join(text: str, cut: int) -> bool:
+    """Whether cutting `text` at `cut` could change a joiner's fate: a joiner and a character that is not one on
+    either side of the cut, or, at the end, a joiner or a character a joiner could follow. (Between two joiners
+    is safe: a joiner next to a joiner is stray either way.)"""
+    before = text[cut - 1]
+    if cut == len(text):
+        return before in _JOINERS or _JOINABLE_CHAR.fullmatch(before) is not None
+    return (before in _JOINERS) != (text[cut] in _JOINERS)
+
+
 class StreamSanitizer:
     """`displayable` for text that arrives in pieces.
 
     A piece may end in the middle of an escape sequence or between CR and LF; sanitizing each piece alone would
-    leave the sequence's tail behind as text, or turn CRLF into two newlines. The unfinished end is held back
-    until the next piece (or `flush()` at the end of the stream).
+    leave the sequence's tail behind as text, or turn CRLF into two newlines. A joiner's fate depends on the
+    characters on both sides of it, which may arrive in different pieces. The unfinished end is held back until
+    the next piece (or `flush()` at the end of the stream): in two stages, the raw text (escape sequences, CR)
+    and then the cleaned text (joiners).
     """
 
     def __init__(self) -> None:
         self._held = ""
+        self._cleaned = ""
 
     def feed(self, text: str) -> str:
         data = self._held + text if self._held else text
-        self._held = ""
         cut = len(data)
         if data.endswith("\r"):
             cut -= 1
-        elif data.endswith(("\u200c", "\u200d")):
-            cut = max(0, cut - 2)  # the joiner and the character before it: both neighbours decide whether it stays
         starts = [m.start() for m in _SEQUENCE_START.finditer(data, max(0, len(data) - _MAX_HELD))]
         if starts and _ESCAPE_SEQUENCE.match(data, starts[-1]) is None:
             # No complete sequence starts at the last introducer: it may still be arriving.
             cut = min(cut, starts[-1])
         self._held = data[cut:]
-        return displayable(data[:cut])
+        return self._joined(_without_controls(data[:cut]) if cut else "", final=False)
 
     def flush(self) -> str:
         held, self._held = self._held, ""
-        return displayable(held)
+        return self._joined(_without_controls(held), final=True)
+
+    def _joined(self, cleaned: str, *, final: bool) -> str:
+        text = self._cleaned + cleaned if self._cleaned else cleaned
+        cut = len(text)
+        if not final:
+            while cut and len(text) - cut < _MAX_HELD and _splits_a_join(text, cut):
+                cut -= 1
+        self._cleaned = text[cut:]
+        return _STRAY_JOINER.sub("\ufffd", text[:cut])
