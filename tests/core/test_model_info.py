@@ -41,6 +41,13 @@ def test_bare_list_and_strings() -> None:
     assert [m.id for m in parse_models([{"id": "x"}, "y", 3, {"no": "id"}])] == ["x", "y"]
 
 
+def test_blank_ids_and_absurd_context_lengths_from_a_hostile_server_are_left_out() -> None:
+    models = parse_models([{"id": "   "}, {"id": "\t\n"}, {"id": "big", "context_length": 10**30}, "  "])
+    assert [(m.id, m.context_length) for m in models] == [("big", None)]  # a 10^30-token context is unknown
+    assert parse_models([{"id": "m", "context_length": 10_000_000}])[0].context_length == 10_000_000
+    assert parse_models([{"id": "m", "context_length": "²"}])[0].context_length is None  # int("²") raises
+
+
 def test_missing_data_is_a_clear_error() -> None:
     with pytest.raises(APIError, match="no 'data'"):
         parse_models({"object": "list"})
