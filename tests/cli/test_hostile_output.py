@@ -136,3 +136,15 @@ def test_config_show_prints_hostile_config_values_inertly(toki_env: dict[str, st
     assert_clean_run(result.stdout, result.stderr)
     assert not [line for line in result.stdout.splitlines() if line.startswith("forged/model")]
     assert MARKUP_CLOSE in result.stdout
+
+
+def test_usage_with_impossible_counts_and_a_hostile_model_id(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    # Counts no reply has (10^30 overflowed SQLite when the reply was saved: a traceback) are unknown; the model
+    # id in the --usage line stays on it.
+    usage = {"prompt_tokens": 10**30, "completion_tokens": -5, "total_tokens": 10**31}
+    fake_server.script(stream_text("ok", usage=usage))
+    result = run_toki(["ask", "--usage", "-m", f"m\x1b[2J{FORGED_ROW}", "hi"], toki_env)
+    assert result.returncode == 0, result.stderr
+    assert_clean_run(result.stdout, result.stderr)
+    [line] = [line for line in result.stderr.splitlines() if "usage" in line]
+    assert line.startswith("toki: usage: no token counts; cost unknown (no price for m")

@@ -193,3 +193,19 @@ def test_non_stream_error_body_with_status_200() -> None:
 def test_non_object_chunk_is_an_error() -> None:
     with pytest.raises(StreamError):
         ChunkParser().parse_chunk([1, 2])
+
+
+def test_token_counts_that_no_reply_has_are_unknown() -> None:
+    # 10^30 overflowed SQLite's integer when the reply was saved: toki ask ended in a traceback.
+    usage = parse_usage(
+        {
+            "prompt_tokens": 10**30,
+            "completion_tokens": -5,
+            "total_tokens": 12,
+            "completion_tokens_details": {"reasoning_tokens": 10**40},
+            "prompt_tokens_details": {"cached_tokens": 3},
+        }
+    )
+    assert usage is not None
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (None, None, 12)
+    assert (usage.reasoning_tokens, usage.cached_tokens) == (None, 3)

@@ -12,6 +12,7 @@ from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.pricing import Price, PriceBook, format_cost
+from toki_tui.core.text import displayable_line
 
 if TYPE_CHECKING:
     from toki_tui.core.session import ChatSession
@@ -38,12 +39,12 @@ def report_after_reply(args: argparse.Namespace, session: ChatSession, config: C
     if reply is None or run is None:
         return
     if args.usage and reply.usage is not None:
-        counts = ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items())
+        counts = ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items()) or "no token counts"
         cost = run.cost
         if cost is not None:
             priced = f"cost {format_cost(cost)} (estimate)"
         elif run.price is None:
-            priced = f"cost unknown (no price for {session.model})"
+            priced = f"cost unknown (no price for {displayable_line(session.model)})"
         else:
             priced = "cost unknown (no token counts)"
         report(f"usage: {counts}; {priced}")

@@ -34,12 +34,19 @@ def excerpt(text: str, limit: int = _RAW_EXCERPT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+MAX_USAGE_TOKENS = 10**12
+"""A token count above this (or below 0) is no reply's: it is read as unknown. 10^30 overflowed SQLite's integer
+when the reply was saved; a trillion is beyond any context and still fits."""
+
+
 def parse_usage(raw: object) -> Usage | None:
     if not isinstance(raw, dict):
         return None
 
     def number(value: object) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return value if 0 <= value <= MAX_USAGE_TOKENS else None
 
     details = raw.get("completion_tokens_details")
     prompt_details = raw.get("prompt_tokens_details")
