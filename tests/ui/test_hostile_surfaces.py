@@ -1,6 +1,7 @@
 """The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing in the
 text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in it is parsed
-(no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
+(no click action appears; the brackets are shown), nothing invisible is left hidden, and a 10,000-character line does
+not break a row.
 
 Surfaces: a stored conversation (title, question and its attachment's name, reply, reasoning, error, model id, tool call
 name and arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
@@ -11,7 +12,10 @@ errors, model ids and file names offered by Tab completion in the prompt (and it
 values, notifications, theme names and file names in the theme report, a parameter field's error, and presets (their
 values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name, and preset files'
 names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile
-tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server.
+tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server;
+that a confirmation (an MCP call, a tool command) shows every character of what runs is in
+tests/ui/test_mcp_call_dialog.py; the one-line values of a message's header, tool calls and attachments in
+tests/ui/test_safe_text.py.
 """
 
 from __future__ import annotations
