@@ -104,6 +104,49 @@ async def test_base_url_with_or_without_trailing_slash(fake_server: FakeServer, 
     assert fake_server.chat_requests()[0].path == "/v1/chat/completions"
 
 
+async def test_a_base_url_without_v1_gets_a_404_that_suggests_adding_it(fake_server: FakeServer) -> None:
+    # `http://localhost:8000` for a vLLM or llama.cpp server, whose API is under /v1 (docs/protocol.md §6.28).
+    chat = ChatClient(base_url=fake_server.root_url + "/", api_key="k")
+    try:
+        _, error = await collect_until_error(chat)
+        with pytest.raises(APIStatusError) as caught:
+            await chat.list_models()
+    finally:
+        await chat.aclose()
+    for failure in (error, caught.value):
+        assert isinstance(failure, APIStatusError) and failure.status == 404
+        assert f"try the base URL {fake_server.root_url}/v1" in str(failure)
+
+
+async def test_a_404_under_a_versioned_base_url_keeps_the_usual_advice(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    fake_server.script(openai_error_reply(404, "The model `m` does not exist", code="model_not_found"))
+    _, error = await collect_until_error(client)
+    assert "check the base URL and the model id" in str(error) and "/v1" not in str(error)
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_a_redirect_names_the_base_url_to_use_and_is_not_followed(
+    client: ChatClient, fake_server: FakeServer, status: int
+) -> None:
+    fake_server.script(
+        error_reply(status, "", headers=[("Location", "https://api.example.com/openai/v1/chat/completions")])
+    )
+    fake_server.script_models(error_reply(status, "", headers=[("Location", "/elsewhere/v1/models")]))
+    _, error = await collect_until_error(client)
+    with pytest.raises(APIStatusError) as caught:
+        await client.list_models()
+    assert isinstance(error, APIStatusError) and error.status == status
+    assert str(error) == (
+        f"HTTP {status}: the server redirected to https://api.example.com/openai/v1/chat/completions; "
+        "set the base URL to https://api.example.com/openai/v1 (toki does not follow redirects)"
+    )
+    # A relative Location is resolved against the request's URL.
+    assert f"set the base URL to {fake_server.root_url}/elsewhere/v1 " in str(caught.value)
+    assert len(fake_server.chat_requests()) == 1
+
+
 async def test_usage_and_finish_reason(client: ChatClient, fake_server: FakeServer) -> None:
     fake_server.script(stream_text("a b c", usage_in_chunks="cumulative"))
     reply, events = await collect(client)

@@ -27,7 +27,7 @@ from toki_tui.core.api.events import (
     RetryScheduled,
     StreamEvent,
 )
-from toki_tui.core.api.http_errors import describe_exception, retry_delay, should_retry, status_error
+from toki_tui.core.api.http_errors import describe_exception, endpoint_error, retry_delay, should_retry
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
@@ -153,7 +153,7 @@ class ChatClient:
             raise _connection_error(error, self.base_url) from None
         try:
             if response.status_code >= 300:
-                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
+                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT), self.base_url)
             content = await read_body(
                 response,
                 limit=MAX_MODELS_BODY_BYTES,
@@ -254,7 +254,7 @@ class ChatClient:
                 error_body = b""
             finally:
                 await response.aclose()
-            raise _redirect_or_status_error(response, error_body)
+            raise _redirect_or_status_error(response, error_body, self.base_url)
         return response
 
 
@@ -289,14 +289,17 @@ def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionErr
     return APIConnectionError(f"the connection to {host} failed ({describe_exception(error)})")
 
 
-def _redirect_or_status_error(response: httpx.Response, body: bytes) -> APIStatusError:
-    if 300 <= response.status_code < 400:
-        location = response.headers.get("location", "")
-        return APIStatusError(
-            response.status_code,
-            f"the server redirected to {excerpt(location, 120)}; set the base URL to the final address",
-        )
-    return status_error(response.status_code, body, response.headers)
+def _redirect_or_status_error(response: httpx.Response, body: bytes, base_url: str) -> APIStatusError:
+    request_url = str(response.request.url)
+    requested = "models" if request_url.rstrip("/").endswith("/models") else "chat/completions"
+    return endpoint_error(
+        response.status_code,
+        body,
+        response.headers,
+        base_url=base_url,
+        request_url=request_url,
+        requested=requested,
+    )
 
 
 __all__ = ["ChatClient", "DefaultTimeouts", "RetryScheduled", "StreamEvent", "TimeoutSettings"]
