@@ -125,6 +125,18 @@ def test_rate_limit_is_retried_and_announced(fake_server: FakeServer, toki_env: 
     assert "HTTP 429; retrying in 0.1 s" in result.stderr
 
 
+def test_a_wait_too_long_to_honour_is_reported_with_its_length(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    fake_server.script(rate_limit_reply(retry_after="300", message="Rate limit reached for model"))
+    result = run_toki(["ask", "--no-save", "hi"], toki_env)
+    assert result.returncode == 1 and len(fake_server.chat_requests()) == 1
+    assert result.stderr.splitlines() == [
+        "toki: HTTP 429: rate limited; wait a little and try again (server said: Rate limit reached for model) "
+        "(the server asks to wait 300 s)"
+    ]
+
+
 def test_model_output_escape_sequences_never_reach_the_terminal(
     fake_server: FakeServer, toki_env: dict[str, str]
 ) -> None:

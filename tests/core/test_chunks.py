@@ -184,3 +184,24 @@ def test_non_stream_error_body_with_status_200() -> None:
 def test_non_object_chunk_is_an_error() -> None:
     with pytest.raises(StreamError):
         ChunkParser().parse_chunk([1, 2])
+
+
+def test_groq_usage_in_x_groq_is_read() -> None:
+    # Groq's last chunk carries the usage under x_groq, with its own timing fields beside the counts.
+    last = chunk({}, finish="stop")
+    last["x_groq"] = {
+        "id": "req_1",
+        "usage": {
+            "queue_time": 0.01,
+            "prompt_tokens": 5,
+            "completion_tokens": 7,
+            "total_tokens": 12,
+            "total_time": 0.2,
+        },
+    }
+    assert ChunkParser().parse_chunk(last) == [Finished("stop", 0), Usage(5, 7, 12)]
+    # A standard usage field wins over it, and an x_groq without usage is nothing.
+    both = chunk({}, usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
+    both["x_groq"] = {"usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}
+    assert ChunkParser().parse_chunk(both) == [Usage(1, 2, 3)]
+    assert ChunkParser().parse_chunk({"choices": [], "x_groq": {"id": "req_1"}}) == []

@@ -65,3 +65,23 @@ def test_context_lengths_are_written_like_model_cards() -> None:
     from toki_tui.cli.models import format_context
 
     assert [format_context(v) for v in (None, 163_840, 128_000, 2_000_000)] == ["-", "163,840", "128k", "2M"]
+
+
+def test_context_length_under_the_names_local_servers_and_groq_use() -> None:
+    models = parse_models(
+        {
+            "object": "list",
+            "data": [
+                {"id": "vllm", "object": "model", "owned_by": "vllm", "root": "x", "max_model_len": 32768},
+                {"id": "groq", "context_window": 131072, "active": True, "max_completion_tokens": 32768},
+                {"id": "lmstudio", "max_context_length": 8192},
+                {"id": "ollama", "object": "model", "owned_by": "library"},
+            ],
+        }
+    )
+    assert {model.id: model.context_length for model in models} == {
+        "groq": 131072,
+        "lmstudio": 8192,
+        "ollama": None,
+        "vllm": 32768,
+    }

@@ -275,7 +275,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             raise  # found once started (--mcp without MCP servers): exit 2, as before the start; nothing was sent
         except TokiError as error:
             printer.end_line()
-            report(str(error))
+            report(_error_line(error))
             _report_unsaved(session)
             return EXIT_API_ERROR
         except BrokenPipeError:
@@ -305,6 +305,16 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
     finally:
         if store is not None:
             store.close()
+
+
+def _error_line(error: TokiError) -> str:
+    """The error, and how long the server asked to wait when it said (a Retry-After too long to wait for is not
+    waited for: docs/protocol.md §5.3), as the TUI's status line says it."""
+    from toki_tui.core.errors import APIStatusError
+
+    if isinstance(error, APIStatusError) and error.retry_after is not None and error.retry_after >= 1:
+        return f"{error} (the server asks to wait {error.retry_after:.0f} s)"
+    return str(error)
 
 
 __all__ = ["EXIT_USAGE", "ReplyPrinter", "params_from_args", "read_prompt", "run_ask"]

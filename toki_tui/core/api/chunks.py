@@ -123,6 +123,10 @@ class ChunkParser:
                 if isinstance(choice, dict):
                     self._parse_choice(choice, "delta", events)
         usage = chunk.get("usage")
+        if usage is None:
+            # Groq puts a streamed reply's usage in its own extension object (docs/protocol.md §2.3).
+            extension = chunk.get("x_groq")
+            usage = extension.get("usage") if isinstance(extension, dict) else None
         if usage is not None:
             parsed = parse_usage(usage)
             if parsed is not None:

@@ -107,8 +107,9 @@ def _model_from(entry: object) -> ModelInfo | None:
     top_provider = entry.get("top_provider")
     if context is None and isinstance(top_provider, dict):
         context = _positive_int(top_provider.get("context_length"))
-    if context is None:
-        context = _positive_int(entry.get("max_context_length") or entry.get("context_window"))
+    for field in ("max_context_length", "context_window", "max_model_len"):  # LM Studio, Groq, vLLM
+        if context is None:
+            context = _positive_int(entry.get(field))
     prompt_price, completion_price = _prices(entry)
     name = entry.get("name")
     owner = entry.get("owned_by")
