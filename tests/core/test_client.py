@@ -253,6 +253,26 @@ async def test_mid_stream_errors_in_every_form(client: ChatClient, fake_server: 
     assert reply.content == "Partial answer"
 
 
+async def test_llama_cpp_error_field_then_done_is_an_error_not_a_complete_reply(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # llama.cpp's server reports a failure in a stream as an `error:` field, then still sends [DONE].
+    fake_server.script(
+        raw_stream(
+            [
+                b'data: {"choices":[{"index":0,"delta":{"content":"so far"}}]}\n\n',
+                b'error: {"code":500,"message":"Failed to decode the batch: KV cache is full","type":"server_error"}'
+                b"\n\n",
+                b"data: [DONE]\n\n",
+            ]
+        )
+    )
+    reply, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and error.code == "500"
+    assert str(error) == "the server reported an error mid-stream: Failed to decode the batch: KV cache is full"
+    assert reply.content == "so far"
+
+
 async def test_json_reply_although_stream_was_requested(client: ChatClient, fake_server: FakeServer) -> None:
     fake_server.script(
         json_reply(
