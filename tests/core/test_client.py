@@ -273,6 +273,47 @@ async def test_llama_cpp_error_field_then_done_is_an_error_not_a_complete_reply(
     assert reply.content == "so far"
 
 
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (
+            json_reply(
+                "<!doctype html><html><head><title>Open WebUI</title></head><body></body></html>",
+                content_type="text/html",
+            ),
+            "the server answered with neither JSON nor an event stream (an HTML page: Open WebUI); "
+            "is the base URL the API's (usually ending in /v1)?",
+        ),
+        (
+            json_reply("Ollama is running", content_type="text/plain"),
+            "the server answered with neither JSON nor an event stream (Ollama is running); "
+            "is the base URL the API's (usually ending in /v1)?",
+        ),
+        (
+            json_reply("\x1b\x05\x00\xf8", headers=[("Content-Encoding", "br")]),
+            "the server compressed its reply as br, which toki did not ask for and cannot read "
+            "(it asks for gzip or deflate only)",
+        ),
+    ],
+    ids=["web page", "plain text", "brotli"],
+)
+async def test_a_200_that_is_neither_json_nor_sse_says_what_it_is(
+    client: ChatClient, fake_server: FakeServer, reply, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    fake_server.script(reply)
+    _, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and str(error) == expected
+
+
+async def test_an_event_stream_whose_first_reads_are_a_few_bytes_is_still_read(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    body = b'\xef\xbb\xbfdata: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}\n\n'
+    fake_server.script(raw_stream([body[:1], body[1:4], body[4:6], body[6:]], delays=0.05))
+    reply, _ = await collect(client)
+    assert reply.content == "ok" and reply.finish_reason == "stop"
+
+
 async def test_json_reply_although_stream_was_requested(client: ChatClient, fake_server: FakeServer) -> None:
     fake_server.script(
         json_reply(

@@ -49,7 +49,9 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     return moment.timestamp() - (time.time() if now is None else now)
 
 
-def _summarise_non_json(body: bytes, content_type: str) -> str:
+def summarise_non_json(body: bytes, content_type: str, page: str = "an HTML error page") -> str:
+    """A body that is not JSON in a few words: an HTML page by its title (`page: title`), anything else as an
+    excerpt."""
     import html  # only for an HTML error page: kept off the start-up path
 
     if not body.strip():
@@ -58,9 +60,9 @@ def _summarise_non_json(body: bytes, content_type: str) -> str:
         match = _TITLE.search(body)
         if match:
             title = html.unescape(match.group(1).decode("utf-8", "replace"))
-            return f"an HTML error page: {excerpt(title, 120)}"
+            return f"{page}: {excerpt(title, 120)}"
         text = html.unescape(_TAGS.sub(" ", body.decode("utf-8", "replace")))
-        return f"an HTML error page: {excerpt(text, 120)}"
+        return f"{page}: {excerpt(text, 120)}"
     return excerpt(body.decode("utf-8", "replace"))
 
 
@@ -74,7 +76,7 @@ def status_error(status: int, body: bytes, headers: Mapping[str, str], *, advice
         parsed = loads(body) if body.strip() else None
     except (ValueError, UnicodeDecodeError):
         parsed = None
-        message = _summarise_non_json(body, content_type)
+        message = summarise_non_json(body, content_type)
     if isinstance(parsed, dict) and "error" not in parsed and "message" not in parsed and "detail" in parsed:
         message = _fastapi_detail(parsed["detail"])  # FastAPI servers (vLLM's router, LiteLLM): §6.19
     elif isinstance(parsed, dict):

@@ -16,7 +16,7 @@ import httpx
 from toki_tui.core.api.body_limits import format_size, iter_body
 from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
 from toki_tui.core.api.events import ResponseStarted, StreamEvent
-from toki_tui.core.api.http_errors import describe_exception
+from toki_tui.core.api.http_errors import describe_exception, summarise_non_json
 from toki_tui.core.api.idle_watchdog import IdleWatchdog
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
@@ -40,13 +40,62 @@ async def read_reply(response: httpx.Response, *, idle: float, total: float | No
             first = await reads.next()
         if first is None:
             raise StreamError("the server closed the connection without sending a reply")
+        # A read can be a few bytes: read on until the body's start tells its kind (or the body ends).
+        while _undecided(first.lstrip()) and (more := await reads.next()) is not None:
+            first += more
         # An SSE body never starts with "{" or "[".
-        reader = _read_json if first.lstrip()[:1] in (b"{", b"[") else _read_sse
+        start = first.lstrip()
+        if start[:1] in (b"{", b"["):
+            reader = _read_json
+        elif start.removeprefix(_UTF8_BOM).startswith(_SSE_LINE_STARTS):
+            reader = _read_sse
+        else:
+            raise await _not_a_reply(response, first, reads)
         async for batch in reader(first, reads):
             yield batch
     finally:
         reads.watchdog.cancel()
         await body.aclose()
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SSE_LINE_STARTS = (b"data", b":", b"event", b"id", b"retry", b"error")
+"""How an event stream's first line starts: a field (llama.cpp's `error:` among them) or a comment."""
+
+
+def _undecided(start: bytes) -> bool:
+    """Whether a body beginning with `start` (whitespace stripped) could still turn out to be an event stream."""
+    if _UTF8_BOM.startswith(start):
+        return True
+    start = start.removeprefix(_UTF8_BOM)
+    return any(prefix.startswith(start) and prefix != start for prefix in _SSE_LINE_STARTS)
+
+
+_NOT_A_REPLY_EXCERPT = 64 * 1024
+"""How much of a body that is neither JSON nor SSE is read to describe it (an HTML page's title is near its top)."""
+_DECODED_ENCODINGS = ("", "identity", "gzip", "x-gzip", "deflate")
+
+
+async def _not_a_reply(response: httpx.Response, first: bytes, reads: _BodyReads) -> StreamError:
+    """The error for a 200 whose body is neither JSON nor an event stream: a web page (the base URL points at a
+    web app or a proxy's login page), a plain-text banner ("Ollama is running"), or a body in an encoding toki
+    did not ask for (docs/protocol.md §6.18)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if any(name.strip() not in _DECODED_ENCODINGS for name in encoding.split(",")):
+        return StreamError(
+            f"the server compressed its reply as {excerpt(encoding, 40)}, which toki did not ask for and cannot "
+            "read (it asks for gzip or deflate only)"
+        )
+    body = first
+    while len(body) < _NOT_A_REPLY_EXCERPT and (more := await reads.next()) is not None:
+        body += more
+    summary = summarise_non_json(
+        body[:_NOT_A_REPLY_EXCERPT], response.headers.get("content-type", ""), page="an HTML page"
+    )
+    return StreamError(
+        f"the server answered with neither JSON nor an event stream ({summary}); is the base URL the API's "
+        "(usually ending in /v1)?"
+    )
 
 
 class _BodyReads:
