@@ -447,6 +447,29 @@ async def test_silent_server_times_out(fake_server: FakeServer) -> None:
     assert isinstance(error, APITimeoutError)
 
 
+@pytest.mark.parametrize("transport", ["pooled", "direct"])
+async def test_a_server_slow_to_answer_is_not_reported_as_unreachable(fake_server: FakeServer, transport: str) -> None:
+    # No response head within the idle limit (a queue, a model loading): connecting worked, so saying
+    # "timed out connecting" would send the user hunting for a network fault.
+    fake_server.script(hang(10))
+    chat = ChatClient(
+        base_url=fake_server.base_url,
+        api_key="k",
+        timeouts=DefaultTimeouts(idle=0.3),
+        max_retries=0,
+        transport=DirectTransport() if transport == "direct" else None,
+    )
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APITimeoutError)
+    assert str(error) == (
+        "127.0.0.1 took the request but sent no answer for 0.3 s; the server may be busy or still loading the model "
+        "(raise [timeouts] idle in the config for slow servers)"
+    )
+
+
 async def test_slow_but_steady_stream_is_not_timed_out(fake_server: FakeServer) -> None:
     fake_server.script(stream_text(["a", "b", "c", "d", "e"], chunk_delay=0.15))
     chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.4))

@@ -150,7 +150,7 @@ class ChatClient:
         try:
             response = await client.send(client.build_request("GET", "models"), stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         try:
             if response.status_code >= 300:
                 raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT), self.base_url)
@@ -161,7 +161,7 @@ class ChatClient:
                 advice="is the base URL right? a model id can still be typed in the picker",
             )
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         finally:
             await response.aclose()
         try:
@@ -246,7 +246,7 @@ class ChatClient:
         try:
             response = await client.send(request, stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         if response.status_code >= 300:
             try:
                 error_body = await read_prefix(response, _ERROR_BODY_LIMIT)
@@ -272,8 +272,17 @@ def _certificate_problem(error: BaseException) -> str | None:
     return None
 
 
-def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionError:
+def _connection_error(error: httpx.HTTPError, base_url: str, idle: float) -> APIConnectionError:
     host = httpx.URL(base_url).host or base_url
+    if isinstance(error, httpx.ReadTimeout):
+        # Connected and sent: the server is slow to start answering (a queue, a model loading, a long
+        # non-streamed reply), not unreachable.
+        return APITimeoutError(
+            f"{host} took the request but sent no answer for {idle:g} s; the server may be busy or still loading "
+            "the model (raise [timeouts] idle in the config for slow servers)"
+        )
+    if isinstance(error, httpx.WriteTimeout):
+        return APITimeoutError(f"timed out sending the request to {host}; check the network")
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"timed out connecting to {host}; check the network or the base URL")
     certificate_problem = _certificate_problem(error)
