@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -27,6 +28,7 @@ from tests.fakes.server import (
     stream_text,
     stream_tool_calls,
 )
+from toki_tui.core.api import reply_reader
 from toki_tui.core.api.client import ChatClient, DefaultTimeouts
 from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
@@ -468,6 +470,40 @@ async def test_a_server_slow_to_answer_is_not_reported_as_unreachable(fake_serve
         "127.0.0.1 took the request but sent no answer for 0.3 s; the server may be busy or still loading the model "
         "(raise [timeouts] idle in the config for slow servers)"
     )
+
+
+async def test_a_finished_reply_whose_body_never_ends_is_complete_after_a_grace(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gateway that keeps the response open after the last chunk (no [DONE], no end of body): the reply has its
+    # finish reason, so the idle limit must not turn it into a failure.
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.2)
+    fake_server.script(dataclasses.replace(stream_text("All done.", done=False), ending="hang", hang_seconds=30))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=20))
+    started = asyncio.get_running_loop().time()
+    try:
+        reply, _ = await collect(chat)
+    finally:
+        await chat.aclose()
+    assert reply.content == "All done." and reply.finish_reason == "stop" and reply.usage is not None
+    assert asyncio.get_running_loop().time() - started < 10
+
+
+async def test_an_unfinished_reply_whose_body_goes_silent_still_times_out(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.1)
+    fake_server.script(
+        dataclasses.replace(
+            stream_text("Half", finish_reason=None, usage=False, done=False), ending="hang", hang_seconds=30
+        )
+    )
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.4))
+    try:
+        reply, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APITimeoutError) and reply.content == "Half"
 
 
 async def test_slow_but_steady_stream_is_not_timed_out(fake_server: FakeServer) -> None:

@@ -14,7 +14,17 @@ import asyncio
 
 
 class IdleWatchdog:
-    __slots__ = ("_deadline_total", "_handle", "_idle", "_loop", "_task", "fired", "last_content", "reading")
+    __slots__ = (
+        "_deadline_total",
+        "_handle",
+        "_idle",
+        "_loop",
+        "_task",
+        "finished",
+        "fired",
+        "last_content",
+        "reading",
+    )
 
     def __init__(self, idle: float, total: float | None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -27,6 +37,8 @@ class IdleWatchdog:
         self.last_content = now
         self.reading = False
         self.fired: str | None = None
+        #: The reply has its finish reason: only the usage chunk and the end of the body are still to come.
+        self.finished = False
         self._handle: asyncio.TimerHandle | None = self._loop.call_at(self._deadline(), self._check)
 
     def _deadline(self) -> float:
@@ -38,6 +50,17 @@ class IdleWatchdog:
     def touch(self) -> None:
         """Content arrived: the idle limit counts from now."""
         self.last_content = self._loop.time()
+
+    def reply_finished(self, grace: float) -> None:
+        """The reply got its finish reason: from now on wait at most `grace` seconds of silence for what may
+        follow (usage, `[DONE]`, the end of the body) before the stream is ended as complete."""
+        if not self.finished:
+            self.finished = True
+            self._idle = min(self._idle, grace)
+            self.touch()
+            if self._handle is not None:  # the check due is for the longer limit: bring it forward
+                self._handle.cancel()
+                self._handle = self._loop.call_at(self._deadline(), self._check)
 
     def _check(self) -> None:
         now = self._loop.time()

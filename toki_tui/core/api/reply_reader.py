@@ -22,6 +22,9 @@ from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 from toki_tui.core.errors import APITimeoutError, StreamError
 
+AFTER_FINISH_GRACE = 5.0
+"""Seconds of silence after a finish reason before a body that never ends is taken as ended (some gateways keep
+the response open after the last chunk; docs/protocol.md §6.29). Usage and [DONE] follow the finish at once."""
 MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
 """A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
 \\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
@@ -117,6 +120,8 @@ class _BodyReads:
             return None
         except asyncio.CancelledError:
             if watchdog.absorb_cancellation():
+                if watchdog.finished:
+                    return None  # a complete reply from a server that does not end its body: ended here
                 if watchdog.fired == "total":
                     raise APITimeoutError(
                         f"the reply took longer than the {self._total:g} s limit; the partial reply is kept"
@@ -171,6 +176,8 @@ async def _read_sse(first: bytes, reads: _BodyReads) -> AsyncIterator[list[Strea
             raise
         if parser.content_events != content_before:
             reads.watchdog.touch()
+        if parser.finished:
+            reads.watchdog.reply_finished(AFTER_FINISH_GRACE)
         if batch:
             yield batch
         chunk = await reads.next()
