@@ -307,6 +307,13 @@ async def test_a_200_that_is_neither_json_nor_sse_says_what_it_is(
     assert isinstance(error, StreamError) and str(error) == expected
 
 
+async def test_a_json_reply_behind_a_utf8_bom_is_read(client: ChatClient, fake_server: FakeServer) -> None:
+    body = b'\xef\xbb\xbf{"choices":[{"index":0,"message":{"content":"ok"},"finish_reason":"stop"}]}'
+    fake_server.script(json_reply(body))
+    reply, _ = await collect(client)
+    assert reply.content == "ok"
+
+
 async def test_an_event_stream_whose_first_reads_are_a_few_bytes_is_still_read(
     client: ChatClient, fake_server: FakeServer
 ) -> None:

@@ -46,11 +46,11 @@ async def read_reply(response: httpx.Response, *, idle: float, total: float | No
         # A read can be a few bytes: read on until the body's start tells its kind (or the body ends).
         while _undecided(first.lstrip()) and (more := await reads.next()) is not None:
             first += more
-        # An SSE body never starts with "{" or "[".
-        start = first.lstrip()
+        # An SSE body never starts with "{" or "[" (json.loads reads bytes behind a UTF-8 BOM too).
+        start = first.lstrip().removeprefix(_UTF8_BOM)
         if start[:1] in (b"{", b"["):
             reader = _read_json
-        elif start.removeprefix(_UTF8_BOM).startswith(_SSE_LINE_STARTS):
+        elif start.startswith(_SSE_LINE_STARTS):
             reader = _read_sse
         else:
             raise await _not_a_reply(response, first, reads)
