@@ -11,9 +11,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.conftest import TEST_API_KEY
+from tests.fakes.hostile import gzipped
 from tests.fakes.server import (
     FakeServer,
+    Reply,
     await_event,
+    completion_reply,
     drop_connection,
     error_reply,
     hang,
@@ -305,6 +308,34 @@ async def test_a_200_that_is_neither_json_nor_sse_says_what_it_is(
     fake_server.script(reply)
     _, error = await collect_until_error(client)
     assert isinstance(error, StreamError) and str(error) == expected
+
+
+def _chunked_by_hand(body: bytes) -> Reply:
+    """`body` in chunks with extensions and a trailer, written as is on a connection closed after it."""
+    frames = [b'%x;name="val"\r\n%s\r\n' % (len(body[i : i + 40]), body[i : i + 40]) for i in range(0, len(body), 40)]
+    return raw_stream(
+        [*frames, b"0\r\nX-Checksum: abc\r\n\r\n"], framing="close", headers=[("Transfer-Encoding", "chunked")]
+    )
+
+
+@pytest.mark.parametrize(
+    "framing",
+    ["close-delimited SSE", "close-delimited JSON", "gzip close-delimited SSE", "chunk extensions and trailer"],
+)
+async def test_bodies_in_every_framing_real_servers_use(
+    client: ChatClient, fake_server: FakeServer, framing: str
+) -> None:
+    # HTTP/1.0-style servers end the body by closing; some chunked servers send extensions and trailers.
+    stream = stream_text("Framed just so.")
+    reply = {
+        "close-delimited SSE": dataclasses.replace(stream, framing="close"),
+        "close-delimited JSON": dataclasses.replace(completion_reply("Framed just so."), framing="close"),
+        "gzip close-delimited SSE": dataclasses.replace(gzipped(stream), framing="close"),
+        "chunk extensions and trailer": _chunked_by_hand(stream.body),
+    }[framing]
+    fake_server.script(reply)
+    result, _ = await collect(client)
+    assert result.content == "Framed just so." and result.finish_reason == "stop"
 
 
 async def test_a_json_reply_behind_a_utf8_bom_is_read(client: ChatClient, fake_server: FakeServer) -> None:
