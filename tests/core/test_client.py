@@ -409,6 +409,27 @@ async def test_errors_that_are_not_retried(
     assert len(fake_server.chat_requests()) == 1
 
 
+async def test_a_401_when_no_key_was_sent_says_so_rather_than_blaming_the_key(fake_server: FakeServer) -> None:
+    # `--base-url` to a local server started with --api-key: toki's key goes only to its own endpoint's host, so
+    # nothing was sent, and "check TOKI_API_KEY" would send the user checking a key that is set.
+    fake_server.expected_api_key = "sekrit"
+    keyless = ChatClient(base_url=fake_server.base_url, api_key=None)
+    keyed = ChatClient(base_url=fake_server.base_url, api_key="wrong")
+    try:
+        _, without_key = await collect_until_error(keyless)
+        with pytest.raises(APIStatusError) as models_error:
+            await keyless.list_models()
+        _, wrong_key = await collect_until_error(keyed)
+    finally:
+        await keyless.aclose()
+        await keyed.aclose()
+    for error in (without_key, models_error.value):
+        assert isinstance(error, APIStatusError) and error.status == 401
+        assert str(error).startswith("HTTP 401: the server wants an API key, and none was sent to 127.0.0.1 ")
+        assert "api_key_env" in str(error)
+    assert "the API key is missing, wrong, disabled or expired" in str(wrong_key)
+
+
 async def test_html_502_is_retried_then_reported_readably(client: ChatClient, fake_server: FakeServer) -> None:
     page = error_reply(502, html_error_page(502, "Bad Gateway"))
     fake_server.script(page, page, page)

@@ -153,7 +153,8 @@ class ChatClient:
             raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         try:
             if response.status_code >= 300:
-                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT), self.base_url)
+                error_body = await read_prefix(response, _ERROR_BODY_LIMIT)
+                raise _redirect_or_status_error(response, error_body, self.base_url, key_sent=bool(self._api_key))
             content = await read_body(
                 response,
                 limit=MAX_MODELS_BODY_BYTES,
@@ -254,7 +255,7 @@ class ChatClient:
                 error_body = b""
             finally:
                 await response.aclose()
-            raise _redirect_or_status_error(response, error_body, self.base_url)
+            raise _redirect_or_status_error(response, error_body, self.base_url, key_sent=bool(self._api_key))
         return response
 
 
@@ -298,7 +299,9 @@ def _connection_error(error: httpx.HTTPError, base_url: str, idle: float) -> API
     return APIConnectionError(f"the connection to {host} failed ({describe_exception(error)})")
 
 
-def _redirect_or_status_error(response: httpx.Response, body: bytes, base_url: str) -> APIStatusError:
+def _redirect_or_status_error(
+    response: httpx.Response, body: bytes, base_url: str, *, key_sent: bool
+) -> APIStatusError:
     request_url = str(response.request.url)
     requested = "models" if request_url.rstrip("/").endswith("/models") else "chat/completions"
     return endpoint_error(
@@ -308,6 +311,7 @@ def _redirect_or_status_error(response: httpx.Response, body: bytes, base_url: s
         base_url=base_url,
         request_url=request_url,
         requested=requested,
+        key_sent=key_sent,
     )
 
 

@@ -108,14 +108,30 @@ _VERSION_SEGMENT = re.compile(r"v\d+[a-z0-9]*", re.IGNORECASE)
 
 
 def endpoint_error(
-    status: int, body: bytes, headers: Mapping[str, str], *, base_url: str, request_url: str, requested: str
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    base_url: str,
+    request_url: str,
+    requested: str,
+    key_sent: bool = True,
 ) -> APIStatusError:
     """The error for a failed response, with advice about the base URL where the status points at it: a redirect
     says where to (the base URL it implies, when the target keeps the requested path), a 404 from a base URL
     with no version segment anywhere in its path (Gemini's is /v1beta/openai) suggests adding /v1 (vLLM,
     llama.cpp, Ollama and LM Studio serve the API there).
-    `requested` is the path toki asked for under the base URL ("chat/completions" or "models")."""
+    `requested` is the path toki asked for under the base URL ("chat/completions" or "models"). A 401 when no key
+    was sent (`key_sent`: a key goes only to its own endpoint's host) says so instead of blaming the key."""
     advice = None
+    if status == 401 and not key_sent:
+        host = urllib.parse.urlsplit(base_url).hostname or base_url
+        advice = (
+            f"the server wants an API key, and none was sent to {excerpt(host, 80)} (a key goes only to its own "
+            "endpoint's host); add an endpoint with this base_url and api_key_env or api_key_cmd to the config, "
+            "or set TOKI_BASE_URL next to TOKI_API_KEY"
+        )
+        return status_error(status, body, headers, advice=advice)
     if 300 <= status < 400:
         location = headers.get("location", "")
         target = urllib.parse.urljoin(request_url, location) if location else ""
