@@ -179,6 +179,10 @@ def test_non_stream_completion() -> None:
 def test_non_stream_error_body_with_status_200() -> None:
     with pytest.raises(StreamError, match="busy"):
         ChunkParser().parse_completion({"error": {"message": "service busy"}})
+    # A whole reply has no middle: LM Studio's 200 answer to an unknown path is not "an error mid-stream".
+    with pytest.raises(StreamError) as caught:
+        ChunkParser().parse_completion({"error": "Unexpected endpoint or method. (POST /chat/completions)"})
+    assert str(caught.value) == "the server reported an error: Unexpected endpoint or method. (POST /chat/completions)"
 
 
 def test_non_object_chunk_is_an_error() -> None:

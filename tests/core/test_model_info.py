@@ -85,3 +85,14 @@ def test_context_length_under_the_names_local_servers_and_groq_use() -> None:
         "ollama": None,
         "vllm": 32768,
     }
+
+
+def test_an_error_in_place_of_the_model_list_is_shown() -> None:
+    # LM Studio answers GET /models on a base URL without /v1 with 200 and an error object.
+    with pytest.raises(APIError) as caught:
+        parse_models({"error": "Unexpected endpoint or method. (GET /models)"})
+    assert str(caught.value) == (
+        "the server answered the model list with an error: Unexpected endpoint or method. (GET /models)"
+    )
+    with pytest.raises(APIError, match="with an error: quota exceeded"):
+        parse_models({"error": {"message": "quota exceeded", "code": 429}})

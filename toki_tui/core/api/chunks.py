@@ -52,18 +52,19 @@ def parse_usage(raw: object) -> Usage | None:
     )
 
 
-def error_from_payload(payload: object) -> StreamError:
-    """A StreamError from any of the error shapes servers send: a dict with message/code, a string, anything."""
+def error_from_payload(payload: object, where: str = " mid-stream") -> StreamError:
+    """A StreamError from any of the error shapes servers send: a dict with message/code, a string, anything.
+    `where` follows "reported an error": "" for a whole (non-streamed) reply, which has no middle."""
     if isinstance(payload, dict):
         message = payload.get("message")
         code = payload.get("code")
         error_type = payload.get("type")
         text = message if isinstance(message, str) and message else excerpt(json.dumps(payload))
         code_text = str(code) if code is not None else (str(error_type) if error_type else None)
-        return StreamError(f"the server reported an error mid-stream: {text}", code=code_text)
+        return StreamError(f"the server reported an error{where}: {text}", code=code_text)
     if isinstance(payload, str) and payload:
-        return StreamError(f"the server reported an error mid-stream: {excerpt(payload)}")
-    return StreamError("the server reported an error mid-stream without a message")
+        return StreamError(f"the server reported an error{where}: {excerpt(payload)}")
+    return StreamError(f"the server reported an error{where} without a message")
 
 
 def _reasoning_text(delta: dict[str, Any]) -> str:
@@ -145,9 +146,9 @@ class ChunkParser:
         if not isinstance(body, dict):
             raise StreamError(f"the server sent a reply that is not a JSON object: {excerpt(json.dumps(body))}")
         if body.get("error"):
-            raise error_from_payload(body["error"])
+            raise error_from_payload(body["error"], where="")
         if body.get("object") == "error":
-            raise error_from_payload(body)
+            raise error_from_payload(body, where="")
         events: list[StreamEvent] = []
         choices = body.get("choices")
         if not isinstance(choices, list):

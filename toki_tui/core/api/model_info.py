@@ -8,10 +8,12 @@ checked by core/pricing.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from toki_tui.core.api.chunks import excerpt
 from toki_tui.core.errors import APIError
 from toki_tui.core.pricing import Price, checked_per_million, per_million_from_per_token, server_price
 
@@ -163,6 +165,12 @@ def parse_models(body: object, limit: int = MAX_MODELS) -> ModelList:
         entries = body
     elif isinstance(body, dict):
         entries = body.get("data", body.get("models"))
+        error = body.get("error")
+        if entries is None and error:
+            # LM Studio answers an unknown path with 200 and {"error": "Unexpected endpoint or method..."}.
+            message = error.get("message") if isinstance(error, dict) else error
+            text = message if isinstance(message, str) else json.dumps(error)
+            raise APIError(f"the server answered the model list with an error: {excerpt(text)}")
         if entries is None:
             raise APIError("the model list has no 'data' field; is the base URL right?")
     else:
