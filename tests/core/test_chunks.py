@@ -209,3 +209,17 @@ def test_groq_usage_in_x_groq_is_read() -> None:
     both["x_groq"] = {"usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}
     assert ChunkParser().parse_chunk(both) == [Usage(1, 2, 3)]
     assert ChunkParser().parse_chunk({"choices": [], "x_groq": {"id": "req_1"}}) == []
+
+
+def test_settled_means_a_chunk_without_content_at_or_after_a_finish() -> None:
+    parser = ChunkParser()
+    parser.parse_chunk(chunk({"content": "a"}))
+    assert not parser.settled
+    parser.parse_chunk(chunk({"content": "b"}, finish="stop"))  # relays that put "stop" on every chunk
+    assert parser.finished and not parser.settled
+    parser.parse_chunk({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+    assert parser.settled
+    parser.parse_chunk(chunk({"content": "c"}, finish="stop"))
+    assert not parser.settled
+    parser.parse_chunk(chunk({}, finish="stop"))  # OpenAI's own last chunk: an empty delta with the finish
+    assert parser.settled

@@ -548,6 +548,25 @@ async def test_a_finished_reply_whose_body_never_ends_is_complete_after_a_grace(
     assert asyncio.get_running_loop().time() - started < 10
 
 
+async def test_a_finish_reason_on_every_chunk_does_not_cut_a_pausing_reply_short(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Gemini through one-api / new-api relays and Open WebUI put finish_reason "stop" on every chunk: a pause
+    # longer than the grace after such a chunk is not the end of the reply.
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.1)
+    events = [
+        b'data: {"choices":[{"index":0,"delta":{"content":"' + word + b'"},"finish_reason":"stop"}]}\n\n'
+        for word in (b"One", b" two", b" three")
+    ]
+    fake_server.script(raw_stream([*events, b"data: [DONE]\n\n"], delays=[0, 0.5, 0, 0]))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=20))
+    try:
+        reply, _ = await collect(chat)
+    finally:
+        await chat.aclose()
+    assert reply.content == "One two three"
+
+
 async def test_an_unfinished_reply_whose_body_goes_silent_still_times_out(
     fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

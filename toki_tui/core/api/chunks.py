@@ -97,7 +97,7 @@ class _ChoiceState:
 class ChunkParser:
     """Stateful: one per response. `parse_chunk()` for stream chunks, `parse_completion()` for a whole reply."""
 
-    __slots__ = ("_choices", "content_events", "finished", "split_think_tags")
+    __slots__ = ("_choices", "content_events", "finished", "settled", "split_think_tags")
 
     def __init__(self, *, split_think_tags: bool = True) -> None:
         self._choices: dict[int, _ChoiceState] = {}
@@ -106,6 +106,9 @@ class ChunkParser:
         self.content_events = 0
         #: Whether any choice has ended with a finish_reason.
         self.finished = False
+        #: Whether the last chunk carried no content and came at or after a finish_reason: the reply looks over.
+        #: Not `finished` alone: some relays (Gemini through one-api, Open WebUI) put "stop" on every chunk.
+        self.settled = False
 
     def _state(self, index: int) -> _ChoiceState:
         state = self._choices.get(index)
@@ -118,11 +121,13 @@ class ChunkParser:
         if not isinstance(chunk, dict):
             raise StreamError(f"the server sent a stream chunk that is not an object: {excerpt(json.dumps(chunk))}")
         events: list[StreamEvent] = []
+        content_before = self.content_events
         choices = chunk.get("choices")
         if isinstance(choices, list):
             for choice in choices:
                 if isinstance(choice, dict):
                     self._parse_choice(choice, "delta", events)
+        self.settled = self.finished and self.content_events == content_before
         usage = chunk.get("usage")
         if usage is None:
             # Groq puts a streamed reply's usage in its own extension object (docs/protocol.md §2.3).

@@ -18,6 +18,7 @@ class IdleWatchdog:
         "_deadline_total",
         "_handle",
         "_idle",
+        "_idle_limit",
         "_loop",
         "_task",
         "finished",
@@ -32,12 +33,14 @@ class IdleWatchdog:
         assert task is not None, "IdleWatchdog must be created inside a task"
         self._task = task
         self._idle = idle
+        self._idle_limit = idle
         now = self._loop.time()
         self._deadline_total = now + total if total is not None else None
         self.last_content = now
         self.reading = False
         self.fired: str | None = None
-        #: The reply has its finish reason: only the usage chunk and the end of the body are still to come.
+        #: The reply looks over (a finish reason, then a chunk without content): only usage and the end of the
+        #: body may still come.
         self.finished = False
         self._handle: asyncio.TimerHandle | None = self._loop.call_at(self._deadline(), self._check)
 
@@ -61,6 +64,11 @@ class IdleWatchdog:
             if self._handle is not None:  # the check due is for the longer limit: bring it forward
                 self._handle.cancel()
                 self._handle = self._loop.call_at(self._deadline(), self._check)
+
+    def reply_resumed(self) -> None:
+        """Content came after the finish: the full idle limit applies again."""
+        self.finished = False
+        self._idle = self._idle_limit
 
     def _check(self) -> None:
         now = self._loop.time()

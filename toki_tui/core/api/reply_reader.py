@@ -23,8 +23,9 @@ from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 from toki_tui.core.errors import APITimeoutError, StreamError
 
 AFTER_FINISH_GRACE = 5.0
-"""Seconds of silence after a finish reason before a body that never ends is taken as ended (some gateways keep
-the response open after the last chunk; docs/protocol.md §6.29). Usage and [DONE] follow the finish at once."""
+"""Seconds of silence after a finish reason and a chunk without content (ChunkParser.settled) before a body that
+never ends is taken as ended (some gateways keep the response open after the last chunk; docs/protocol.md §6.29).
+Usage and [DONE] follow the finish at once."""
 MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
 """A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
 \\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
@@ -176,8 +177,10 @@ async def _read_sse(first: bytes, reads: _BodyReads) -> AsyncIterator[list[Strea
             raise
         if parser.content_events != content_before:
             reads.watchdog.touch()
-        if parser.finished:
+        if parser.settled:
             reads.watchdog.reply_finished(AFTER_FINISH_GRACE)
+        elif reads.watchdog.finished:
+            reads.watchdog.reply_resumed()  # content after a finish: the finish was not the end
         if batch:
             yield batch
         chunk = await reads.next()
