@@ -202,6 +202,22 @@ def test_interrupt_exits_130_and_keeps_the_partial_reply(fake_server: FakeServer
     assert rows[1][2].startswith("word word") and rows[1][2] in stdout
 
 
+def test_a_reply_the_server_cut_short_is_an_error_not_a_complete_reply(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    # DeepSeek under load ends a stream with finish_reason "insufficient_system_resource" mid-answer.
+    fake_server.script(stream_text("Half an", finish_reason="insufficient_system_resource", usage=False))
+    result = run_toki(["ask", "hi"], toki_env)
+    assert result.returncode == 1 and result.stdout.strip() == "Half an"
+    assert result.stderr.splitlines() == [
+        "toki: the server ran out of resources and stopped the reply early; retry later"
+    ]
+    database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
+    with sqlite3.connect(database) as connection:
+        status, content = connection.execute("SELECT status, content FROM messages WHERE role = 'assistant'").fetchone()
+    assert (status, content) == ("error", "Half an")
+
+
 def test_exchanges_are_saved_and_continued(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     fake_server.script(stream_text("First answer."), stream_text("Second answer."), stream_text("Fresh."))
     assert run_toki(["ask", "first question"], toki_env).returncode == 0

@@ -295,7 +295,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
         report_after_reply(args, session, config)
-        return 0
+        # A reply the server itself ended as failed (finish_reason "error", DeepSeek's out-of-resources) is an
+        # API error, as a failure reported mid-stream is.
+        run = session.last_run
+        return EXIT_API_ERROR if run is not None and run.reply_status == "error" else 0
     except TokiError as error:
         report(str(error))
         return exit_code_for(error)
