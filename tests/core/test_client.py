@@ -430,6 +430,24 @@ async def test_a_401_when_no_key_was_sent_says_so_rather_than_blaming_the_key(fa
     assert "the API key is missing, wrong, disabled or expired" in str(wrong_key)
 
 
+async def test_a_server_refusing_stream_options_is_asked_again_without_them(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # Azure's older API versions and vLLM before stream_options refuse the whole request over the field.
+    fake_server.script(
+        openai_error_reply(400, "Unrecognized request argument supplied: stream_options"),
+        stream_text("first"),
+        stream_text("second"),
+    )
+    first, events = await collect(client)
+    second, _ = await collect(client)
+    assert (first.content, second.content) == ("first", "second")
+    assert not any(isinstance(event, RetryScheduled) for event in events)
+    sent = [request.json() for request in fake_server.chat_requests()]
+    assert [("stream_options" in body) for body in sent] == [True, False, False]
+    assert all(body["stream"] is True for body in sent)
+
+
 async def test_html_502_is_retried_then_reported_readably(client: ChatClient, fake_server: FakeServer) -> None:
     page = error_reply(502, html_error_page(502, "Bad Gateway"))
     fake_server.script(page, page, page)

@@ -76,6 +76,20 @@ def _encode_body(request: dict[str, Any]) -> bytes:
     return json.dumps(request, ensure_ascii=False).encode("utf-8")
 
 
+async def _encoded(request: dict[str, Any], message_count: int) -> bytes:
+    if message_count > LONG_CONTEXT_MESSAGES:
+        # A long conversation's context is megabytes of JSON: encoded in a thread, the caller's event loop
+        # (the TUI's) goes on drawing meanwhile.
+        return await asyncio.to_thread(_encode_body, request)
+    return _encode_body(request)
+
+
+def _refuses_stream_options(error: APIStatusError) -> bool:
+    """A 400/422 whose message names stream_options ("Unrecognized request argument supplied: stream_options",
+    pydantic's "extra inputs are not permitted" with the field's name; docs/protocol.md §2.3)."""
+    return error.status in (400, 422) and "stream_options" in error.server_message.lower()
+
+
 class ChatClient:
     """A client for one endpoint. Creating it does no I/O; the HTTP connection pool opens on first use."""
 
@@ -104,6 +118,8 @@ class ChatClient:
         self._read_interval = read_interval
         self.max_reply_chars = max_reply_chars
         self._http: httpx.AsyncClient | None = None
+        #: The server refused a request for its stream_options: they are left out from then on.
+        self._without_stream_options = False
 
     def __repr__(self) -> str:
         return f"ChatClient(base_url={self.base_url!r}, api_key={'set' if self._api_key else 'none'})"
@@ -205,18 +221,22 @@ class ChatClient:
         path (the session, `toki ask`) take batches, and only the outermost layer yields single events.
         """
         request = self.request_body(model, messages, params)
-        if len(messages) > LONG_CONTEXT_MESSAGES:
-            # A long conversation's context is megabytes of JSON: encoded in a thread, the caller's event loop
-            # (the TUI's) goes on drawing meanwhile.
-            body = await asyncio.to_thread(_encode_body, request)
-        else:
-            body = _encode_body(request)
+        if self._without_stream_options:
+            request.pop("stream_options", None)
+        body = await _encoded(request, len(messages))
         attempt = 0
         while True:
             try:
                 response = await self._send_once(body)
                 break
             except APIStatusError as error:
+                if "stream_options" in request and _refuses_stream_options(error):
+                    # Servers that predate stream_options (older vLLM, older Azure API versions) refuse the whole
+                    # request over it: asked again without it, here and for the client's later requests.
+                    self._without_stream_options = True
+                    del request["stream_options"]
+                    body = await _encoded(request, len(messages))
+                    continue
                 if attempt >= self.max_retries or not should_retry(error):
                     raise
                 delay = retry_delay(attempt, retry_after=error.retry_after, status=error.status)
