@@ -16,6 +16,7 @@ from tests.cli.helpers import popen_toki, read_stdout_until, run_toki
 from tests.conftest import TEST_API_KEY
 from tests.fakes.server import (
     FakeServer,
+    json_reply,
     openai_error_reply,
     rate_limit_reply,
     stream_error,
@@ -272,6 +273,16 @@ def test_models_failure_is_exit_1(fake_server: FakeServer, toki_env: dict[str, s
     fake_server.models = openai_error_reply(403, "forbidden")
     result = run_toki(["models"], toki_env)
     assert result.returncode == 1 and "HTTP 403" in result.stderr
+
+
+def test_an_empty_model_list_is_said_not_printed_as_nothing(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    # Ollama with nothing pulled answers {"object": "list", "data": []}.
+    fake_server.models = json_reply({"object": "list", "data": []})
+    result = run_toki(["models"], toki_env)
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr == (
+        f"toki: the server at {fake_server.base_url} lists no models (a model id can still be given with -m)\n"
+    )
 
 
 def test_broken_config_is_exit_2_naming_the_file(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
