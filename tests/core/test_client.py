@@ -338,6 +338,13 @@ async def test_bodies_in_every_framing_real_servers_use(
     assert result.content == "Framed just so." and result.finish_reason == "stop"
 
 
+@pytest.mark.parametrize("blank", [b"", b"\n\n  \r\n"], ids=["empty", "blank lines only"])
+async def test_a_200_with_an_empty_body_says_so(client: ChatClient, fake_server: FakeServer, blank: bytes) -> None:
+    fake_server.script(json_reply(blank))
+    _, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and str(error) == "the server answered with an empty body instead of a reply"
+
+
 async def test_a_json_reply_behind_a_utf8_bom_is_read(client: ChatClient, fake_server: FakeServer) -> None:
     body = b'\xef\xbb\xbf{"choices":[{"index":0,"message":{"content":"ok"},"finish_reason":"stop"}]}'
     fake_server.script(json_reply(body))

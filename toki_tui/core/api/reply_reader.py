@@ -43,7 +43,7 @@ async def read_reply(response: httpx.Response, *, idle: float, total: float | No
         while first is not None and not first.strip():
             first = await reads.next()
         if first is None:
-            raise StreamError("the server closed the connection without sending a reply")
+            raise StreamError("the server answered with an empty body instead of a reply")
         # A read can be a few bytes: read on until the body's start tells its kind (or the body ends).
         while _undecided(first.lstrip()) and (more := await reads.next()) is not None:
             first += more
