@@ -37,7 +37,7 @@ from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply import ReplyAccumulator
-from toki_tui.core.errors import APIConnectionError, APIStatusError, APITimeoutError, StreamError
+from toki_tui.core.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, StreamError
 
 HELLO = [ChatMessage("user", "hello")]
 
@@ -656,6 +656,19 @@ async def test_large_reply_with_unicode_line_separators(client: ChatClient, fake
     reply, events = await collect(client)
     assert reply.content == "".join(tokens)
     assert isinstance(events[-1], Usage | Finished)
+
+
+async def test_a_model_list_that_is_a_web_page_is_named_by_its_title(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    page = "<!doctype html><html><head><title>Open WebUI</title></head><body>" + "x" * 5000 + "</body></html>"
+    fake_server.script_models(json_reply(page, content_type="text/html"))
+    with pytest.raises(APIError) as caught:
+        await client.list_models()
+    assert str(caught.value) == (
+        f"the model list from {fake_server.base_url} is not JSON (an HTML page: Open WebUI); is the base URL the "
+        "API's (usually ending in /v1)?"
+    )
 
 
 async def test_list_models_shapes(client: ChatClient, fake_server: FakeServer) -> None:

@@ -27,7 +27,13 @@ from toki_tui.core.api.events import (
     RetryScheduled,
     StreamEvent,
 )
-from toki_tui.core.api.http_errors import describe_exception, endpoint_error, retry_delay, should_retry
+from toki_tui.core.api.http_errors import (
+    describe_exception,
+    endpoint_error,
+    retry_delay,
+    should_retry,
+    summarise_non_json,
+)
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
@@ -186,8 +192,11 @@ class ChatClient:
         except JSONTooDeepError as error:
             raise APIError(f"the model list from {self.base_url} cannot be read: {error}") from None
         except ValueError:
-            text = content[:4096].decode("utf-8", "replace")
-            raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(text)}") from None
+            summary = summarise_non_json(content[:65536], response.headers.get("content-type", ""), page="an HTML page")
+            raise APIError(
+                f"the model list from {self.base_url} is not JSON ({summary}); is the base URL the API's "
+                "(usually ending in /v1)?"
+            ) from None
         from toki_tui.core.api.model_info import parse_models  # only `toki models` and the picker need it
 
         return parse_models(body)
