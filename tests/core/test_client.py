@@ -352,6 +352,17 @@ async def test_a_json_reply_behind_a_utf8_bom_is_read(client: ChatClient, fake_s
     assert reply.content == "ok"
 
 
+async def test_a_body_that_is_neither_and_then_goes_quiet_is_described_not_timed_out(fake_server: FakeServer) -> None:
+    quiet = raw_stream([b"streaming raw text, not events"], content_type="text/plain")
+    fake_server.script(dataclasses.replace(quiet, ending="hang", hang_seconds=30))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.3))
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, StreamError) and "neither JSON nor an event stream (streaming raw text" in str(error)
+
+
 async def test_an_event_stream_whose_first_reads_are_a_few_bytes_is_still_read(
     client: ChatClient, fake_server: FakeServer
 ) -> None:

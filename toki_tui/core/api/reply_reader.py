@@ -9,6 +9,7 @@ APITimeoutError raised after the events that arrived before it, so the caller ke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -91,8 +92,13 @@ async def _not_a_reply(response: httpx.Response, first: bytes, reads: _BodyReads
             "read (it asks for gzip or deflate only)"
         )
     body = first
-    while len(body) < _NOT_A_REPLY_EXCERPT and (more := await reads.next()) is not None:
-        body += more
+    # Read on only while the page's title may still come; a body that then goes quiet is described as it is.
+    with contextlib.suppress(APITimeoutError, StreamError):
+        while len(body) < _NOT_A_REPLY_EXCERPT and b"</title>" not in body.lower():
+            more = await reads.next()
+            if more is None:
+                break
+            body += more
     summary = summarise_non_json(
         body[:_NOT_A_REPLY_EXCERPT], response.headers.get("content-type", ""), page="an HTML page"
     )
