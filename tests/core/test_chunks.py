@@ -223,3 +223,17 @@ def test_settled_means_a_chunk_without_content_at_or_after_a_finish() -> None:
     assert not parser.settled
     parser.parse_chunk(chunk({}, finish="stop"))  # OpenAI's own last chunk: an empty delta with the finish
     assert parser.settled
+
+
+def test_mistral_thinking_parts_are_reasoning_and_text_parts_content() -> None:
+    # Mistral's reasoning models stream delta.content as a list of typed parts.
+    parser = ChunkParser()
+    thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "Let me see."}]}
+    events = parser.parse_chunk(chunk({"role": "assistant", "content": [thinking]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "text", "text": "Four."}]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "thinking", "thinking": "Plain."}, {"type": "image"}]}))
+    assert events == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0), ReasoningDelta("Plain.", 0)]
+    whole = ChunkParser().parse_completion(
+        {"choices": [{"index": 0, "message": {"content": [thinking, {"type": "text", "text": "Four."}]}}]}
+    )
+    assert whole == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0)]

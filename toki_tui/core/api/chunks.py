@@ -86,6 +86,26 @@ def _reasoning_text(delta: dict[str, Any]) -> str:
     return ""
 
 
+def _content_parts(parts: list[Any]) -> list[tuple[str, str]]:
+    """("content" | "reasoning", text) for each part with text: `{"type": "text", "text"}`, and Mistral's
+    reasoning models' `{"type": "thinking", "thinking": [{"type": "text", "text"}, ...]}` (or a string)."""
+    found: list[tuple[str, str]] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text" and isinstance(part.get("text"), str) and part["text"]:
+            found.append(("content", part["text"]))
+        elif part.get("type") == "thinking":
+            thinking = part.get("thinking")
+            if isinstance(thinking, list):
+                thinking = "".join(
+                    item["text"] for item in thinking if isinstance(item, dict) and isinstance(item.get("text"), str)
+                )
+            if isinstance(thinking, str) and thinking:
+                found.append(("reasoning", thinking))
+    return found
+
+
 class _ChoiceState:
     __slots__ = ("think", "tools")
 
@@ -198,12 +218,12 @@ class ChunkParser:
             if isinstance(content, str) and content:
                 self._add_content(state, content, index, events)
             elif isinstance(content, list):
-                # Content parts: keep the text parts, in order.
-                text = "".join(
-                    part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
-                )
-                if text:
-                    self._add_content(state, text, index, events)
+                # Content parts, in order: text parts are content, Mistral's "thinking" parts reasoning.
+                for kind, text in _content_parts(content):
+                    if kind == "reasoning":
+                        events.append(ReasoningDelta(text, index))
+                    else:
+                        self._add_content(state, text, index, events)
             refusal = delta.get("refusal")
             if isinstance(refusal, str) and refusal:
                 events.append(RefusalDelta(refusal, index))
