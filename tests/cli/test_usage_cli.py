@@ -89,3 +89,15 @@ def test_ask_shows_the_cost_and_warns_when_its_reply_takes_the_day_over_budget(
     with contextlib.closing(sqlite3.connect(_history(toki_env))) as connection:
         costs = connection.execute("SELECT cost_estimate FROM messages WHERE role = 'assistant'").fetchall()
     assert costs == [(pytest.approx(0.0009),)] * 2
+
+
+def test_usage_flag_says_so_when_the_server_sends_no_token_counts(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    # Servers that ignore stream_options.include_usage (Ollama's older /v1, some proxies) send no usage at all.
+    fake_server.script(stream_text("ok", usage=False))
+    result = run_toki(["ask", "--usage", "hi"], toki_env)
+    assert result.returncode == 0 and result.stdout.strip() == "ok"
+    assert result.stderr.splitlines() == [
+        "toki: usage: the server reported no token counts for this reply; cost unknown"
+    ]

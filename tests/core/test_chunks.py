@@ -188,6 +188,10 @@ def test_non_stream_completion() -> None:
 def test_non_stream_error_body_with_status_200() -> None:
     with pytest.raises(StreamError, match="busy"):
         ChunkParser().parse_completion({"error": {"message": "service busy"}})
+    # A whole reply has no middle: LM Studio's 200 answer to an unknown path is not "an error mid-stream".
+    with pytest.raises(StreamError) as caught:
+        ChunkParser().parse_completion({"error": "Unexpected endpoint or method. (POST /chat/completions)"})
+    assert str(caught.value) == "the server reported an error: Unexpected endpoint or method. (POST /chat/completions)"
 
 
 def test_non_object_chunk_is_an_error() -> None:
@@ -209,3 +213,52 @@ def test_token_counts_that_no_reply_has_are_unknown() -> None:
     assert usage is not None
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (None, None, 12)
     assert (usage.reasoning_tokens, usage.cached_tokens) == (None, 3)
+
+
+def test_groq_usage_in_x_groq_is_read() -> None:
+    # Groq's last chunk carries the usage under x_groq, with its own timing fields beside the counts.
+    last = chunk({}, finish="stop")
+    last["x_groq"] = {
+        "id": "req_1",
+        "usage": {
+            "queue_time": 0.01,
+            "prompt_tokens": 5,
+            "completion_tokens": 7,
+            "total_tokens": 12,
+            "total_time": 0.2,
+        },
+    }
+    assert ChunkParser().parse_chunk(last) == [Finished("stop", 0), Usage(5, 7, 12)]
+    # A standard usage field wins over it, and an x_groq without usage is nothing.
+    both = chunk({}, usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
+    both["x_groq"] = {"usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}
+    assert ChunkParser().parse_chunk(both) == [Usage(1, 2, 3)]
+    assert ChunkParser().parse_chunk({"choices": [], "x_groq": {"id": "req_1"}}) == []
+
+
+def test_settled_means_a_chunk_without_content_at_or_after_a_finish() -> None:
+    parser = ChunkParser()
+    parser.parse_chunk(chunk({"content": "a"}))
+    assert not parser.settled
+    parser.parse_chunk(chunk({"content": "b"}, finish="stop"))  # relays that put "stop" on every chunk
+    assert parser.finished and not parser.settled
+    parser.parse_chunk({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+    assert parser.settled
+    parser.parse_chunk(chunk({"content": "c"}, finish="stop"))
+    assert not parser.settled
+    parser.parse_chunk(chunk({}, finish="stop"))  # OpenAI's own last chunk: an empty delta with the finish
+    assert parser.settled
+
+
+def test_mistral_thinking_parts_are_reasoning_and_text_parts_content() -> None:
+    # Mistral's reasoning models stream delta.content as a list of typed parts.
+    parser = ChunkParser()
+    thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "Let me see."}]}
+    events = parser.parse_chunk(chunk({"role": "assistant", "content": [thinking]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "text", "text": "Four."}]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "thinking", "thinking": "Plain."}, {"type": "image"}]}))
+    assert events == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0), ReasoningDelta("Plain.", 0)]
+    whole = ChunkParser().parse_completion(
+        {"choices": [{"index": 0, "message": {"content": [thinking, {"type": "text", "text": "Four."}]}}]}
+    )
+    assert whole == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0)]

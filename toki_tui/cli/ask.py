@@ -276,7 +276,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             raise  # found once started (--mcp without MCP servers): exit 2, as before the start; nothing was sent
         except TokiError as error:
             printer.end_line()
-            report(str(error))
+            report(_error_line(error))
             _report_unsaved(session)
             return EXIT_API_ERROR
         except BrokenPipeError:
@@ -296,7 +296,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
         report_after_reply(args, session, config)
-        return 0
+        # A reply the server itself ended as failed (finish_reason "error", DeepSeek's out-of-resources) is an
+        # API error, as a failure reported mid-stream is.
+        run = session.last_run
+        return EXIT_API_ERROR if run is not None and run.reply_status == "error" else 0
     except TokiError as error:
         report(str(error))
         return exit_code_for(error)
@@ -306,6 +309,16 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
     finally:
         if store is not None:
             store.close()
+
+
+def _error_line(error: TokiError) -> str:
+    """The error, and how long the server asked to wait when it said (a Retry-After too long to wait for is not
+    waited for: docs/protocol.md §5.3), as the TUI's status line says it."""
+    from toki_tui.core.errors import APIStatusError
+
+    if isinstance(error, APIStatusError) and error.retry_after is not None and error.retry_after >= 1:
+        return f"{error} (the server asks to wait {error.retry_after:.0f} s)"
+    return str(error)
 
 
 __all__ = ["EXIT_USAGE", "ReplyPrinter", "params_from_args", "read_prompt", "run_ask"]

@@ -48,6 +48,9 @@ def report_after_reply(args: argparse.Namespace, session: ChatSession, config: C
         else:
             priced = "cost unknown (no token counts)"
         report(f"usage: {counts}; {priced}")
+    elif args.usage:
+        # Servers that ignore stream_options.include_usage (docs/protocol.md §2.3): said, not left silent.
+        report("usage: the server reported no token counts for this reply; cost unknown")
     warn_over_budget(config, session, run.cost)
 
 

@@ -84,6 +84,9 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return EXIT_API_ERROR
         if models.truncated:
             report(models.note)
+        elif not models:
+            # Ollama with nothing pulled, LM Studio with nothing downloaded: an empty table would say nothing.
+            report(f"the server at {resolved.base_url} lists no models (a model id can still be given with -m)")
         save_cached_models(paths.cache_dir(), resolved.name, models)
         shown = with_configured_prices(models, config.model_prices)
         if args.json:

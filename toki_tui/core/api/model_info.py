@@ -8,10 +8,12 @@ checked by core/pricing.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from toki_tui.core.api.chunks import excerpt
 from toki_tui.core.errors import APIError
 from toki_tui.core.pricing import Price, checked_per_million, per_million_from_per_token, server_price
 
@@ -113,8 +115,9 @@ def _model_from(entry: object) -> ModelInfo | None:
     top_provider = entry.get("top_provider")
     if context is None and isinstance(top_provider, dict):
         context = _context_length(top_provider.get("context_length"))
-    if context is None:
-        context = _context_length(entry.get("max_context_length") or entry.get("context_window"))
+    for field in ("max_context_length", "context_window", "max_model_len"):  # LM Studio, Groq, vLLM
+        if context is None:
+            context = _context_length(entry.get(field))
     prompt_price, completion_price = _prices(entry)
     name = entry.get("name")
     owner = entry.get("owned_by")
@@ -168,6 +171,12 @@ def parse_models(body: object, limit: int = MAX_MODELS) -> ModelList:
         entries = body
     elif isinstance(body, dict):
         entries = body.get("data", body.get("models"))
+        error = body.get("error")
+        if entries is None and error:
+            # LM Studio answers an unknown path with 200 and {"error": "Unexpected endpoint or method..."}.
+            message = error.get("message") if isinstance(error, dict) else error
+            text = message if isinstance(message, str) else json.dumps(error)
+            raise APIError(f"the server answered the model list with an error: {excerpt(text)}")
         if entries is None:
             raise APIError("the model list has no 'data' field; is the base URL right?")
     else:
