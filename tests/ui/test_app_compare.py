@@ -155,3 +155,14 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == requests + 1 and not screen.streaming)
         assert not screen.query(CompareView) and conversation.display
         await wait_until(pilot, lambda: conversation.messages[-1].content == "Again.")
+
+        # A compare right after one whose columns are still shown: the old view goes, the new one comes (the
+        # old one's removal finishes after the new one is mounted).
+        fake_server.default_reply = by_model({"m/one": text_reply("One."), "m/two": text_reply("Two.")})
+        for question in ("First pair?", "Second pair?"):
+            screen.compare.arm(("m/one", "m/two"))
+            prompt.text = question
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not screen.compare.streaming)
+        await wait_until(pilot, lambda: len(screen.query(CompareView)) == 1)
+        assert screen.query_one(CompareView).question == "Second pair?"

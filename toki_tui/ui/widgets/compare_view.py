@@ -254,7 +254,9 @@ class CompareView(Vertical, can_focus=True):
     def __init__(self, question: str, models: Sequence[str], on_key: Callable[[int, bool], object]) -> None:
         """`on_key(index, stop)`: the user wants column `index`'s reply (0-based) stopped (`stop`), or the
         conversation continued on it."""
-        super().__init__(id="compare")
+        # No fixed id: a finished view is removed (asynchronously) when the next compare mounts its own, and
+        # two views with one id would be refused (DuplicateIds) for that moment.
+        super().__init__()
         self._column_key = on_key
         self.question = question
         self.columns = [CompareColumn(number, model) for number, model in enumerate(models, 1)]
