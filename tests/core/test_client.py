@@ -343,6 +343,21 @@ async def test_silent_server_times_out(fake_server: FakeServer) -> None:
     assert isinstance(error, APITimeoutError)
 
 
+async def test_server_that_never_answers_is_a_timeout_waiting_for_it_not_for_the_connection(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.script(hang(10))  # the connection is accepted and the request read; no status line comes
+    chat = ChatClient(
+        base_url=fake_server.base_url, api_key="k", max_retries=0, timeouts=DefaultTimeouts(idle=0.3)
+    )
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APITimeoutError)
+    assert "did not answer within 0.3 s" in str(error) and "connecting" not in str(error)
+
+
 async def test_slow_but_steady_stream_is_not_timed_out(fake_server: FakeServer) -> None:
     fake_server.script(stream_text(["a", "b", "c", "d", "e"], chunk_delay=0.15))
     chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.4))

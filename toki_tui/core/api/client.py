@@ -150,7 +150,7 @@ class ChatClient:
         try:
             response = await client.send(client.build_request("GET", "models"), stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         try:
             if response.status_code >= 300:
                 raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
@@ -161,7 +161,7 @@ class ChatClient:
                 advice="is the base URL right? a model id can still be typed in the picker",
             )
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         finally:
             await response.aclose()
         try:
@@ -246,7 +246,7 @@ class ChatClient:
         try:
             response = await client.send(request, stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         if response.status_code >= 300:
             try:
                 error_body = await read_prefix(response, _ERROR_BODY_LIMIT)
@@ -272,8 +272,12 @@ def _certificate_problem(error: BaseException) -> str | None:
     return None
 
 
-def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionError:
+def _connection_error(error: httpx.HTTPError, base_url: str, idle: float) -> APIConnectionError:
     host = httpx.URL(base_url).host or base_url
+    if isinstance(error, httpx.ReadTimeout):  # connected and sent, but no answer: a stalled or slow server
+        return APITimeoutError(
+            f"{host} did not answer within {idle:g} s (raise [timeouts] idle in the config for slow models)"
+        )
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"timed out connecting to {host}; check the network or the base URL")
     certificate_problem = _certificate_problem(error)
