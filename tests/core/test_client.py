@@ -347,9 +347,7 @@ async def test_server_that_never_answers_is_a_timeout_waiting_for_it_not_for_the
     fake_server: FakeServer,
 ) -> None:
     fake_server.script(hang(10))  # the connection is accepted and the request read; no status line comes
-    chat = ChatClient(
-        base_url=fake_server.base_url, api_key="k", max_retries=0, timeouts=DefaultTimeouts(idle=0.3)
-    )
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", max_retries=0, timeouts=DefaultTimeouts(idle=0.3))
     try:
         _, error = await collect_until_error(chat)
     finally:
