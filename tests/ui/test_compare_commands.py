@@ -34,9 +34,19 @@ def test_a_column_header_cuts_the_model_id_and_marks_estimates() -> None:
     from toki_tui.ui.widgets.compare_view import ReplyFigures, header_text
 
     figures = ReplyFigures(status="streaming", tokens_per_second=41.4, ttft=0.3, tokens=120, tokens_estimated=True)
-    title, stats = header_text(2, "vendor/a-very-long-model-id", figures, chosen=False, width=14).plain.split("\n")
+    title, *stats = header_text(2, "vendor/a-very-long-model-id", figures, chosen=False, width=14).plain.split("\n")
     assert title == "2 vendor/a-ve…"
-    assert stats == "streaming · 41 tok/s · 1st token 0.30 s · ~120 tok · cost unknown"
+    wide = header_text(2, "m", figures, chosen=False, width=80).plain.split("\n")[1:]
+    assert wide == ["streaming · 41 tok/s · 1st token 0.30 s · ~120 tok · cost unknown"]
+    # A narrow column (four at 120 cells: 17 wide) keeps the status and the cost, in two lines, never a figure
+    # split: the time to first token goes first, then the speed.
+    assert stats == ["streaming", "cost unknown"]
+    done = ReplyFigures(status="complete", tokens_per_second=209.4, ttft=0.01, tokens=345, cost="≈$0.0007")
+    assert header_text(1, "or/cheap", done, chosen=False, width=17).plain.split("\n")[1:] == ["complete", "≈$0.0007"]
+    assert header_text(1, "or/cheap", done, chosen=False, width=20).plain.split("\n")[1:] == [
+        "complete · 209 tok/s",
+        "345 tok · ≈$0.0007",
+    ]
     done = ReplyFigures(status="complete", tokens=118, cost="≈$0.0001")
     assert (
         header_text(1, "m", done, chosen=True, width=40).plain
