@@ -52,3 +52,29 @@ def test_a_column_header_cuts_the_model_id_and_marks_estimates() -> None:
         header_text(1, "m", done, chosen=True, width=40).plain
         == "1 m  ✓ continuing here\ncomplete · 118 tok · ≈$0.0001"
     )
+
+
+async def test_the_compare_picker_marks_the_best_match_of_a_new_filter_in_the_order_marked() -> None:
+    from textual.app import App
+    from textual.widgets import Input
+
+    from toki_tui.core.api.model_info import ModelInfo
+    from toki_tui.ui.screens.compare_picker import ComparePickerScreen
+
+    ids = ["a/one", "b/two", "c/three", "free/model", "z/last"]
+    picker = ComparePickerScreen([ModelInfo(id=model) for model in ids])
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        await app.push_screen(picker)
+        await pilot.press("down", "down", "space")  # the third row: c/three
+        assert picker.marked == ["c/three"]
+        # A filter puts its best match first and highlights it, even with the highlight further down before:
+        # Space marks free/model, not the row that took the old highlight's place ("free" typed as an id).
+        picker.query_one(Input).value = "free"
+        await pilot.pause()
+        await pilot.press("space")
+        assert picker.marked == ["c/three", "free/model"]
+        picker.query_one(Input).value = "one"
+        await pilot.pause()
+        await pilot.press("space", "enter")
+    assert picker.marked == ["c/three", "free/model", "a/one"]
