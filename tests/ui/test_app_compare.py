@@ -118,6 +118,13 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
         await wait_until(pilot, lambda: "word" in view.lives[0].content)
+        # Sent while the replies arrive: the text goes back in the prompt, the cursor at its end, so what is
+        # typed next follows it.
+        prompt.text = "Hold"
+        await pilot.press("enter")
+        await pilot.press("!")
+        assert prompt.text == "Hold!"
+        prompt.text = ""
         await pilot.press("shift+tab")
         assert "x" in screen.active_bindings
         await pilot.press("x")

@@ -303,7 +303,7 @@ class CompareRunner:
         """False while the compared replies arrive (`text` goes back in the prompt, the user is told why). Else
         a finished compare view closes: the conversation goes on in the conversation pane."""
         if self.streaming:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
             return False
         self.close()

@@ -65,11 +65,11 @@ class ReplyRunner:
         """Whether a question can be sent now; if not, `text` goes back in the prompt and the user is told why
         (a reply is arriving) or asked for what is missing (the API key)."""
         if self.streaming:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
             return False
         if self._app.needs_api_key:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._ask_for_api_key()
             return False
         return True
