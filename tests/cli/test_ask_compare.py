@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.cli.helpers import run_toki
 from tests.fakes.per_model import by_model
-from tests.fakes.server import FakeServer, openai_error_reply, stream_tool_calls, text_reply
+from tests.fakes.server import FakeServer, openai_error_reply, rate_limit_reply, stream_tool_calls, text_reply
 
 PRICES = """
 budget_per_day = 0.000001
@@ -26,7 +26,7 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     fake_server.default_reply = by_model(
         {
             "m/priced": text_reply("Priced answer.", chunk_delay=0.01),
-            "m/unpriced": text_reply("Unpriced answer."),
+            "m/unpriced": [rate_limit_reply(retry_after="0.1"), text_reply("Unpriced answer.")],
             "m/tool": stream_tool_calls([{"name": "get_time", "arguments": {"zone": "UTC"}, "id": "call_1"}]),
             "m/broke": openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
         }
@@ -64,10 +64,12 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     assert unpriced[:2] == ["m/unpriced", "complete"] and unpriced[-1] == "unknown"
     assert tool[:2] == ["m/tool", "complete"]
     assert "m/broke" in result.stderr and "quota" in result.stderr
+    assert "toki: m/unpriced: HTTP 429; retrying in 0.1 s (attempt 1)" in result.stderr  # which model waits
     assert "today's replies cost ≈$" in result.stderr and "over your budget_per_day of $0.000001" in result.stderr
 
     bodies = [request.json() for request in fake_server.chat_requests()]
-    assert sorted(body["model"] for body in bodies) == ["m/broke", "m/priced", "m/tool", "m/unpriced"]
+    models = ["m/broke", "m/priced", "m/tool", "m/unpriced", "m/unpriced"]  # m/unpriced asked again after its 429
+    assert sorted(body["model"] for body in bodies) == models
     for body in bodies:
         assert body["messages"] == [{"role": "user", "content": "Which one?"}]
         assert body["temperature"] == 0.5 and body["stream"] is True

@@ -95,7 +95,7 @@ async def _compare(
     try:
         turn = await start_compare(session, prompt, models, attachments)
         _header(models[0], out)
-        first = ReplyPrinter(out, err)
+        first = ReplyPrinter(out, err, label=displayable(models[0]))
         held: list[list[list[StreamEvent]]] = [[] for _ in models]
 
         def on_batch(index: int, batch: list[StreamEvent]) -> None:
@@ -114,7 +114,7 @@ async def _compare(
         for index in range(1, len(models)):
             out.write("\n")
             _header(models[index], out)
-            printer = ReplyPrinter(out, err)
+            printer = ReplyPrinter(out, err, label=displayable(models[index]))
             for batch in held[index]:
                 printer.handle_batch(batch)
             printer.finish()
