@@ -273,7 +273,10 @@ class CompareRunner:
             retry_after=None,
             was_retry=False,
             cost=sum(costs) if costs else None,
-            unpriced=sum(is_unpriced(run.cost, _usage_of(run), run.reply_status) for run in runs),
+            unpriced=sum(
+                is_unpriced(run.cost, _usage_of(run), run.reply_status, answered=run.reply.ttft is not None)
+                for run in runs
+            ),
         )
         self._screen.post_message(ended)
 
