@@ -83,6 +83,30 @@ def test_tools_are_offered_with_unique_valid_names_and_schemas(
     assert hostile.exposed == "evil_____52_c_cHduZWQ__name"
 
 
+def test_a_call_given_up_by_its_caller_is_cancelled_on_the_server(tmp_path: Path) -> None:
+    """Esc in the chat cancels the call's future: the server is told (notifications/cancelled) and stops the tool
+    at once, rather than running it on until the call's timeout (a minute here), and goes on answering."""
+    manager = McpManager({"fake": fake_server_config("fake", timeout=60.0)})
+    manager.start()
+    try:
+        assert manager.wait_settled(30)
+        marker = str(tmp_path / "slow")
+        call = manager.call("slow", {"seconds": 30, "marker": marker})
+        wait_for_file(Path(marker + ".started"))
+        assert call.cancel()
+        wait_for_file(Path(marker + ".cancelled"))
+        assert manager.call("echo", {"text": "still there"}).result(10) == "echo: still there"
+    finally:
+        manager.stop()
+
+
+def wait_for_file(path: Path, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
 def test_calls_give_the_text_of_the_tool_message_whatever_happens(
     running: tuple[McpManager, list[ServerState], Path],
 ) -> None:

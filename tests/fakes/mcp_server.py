@@ -49,8 +49,16 @@ def fail() -> str:
 
 
 @server.tool(description="Sleeps.")
-async def slow(seconds: float) -> str:
-    await asyncio.sleep(seconds)
+async def slow(seconds: float, marker: str = "") -> str:
+    """With a `marker` path: writes MARKER.started once running, and MARKER.cancelled if the client cancels it."""
+    if marker:
+        Path(marker + ".started").write_text("")
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        if marker:
+            Path(marker + ".cancelled").write_text("")
+        raise
     return "done sleeping"
 
 

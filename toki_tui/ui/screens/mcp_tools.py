@@ -134,7 +134,8 @@ class McpTools:
 
     def stop(self) -> None:
         """Esc while a tool runs: stop waiting for it (and for the reply's other calls). The calls stay unanswered:
-        the next request tells the model they got no result. The server's own call ends at its timeout."""
+        the next request tells the model they got no result. The SDK tells the server the call is cancelled (a test
+        checks the server stops it)."""
         if self.calling:
             self._app.notify(
                 f"Stopped waiting for {self.calling}: its result will not be sent (the next message tells the model "
