@@ -98,6 +98,7 @@ def _waiting_line(live: LiveReply) -> Callable[[ResponseStarted | RetryScheduled
 
 class ReplyPreparer(Protocol):
     may_start: Callable[[], bool]
+    before_start: Callable[[], None]
 
     async def give_session_client_and_store(self) -> bool: ...
 
@@ -132,6 +133,7 @@ class CompareRunner:
         self._session = session
         self._prepare = replies.give_session_client_and_store
         replies.may_start = self._reply_may_start
+        replies.before_start = self.close
         self._reopen = history.open_conversation
         self._model_source = models
         self.armed: tuple[str, ...] | None = None
