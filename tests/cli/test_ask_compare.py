@@ -31,7 +31,16 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
             "m/broke": openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
         }
     )
-    args = ["ask", "--compare", "m/priced,m/broke,m/unpriced,m/tool", "--temperature", "0.5", "Which", "one?"]
+    args = [
+        "ask",
+        "--compare",
+        "m/priced,m/broke,m/unpriced,m/tool",
+        "--usage",
+        "--temperature",
+        "0.5",
+        "Which",
+        "one?",
+    ]
     result = run_toki(args, toki_env)
 
     assert result.returncode == 1  # one model failed; the others are printed all the same
@@ -65,6 +74,9 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     assert tool[:2] == ["m/tool", "complete"]
     assert "m/broke" in result.stderr and "quota" in result.stderr
     assert "toki: m/unpriced: HTTP 429; retrying in 0.1 s (attempt 1)" in result.stderr  # which model waits
+    usage_lines = [line for line in result.stderr.splitlines() if ": usage: " in line]  # --usage: one per model
+    assert [line.split(":")[1].strip() for line in usage_lines] == ["m/priced", "m/unpriced", "m/tool"]
+    assert "cost ≈$" in usage_lines[0] and "cost unknown (no price for m/unpriced)" in usage_lines[1]
     assert "today's replies cost ≈$" in result.stderr and "over your budget_per_day of $0.000001" in result.stderr
 
     bodies = [request.json() for request in fake_server.chat_requests()]

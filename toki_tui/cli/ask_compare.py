@@ -17,7 +17,7 @@ import json
 import sys
 from typing import TextIO
 
-from toki_tui.cli.ask_costs import warn_over_budget
+from toki_tui.cli.ask_costs import usage_line, warn_over_budget
 from toki_tui.cli.common import EXIT_API_ERROR, UsageError, report
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.events import StreamEvent
@@ -160,6 +160,10 @@ def ask_compare(
     print_table(summary_rows(turn, prices), out)
     with contextlib.suppress(BrokenPipeError):
         out.flush()
+    if args.usage:  # each model's counts as reported, as `toki ask --usage` prints them
+        for run in turn.runs:
+            if run.reply.usage is not None:
+                report(f"{displayable(run.model)}: {usage_line(run)}", err)
     if session.save_problem is not None:
         report(f"{session.save_problem}; these replies were not saved", err)
     costs = [run.cost for run in turn.runs if run.cost is not None]
