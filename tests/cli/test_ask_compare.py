@@ -116,4 +116,6 @@ def test_compare_needs_two_to_four_models(fake_server: FakeServer, toki_env: dic
     result = run_toki(["ask", "--no-save", "--compare", "only-one", "hi"], toki_env)
     assert result.returncode == 2
     assert "--compare: compare takes 2 to 4 models, not 1" in result.stderr
+    with_mcp = run_toki(["ask", "--no-save", "--compare", "m/a,m/b", "--mcp", "--yes", "hi"], toki_env)
+    assert with_mcp.returncode == 2 and "--mcp cannot be combined with --compare" in with_mcp.stderr  # not ignored
     assert fake_server.chat_requests() == []
