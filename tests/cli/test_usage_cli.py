@@ -59,6 +59,8 @@ def test_usage_as_json_and_as_a_table(fake_server: FakeServer, toki_env: dict[st
     assert len(top_lines) == 1 + 2 + 1
     assert [line.split() for line in top_lines[1:3]] == [line.split() for line in lines[1:3]]  # the two biggest
     assert top_lines[-1].split() == lines[-1].split()  # and the same total
+    one = run_toki(["usage", "--by", "conversation", "--since", "90d", "--limit", "1"], toki_env).stdout.splitlines()
+    assert len(one) == 1 + 1 + 1 and one[-1].split() == lines[-1].split()  # one row: the total is still there
 
 
 def test_a_bad_since_is_a_usage_error(fake_server: FakeServer, toki_env: dict[str, str]) -> None:

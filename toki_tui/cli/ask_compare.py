@@ -16,7 +16,7 @@ import contextlib
 import sys
 from typing import TextIO
 
-from toki_tui.cli.ask_costs import warn_over_budget
+from toki_tui.cli.ask_costs import usage_line, warn_over_budget
 from toki_tui.cli.common import EXIT_API_ERROR, UsageError, report
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.events import StreamEvent
@@ -94,7 +94,7 @@ async def _compare(
     try:
         turn = await start_compare(session, prompt, models, attachments)
         _header(models[0], out)
-        first = ReplyPrinter(out, err)
+        first = ReplyPrinter(out, err, label=displayable_line(models[0]))
         held: list[list[list[StreamEvent]]] = [[] for _ in models]
 
         def on_batch(index: int, batch: list[StreamEvent]) -> None:
@@ -113,7 +113,7 @@ async def _compare(
         for index in range(1, len(models)):
             out.write("\n")
             _header(models[index], out)
-            printer = ReplyPrinter(out, err)
+            printer = ReplyPrinter(out, err, label=displayable_line(models[index]))
             for batch in held[index]:
                 printer.handle_batch(batch)
             printer.finish()
@@ -159,6 +159,10 @@ def ask_compare(
     print_table(summary_rows(turn, prices), out)
     with contextlib.suppress(BrokenPipeError):
         out.flush()
+    if args.usage:  # each model's counts as reported, as `toki ask --usage` prints them
+        for run in turn.runs:
+            if run.reply.usage is not None:
+                report(f"{displayable_line(run.model)}: {usage_line(run)}", err)
     if session.save_problem is not None:
         report(f"{session.save_problem}; these replies were not saved", err)
     costs = [run.cost for run in turn.runs if run.cost is not None]

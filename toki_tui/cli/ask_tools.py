@@ -32,6 +32,11 @@ MAX_ROUNDS = 20
 def check_tool_flags(args: argparse.Namespace) -> None:
     if getattr(args, "yes", False) and not getattr(args, "mcp", False):
         raise UsageError("--yes runs the MCP tool calls the model makes: use it with --mcp")
+    if getattr(args, "mcp", False) and getattr(args, "compare", None) is not None:
+        raise UsageError(
+            "--mcp cannot be combined with --compare: the MCP tools go to one model at a time "
+            "(--tools FILE offers a tools file's tools to every compared model)"
+        )
 
 
 async def stream_with_mcp(
