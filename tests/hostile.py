@@ -4,9 +4,12 @@ this corpus in its test."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from toki_tui.core.text import BIDI_CONTROLS
+
+INVISIBLE_CHARACTERS = frozenset("\u200b\u200d\ufeff\u2060" + "".join(chr(0xE0000 + ord(c)) for c in "tag"))
 
 OSC52_CLIPBOARD = "\x1b]52;c;cHduZWQ=\x07"
 OSC8_LINK = "\x1b]8;;https://evil.example/\x1b\\innocent\x1b]8;;\x1b\\"
@@ -20,6 +23,9 @@ MARKUP_LINK = "[link=https://evil.example]link[/link]"
 MARKUP_STYLE = "[b red on white]loud"
 LONE_SURROGATE = "\ud800lone"
 CONTROLS = "nul\x00 bel\x07 bs\x08 del\x7f"
+INVISIBLE = "gpt\u200b-4 \ufeffbom \u2060wj zw\u200dj " + "".join(chr(0xE0000 + ord(c)) for c in "tag")
+"""Characters that are not drawn: a zero-width space, a BOM, a word joiner, a joiner between ASCII letters and
+Unicode tag characters."""
 
 PIECES = (
     OSC52_CLIPBOARD,
@@ -34,6 +40,7 @@ PIECES = (
     MARKUP_STYLE,
     LONE_SURROGATE,
     CONTROLS,
+    INVISIBLE,
 )
 
 HOSTILE = "hostile " + " ".join(PIECES) + " end"
@@ -50,6 +57,12 @@ def storable(text: str) -> str:
     """`text` without its lone surrogates: SQLite stores UTF-8, which cannot hold them, so a history (written by
     any version of toki or by hand) never has them; text from a server or a pipe can."""
     return text.replace(LONE_SURROGATE, "lone")
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string: JSON's escapes, except that TOML takes neither surrogate pairs (so the
+    text is written as it is) nor a raw DEL."""
+    return json.dumps(storable(text), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 LITERAL_MARKERS = (MARKUP_CLOSE, "click me[/]", "[link=https://evil.example]")
@@ -69,4 +82,5 @@ def assert_inert(terminal_output: str) -> None:
     assert _C1.search(rest) is None, "a C1 control reached the terminal"
     assert not BIDI_CONTROLS.intersection(rest), "a bidi override reached the terminal"
     assert _SURROGATE.search(rest) is None, "a lone surrogate reached the terminal"
+    assert not INVISIBLE_CHARACTERS.intersection(rest), "an invisible character reached the terminal"
     assert "\x07" not in rest and "\x00" not in rest and "\x08" not in rest and "\x7f" not in rest

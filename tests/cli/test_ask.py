@@ -16,6 +16,7 @@ from tests.cli.helpers import popen_toki, read_stdout_until, run_toki
 from tests.conftest import TEST_API_KEY
 from tests.fakes.server import (
     FakeServer,
+    json_reply,
     openai_error_reply,
     rate_limit_reply,
     stream_error,
@@ -125,6 +126,18 @@ def test_rate_limit_is_retried_and_announced(fake_server: FakeServer, toki_env: 
     assert "HTTP 429; retrying in 0.1 s" in result.stderr
 
 
+def test_a_wait_too_long_to_honour_is_reported_with_its_length(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    fake_server.script(rate_limit_reply(retry_after="300", message="Rate limit reached for model"))
+    result = run_toki(["ask", "--no-save", "hi"], toki_env)
+    assert result.returncode == 1 and len(fake_server.chat_requests()) == 1
+    assert result.stderr.splitlines() == [
+        "toki: HTTP 429: rate limited; wait a little and try again (server said: Rate limit reached for model) "
+        "(the server asks to wait 300 s)"
+    ]
+
+
 def test_model_output_escape_sequences_never_reach_the_terminal(
     fake_server: FakeServer, toki_env: dict[str, str]
 ) -> None:
@@ -190,6 +203,22 @@ def test_interrupt_exits_130_and_keeps_the_partial_reply(fake_server: FakeServer
     assert rows[1][2].startswith("word word") and rows[1][2] in stdout
 
 
+def test_a_reply_the_server_cut_short_is_an_error_not_a_complete_reply(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    # DeepSeek under load ends a stream with finish_reason "insufficient_system_resource" mid-answer.
+    fake_server.script(stream_text("Half an", finish_reason="insufficient_system_resource", usage=False))
+    result = run_toki(["ask", "hi"], toki_env)
+    assert result.returncode == 1 and result.stdout.strip() == "Half an"
+    assert result.stderr.splitlines() == [
+        "toki: the server ran out of resources and stopped the reply early; retry later"
+    ]
+    database = Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3"
+    with sqlite3.connect(database) as connection:
+        status, content = connection.execute("SELECT status, content FROM messages WHERE role = 'assistant'").fetchone()
+    assert (status, content) == ("error", "Half an")
+
+
 def test_exchanges_are_saved_and_continued(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     fake_server.script(stream_text("First answer."), stream_text("Second answer."), stream_text("Fresh."))
     assert run_toki(["ask", "first question"], toki_env).returncode == 0
@@ -244,6 +273,16 @@ def test_models_failure_is_exit_1(fake_server: FakeServer, toki_env: dict[str, s
     fake_server.models = openai_error_reply(403, "forbidden")
     result = run_toki(["models"], toki_env)
     assert result.returncode == 1 and "HTTP 403" in result.stderr
+
+
+def test_an_empty_model_list_is_said_not_printed_as_nothing(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    # Ollama with nothing pulled answers {"object": "list", "data": []}.
+    fake_server.models = json_reply({"object": "list", "data": []})
+    result = run_toki(["models"], toki_env)
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr == (
+        f"toki: the server at {fake_server.base_url} lists no models (a model id can still be given with -m)\n"
+    )
 
 
 def test_broken_config_is_exit_2_naming_the_file(fake_server: FakeServer, toki_env: dict[str, str]) -> None:

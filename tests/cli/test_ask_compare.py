@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.cli.helpers import run_toki
 from tests.fakes.per_model import by_model
-from tests.fakes.server import FakeServer, openai_error_reply, stream_tool_calls, text_reply
+from tests.fakes.server import FakeServer, openai_error_reply, rate_limit_reply, stream_tool_calls, text_reply
 
 PRICES = """
 budget_per_day = 0.000001
@@ -26,12 +26,21 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     fake_server.default_reply = by_model(
         {
             "m/priced": text_reply("Priced answer.", chunk_delay=0.01),
-            "m/unpriced": text_reply("Unpriced answer."),
+            "m/unpriced": [rate_limit_reply(retry_after="0.1"), text_reply("Unpriced answer.")],
             "m/tool": stream_tool_calls([{"name": "get_time", "arguments": {"zone": "UTC"}, "id": "call_1"}]),
             "m/broke": openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
         }
     )
-    args = ["ask", "--compare", "m/priced,m/broke,m/unpriced,m/tool", "--temperature", "0.5", "Which", "one?"]
+    args = [
+        "ask",
+        "--compare",
+        "m/priced,m/broke,m/unpriced,m/tool",
+        "--usage",
+        "--temperature",
+        "0.5",
+        "Which",
+        "one?",
+    ]
     result = run_toki(args, toki_env)
 
     assert result.returncode == 1  # one model failed; the others are printed all the same
@@ -64,10 +73,15 @@ def test_compare_prints_each_reply_under_its_header_then_a_summary(
     assert unpriced[:2] == ["m/unpriced", "complete"] and unpriced[-1] == "unknown"
     assert tool[:2] == ["m/tool", "complete"]
     assert "m/broke" in result.stderr and "quota" in result.stderr
+    assert "toki: m/unpriced: HTTP 429; retrying in 0.1 s (attempt 1)" in result.stderr  # which model waits
+    usage_lines = [line for line in result.stderr.splitlines() if ": usage: " in line]  # --usage: one per model
+    assert [line.split(":")[1].strip() for line in usage_lines] == ["m/priced", "m/unpriced", "m/tool"]
+    assert "cost ≈$" in usage_lines[0] and "cost unknown (no price for m/unpriced)" in usage_lines[1]
     assert "today's replies cost ≈$" in result.stderr and "over your budget_per_day of $0.000001" in result.stderr
 
     bodies = [request.json() for request in fake_server.chat_requests()]
-    assert sorted(body["model"] for body in bodies) == ["m/broke", "m/priced", "m/tool", "m/unpriced"]
+    models = ["m/broke", "m/priced", "m/tool", "m/unpriced", "m/unpriced"]  # m/unpriced asked again after its 429
+    assert sorted(body["model"] for body in bodies) == models
     for body in bodies:
         assert body["messages"] == [{"role": "user", "content": "Which one?"}]
         assert body["temperature"] == 0.5 and body["stream"] is True
@@ -102,4 +116,6 @@ def test_compare_needs_two_to_four_models(fake_server: FakeServer, toki_env: dic
     result = run_toki(["ask", "--no-save", "--compare", "only-one", "hi"], toki_env)
     assert result.returncode == 2
     assert "--compare: compare takes 2 to 4 models, not 1" in result.stderr
+    with_mcp = run_toki(["ask", "--no-save", "--compare", "m/a,m/b", "--mcp", "--yes", "hi"], toki_env)
+    assert with_mcp.returncode == 2 and "--mcp cannot be combined with --compare" in with_mcp.stderr  # not ignored
     assert fake_server.chat_requests() == []

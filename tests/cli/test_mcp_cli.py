@@ -86,20 +86,25 @@ def test_listed_tools_are_shown_inert() -> None:
     assert_inert(out.getvalue())
 
 
+FORGING_ID = "c1\r\ntoki: forged"
+
+
 def test_ask_mcp_yes_runs_the_call_and_the_model_goes_on(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     _configure(toki_env, fake_server_toml("fake"))
     fake_server.script(
-        stream_tool_calls([{"id": "c1", "name": "echo", "arguments": '{"text": "hi"}'}]),
+        stream_tool_calls([{"id": FORGING_ID, "name": "echo", "arguments": '{"text": "hi"}'}]),
         stream_text("The server said hi."),
     )
     result = run_toki(["ask", "--mcp", "--yes", "say hi through the tool"], toki_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "The server said hi."
-    assert "running echo (MCP server fake) for call c1" in result.stderr
+    # The call's id is the model's: a line break in it must not forge a line of toki's own.
+    assert "running echo (MCP server fake) for call c1 toki: forged" in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("toki: forged")]
     first, second = (request.json() for request in fake_server.chat_requests())
     [echo] = [tool for tool in first["tools"] if tool["function"]["name"] == "echo"]
     assert echo["function"]["parameters"]["properties"]["text"]["type"] == "string"
-    assert second["messages"][-1] == {"role": "tool", "tool_call_id": "c1", "content": "echo: hi"}
+    assert second["messages"][-1] == {"role": "tool", "tool_call_id": FORGING_ID, "content": "echo: hi"}
     with sqlite3.connect(Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3") as connection:
         rows = connection.execute("SELECT role, content FROM messages ORDER BY id").fetchall()
     assert [role for role, _ in rows] == ["user", "assistant", "tool", "assistant"]

@@ -59,6 +59,8 @@ def test_usage_as_json_and_as_a_table(fake_server: FakeServer, toki_env: dict[st
     assert len(top_lines) == 1 + 2 + 1
     assert [line.split() for line in top_lines[1:3]] == [line.split() for line in lines[1:3]]  # the two biggest
     assert top_lines[-1].split() == lines[-1].split()  # and the same total
+    one = run_toki(["usage", "--by", "conversation", "--since", "90d", "--limit", "1"], toki_env).stdout.splitlines()
+    assert len(one) == 1 + 1 + 1 and one[-1].split() == lines[-1].split()  # one row: the total is still there
 
 
 def test_a_bad_since_is_a_usage_error(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
@@ -89,3 +91,15 @@ def test_ask_shows_the_cost_and_warns_when_its_reply_takes_the_day_over_budget(
     with contextlib.closing(sqlite3.connect(_history(toki_env))) as connection:
         costs = connection.execute("SELECT cost_estimate FROM messages WHERE role = 'assistant'").fetchall()
     assert costs == [(pytest.approx(0.0009),)] * 2
+
+
+def test_usage_flag_says_so_when_the_server_sends_no_token_counts(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    # Servers that ignore stream_options.include_usage (Ollama's older /v1, some proxies) send no usage at all.
+    fake_server.script(stream_text("ok", usage=False))
+    result = run_toki(["ask", "--usage", "hi"], toki_env)
+    assert result.returncode == 0 and result.stdout.strip() == "ok"
+    assert result.stderr.splitlines() == [
+        "toki: usage: the server reported no token counts for this reply; cost unknown"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -57,6 +58,16 @@ def test_a_text_file_is_a_named_text_part(tmp_path: Path) -> None:
     attachment = read_attachment(path)
     assert attachment.kind == "text"
     assert attachment.to_part() == {"type": "text", "text": "File: image.png\n```\nprint('hé')\n\n```"}
+
+
+def test_a_file_name_that_is_not_utf8_can_be_sent_and_saved(tmp_path: Path) -> None:
+    # A name with bytes that are not UTF-8 arrives with lone surrogates, which neither JSON for the server nor
+    # SQLite can encode: toki ask crashed with a traceback.
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/\xffnotes.txt"))
+    path.write_text("hi", encoding="utf-8")
+    attachment = read_attachment(path)
+    assert attachment.name == "\ufffdnotes.txt"
+    json.dumps(attachment.to_part(), ensure_ascii=False).encode("utf-8")
 
 
 def test_each_bad_file_gets_its_own_error(tmp_path: Path) -> None:

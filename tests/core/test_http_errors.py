@@ -6,7 +6,7 @@ import email.utils
 
 import pytest
 
-from toki_tui.core.api.http_errors import parse_retry_after, retry_delay, should_retry, status_error
+from toki_tui.core.api.http_errors import endpoint_error, parse_retry_after, retry_delay, should_retry, status_error
 
 
 def test_openai_error_body() -> None:
@@ -109,3 +109,41 @@ def test_retry_delay_honours_server_and_backs_off_otherwise() -> None:
         delay = retry_delay(attempt, retry_after=None, status=503)
         assert 0.75 * 0.5 * 2**attempt <= delay <= 0.5 * 2**attempt
     assert retry_delay(0, retry_after=0.0, status=500) <= 0.5
+
+
+def test_fastapi_detail_bodies_are_read() -> None:
+    # vLLM, LiteLLM and other FastAPI servers answer {"detail": ...}: a string, or pydantic's validation errors.
+    assert status_error(404, b'{"detail":"Not Found"}', {}).server_message == "Not Found"
+    validation = (
+        b'{"detail":[{"loc":["body","messages"],"msg":"field required","type":"value_error.missing"},'
+        b'{"loc":["body","temperature"],"msg":"must be <= 2","type":"value_error"}]}'
+    )
+    assert status_error(422, validation, {}).server_message == (
+        "body.messages: field required; body.temperature: must be <= 2"
+    )
+    assert status_error(400, b'{"detail":{"message":"Model not loaded"}}', {}).server_message == "Model not loaded"
+    assert status_error(400, b'{"detail":[1,2]}', {}).server_message == "[1, 2]"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "hinted"),
+    [
+        ("http://localhost:8000", True),
+        ("http://localhost:11434/ollama/", True),
+        ("http://localhost:8000/v1", False),
+        ("https://generativelanguage.googleapis.com/v1beta/openai", False),  # the version need not be last
+    ],
+)
+def test_a_404_suggests_v1_only_when_the_base_url_has_no_version(base_url: str, hinted: bool) -> None:
+    error = endpoint_error(
+        404, b"404 page not found", {}, base_url=base_url, request_url=base_url + "/models", requested="models"
+    )
+    assert ("try the base URL " + base_url.rstrip("/") + "/v1" in str(error)) is hinted
+    assert "server said: 404 page not found" in str(error)
+
+
+def test_a_redirect_without_a_location_says_so() -> None:
+    error = endpoint_error(
+        302, b"<html>moved</html>", {}, base_url="http://h/v1", request_url="http://h/v1/models", requested="models"
+    )
+    assert str(error) == "HTTP 302: the server redirected without saying where to; check the base URL"

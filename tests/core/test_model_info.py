@@ -41,6 +41,13 @@ def test_bare_list_and_strings() -> None:
     assert [m.id for m in parse_models([{"id": "x"}, "y", 3, {"no": "id"}])] == ["x", "y"]
 
 
+def test_blank_ids_and_absurd_context_lengths_from_a_hostile_server_are_left_out() -> None:
+    models = parse_models([{"id": "   "}, {"id": "\t\n"}, {"id": "big", "context_length": 10**30}, "  "])
+    assert [(m.id, m.context_length) for m in models] == [("big", None)]  # a 10^30-token context is unknown
+    assert parse_models([{"id": "m", "context_length": 10_000_000}])[0].context_length == 10_000_000
+    assert parse_models([{"id": "m", "context_length": "²"}])[0].context_length is None  # int("²") raises
+
+
 def test_missing_data_is_a_clear_error() -> None:
     with pytest.raises(APIError, match="no 'data'"):
         parse_models({"object": "list"})
@@ -65,3 +72,34 @@ def test_context_lengths_are_written_like_model_cards() -> None:
     from toki_tui.cli.models import format_context
 
     assert [format_context(v) for v in (None, 163_840, 128_000, 2_000_000)] == ["-", "163,840", "128k", "2M"]
+
+
+def test_context_length_under_the_names_local_servers_and_groq_use() -> None:
+    models = parse_models(
+        {
+            "object": "list",
+            "data": [
+                {"id": "vllm", "object": "model", "owned_by": "vllm", "root": "x", "max_model_len": 32768},
+                {"id": "groq", "context_window": 131072, "active": True, "max_completion_tokens": 32768},
+                {"id": "lmstudio", "max_context_length": 8192},
+                {"id": "ollama", "object": "model", "owned_by": "library"},
+            ],
+        }
+    )
+    assert {model.id: model.context_length for model in models} == {
+        "groq": 131072,
+        "lmstudio": 8192,
+        "ollama": None,
+        "vllm": 32768,
+    }
+
+
+def test_an_error_in_place_of_the_model_list_is_shown() -> None:
+    # LM Studio answers GET /models on a base URL without /v1 with 200 and an error object.
+    with pytest.raises(APIError) as caught:
+        parse_models({"error": "Unexpected endpoint or method. (GET /models)"})
+    assert str(caught.value) == (
+        "the server answered the model list with an error: Unexpected endpoint or method. (GET /models)"
+    )
+    with pytest.raises(APIError, match="with an error: quota exceeded"):
+        parse_models({"error": {"message": "quota exceeded", "code": 429}})

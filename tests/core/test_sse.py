@@ -174,7 +174,20 @@ def test_retry_reaches_the_next_dispatched_event_only() -> None:
 
 
 def test_unknown_fields_and_field_names_without_colon_are_ignored() -> None:
-    assert decode([b"foo: bar\nDATA: no\ndata : no\nerror: x\nfoo\ndata: yes\n\n"]) == [ServerSentEvent("yes")]
+    assert decode([b"foo: bar\nDATA: no\ndata : no\nERROR: no\nfoo\ndata: yes\n\n"]) == [ServerSentEvent("yes")]
+
+
+def test_an_error_field_is_the_data_of_an_error_event() -> None:
+    # llama.cpp's server: `error: {...}` then `data: [DONE]` (docs/protocol.md §2.7).
+    body = b'data: {"a":1}\n\nerror: {"code":500,"message":"KV cache is full"}\n\ndata: [DONE]\n\nerror:x\n\n'
+    expected = [
+        ServerSentEvent('{"a":1}'),
+        ServerSentEvent('{"code":500,"message":"KV cache is full"}', event="error"),
+        ServerSentEvent("[DONE]"),
+        ServerSentEvent("x", event="error"),
+    ]
+    assert decode([body]) == expected
+    assert decode([body[i : i + 1] for i in range(len(body))]) == expected
 
 
 def test_done_and_json_are_not_interpreted() -> None:

@@ -133,6 +133,12 @@ def test_divergence_invalid_utf8_sdk_raises_we_replace() -> None:
     assert our_events([b"data: \xff\n\n"]) == [(None, "\ufffd", None, None)]
 
 
+def test_divergence_error_field_sdk_ignores_it_we_make_an_error_event() -> None:
+    body = b'error: {"message":"KV cache is full"}\n\ndata: [DONE]\n\n'
+    assert sdk_events([body]) == [(None, "[DONE]", None, None)]  # the failure would pass for a clean end
+    assert our_events([body]) == [("error", '{"message":"KV cache is full"}', None, None), (None, "[DONE]", None, None)]
+
+
 def test_divergence_size_limit_sdk_has_none_we_raise() -> None:
     body = b"data: " + b"x" * 4096 + b"\n\n"
     assert [len(data) for _, data, _, _ in sdk_events([body])] == [4096]

@@ -94,3 +94,56 @@ def test_lone_surrogate_escapes_in_server_json_become_replacement_characters() -
     assert loads(r'{"a\ud800": ["x\ud800y", {"k": "\ud83d\ude00"}]}') == {"a\ufffd": ["x\ufffdy", {"k": "😀"}]}
     assert loads(rb'"\udc00"') == "\ufffd"
     assert loads(r'"\\ud800 is text"') == "\\ud800 is text"  # an escaped backslash, not an escape
+
+
+def test_invisible_characters_become_visible_but_joiners_stay() -> None:
+    # Zero-width space, word joiner, invisible operators, a BOM inside text and Unicode "tag" characters are not
+    # drawn: they hide text (a spoofed model id, an instruction smuggled in tags) from the reader.
+    smuggled = "".join(chr(0xE0000 + ord(c)) for c in "rm -rf")
+    assert displayable("gpt\u200b-4\u2060x\u2062y\ufeffz\u180e") == "gpt\ufffd-4\ufffdx\ufffdy\ufffdz\ufffd"
+    assert displayable(f"ok{smuggled}") == "ok" + "\ufffd" * 6
+    # Joiners shape emoji and scripts (Persian, Indic) and stay between such characters; anywhere else they only
+    # hide (two model ids that look alike) or make a terminal and Rich disagree on a line's width.
+    assert displayable("👩\u200d💻 می\u200cخواهم") == "👩\u200d💻 می\u200cخواهم"
+    assert displayable("gpt\u200d-4 x\u200c \u200d👩 👩\u200d \u200b\u200d\ufeff") == (
+        "gpt\ufffd-4 x\ufffd \ufffd👩 👩\ufffd \ufffd\ufffd\ufffd"
+    )
+
+
+def test_a_joiner_split_from_its_next_character_by_a_stream_piece_waits_for_it() -> None:
+    sanitizer = StreamSanitizer()
+    assert sanitizer.feed("a 👩\u200d") == "a "
+    assert sanitizer.feed("💻 b\u200d") + sanitizer.flush() == "👩\u200d💻 b\ufffd"
+    assert sanitizer.feed("\u200d") + sanitizer.flush() == "\ufffd"
+
+
+def test_json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_round_trips() -> None:
+    import json
+
+    from toki_tui.core.text import terminal_json
+
+    value = {"name": "a\x1b[2J\x9b31m\x7f\u202eevil\u2066\u2028\u200b\ud800\U000e0041 a\u200db é 日 👩\u200d💻", "n": 1}
+    text = terminal_json(value, indent=2)
+    assert displayable(text) == text, "nothing in the JSON needs work to be displayed"
+    assert json.loads(text) == value, "the escapes keep it lossless"
+    assert "é 日 👩\u200d💻" in text, "readable text stays readable"
+    text.encode("utf-8")  # no lone surrogate: a terminal's encoder can write it
+
+
+def test_exact_visible_shows_every_control_and_removes_nothing() -> None:
+    from toki_tui.core.text import exact_visible
+
+    assert exact_visible("plain text") == "plain text"
+    assert exact_visible("a\x1b]0;; rm -rf ~\x07b\r\nc\x9d1\x9c") == "a␛]0;; rm -rf ~␇b␍\nc\ufffd1\ufffd"
+    assert displayable(exact_visible("x\x1b[2J\u202e\u200d")) == exact_visible("x\x1b[2J\u202e\u200d")
+
+
+_STREAM_ATOMS = ["a", " ", "\n", "\r\n", "\x1b[0m", "\x1b]0;t\x07", "\u200d", "\u200c", "👩", "💻", "ی", "\u200b"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_STREAM_ATOMS), max_size=6).map("".join), max_size=8))
+def test_a_stream_in_pieces_is_shown_as_the_whole_text_would_be(pieces: list[str]) -> None:
+    # Joiners decide by both neighbours, which may come in different pieces (as may a CRLF).
+    sanitizer = StreamSanitizer()
+    shown = "".join(sanitizer.feed(piece) for piece in pieces) + sanitizer.flush()
+    assert shown == displayable("".join(pieces))

@@ -160,10 +160,11 @@ def test_the_budget_warns_for_the_one_reply_that_crosses_it() -> None:
 def test_running_totals_say_what_is_unpriced() -> None:
     spend = Spend()
     assert spend.text == ""
-    spend.add(None, unpriced=is_unpriced(None, None, "error"))  # failed before any byte: free
+    spend.add(None, unpriced=is_unpriced(None, None, "error", answered=False))  # failed before any byte: free
     assert spend.text == ""
-    spend.add(None, unpriced=is_unpriced(None, {"prompt_tokens": 3}, "error"))
+    spend.add(None, unpriced=is_unpriced(None, {"prompt_tokens": 3}, "error", answered=False))
     assert spend.text == "unpriced"
+    assert is_unpriced(None, None, "error", answered=True)  # cut off mid-stream without usage: not free
     spend.add(0.0123, unpriced=False)
     assert spend.text == "≈$0.012 + unpriced"
     assert Spend(cost=0.0, priced=1).text == "≈$0"
@@ -178,3 +179,15 @@ def test_absurd_token_counts_do_not_stop_the_sums(store: HistoryStore) -> None:
         )
     total = store.usage_total()
     assert total.prompt_tokens == 2**63 and total.completion_tokens == 2 and total.unpriced_replies == 2
+
+
+def test_a_reply_cut_off_after_the_server_answered_is_unpriced_not_free(store: HistoryStore) -> None:
+    conversation = store.create_conversation(endpoint="toki", model="m")
+    for ttft in (None, 0.2):  # a refused request (free), then a connection dropped mid-reply without usage
+        reply = store.start_reply(conversation.id, parent_id=None, model="m", endpoint="toki", params={})
+        store.finish_reply(reply.id, content="partial" if ttft else "", status="error", ttft=ttft, error="dropped")
+    total = store.usage_total()
+    assert (total.replies, total.unpriced_replies, total.cost) == (2, 1, None)
+    [row] = store.usage("model")
+    assert row.unpriced_replies == 1 and row.cost is None
+    assert store.usage_total(conversation_id=conversation.id).unpriced_replies == 1

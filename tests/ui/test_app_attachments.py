@@ -51,7 +51,7 @@ async def test_attached_files_go_with_the_next_message(tmp_path: Path, fake_serv
             ("[red]notes\x1b[2J.txt", "text", 4),
         ]
         shown_question = harness.screen.query_one(ConversationView).messages[0]
-        assert shown_question.attachments == ("pic.png · image · 32 B", "[red]notes\x1b[2J.txt · text · 4 B")
+        assert shown_question.attachments == ("pic.png · image · 32 B", "[red]notes.txt · text · 4 B")
         view = harness.screen.query(MessageView).first()
         drawn = "".join(segment.text for line in view._all_lines(100) for segment in line)
         assert "📎 pic.png · image · 32 B" in drawn and "📎 [red]notes" in drawn and "\x1b" not in drawn

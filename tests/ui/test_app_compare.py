@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.fakes.per_model import by_model
-from tests.fakes.server import FakeServer, openai_error_reply, text_reply
+from tests.fakes.server import FakeServer, openai_error_reply, stream_tool_calls, text_reply
 from tests.ui.app_support import make_app, wait_until
 from tests.ui.conversation_support import widget_text
 from tests.ui.terminal_frame import screen_plain_text
@@ -118,6 +118,13 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
         await wait_until(pilot, lambda: "word" in view.lives[0].content)
+        # Sent while the replies arrive: the text goes back in the prompt, the cursor at its end, so what is
+        # typed next follows it.
+        prompt.text = "Hold"
+        await pilot.press("enter")
+        await pilot.press("!")
+        assert prompt.text == "Hold!"
+        prompt.text = ""
         await pilot.press("shift+tab")
         assert "x" in screen.active_bindings
         await pilot.press("x")
@@ -155,3 +162,24 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == requests + 1 and not screen.streaming)
         assert not screen.query(CompareView) and conversation.display
         await wait_until(pilot, lambda: conversation.messages[-1].content == "Again.")
+
+        # A compare right after one whose columns are still shown: the old view goes, the new one comes (the
+        # old one's removal finishes after the new one is mounted).
+        call = stream_tool_calls([{"name": "get_weather", "arguments": {"city": "Oslo"}, "id": "call_1"}])
+        fake_server.default_reply = by_model(
+            {"m/one": [text_reply("One."), call], "m/two": text_reply("Two.")}, default=text_reply("Sunny, it says.")
+        )
+        for question in ("First pair?", "Second pair?"):
+            screen.compare.arm(("m/one", "m/two"))
+            prompt.text = question
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not screen.compare.streaming)
+        await wait_until(pilot, lambda: len(screen.query(CompareView)) == 1)
+        assert screen.query_one(CompareView).question == "Second pair?"
+
+        # The conversation goes on from the first reply, a tool call: its result is answered from the prompt, and
+        # the model's next reply is shown in the conversation, not left unseen under the columns.
+        prompt.text = "/tool_result sunny"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not screen.streaming and conversation.messages[-1].content == "Sunny, it says.")
+        assert not screen.query(CompareView) and conversation.display

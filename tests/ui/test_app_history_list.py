@@ -53,3 +53,12 @@ async def test_history_entries_fit_their_width_and_counts_stay_current(tmp_path:
         await pilot.pause()
         await wait_until(pilot, lambda: len(entry_lines(pilot)) == 2)
         assert "6 msg" in entry_lines(pilot)[1]
+        # A title of any length (renamed, imported) takes about two lines, cut with an ellipsis.
+        prompt = harness.screen.query_one("#prompt")
+        prompt.text = "/title " + "long " * 60
+        prompt.focus()
+        await pilot.press("enter")
+        await pilot.press("ctrl+b", "ctrl+b")
+        await wait_until(pilot, lambda: "long long" in entry_lines(pilot)[0])
+        lines = entry_lines(pilot)
+        assert 3 <= len(lines) <= 4 and lines[-2].endswith("…") and "6 msg" in lines[-1], lines

@@ -101,9 +101,12 @@ async def test_a_preset_applies_to_the_next_request_and_the_settings_save_as_one
         assert_dialog_centered(harness.app, "#confirm-dialog")
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(harness.app.screen, ConfirmDialog))
-        await pilot.press("ctrl+n")  # a new conversation starts with the active preset again
+        await _command(pilot, harness, "/model m/other")
+        assert harness.screen.session.model == "m/other"
+        await pilot.press("ctrl+n")  # a new conversation starts with the active preset again, its model included
         await wait_until(pilot, lambda: harness.screen.session.conversation_id is None)
         assert (harness.screen.session.params.temperature, _sidebar_preset(harness)) == (0.5, "Preset: mine")
+        assert harness.screen.session.model == "m/terse"
         assert harness.screen.session.system_prompt == "Be terse."
         await _command(pilot, harness, "/preset plain")  # system_prompt = "": the one in force is cleared
         assert harness.screen.session.system_prompt is None

@@ -34,11 +34,47 @@ def test_a_column_header_cuts_the_model_id_and_marks_estimates() -> None:
     from toki_tui.ui.widgets.compare_view import ReplyFigures, header_text
 
     figures = ReplyFigures(status="streaming", tokens_per_second=41.4, ttft=0.3, tokens=120, tokens_estimated=True)
-    title, stats = header_text(2, "vendor/a-very-long-model-id", figures, chosen=False, width=14).plain.split("\n")
+    title, *stats = header_text(2, "vendor/a-very-long-model-id", figures, chosen=False, width=14).plain.split("\n")
     assert title == "2 vendor/a-ve…"
-    assert stats == "streaming · 41 tok/s · 1st token 0.30 s · ~120 tok · cost unknown"
+    wide = header_text(2, "m", figures, chosen=False, width=80).plain.split("\n")[1:]
+    assert wide == ["streaming · 41 tok/s · 1st token 0.30 s · ~120 tok · cost unknown"]
+    # A narrow column (four at 120 cells: 17 wide) keeps the status and the cost, in two lines, never a figure
+    # split: the time to first token goes first, then the speed.
+    assert stats == ["streaming", "cost unknown"]
+    done = ReplyFigures(status="complete", tokens_per_second=209.4, ttft=0.01, tokens=345, cost="≈$0.0007")
+    assert header_text(1, "or/cheap", done, chosen=False, width=17).plain.split("\n")[1:] == ["complete", "≈$0.0007"]
+    assert header_text(1, "or/cheap", done, chosen=False, width=20).plain.split("\n")[1:] == [
+        "complete · 209 tok/s",
+        "345 tok · ≈$0.0007",
+    ]
     done = ReplyFigures(status="complete", tokens=118, cost="≈$0.0001")
     assert (
         header_text(1, "m", done, chosen=True, width=40).plain
         == "1 m  ✓ continuing here\ncomplete · 118 tok · ≈$0.0001"
     )
+
+
+async def test_the_compare_picker_marks_the_best_match_of_a_new_filter_in_the_order_marked() -> None:
+    from textual.app import App
+    from textual.widgets import Input
+
+    from toki_tui.core.api.model_info import ModelInfo
+    from toki_tui.ui.screens.compare_picker import ComparePickerScreen
+
+    ids = ["a/one", "b/two", "c/three", "free/model", "z/last"]
+    picker = ComparePickerScreen([ModelInfo(id=model) for model in ids])
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        await app.push_screen(picker)
+        await pilot.press("down", "down", "space")  # the third row: c/three
+        assert picker.marked == ["c/three"]
+        # A filter puts its best match first and highlights it, even with the highlight further down before:
+        # Space marks free/model, not the row that took the old highlight's place ("free" typed as an id).
+        picker.query_one(Input).value = "free"
+        await pilot.pause()
+        await pilot.press("space")
+        assert picker.marked == ["c/three", "free/model"]
+        picker.query_one(Input).value = "one"
+        await pilot.pause()
+        await pilot.press("space", "enter")
+    assert picker.marked == ["c/three", "free/model", "a/one"]

@@ -1,18 +1,21 @@
-"""The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing
-in the text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in
-it is parsed (no click action appears; the brackets are shown), and a 10,000-character line does not break a row.
+"""The hostile corpus through every surface of the app that shows outside text: the app does not crash, nothing in the
+text acts on the terminal (no escape, C1 control, bidi override or lone surrogate reaches it), no markup in it is parsed
+(no click action appears; the brackets are shown), nothing invisible is left hidden, and a 10,000-character line does
+not break a row.
 
-Surfaces: a stored conversation (title, question, reply, reasoning, error, model id, tool call name and
-arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
-an export of a hostile title writes and its notification, the copy notification, the history list and its search
-snippets, a streamed reply with reasoning, a server's error message, model ids in the picker (listed and
-filtered), model ids in the compare picker and the compare columns' headers, and compared replies and errors,
-model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and
-`/title` values, notifications, theme names and file names in the theme report, a parameter field's error, and
-presets (their values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name,
-and preset files' names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`,
-`/tools`: a hostile tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py,
-which starts that server.
+Surfaces: a stored conversation (title, question and its attachment's name, reply, reasoning, error, model id, tool call
+name and arguments), the reply-details dialog (model, endpoint, parameters, usage names, finish reason, error), the file
+an export of a hostile title writes and its notification, what /copy puts in the clipboard and its notification, the
+history list and its search snippets, a streamed reply with reasoning, a server's error message, model ids in the picker
+(listed and filtered), model ids in the compare picker and the compare columns' headers, and compared replies and
+errors, model ids and file names offered by Tab completion in the prompt (and its hint line), `/model` and `/title`
+values, notifications, theme names and file names in the theme report, a parameter field's error, and presets (their
+values in `/preset`'s notification, the command palette and the sidebar, the sidebar's preset name, and preset files'
+names and problems in the start-up report). The MCP surfaces (a tool call's confirmation, `/mcp`, `/tools`: a hostile
+tool name, description and arguments from a real MCP server) are in tests/ui/test_app_mcp.py, which starts that server;
+that a confirmation (an MCP call, a tool command) shows every character of what runs is in
+tests/ui/test_mcp_call_dialog.py; the one-line values of a message's header, tool calls and attachments in
+tests/ui/test_safe_text.py.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ from tests.hostile import (
     MARKUP_CLOSE,
     assert_inert,
     storable,
+    toml_string,
 )
 from tests.ui.app_support import AppHarness, assert_dialog_centered, make_app, wait_until
 from tests.ui.terminal_frame import click_actions, screen_plain_text, terminal_output
 from toki_tui.core.store.history_store import HistoryStore
+from toki_tui.core.text import displayable_line
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput
@@ -75,7 +80,10 @@ def seed_hostile_conversation(root: Path) -> tuple[HistoryStore, str]:
     store = HistoryStore(root / "data" / "history.sqlite3")
     store.open()
     conversation = store.create_conversation(endpoint="toki", model=storable(HOSTILE), title=storable(HOSTILE))
-    question = store.add_message(conversation.id, role="user", content=storable(HOSTILE_TEXT))
+    hostile_file = {"name": storable(HOSTILE), "kind": "text", "size": 3, "media_type": "text/plain", "data": "abc"}
+    question = store.add_message(
+        conversation.id, role="user", content=storable(HOSTILE_TEXT), attachments=[hostile_file]
+    )
     reply = store.start_reply(
         conversation.id,
         parent_id=question.id,
@@ -116,6 +124,8 @@ async def test_a_hostile_stored_conversation_opens_and_nothing_in_it_acts(
         assert_screen_inert(harness)
         shown = screen_plain_text(harness.app)
         assert MARKUP_CLOSE in shown  # the title (border) and the bodies show the brackets
+        label = view.messages[0].attachments[0]  # the attachment's name, below the question (off screen)
+        assert label.startswith("hostile ") and label.endswith(" · text · 3 B") and displayable_line(label) == label
         await pilot.press("f3")  # the reasoning, unfolded
         await settle(pilot)
         assert_screen_inert(harness)
@@ -322,6 +332,11 @@ async def test_hostile_reply_details_export_and_copy(
         assert MARKUP_CLOSE in screen_plain_text(harness.app)  # the parameter's name, shown as written
         await pilot.press("escape")
         await submit(pilot, harness, "/copy")
+        await wait_until(pilot, lambda: "hostile" in harness.app.clipboard)
+        # What is copied is what was shown: pasted into a shell, an escape (bracketed paste's end, ESC [201~) or
+        # a CR in the clipboard could run a command the reader never saw.
+        assert_inert(harness.app.clipboard)
+        assert "\r" not in harness.app.clipboard and MARKUP_CLOSE in harness.app.clipboard
         await submit(pilot, harness, "/export md")
         await wait_until(pilot, lambda: any(work.iterdir()))
         await harness.app.workers.wait_for_complete()
@@ -340,7 +355,7 @@ async def test_hostile_preset_values_files_and_names(tmp_path: Path, fake_server
 
     presets = tmp_path / "config" / "presets"
     presets.mkdir(parents=True)
-    value = json.dumps(storable(HOSTILE))  # a TOML basic string takes JSON's escapes
+    value = toml_string(HOSTILE)
     (presets / "odd.toml").write_text(f"model = {value}\nsystem_prompt = {value}\n", encoding="utf-8")
     (presets / "[@click=app.bell]\x1b]0;t\x07.toml").write_text("not toml [", encoding="utf-8")
     (presets / "bad.toml").write_text(f"model = 3\n{json.dumps(MARKUP_CLICK)} = 1\n", encoding="utf-8")

@@ -82,3 +82,23 @@ async def test_keys_typed_as_the_dialog_opens_do_not_answer_it() -> None:
         assert app.focused is not None and app.focused.id == "mcp-call-run"
         await pilot.press("y")
         await wait_until(pilot, lambda: answers == ["run"])
+
+
+async def test_what_a_confirmation_shows_is_all_that_runs() -> None:
+    # Escape sequences are removed from model text with their payload; in a confirmation that would hide part of
+    # what is confirmed, so every control is shown instead (and still none reaches the terminal).
+    from tests.hostile import assert_inert
+    from tests.ui.terminal_frame import screen_plain_text, terminal_output
+    from toki_tui.ui.screens.tool_commands import command_confirmation
+
+    tool = McpTool(server="files", name="write_file", description="Writes.", schema={}, exposed="write_file")
+    arguments = '{"path": "/tmp/x\x9d0;HIDDEN-C1\x9c"} \x1b]0;HIDDEN-ESC\x07 \u202eabc'
+    app = _DialogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(McpCallDialog(tool, "call_\x1b]0;HIDDEN-ID\x07", arguments))
+        await pilot.pause()
+        shown = screen_plain_text(app)
+        assert "HIDDEN-C1" in shown and "␛]0;HIDDEN-ESC␇" in shown and "HIDDEN-ID" in shown
+        assert_inert(terminal_output(app))
+    question = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
+    assert "␛]0;; rm -rf ~␇" in question.plain and "\x1b" not in question.plain

@@ -40,6 +40,7 @@ from toki_tui.core.attachments import (
 from toki_tui.core.config.config_file import parameters_for_endpoint
 from toki_tui.core.errors import HistoryError, TokiError
 from toki_tui.core.session import ChatSession
+from toki_tui.core.text import terminal_json
 from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO, *, attached: bool = Fal
 
 def _print_tool_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
     # Tool calls are data for the caller's script: one JSON document on stdout, on lines of its own.
-    out.write(json.dumps({"tool_calls": calls}, ensure_ascii=False, indent=2) + "\n")
+    out.write(terminal_json({"tool_calls": calls}) + "\n")
 
 
 async def _stream(
@@ -275,7 +276,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             raise  # found once started (--mcp without MCP servers): exit 2, as before the start; nothing was sent
         except TokiError as error:
             printer.end_line()
-            report(str(error))
+            report(_error_line(error))
             _report_unsaved(session)
             return EXIT_API_ERROR
         except BrokenPipeError:
@@ -295,7 +296,10 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             elif reply.finish_reason == "content_filter":
                 report("the reply was stopped by the provider's content filter")
         report_after_reply(args, session, config)
-        return 0
+        # A reply the server itself ended as failed (finish_reason "error", DeepSeek's out-of-resources) is an
+        # API error, as a failure reported mid-stream is.
+        run = session.last_run
+        return EXIT_API_ERROR if run is not None and run.reply_status == "error" else 0
     except TokiError as error:
         report(str(error))
         return exit_code_for(error)
@@ -305,6 +309,16 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
     finally:
         if store is not None:
             store.close()
+
+
+def _error_line(error: TokiError) -> str:
+    """The error, and how long the server asked to wait when it said (a Retry-After too long to wait for is not
+    waited for: docs/protocol.md §5.3), as the TUI's status line says it."""
+    from toki_tui.core.errors import APIStatusError
+
+    if isinstance(error, APIStatusError) and error.retry_after is not None and error.retry_after >= 1:
+        return f"{error} (the server asks to wait {error.retry_after:.0f} s)"
+    return str(error)
 
 
 __all__ = ["EXIT_USAGE", "ReplyPrinter", "params_from_args", "read_prompt", "run_ask"]

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from typing import TextIO
 
-from toki_tui.cli.ask_costs import warn_over_budget
+from toki_tui.cli.ask_costs import usage_line, warn_over_budget
 from toki_tui.cli.common import EXIT_API_ERROR, UsageError, report
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.events import StreamEvent
@@ -29,7 +28,7 @@ from toki_tui.core.config.config_file import Config
 from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
 from toki_tui.core.reply_run import ReplyRun
 from toki_tui.core.session import ChatSession
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line, terminal_json
 from toki_tui.core.text_input import without_surrogates
 
 
@@ -63,7 +62,7 @@ def summary_rows(turn: CompareTurn, prices: PriceBook) -> list[list[str]]:
         cost = run_cost(run, prices)
         rows.append(
             [
-                displayable(run.model),
+                displayable_line(run.model),
                 run.reply_status,
                 f"{ttft:.2f} s" if ttft is not None else "-",
                 f"{speed:.1f}" if speed is not None else "-",
@@ -81,7 +80,7 @@ def print_table(rows: list[list[str]], out: TextIO) -> None:
 
 
 def _header(model: str, out: TextIO) -> None:
-    out.write(f"── {displayable(model)} ──\n")
+    out.write(f"── {displayable_line(model)} ──\n")
 
 
 async def _compare(
@@ -95,7 +94,7 @@ async def _compare(
     try:
         turn = await start_compare(session, prompt, models, attachments)
         _header(models[0], out)
-        first = ReplyPrinter(out, err)
+        first = ReplyPrinter(out, err, label=displayable_line(models[0]))
         held: list[list[list[StreamEvent]]] = [[] for _ in models]
 
         def on_batch(index: int, batch: list[StreamEvent]) -> None:
@@ -114,7 +113,7 @@ async def _compare(
         for index in range(1, len(models)):
             out.write("\n")
             _header(models[index], out)
-            printer = ReplyPrinter(out, err)
+            printer = ReplyPrinter(out, err, label=displayable_line(models[index]))
             for batch in held[index]:
                 printer.handle_batch(batch)
             printer.finish()
@@ -129,7 +128,7 @@ def _print_outcome(run: ReplyRun, out: TextIO, err: TextIO) -> None:
     """Under a reply: its tool calls (as `toki ask` prints them: one JSON document), and what ended it when it did
     not end normally (an error is also reported on stderr)."""
     if run.reply.tool_calls:
-        out.write(json.dumps({"tool_calls": run.reply.tool_calls}, ensure_ascii=False, indent=2) + "\n")
+        out.write(terminal_json({"tool_calls": run.reply.tool_calls}) + "\n")
     if run.reply_status == "error":
         out.write(f"(failed: {displayable(run.error or 'unknown error')})\n")
         report(f"{run.model}: {run.error or 'unknown error'}", err)
@@ -160,6 +159,10 @@ def ask_compare(
     print_table(summary_rows(turn, prices), out)
     with contextlib.suppress(BrokenPipeError):
         out.flush()
+    if args.usage:  # each model's counts as reported, as `toki ask --usage` prints them
+        for run in turn.runs:
+            if run.reply.usage is not None:
+                report(f"{displayable_line(run.model)}: {usage_line(run)}", err)
     if session.save_problem is not None:
         report(f"{session.save_problem}; these replies were not saved", err)
     costs = [run.cost for run in turn.runs if run.cost is not None]

@@ -12,8 +12,10 @@ from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import Config
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.pricing import Price, PriceBook, format_cost
+from toki_tui.core.text import displayable_line
 
 if TYPE_CHECKING:
+    from toki_tui.core.reply_run import ReplyRun
     from toki_tui.core.session import ChatSession
 
 
@@ -38,16 +40,24 @@ def report_after_reply(args: argparse.Namespace, session: ChatSession, config: C
     if reply is None or run is None:
         return
     if args.usage and reply.usage is not None:
-        counts = ", ".join(f"{key} {value}" for key, value in reply.usage.as_dict().items())
-        cost = run.cost
-        if cost is not None:
-            priced = f"cost {format_cost(cost)} (estimate)"
-        elif run.price is None:
-            priced = f"cost unknown (no price for {session.model})"
-        else:
-            priced = "cost unknown (no token counts)"
-        report(f"usage: {counts}; {priced}")
+        report(usage_line(run))
+    elif args.usage:
+        # Servers that ignore stream_options.include_usage (docs/protocol.md §2.3): said, not left silent.
+        report("usage: the server reported no token counts for this reply; cost unknown")
     warn_over_budget(config, session, run.cost)
+
+
+def usage_line(run: ReplyRun) -> str:
+    """`usage: prompt_tokens 12, ...; cost ≈$0.0012 (estimate)`, or why the cost is unknown (`--usage`)."""
+    usage = run.reply.usage.as_dict() if run.reply.usage is not None else {}
+    counts = ", ".join(f"{key} {value}" for key, value in usage.items()) or "no token counts"
+    if run.cost is not None:
+        priced = f"cost {format_cost(run.cost)} (estimate)"
+    elif run.price is None:
+        priced = f"cost unknown (no price for {displayable_line(run.model)})"
+    else:
+        priced = "cost unknown (no token counts)"
+    return f"usage: {counts}; {priced}"
 
 
 def warn_over_budget(config: Config, session: ChatSession, cost: float | None) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from toki_tui.cli.common import UsageError, report
 from toki_tui.core.mcp.calls import parse_arguments, tool_calls_of
+from toki_tui.core.text import displayable_line
 
 if TYPE_CHECKING:
     from toki_tui.cli.reply_printer import ReplyPrinter
@@ -31,6 +32,11 @@ MAX_ROUNDS = 20
 def check_tool_flags(args: argparse.Namespace) -> None:
     if getattr(args, "yes", False) and not getattr(args, "mcp", False):
         raise UsageError("--yes runs the MCP tool calls the model makes: use it with --mcp")
+    if getattr(args, "mcp", False) and getattr(args, "compare", None) is not None:
+        raise UsageError(
+            "--mcp cannot be combined with --compare: the MCP tools go to one model at a time "
+            "(--tools FILE offers a tools file's tools to every compared model)"
+        )
 
 
 async def stream_with_mcp(
@@ -56,7 +62,7 @@ async def stream_with_mcp(
             for call in calls:
                 tool = manager.tool(call.name)
                 assert tool is not None
-                report(f"running {tool.exposed} (MCP server {tool.server}) for call {call.call_id}")
+                report(f"running {tool.exposed} (MCP server {tool.server}) for call {displayable_line(call.call_id)}")
                 arguments = parse_arguments(call.arguments)
                 if isinstance(arguments, str):
                     result = arguments

@@ -12,7 +12,7 @@ from toki_tui.core.config.config_file import default_config_text, folder_problem
 from toki_tui.core.config.preset_loading import preset_problem_lines
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_cost
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line
 
 
 def _write_private(path: os.PathLike[str], text: str) -> None:
@@ -50,12 +50,17 @@ def run_config_command(args: argparse.Namespace) -> int:
     out = sys.stdout
     out.write(f"config file:   {path}{'' if path.exists() else ' (not created yet; toki config init)'}\n")
     out.write(f"history file:  {paths.history_file()}\n")
-    out.write(f"endpoint:      {resolved.name} ({resolved.base_url})\n")
-    out.write(f"model:         {resolved.model}\n")
-    out.write(f"API key:       {'from ' + resolved.key_source if resolved.api_key else 'not set'}\n")
-    out.write(f"theme:         {config.theme}\n")
+    # Every value below comes from the config, the environment or a flag: one displayable line each.
+    out.write(f"endpoint:      {displayable_line(resolved.name)} ({displayable_line(resolved.base_url)})\n")
+    out.write(f"model:         {displayable_line(resolved.model)}\n")
+    out.write(f"API key:       {'from ' + displayable_line(resolved.key_source) if resolved.api_key else 'not set'}\n")
+    out.write(f"theme:         {displayable_line(config.theme)}\n")
     parameters = config.parameters.to_record()
-    out.write("parameters:    " + (", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults") + "\n")
+    out.write(
+        "parameters:    "
+        + displayable_line(", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults")
+        + "\n"
+    )
     out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + "\n")
     servers = [name + ("" if server.enabled else " (disabled)") for name, server in config.mcp_servers.items()]
     out.write("MCP servers:   " + displayable(", ".join(servers) or "none") + " (toki mcp list: their state)\n")
@@ -64,7 +69,7 @@ def run_config_command(args: argparse.Namespace) -> int:
     prices = config.model_prices
     out.write("prices:        " + ("from the server's model list" if not prices else "per 1M tokens, in / out") + "\n")
     for model, price in sorted(prices.items()):
-        out.write(f"  {displayable(model)}  {price.input_per_million:g} / {price.output_per_million:g}\n")
+        out.write(f"  {displayable_line(model)}  {price.input_per_million:g} / {price.output_per_million:g}\n")
     for line in preset_problem_lines(config.preset_problems):
         report(line)
     return 0

@@ -14,7 +14,7 @@ from toki_tui.core.api.model_cache import save_cached_models
 from toki_tui.core.api.model_info import ModelInfo, ModelList, with_configured_prices
 from toki_tui.core.config import paths
 from toki_tui.core.errors import TokiError
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable_line
 
 
 def format_price(value: float | None) -> str:
@@ -44,7 +44,7 @@ def print_models_table(models: list[ModelInfo], out: TextIO) -> None:
     if has_price:
         header += ["INPUT", "OUTPUT"]
     for model in models:
-        row = [displayable(model.id)]
+        row = [displayable_line(model.id)]
         if has_context:
             row.append(format_context(model.context_length))
         if has_price:
@@ -84,6 +84,9 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return EXIT_API_ERROR
         if models.truncated:
             report(models.note)
+        elif not models:
+            # Ollama with nothing pulled, LM Studio with nothing downloaded: an empty table would say nothing.
+            report(f"the server at {resolved.base_url} lists no models (a model id can still be given with -m)")
         save_cached_models(paths.cache_dir(), resolved.name, models)
         shown = with_configured_prices(models, config.model_prices)
         if args.json:

@@ -18,9 +18,12 @@ class ReplyPrinter:
     """Writes deltas as they arrive. Flushes once per burst of events (when the loop goes back to the network),
     not once per token: a flush is a system call, and at thousands of tokens a second it would dominate."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, *, label: str = "") -> None:
+        """`label` names the reply in what is reported on stderr (`toki ask --compare`: its model), as several
+        replies may retry at once."""
         self.out = out
         self.err = err
+        self._label = f"{label}: " if label else ""
         self.err_is_tty = err.isatty()
         self._flush_scheduled = False
         self._in_reasoning = False
@@ -77,7 +80,7 @@ class ReplyPrinter:
             self.err.write(self._reasoning_text.feed(event.text))
             self._schedule_flush()
         elif isinstance(event, RetryScheduled):
-            report(f"{event.reason}; retrying in {event.delay:.1f} s (attempt {event.attempt})", self.err)
+            report(f"{self._label}{event.reason}; retrying in {event.delay:.1f} s (attempt {event.attempt})", self.err)
 
     def _write_content(self, text: str) -> None:
         if not text:

@@ -64,7 +64,9 @@ def _label(row: UsageRow, by: Grouping) -> str:
     return _cut(row.key or "(unknown model)")
 
 
-def print_usage_table(rows: list[UsageRow], total: UsageRow, by: Grouping, out: TextIO) -> None:
+def print_usage_table(rows: list[UsageRow], total: UsageRow, by: Grouping, out: TextIO, *, cut: bool = False) -> None:
+    """The rows and, under them, the total of every group (`cut`: --limit left some groups out, so even one row
+    shown has a total of its own)."""
     header = ("conversation" if by == "conversation" else by, "replies", "prompt", "completion", "cost (estimate)")
     lines = [
         (_label(row, by), f"{row.replies:,}", f"{row.prompt_tokens:,}", f"{row.completion_tokens:,}", cost_text(row))
@@ -88,7 +90,7 @@ def print_usage_table(rows: list[UsageRow], total: UsageRow, by: Grouping, out: 
     write(header)
     for line in lines:
         write(line)
-    if len(lines) > 1:
+    if len(lines) > 1 or cut:
         write(total_line)
 
 
@@ -105,6 +107,7 @@ def run_usage(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     def print_usage(store: HistoryStore) -> int:
         rows = store.usage(by, since)
+        listed = len(rows)
         if args.limit is not None:  # most tokens first, days oldest first: the latest days are the last ones
             rows = rows[-args.limit :] if by == "day" else rows[: args.limit]
         if args.json:
@@ -112,7 +115,7 @@ def run_usage(args: argparse.Namespace, out: TextIO | None = None) -> int:
         elif not rows:
             out.write("no replies in the history" + (" in that time" if since is not None else "") + "\n")
         else:
-            print_usage_table(rows, store.usage_total(since), by, out)
+            print_usage_table(rows, store.usage_total(since), by, out, cut=len(rows) < listed)
         return 0
 
     return run_on_history(print_usage)

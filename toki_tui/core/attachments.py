@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toki_tui.core.errors import TokiError
+from toki_tui.core.text import displayable_line
+from toki_tui.core.text_input import without_surrogates
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 """The largest image attached: the size OpenAI's API accepts per image; a larger one would only be refused by the
@@ -85,9 +87,9 @@ def image_media_type(data: bytes) -> str | None:
 
 
 def attachment_label(attachment: Attachment) -> str:
-    """How a file is named on screen: "photo.png · image · 3.4 KB" (the name is outside text: show it through the
-    display boundary)."""
-    return f"{attachment.name} · {attachment.kind} · {describe_size(attachment.size)}"
+    """How a file is named on screen: "photo.png · image · 3.4 KB", the name made displayable on one line (a line
+    break in it could forge a line of the conversation)."""
+    return f"{displayable_line(attachment.name)} · {attachment.kind} · {describe_size(attachment.size)}"
 
 
 def describe_size(size: int) -> str:
@@ -130,7 +132,8 @@ def attachment_from_bytes(name: str, data: bytes) -> Attachment:
 def read_attachment(path: Path) -> Attachment:
     """Read a file to attach. Raises AttachmentError (missing, a folder, unreadable, wrong kind, too big); the size
     is checked before the file is read, so a huge file is never loaded."""
-    name = path.name or str(path)
+    # A name that is not UTF-8 holds lone surrogates, which neither the request's JSON nor the history can encode.
+    name = without_surrogates(path.name or str(path))
     if not path.exists():
         raise AttachmentError(f"cannot attach {path}: there is no such file; check the path")
     if path.is_dir():

@@ -41,14 +41,17 @@ class APIStatusError(APIError):
         error_type: str | None = None,
         retry_after: float | None = None,
         request_id: str | None = None,
+        advice: str | None = None,
     ) -> None:
+        """`advice` replaces the status's usual advice when the caller knows better (a redirect's target, a base
+        URL missing its /v1)."""
         self.status = status
         self.server_message = message
         self.code = code
         self.error_type = error_type
         self.retry_after = retry_after
         self.request_id = request_id
-        super().__init__(describe_status(status, message, code))
+        super().__init__(describe_status(status, message, code, advice))
 
 
 class APIConnectionError(APIError):
@@ -112,16 +115,21 @@ def is_out_of_quota(status: int, server_message: str, code: str | None) -> bool:
     return status == 429 and any(word in text for word in QUOTA_WORDS)
 
 
-def describe_status(status: int, server_message: str, code: str | None = None) -> str:
-    """One line: the status, what it means and what to do, then the server's own words."""
+def _usual_advice(status: int, server_message: str, code: str | None) -> str:
     if is_out_of_quota(status, server_message, code):
-        advice = OUT_OF_QUOTA_ADVICE
-    elif status in _STATUS_ADVICE:
-        advice = _STATUS_ADVICE[status]
-    elif status >= 500:
-        advice = "the server had a problem; try again shortly"
-    else:
-        advice = "the server refused the request"
+        return OUT_OF_QUOTA_ADVICE
+    if status in _STATUS_ADVICE:
+        return _STATUS_ADVICE[status]
+    if status >= 500:
+        return "the server had a problem; try again shortly"
+    return "the server refused the request"
+
+
+def describe_status(status: int, server_message: str, code: str | None = None, advice: str | None = None) -> str:
+    """One line: the status, what it means and what to do (`advice`, else the status's usual advice), then the
+    server's own words."""
+    if advice is None:
+        advice = _usual_advice(status, server_message, code)
     text = f"HTTP {status}: {advice}"
     if server_message:
         text += f" (server said: {server_message})"

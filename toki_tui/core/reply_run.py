@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from toki_tui.core.api.events import StreamEvent
 from toki_tui.core.api.params import ChatMessage, ChatParams
-from toki_tui.core.api.reply import ReplyAccumulator, status_for_finish_reason
+from toki_tui.core.api.reply import CUT_SHORT_REASONS, ReplyAccumulator, status_for_finish_reason
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 from toki_tui.core.continuation import RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
@@ -153,6 +153,8 @@ class ReplyRun:
             status = status_for_finish_reason(reply.finish_reason)
             if reply.finish_reason == REPLY_LIMIT_REASON:
                 error_text = self.reply_note = reply_limit_message(host.client.max_reply_chars)
+            elif reply.finish_reason in CUT_SHORT_REASONS:
+                error_text = self.reply_note = CUT_SHORT_REASONS[reply.finish_reason]
             elif self.continued is not None and started_again(self.continued.content, reply.content):
                 error_text = self.reply_note = RESTARTED_NOTE
         except (asyncio.CancelledError, GeneratorExit):

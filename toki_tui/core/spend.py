@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from toki_tui.core.pricing import COST_DIGITS, format_cost, format_total
 
 
-def is_unpriced(cost: float | None, usage: Mapping[str, object] | None, status: str) -> bool:
-    """Whether a reply's cost is unknown although it may have cost something."""
+def is_unpriced(cost: float | None, usage: Mapping[str, object] | None, status: str, *, answered: bool) -> bool:
+    """Whether a reply's cost is unknown although it may have cost something: it reported tokens, the server
+    started answering (`answered`: it has a time to first token, so a reply cut off mid-stream without usage is
+    unpriced, not free), or it did not fail."""
     if cost is not None:
         return False
     reported = usage is not None and any(
         isinstance(usage.get(name), int) for name in ("prompt_tokens", "completion_tokens")
     )
-    return reported or status not in ("error", "streaming")
+    return reported or answered or status not in ("error", "streaming")
 
 
 @dataclass

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from toki_tui.core.text import displayable
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -100,7 +102,12 @@ def copy_with_tools(text: str, tools: list[ClipboardTool]) -> tuple[str | None, 
 
 async def copy_text(app: App[object], text: str, what: str) -> tuple[str, bool]:
     """Copy `text` by OSC 52 and by the platform's tool (in a thread). Returns what to tell the user about `what`
-    ("the reply", "code block 2 of 3"), and whether a tool confirmed the copy."""
+    ("the reply", "code block 2 of 3"), and whether a tool confirmed the copy.
+
+    The text copied is the text shown (`displayable`): a reply stores what the server sent, and escapes in the
+    clipboard would act where it is pasted (ESC [201~ ends a shell's bracketed paste, and a CR then runs
+    whatever follows)."""
+    text = displayable(text)
     app.copy_to_clipboard(text)
     tools = clipboard_tools(os.environ)
     used, failures = await asyncio.to_thread(copy_with_tools, text, tools) if tools else (None, [])

@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 
-from toki_tui.core.text import displayable, displayable_line
+from toki_tui.core.text import displayable, displayable_line, exact_visible
 
 
 def safe_text(text: str, style: str | Style = "") -> Text:
@@ -30,3 +30,9 @@ def plain_line(text: str) -> Content:
     """A Textual `Content` of an untrusted one-line value (a title, a model id, a file name): displayable, on one
     line, cut to a sane length, and never parsed as markup."""
     return Content(displayable_line(text))
+
+
+def exact_content(text: str) -> Content:
+    """A Textual `Content` of untrusted text the user confirms (a command to run, a tool call's arguments): no
+    control acts on the terminal, and nothing is removed (`exact_visible`); never parsed as markup."""
+    return Content(exact_visible(text))

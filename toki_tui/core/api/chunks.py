@@ -34,12 +34,19 @@ def excerpt(text: str, limit: int = _RAW_EXCERPT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+MAX_USAGE_TOKENS = 10**12
+"""A token count above this (or below 0) is no reply's: it is read as unknown. 10^30 overflowed SQLite's integer
+when the reply was saved; a trillion is beyond any context and still fits."""
+
+
 def parse_usage(raw: object) -> Usage | None:
     if not isinstance(raw, dict):
         return None
 
     def number(value: object) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return value if 0 <= value <= MAX_USAGE_TOKENS else None
 
     details = raw.get("completion_tokens_details")
     prompt_details = raw.get("prompt_tokens_details")
@@ -52,18 +59,20 @@ def parse_usage(raw: object) -> Usage | None:
     )
 
 
-def error_from_payload(payload: object) -> StreamError:
-    """A StreamError from any of the error shapes servers send: a dict with message/code, a string, anything."""
+def error_from_payload(payload: object, where: str = " mid-stream") -> StreamError:
+    """A StreamError from any of the error shapes servers send: a dict with message/code, a string, anything.
+    `where` follows "reported an error": "" for a whole (non-streamed) reply, which has no middle."""
     if isinstance(payload, dict):
         message = payload.get("message")
         code = payload.get("code")
         error_type = payload.get("type")
-        text = message if isinstance(message, str) and message else excerpt(json.dumps(payload))
+        # One line, like an HTTP error's message (http_errors): a line break in it could forge a line of toki's.
+        text = excerpt(message, 300) if isinstance(message, str) and message.strip() else excerpt(json.dumps(payload))
         code_text = str(code) if code is not None else (str(error_type) if error_type else None)
-        return StreamError(f"the server reported an error mid-stream: {text}", code=code_text)
+        return StreamError(f"the server reported an error{where}: {text}", code=code_text)
     if isinstance(payload, str) and payload:
-        return StreamError(f"the server reported an error mid-stream: {excerpt(payload)}")
-    return StreamError("the server reported an error mid-stream without a message")
+        return StreamError(f"the server reported an error{where}: {excerpt(payload)}")
+    return StreamError(f"the server reported an error{where} without a message")
 
 
 def _reasoning_text(delta: dict[str, Any]) -> str:
@@ -85,6 +94,26 @@ def _reasoning_text(delta: dict[str, Any]) -> str:
     return ""
 
 
+def _content_parts(parts: list[Any]) -> list[tuple[str, str]]:
+    """("content" | "reasoning", text) for each part with text: `{"type": "text", "text"}`, and Mistral's
+    reasoning models' `{"type": "thinking", "thinking": [{"type": "text", "text"}, ...]}` (or a string)."""
+    found: list[tuple[str, str]] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text" and isinstance(part.get("text"), str) and part["text"]:
+            found.append(("content", part["text"]))
+        elif part.get("type") == "thinking":
+            thinking = part.get("thinking")
+            if isinstance(thinking, list):
+                thinking = "".join(
+                    item["text"] for item in thinking if isinstance(item, dict) and isinstance(item.get("text"), str)
+                )
+            if isinstance(thinking, str) and thinking:
+                found.append(("reasoning", thinking))
+    return found
+
+
 class _ChoiceState:
     __slots__ = ("think", "tools")
 
@@ -96,7 +125,7 @@ class _ChoiceState:
 class ChunkParser:
     """Stateful: one per response. `parse_chunk()` for stream chunks, `parse_completion()` for a whole reply."""
 
-    __slots__ = ("_choices", "content_events", "finished", "split_think_tags")
+    __slots__ = ("_choices", "content_events", "finished", "settled", "split_think_tags")
 
     def __init__(self, *, split_think_tags: bool = True) -> None:
         self._choices: dict[int, _ChoiceState] = {}
@@ -105,6 +134,9 @@ class ChunkParser:
         self.content_events = 0
         #: Whether any choice has ended with a finish_reason.
         self.finished = False
+        #: Whether the last chunk carried no content and came at or after a finish_reason: the reply looks over.
+        #: Not `finished` alone: some relays (Gemini through one-api, Open WebUI) put "stop" on every chunk.
+        self.settled = False
 
     def _state(self, index: int) -> _ChoiceState:
         state = self._choices.get(index)
@@ -117,12 +149,18 @@ class ChunkParser:
         if not isinstance(chunk, dict):
             raise StreamError(f"the server sent a stream chunk that is not an object: {excerpt(json.dumps(chunk))}")
         events: list[StreamEvent] = []
+        content_before = self.content_events
         choices = chunk.get("choices")
         if isinstance(choices, list):
             for choice in choices:
                 if isinstance(choice, dict):
                     self._parse_choice(choice, "delta", events)
+        self.settled = self.finished and self.content_events == content_before
         usage = chunk.get("usage")
+        if usage is None:
+            # Groq puts a streamed reply's usage in its own extension object (docs/protocol.md §2.3).
+            extension = chunk.get("x_groq")
+            usage = extension.get("usage") if isinstance(extension, dict) else None
         if usage is not None:
             parsed = parse_usage(usage)
             if parsed is not None:
@@ -141,9 +179,9 @@ class ChunkParser:
         if not isinstance(body, dict):
             raise StreamError(f"the server sent a reply that is not a JSON object: {excerpt(json.dumps(body))}")
         if body.get("error"):
-            raise error_from_payload(body["error"])
+            raise error_from_payload(body["error"], where="")
         if body.get("object") == "error":
-            raise error_from_payload(body)
+            raise error_from_payload(body, where="")
         events: list[StreamEvent] = []
         choices = body.get("choices")
         if not isinstance(choices, list):
@@ -188,12 +226,12 @@ class ChunkParser:
             if isinstance(content, str) and content:
                 self._add_content(state, content, index, events)
             elif isinstance(content, list):
-                # Content parts: keep the text parts, in order.
-                text = "".join(
-                    part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
-                )
-                if text:
-                    self._add_content(state, text, index, events)
+                # Content parts, in order: text parts are content, Mistral's "thinking" parts reasoning.
+                for kind, text in _content_parts(content):
+                    if kind == "reasoning":
+                        events.append(ReasoningDelta(text, index))
+                    else:
+                        self._add_content(state, text, index, events)
             refusal = delta.get("refusal")
             if isinstance(refusal, str) and refusal:
                 events.append(RefusalDelta(refusal, index))

@@ -27,8 +27,15 @@ from toki_tui.core.api.events import (
     RetryScheduled,
     StreamEvent,
 )
-from toki_tui.core.api.http_errors import describe_exception, retry_delay, should_retry, status_error
+from toki_tui.core.api.http_errors import (
+    describe_exception,
+    endpoint_error,
+    retry_delay,
+    should_retry,
+    summarise_non_json,
+)
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
+from toki_tui.core.api.key_redaction import redact_bytes, redact_stream_error, redact_text
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply_limit import MAX_REPLY_CHARS, ReplyLimiter
 from toki_tui.core.api.reply_reader import read_reply
@@ -38,6 +45,7 @@ from toki_tui.core.errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    StreamError,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +84,20 @@ def _encode_body(request: dict[str, Any]) -> bytes:
     return json.dumps(request, ensure_ascii=False).encode("utf-8")
 
 
+async def _encoded(request: dict[str, Any], message_count: int) -> bytes:
+    if message_count > LONG_CONTEXT_MESSAGES:
+        # A long conversation's context is megabytes of JSON: encoded in a thread, the caller's event loop
+        # (the TUI's) goes on drawing meanwhile.
+        return await asyncio.to_thread(_encode_body, request)
+    return _encode_body(request)
+
+
+def _refuses_stream_options(error: APIStatusError) -> bool:
+    """A 400/422 whose message names stream_options ("Unrecognized request argument supplied: stream_options",
+    pydantic's "extra inputs are not permitted" with the field's name; docs/protocol.md §2.3)."""
+    return error.status in (400, 422) and "stream_options" in error.server_message.lower()
+
+
 class ChatClient:
     """A client for one endpoint. Creating it does no I/O; the HTTP connection pool opens on first use."""
 
@@ -104,6 +126,8 @@ class ChatClient:
         self._read_interval = read_interval
         self.max_reply_chars = max_reply_chars
         self._http: httpx.AsyncClient | None = None
+        #: The server refused a request for its stream_options: they are left out from then on.
+        self._without_stream_options = False
 
     def __repr__(self) -> str:
         return f"ChatClient(base_url={self.base_url!r}, api_key={'set' if self._api_key else 'none'})"
@@ -150,10 +174,10 @@ class ChatClient:
         try:
             response = await client.send(client.build_request("GET", "models"), stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         try:
             if response.status_code >= 300:
-                raise _redirect_or_status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
+                raise self._status_error(response, await read_prefix(response, _ERROR_BODY_LIMIT))
             content = await read_body(
                 response,
                 limit=MAX_MODELS_BODY_BYTES,
@@ -161,7 +185,7 @@ class ChatClient:
                 advice="is the base URL right? a model id can still be typed in the picker",
             )
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         finally:
             await response.aclose()
         try:
@@ -169,8 +193,15 @@ class ChatClient:
         except JSONTooDeepError as error:
             raise APIError(f"the model list from {self.base_url} cannot be read: {error}") from None
         except ValueError:
-            text = content[:4096].decode("utf-8", "replace")
-            raise APIError(f"the model list from {self.base_url} is not JSON: {excerpt(text)}") from None
+            summary = summarise_non_json(
+                redact_bytes(content[:65536], self._api_key),
+                response.headers.get("content-type", ""),
+                page="an HTML page",
+            )
+            raise APIError(
+                f"the model list from {self.base_url} is not JSON ({summary}); is the base URL the API's "
+                "(usually ending in /v1)?"
+            ) from None
         from toki_tui.core.api.model_info import parse_models  # only `toki models` and the picker need it
 
         return parse_models(body)
@@ -204,18 +235,22 @@ class ChatClient:
         path (the session, `toki ask`) take batches, and only the outermost layer yields single events.
         """
         request = self.request_body(model, messages, params)
-        if len(messages) > LONG_CONTEXT_MESSAGES:
-            # A long conversation's context is megabytes of JSON: encoded in a thread, the caller's event loop
-            # (the TUI's) goes on drawing meanwhile.
-            body = await asyncio.to_thread(_encode_body, request)
-        else:
-            body = _encode_body(request)
+        if self._without_stream_options:
+            request.pop("stream_options", None)
+        body = await _encoded(request, len(messages))
         attempt = 0
         while True:
             try:
                 response = await self._send_once(body)
                 break
             except APIStatusError as error:
+                if "stream_options" in request and _refuses_stream_options(error):
+                    # Servers that predate stream_options (older vLLM, older Azure API versions) refuse the whole
+                    # request over it: asked again without it, here and for the client's later requests.
+                    self._without_stream_options = True
+                    del request["stream_options"]
+                    body = await _encoded(request, len(messages))
+                    continue
                 if attempt >= self.max_retries or not should_retry(error):
                     raise
                 delay = retry_delay(attempt, retry_after=error.retry_after, status=error.status)
@@ -235,6 +270,11 @@ class ChatClient:
                 yield batch
                 if limiter.reached:
                     return  # closing the response (below) tells the server to stop
+        except StreamError as error:
+            clean = redact_stream_error(error, self._api_key)
+            if clean is error:
+                raise
+            raise clean from None
         finally:
             await response.aclose()
 
@@ -246,7 +286,7 @@ class ChatClient:
         try:
             response = await client.send(request, stream=True)
         except httpx.HTTPError as error:
-            raise _connection_error(error, self.base_url) from None
+            raise _connection_error(error, self.base_url, self.timeouts.idle) from None
         if response.status_code >= 300:
             try:
                 error_body = await read_prefix(response, _ERROR_BODY_LIMIT)
@@ -254,8 +294,25 @@ class ChatClient:
                 error_body = b""
             finally:
                 await response.aclose()
-            raise _redirect_or_status_error(response, error_body)
+            raise self._status_error(response, error_body)
         return response
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        """The error for a status >= 300 (http_errors.endpoint_error), without the key should the server quote it
+        in its body or in a redirect's Location (key_redaction.py)."""
+        headers = response.headers.copy()
+        if "location" in headers:
+            headers["location"] = redact_text(headers["location"], self._api_key)
+        request_url = str(response.request.url)
+        return endpoint_error(
+            response.status_code,
+            redact_bytes(body, self._api_key),
+            headers,
+            base_url=self.base_url,
+            request_url=request_url,
+            requested="models" if request_url.rstrip("/").endswith("/models") else "chat/completions",
+            key_sent=bool(self._api_key),
+        )
 
 
 def _certificate_problem(error: BaseException) -> str | None:
@@ -272,8 +329,17 @@ def _certificate_problem(error: BaseException) -> str | None:
     return None
 
 
-def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionError:
+def _connection_error(error: httpx.HTTPError, base_url: str, idle: float) -> APIConnectionError:
     host = httpx.URL(base_url).host or base_url
+    if isinstance(error, httpx.ReadTimeout):
+        # Connected and sent: the server is slow to start answering (a queue, a model loading, a long
+        # non-streamed reply), not unreachable.
+        return APITimeoutError(
+            f"{host} took the request but sent no answer for {idle:g} s; the server may be busy or still loading "
+            "the model (raise [timeouts] idle in the config for slow servers)"
+        )
+    if isinstance(error, httpx.WriteTimeout):
+        return APITimeoutError(f"timed out sending the request to {host}; check the network")
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"timed out connecting to {host}; check the network or the base URL")
     certificate_problem = _certificate_problem(error)
@@ -287,16 +353,6 @@ def _connection_error(error: httpx.HTTPError, base_url: str) -> APIConnectionErr
             f"could not connect to {host} ({describe_exception(error)}); check the network or the base URL"
         )
     return APIConnectionError(f"the connection to {host} failed ({describe_exception(error)})")
-
-
-def _redirect_or_status_error(response: httpx.Response, body: bytes) -> APIStatusError:
-    if 300 <= response.status_code < 400:
-        location = response.headers.get("location", "")
-        return APIStatusError(
-            response.status_code,
-            f"the server redirected to {excerpt(location, 120)}; set the base URL to the final address",
-        )
-    return status_error(response.status_code, body, response.headers)
 
 
 __all__ = ["ChatClient", "DefaultTimeouts", "RetryScheduled", "StreamEvent", "TimeoutSettings"]

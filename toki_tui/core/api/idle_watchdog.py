@@ -14,7 +14,18 @@ import asyncio
 
 
 class IdleWatchdog:
-    __slots__ = ("_deadline_total", "_handle", "_idle", "_loop", "_task", "fired", "last_content", "reading")
+    __slots__ = (
+        "_deadline_total",
+        "_handle",
+        "_idle",
+        "_idle_limit",
+        "_loop",
+        "_task",
+        "finished",
+        "fired",
+        "last_content",
+        "reading",
+    )
 
     def __init__(self, idle: float, total: float | None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -22,11 +33,15 @@ class IdleWatchdog:
         assert task is not None, "IdleWatchdog must be created inside a task"
         self._task = task
         self._idle = idle
+        self._idle_limit = idle
         now = self._loop.time()
         self._deadline_total = now + total if total is not None else None
         self.last_content = now
         self.reading = False
         self.fired: str | None = None
+        #: The reply looks over (a finish reason, then a chunk without content): only usage and the end of the
+        #: body may still come.
+        self.finished = False
         self._handle: asyncio.TimerHandle | None = self._loop.call_at(self._deadline(), self._check)
 
     def _deadline(self) -> float:
@@ -38,6 +53,22 @@ class IdleWatchdog:
     def touch(self) -> None:
         """Content arrived: the idle limit counts from now."""
         self.last_content = self._loop.time()
+
+    def reply_finished(self, grace: float) -> None:
+        """The reply got its finish reason: from now on wait at most `grace` seconds of silence for what may
+        follow (usage, `[DONE]`, the end of the body) before the stream is ended as complete."""
+        if not self.finished:
+            self.finished = True
+            self._idle = min(self._idle, grace)
+            self.touch()
+            if self._handle is not None:  # the check due is for the longer limit: bring it forward
+                self._handle.cancel()
+                self._handle = self._loop.call_at(self._deadline(), self._check)
+
+    def reply_resumed(self) -> None:
+        """Content came after the finish: the full idle limit applies again."""
+        self.finished = False
+        self._idle = self._idle_limit
 
     def _check(self) -> None:
         now = self._loop.time()

@@ -8,10 +8,12 @@ checked by core/pricing.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from toki_tui.core.api.chunks import excerpt
 from toki_tui.core.errors import APIError
 from toki_tui.core.pricing import Price, checked_per_million, per_million_from_per_token, server_price
 
@@ -55,16 +57,22 @@ def with_configured_prices(models: Iterable[ModelInfo], prices: Mapping[str, Pri
     ]
 
 
-def _positive_int(value: object) -> int | None:
+MAX_CONTEXT_TOKENS = 1_000_000_000
+"""A context length above this (the longest real ones are around 10 million tokens) is read as unknown: a server
+that says 10^30 must not fill a column of `toki models` with digits."""
+
+
+def _context_length(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value > 0:
-        return value
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value) or None
-    return None
+    number: int | None = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
+        number = int(value)  # isdigit alone takes "²", which int() refuses
+    return number if number is not None and 0 < number <= MAX_CONTEXT_TOKENS else None
 
 
 def price_per_million(value: object) -> float | None:
@@ -96,19 +104,20 @@ def _prices(entry: dict[str, Any]) -> tuple[float | None, float | None]:
 
 
 def _model_from(entry: object) -> ModelInfo | None:
-    if isinstance(entry, str) and entry:
+    if isinstance(entry, str) and entry.strip():
         return ModelInfo(id=entry)
     if not isinstance(entry, dict):
         return None
     model_id = entry.get("id") or entry.get("model") or entry.get("name")
-    if not isinstance(model_id, str) or not model_id:
+    if not isinstance(model_id, str) or not model_id.strip():  # a blank id could be neither shown nor picked
         return None
-    context = _positive_int(entry.get("context_length"))
+    context = _context_length(entry.get("context_length"))
     top_provider = entry.get("top_provider")
     if context is None and isinstance(top_provider, dict):
-        context = _positive_int(top_provider.get("context_length"))
-    if context is None:
-        context = _positive_int(entry.get("max_context_length") or entry.get("context_window"))
+        context = _context_length(top_provider.get("context_length"))
+    for field in ("max_context_length", "context_window", "max_model_len"):  # LM Studio, Groq, vLLM
+        if context is None:
+            context = _context_length(entry.get(field))
     prompt_price, completion_price = _prices(entry)
     name = entry.get("name")
     owner = entry.get("owned_by")
@@ -162,6 +171,12 @@ def parse_models(body: object, limit: int = MAX_MODELS) -> ModelList:
         entries = body
     elif isinstance(body, dict):
         entries = body.get("data", body.get("models"))
+        error = body.get("error")
+        if entries is None and error:
+            # LM Studio answers an unknown path with 200 and {"error": "Unexpected endpoint or method..."}.
+            message = error.get("message") if isinstance(error, dict) else error
+            text = message if isinstance(message, str) else json.dumps(error)
+            raise APIError(f"the server answered the model list with an error: {excerpt(text)}")
         if entries is None:
             raise APIError("the model list has no 'data' field; is the base URL right?")
     else:

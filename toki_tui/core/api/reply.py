@@ -199,10 +199,17 @@ def speed(tokens: float, elapsed: float) -> float | None:
     return tokens / elapsed if tokens > 0 and elapsed >= SPEED_WINDOW else None
 
 
+CUT_SHORT_REASONS = {
+    "insufficient_system_resource": "the server ran out of resources and stopped the reply early; retry later",
+}
+"""Finish reasons of providers' own (DeepSeek's here) that mean the reply was cut short by the server, with what
+to tell the user: stored as an error, so the reply is not taken for a complete one (docs/protocol.md §2.2)."""
+
+
 def status_for_finish_reason(finish_reason: str | None) -> str:
     """The stored status of a reply that ended normally."""
     if finish_reason in ("length", REPLY_LIMIT_REASON):
         return "length"
-    if finish_reason == "error":
+    if finish_reason == "error" or finish_reason in CUT_SHORT_REASONS:
         return "error"
     return "complete"

@@ -9,6 +9,7 @@ APITimeoutError raised after the events that arrived before it, so the caller ke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,12 +17,16 @@ import httpx
 from toki_tui.core.api.body_limits import format_size, iter_body
 from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
 from toki_tui.core.api.events import ResponseStarted, StreamEvent
-from toki_tui.core.api.http_errors import describe_exception
+from toki_tui.core.api.http_errors import describe_exception, summarise_non_json
 from toki_tui.core.api.idle_watchdog import IdleWatchdog
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 from toki_tui.core.errors import APITimeoutError, StreamError
 
+AFTER_FINISH_GRACE = 5.0
+"""Seconds of silence after a finish reason and a chunk without content (ChunkParser.settled) before a body that
+never ends is taken as ended (some gateways keep the response open after the last chunk; docs/protocol.md §6.29).
+Usage and [DONE] follow the finish at once."""
 MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
 """A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
 \\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
@@ -39,14 +44,68 @@ async def read_reply(response: httpx.Response, *, idle: float, total: float | No
         while first is not None and not first.strip():
             first = await reads.next()
         if first is None:
-            raise StreamError("the server closed the connection without sending a reply")
-        # An SSE body never starts with "{" or "[".
-        reader = _read_json if first.lstrip()[:1] in (b"{", b"[") else _read_sse
+            raise StreamError("the server answered with an empty body instead of a reply")
+        # A read can be a few bytes: read on until the body's start tells its kind (or the body ends).
+        while _undecided(first.lstrip()) and (more := await reads.next()) is not None:
+            first += more
+        # An SSE body never starts with "{" or "[" (json.loads reads bytes behind a UTF-8 BOM too).
+        start = first.lstrip().removeprefix(_UTF8_BOM)
+        if start[:1] in (b"{", b"["):
+            reader = _read_json
+        elif start.startswith(_SSE_LINE_STARTS):
+            reader = _read_sse
+        else:
+            raise await _not_a_reply(response, first, reads)
         async for batch in reader(first, reads):
             yield batch
     finally:
         reads.watchdog.cancel()
         await body.aclose()
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SSE_LINE_STARTS = (b"data", b":", b"event", b"id", b"retry", b"error")
+"""How an event stream's first line starts: a field (llama.cpp's `error:` among them) or a comment."""
+
+
+def _undecided(start: bytes) -> bool:
+    """Whether a body beginning with `start` (whitespace stripped) could still turn out to be an event stream."""
+    if _UTF8_BOM.startswith(start):
+        return True
+    start = start.removeprefix(_UTF8_BOM)
+    return any(prefix.startswith(start) and prefix != start for prefix in _SSE_LINE_STARTS)
+
+
+_NOT_A_REPLY_EXCERPT = 64 * 1024
+"""How much of a body that is neither JSON nor SSE is read to describe it (an HTML page's title is near its top)."""
+_DECODED_ENCODINGS = ("", "identity", "gzip", "x-gzip", "deflate")
+
+
+async def _not_a_reply(response: httpx.Response, first: bytes, reads: _BodyReads) -> StreamError:
+    """The error for a 200 whose body is neither JSON nor an event stream: a web page (the base URL points at a
+    web app or a proxy's login page), a plain-text banner ("Ollama is running"), or a body in an encoding toki
+    did not ask for (docs/protocol.md §6.18)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if any(name.strip() not in _DECODED_ENCODINGS for name in encoding.split(",")):
+        return StreamError(
+            f"the server compressed its reply as {excerpt(encoding, 40)}, which toki did not ask for and cannot "
+            "read (it asks for gzip or deflate only)"
+        )
+    body = first
+    # Read on only while the page's title may still come; a body that then goes quiet is described as it is.
+    with contextlib.suppress(APITimeoutError, StreamError):
+        while len(body) < _NOT_A_REPLY_EXCERPT and b"</title>" not in body.lower():
+            more = await reads.next()
+            if more is None:
+                break
+            body += more
+    summary = summarise_non_json(
+        body[:_NOT_A_REPLY_EXCERPT], response.headers.get("content-type", ""), page="an HTML page"
+    )
+    return StreamError(
+        f"the server answered with neither JSON nor an event stream ({summary}); is the base URL the API's "
+        "(usually ending in /v1)?"
+    )
 
 
 class _BodyReads:
@@ -68,6 +127,8 @@ class _BodyReads:
             return None
         except asyncio.CancelledError:
             if watchdog.absorb_cancellation():
+                if watchdog.finished:
+                    return None  # a complete reply from a server that does not end its body: ended here
                 if watchdog.fired == "total":
                     raise APITimeoutError(
                         f"the reply took longer than the {self._total:g} s limit; the partial reply is kept"
@@ -122,6 +183,10 @@ async def _read_sse(first: bytes, reads: _BodyReads) -> AsyncIterator[list[Strea
             raise
         if parser.content_events != content_before:
             reads.watchdog.touch()
+        if parser.settled:
+            reads.watchdog.reply_finished(AFTER_FINISH_GRACE)
+        elif reads.watchdog.finished:
+            reads.watchdog.reply_resumed()  # content after a finish: the finish was not the end
         if batch:
             yield batch
         chunk = await reads.next()

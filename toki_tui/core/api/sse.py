@@ -14,6 +14,9 @@ Deliberate choices where the WHATWG text leaves room or where we depart from it:
 - `retry:` (digits only, as WHATWG says) is reported on the next dispatched event rather than lost when the
   block it arrived in carries no data.
 - An empty `id:` clears the last event id (`id=None`), as WHATWG clears the browser's Last-Event-ID.
+- An `error:` field line is read like a `data:` line of an event whose type is `error`. WHATWG ignores unknown
+  fields, but llama.cpp's server reports a failure in a stream as `error: {"code": ..., "message": ...}` (then
+  sends `data: [DONE]`), and ignoring it would present a failed reply as a complete one.
 - Invalid UTF-8 is replaced with U+FFFD rather than raising.
 - One event (its data plus any unfinished line) may hold at most `max_event_bytes`; beyond that the decoder
   raises EventTooLargeError instead of buffering without bound.
@@ -228,8 +231,13 @@ class SSEDecoder:
                 continue  # a comment, e.g. ": keep-alive" or ": OPENROUTER PROCESSING"
             else:
                 fields_seen = True
-                self._apply_other_field(line)
-                continue
+                if not line.startswith("error:"):
+                    self._apply_other_field(line)
+                    continue
+                # llama.cpp's server writes an error in a stream as an `error:` field: its value is the event's
+                # data and the event's type is "error" (module docstring).
+                value = line[7:] if line.startswith("error: ") else line[6:]
+                self._event_type = "error"
             fields_seen = True
             data_lines.append(value)
             # isascii() is O(1) in CPython; only non-ASCII text pays for an encode to learn its UTF-8 size.

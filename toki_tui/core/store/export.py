@@ -25,7 +25,7 @@ from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.core.store.records import ROLES, STATUSES, Conversation, StoredMessage
 from toki_tui.core.store.tree import ImportedMessage
 from toki_tui.core.store.values import MAX_JSON_DEPTH, is_sane_time, json_depth_exceeds
-from toki_tui.core.text import displayable, displayable_line
+from toki_tui.core.text import displayable, displayable_line, terminal_json
 from toki_tui.core.text_input import without_surrogates
 
 EXPORT_FORMAT = "toki.conversation"
@@ -68,14 +68,10 @@ class ImportResult:
 
 # ---- JSON ---------------------------------------------------------------------------------------------------
 
-_C1_CONTROLS = re.compile("[\x7f-\x9f]")
-
 
 def dumps_json(value: Any, *, indent: int | None = 2) -> str:
-    """JSON that is safe to print to a terminal: ensure_ascii=False keeps text readable, but would let C1
-    control characters (a one-byte CSI) through raw, so those are written as \\u escapes like C0 ones are."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _C1_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    """JSON that is safe to print to a terminal and lossless (core.text.terminal_json)."""
+    return terminal_json(value, indent=indent)
 
 
 def export_document(store: HistoryStore, conversation_id: str) -> dict[str, Any]:
@@ -344,8 +340,14 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _line(text: str) -> str:
+    """A stored value that holds one line (a title, a model id, a file name, an error) on one line: a line break
+    in it would otherwise start a heading of its own in the document."""
+    return displayable_line(text, limit=2000)
+
+
 def _reply_details(message: StoredMessage) -> str:
-    parts = [message.model or "", *reply_measures(message)]
+    parts = [_line(message.model or ""), *reply_measures(message)]
     if message.status != "complete":
         parts.append(message.status)
     return " · ".join(part for part in parts if part)
@@ -362,13 +364,13 @@ def _message_markdown(message: StoredMessage) -> list[str]:
     if message.content:
         lines += [message.content.rstrip(), ""]
     for attachment in attachments_from_records(message.attachments):
-        lines += [f"Attached: {attachment.name} ({attachment.kind}, {describe_size(attachment.size)})", ""]
+        lines += [f"Attached: {_line(attachment.name)} ({attachment.kind}, {describe_size(attachment.size)})", ""]
     if message.tool_calls:
         calls = json.dumps(message.tool_calls, ensure_ascii=False, indent=2)
         fence = _fence(calls)
         lines += ["Tool calls:", "", f"{fence}json", calls, fence, ""]
     if message.error:
-        lines += [f"> **Error:** {message.error}", ""]
+        lines += [f"> **Error:** {_line(message.error)}", ""]
     return lines
 
 
@@ -376,11 +378,11 @@ def export_markdown(store: HistoryStore, conversation_id: str, leaf_id: int | No
     """The branch ending at `leaf_id` (by default the conversation's current branch) as a readable Markdown
     document (control characters removed)."""
     conversation = store.get_conversation(conversation_id)
-    lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
+    lines = [f"# {_line(conversation.title) or 'Untitled conversation'}", ""]
     lines.append(f"- Conversation: `{conversation.id}`")
     lines.append(f"- Started: {_when(conversation.created_at)}; last active: {_when(conversation.updated_at)}")
     if conversation.model or conversation.endpoint:
-        lines.append(f"- Model: {conversation.model or '?'} (endpoint: {conversation.endpoint or '?'})")
+        lines.append(f"- Model: {_line(conversation.model) or '?'} (endpoint: {_line(conversation.endpoint) or '?'})")
     if conversation.params:
         settings = ", ".join(f"{name} {json.dumps(value)}" for name, value in conversation.params.items())
         lines.append(f"- Parameters: {settings}")

@@ -6,7 +6,8 @@ and never the rows, so 500,000 messages cost a few hundred milliseconds (docs/pe
 
 Unknown is never counted as 0. A reply is *unpriced* when its cost is unknown (no price for its model when it
 ended, no usage reported, or written before costs were kept) and it may have cost something: it reported tokens,
-or it did not fail. A reply that failed without reporting usage (a 401, a refused connection) counts as free. A
+the server started answering it (it has a time to first token), or it did not fail. A reply that failed before
+any of it arrived, without reporting usage (a 401, a refused connection), counts as free. A
 group with any unpriced reply has no total cost (`cost` None), but keeps the sum of its priced replies apart
 (`priced_cost`) and says how many were unpriced.
 """
@@ -33,9 +34,13 @@ _KEYS: dict[Grouping, str] = {
     "conversation": "conversation_id",
 }
 
+# The last test reads the row (`ttft` is not in the index) only for the few replies that failed without usage or
+# cost: a CASE condition stops at the first true term. Such a reply with a time to first token was cut off after
+# the server started answering, so it may have cost something.
 _UNPRICED = (
     "cost_estimate IS NULL AND (prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL "
-    "OR status NOT IN ('error', 'streaming'))"
+    "OR status NOT IN ('error', 'streaming') "
+    "OR (SELECT answered.ttft IS NOT NULL FROM messages AS answered WHERE answered.id = messages.id))"
 )
 
 _SUMS = (

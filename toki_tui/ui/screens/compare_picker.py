@@ -73,10 +73,12 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
         mark = f"  [{self.marked.index(model_id) + 1}]" if model_id in self.marked else ""
         return Option(Content.assemble(label, (mark, "$success"), "\n", (details, "dim")), id=model_id)
 
-    def _refresh_options(self) -> None:
+    def _refresh_options(self, *, best_first: bool = False) -> None:
+        """The list for the filter's text; the highlight stays where it was (a model marked), or goes to the best
+        match (`best_first`: the filter changed, so the row it was on now holds another model)."""
         query = self.query_one("#picker-filter", Input).value
         options = self.query_one("#picker-options", OptionList)
-        highlighted = options.highlighted
+        highlighted = None if best_first else options.highlighted
         result = self._index.rank(query)
         rows = [self._row(model.id, highlighted_id(model.id, query), model_details(model)) for model in result.models]
         typed = query.strip()
@@ -114,7 +116,7 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._refresh_options()
+        self._refresh_options(best_first=True)
 
     @on(Input.Submitted, "#picker-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -98,6 +98,7 @@ def _waiting_line(live: LiveReply) -> Callable[[ResponseStarted | RetryScheduled
 
 class ReplyPreparer(Protocol):
     may_start: Callable[[], bool]
+    before_start: Callable[[], None]
 
     async def give_session_client_and_store(self) -> bool: ...
 
@@ -132,6 +133,7 @@ class CompareRunner:
         self._session = session
         self._prepare = replies.give_session_client_and_store
         replies.may_start = self._reply_may_start
+        replies.before_start = self.close
         self._reopen = history.open_conversation
         self._model_source = models
         self.armed: tuple[str, ...] | None = None
@@ -273,7 +275,10 @@ class CompareRunner:
             retry_after=None,
             was_retry=False,
             cost=sum(costs) if costs else None,
-            unpriced=sum(is_unpriced(run.cost, _usage_of(run), run.reply_status) for run in runs),
+            unpriced=sum(
+                is_unpriced(run.cost, _usage_of(run), run.reply_status, answered=run.reply.ttft is not None)
+                for run in runs
+            ),
         )
         self._screen.post_message(ended)
 
@@ -303,7 +308,7 @@ class CompareRunner:
         """False while the compared replies arrive (`text` goes back in the prompt, the user is told why). Else
         a finished compare view closes: the conversation goes on in the conversation pane."""
         if self.streaming:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
             return False
         self.close()

@@ -22,7 +22,7 @@ from textual.widgets.selection_list import Selection
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 from toki_tui.core.text import displayable_line
-from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.safe_text import exact_content, plain_content
 
 RUN, ALWAYS, DECLINE = "run", "always", "decline"
 ROWS_AROUND_ARGUMENTS = 15
@@ -65,9 +65,10 @@ class McpCallDialog(ModalScreen[str]):
         with Vertical(id="mcp-call-dialog", classes="dialog"):
             of = f" ({self._position})" if self._position else ""
             yield Static(f"Run this MCP tool call?{of}", classes="dialog-title")
-            yield Static(plain_content(f"server: {tool.server}\ntool:   {shown}\ncall:   {self._call_id}"))
+            # What is confirmed is shown exactly: a removed escape sequence would hide part of what runs.
+            yield Static(exact_content(f"server: {tool.server}\ntool:   {shown}\ncall:   {self._call_id}"))
             with VerticalScroll(id="mcp-call-arguments"):
-                yield Static(plain_content(self._arguments), id="mcp-call-arguments-text")
+                yield Static(exact_content(self._arguments), id="mcp-call-arguments-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run (y)", variant="warning", id="mcp-call-run")
                 yield Button("Allow for session (a)", id="mcp-call-always")

@@ -68,12 +68,14 @@ def conversation_opened(screen: ChatScreen) -> None:
 
 
 def conversation_started(screen: ChatScreen) -> None:
-    """A new conversation (with the config's settings): the active preset, if any, applies to it too."""
+    """A new conversation (with the config's settings): the active preset, if any, applies to it too, its model
+    included (its endpoint is already the app's: applying the preset switched to it)."""
     app, settings = screen.toki, screen.settings
     settings.tools_file = tools_file_for_endpoint(app.config, app.endpoint.name)
     name = settings.preset
     if name is not None and name in screen.toki.config.presets:
-        _apply(screen, screen.toki.config.presets[name], None, quiet=True)
+        preset = screen.toki.config.presets[name]
+        _apply(screen, preset, preset.model, quiet=True)
 
 
 def list_presets(screen: ChatScreen) -> None:

@@ -137,6 +137,6 @@ async def pump_reply(
                 retry_after=retry_after,
                 was_retry=was_retry,
                 cost=cost,
-                unpriced=int(is_unpriced(cost, usage, status)),
+                unpriced=int(is_unpriced(cost, usage, status, answered=ttft is not None)),
             )
         )

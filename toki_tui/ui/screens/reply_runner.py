@@ -54,6 +54,9 @@ class ReplyRunner:
         self.may_start: Callable[[], bool] = lambda: True
         """Asked before a reply starts from the conversation as it is (a retry, a regenerate, a continue): False
         when none may start now, having said why (set by compare_runner.py)."""
+        self.before_start: Callable[[], None] = lambda: None
+        """Called as a reply starts in the conversation (compare_runner.py sets it: the columns of a finished
+        compare close, so that the reply is seen: a tool result answered, an MCP call's results sent)."""
         self.before_request: Callable[[], None] = lambda: None
         """Called before each request (McpTools sets it: the MCP tools offered with the request are chosen then)."""
         self.after_reply: Callable[[ReplyEnded], None] = lambda message: None
@@ -65,11 +68,11 @@ class ReplyRunner:
         """Whether a question can be sent now; if not, `text` goes back in the prompt and the user is told why
         (a reply is arriving) or asked for what is missing (the API key)."""
         if self.streaming:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
             return False
         if self._app.needs_api_key:
-            self._screen.query_one(PromptInput).text = text
+            self._screen.query_one(PromptInput).give_back(text)
             self._ask_for_api_key()
             return False
         return True
@@ -89,6 +92,7 @@ class ReplyRunner:
         """Show a live reply and stream `events` (the session's generator, not started yet: it reads the store and
         the client only once pumped, after they are given) into it. `seed`: text it starts with (a continuation).
         `was_retry`: the conversation is shown again from the store once the reply ends."""
+        self.before_start()
         live = self._screen.query_one(ConversationView).start_reply(model=self._session.model)
         if seed:
             live.append_content(seed)  # a continuation is shown growing from where the reply stopped

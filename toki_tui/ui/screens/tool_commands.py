@@ -10,13 +10,15 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.content import Content
+
 from toki_tui.core.errors import APIError
 from toki_tui.core.mcp.calls import ToolCall
 from toki_tui.core.tool_answers import open_call_ids, pick_open_call, split_result
 from toki_tui.core.tool_commands import run_tool_command, tool_command_line
 from toki_tui.core.tools_file import ToolsError, read_tools_file, tool_choice_value, tool_names
 from toki_tui.ui.display import DisplayMessage
-from toki_tui.ui.safe_text import plain_content
+from toki_tui.ui.safe_text import exact_content
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.workers import start_worker
@@ -148,13 +150,18 @@ def run_tool(screen: ChatScreen, call_id: str | None) -> None:
 async def _confirm_and_run(screen: ChatScreen, call_id: str, argv: list[str], open_ids: list[str]) -> None:
     from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 
-    listed = "\n".join(f"  {number}: {part}" for number, part in enumerate(argv))
-    question = plain_content(f"Run this command for tool call {call_id}?\n\n{shlex.join(argv)}\n\n{listed}")
-    if not await screen.app.push_screen_wait(ConfirmDialog(question, yes="Run")):
+    if not await screen.app.push_screen_wait(ConfirmDialog(command_confirmation(call_id, argv), yes="Run")):
         screen.notify("The command was not run; the call is still open.")
         return
     result = await asyncio.to_thread(run_tool_command, argv)
     _answer(screen, call_id, result, open_ids)
+
+
+def command_confirmation(call_id: str, argv: list[str]) -> Content:
+    """The question before a tool command runs: the exact argv, every control in it shown (`exact_visible`), since
+    the model's arguments are part of it and a removed escape sequence would hide what runs."""
+    listed = "\n".join(f"  {number}: {part}" for number, part in enumerate(argv))
+    return exact_content(f"Run this command for tool call {call_id}?\n\n{shlex.join(argv)}\n\n{listed}")
 
 
 def _call_parts(messages: list[DisplayMessage], call_id: str) -> tuple[str, str]:

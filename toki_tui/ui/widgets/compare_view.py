@@ -67,20 +67,55 @@ class ReplyFigures:
     cost: str = "cost unknown"
 
 
-def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool, width: int) -> Content:
-    """`1 model` (the id shown as text, cut to `width` with an ellipsis), then `streaming · 41 tok/s · 1st token
-    0.32 s · 120 tok · ≈$0.0003` (wrapped over two lines in a narrow column)."""
-    parts = [figures.status]
+FIGURE_LINES = 2
+"""The header's lines for the figures, under the model's line (the header is three lines high)."""
+
+_DROPPED_FIRST = ("ttft", "speed", "tokens")
+"""The figures left out, in this order, when a narrow column cannot show them all in FIGURE_LINES lines: the
+status and the cost always stay (four columns at 120 cells are 17 cells wide)."""
+
+
+def _packed(parts: Sequence[str], width: int) -> list[str]:
+    """The parts in lines of at most `width` cells, joined by " · ", never a part split across lines."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        joined = f"{line} · {part}" if line else part
+        if line and len(joined) > width:
+            lines.append(line)
+            line = part
+        else:
+            line = joined
+    return [*lines, line]
+
+
+def figure_lines(figures: ReplyFigures, width: int) -> list[str]:
+    """`streaming · 41 tok/s · 1st token 0.32 s · 120 tok · ≈$0.0003` in at most FIGURE_LINES lines of `width`
+    cells, leaving out the time to first token, then the speed, then the tokens where they do not fit."""
+    parts = [("status", figures.status)]
     if figures.tokens_per_second is not None:
-        parts.append(f"{figures.tokens_per_second:.0f} tok/s")
+        parts.append(("speed", f"{figures.tokens_per_second:.0f} tok/s"))
     if figures.ttft is not None:
-        parts.append(f"1st token {figures.ttft:.2f} s")
+        parts.append(("ttft", f"1st token {figures.ttft:.2f} s"))
     if figures.tokens is not None:
-        parts.append(f"{'~' if figures.tokens_estimated else ''}{figures.tokens} tok")
-    parts.append(figures.cost)
+        parts.append(("tokens", f"{'~' if figures.tokens_estimated else ''}{figures.tokens} tok"))
+    parts.append(("cost", figures.cost))
+    if width <= 0:  # not laid out yet
+        return [" · ".join(text for _, text in parts)]
+    for count in range(len(_DROPPED_FIRST) + 1):
+        dropped = _DROPPED_FIRST[:count]
+        lines = _packed([text for name, text in parts if name not in dropped], width)
+        if len(lines) <= FIGURE_LINES:
+            return lines
+    return lines[:FIGURE_LINES]
+
+
+def header_text(number: int, model: str, figures: ReplyFigures, *, chosen: bool, width: int) -> Content:
+    """`1 model` (the id shown as text, cut to `width` with an ellipsis), then the figures (figure_lines)."""
     mark = "  ✓ continuing here" if chosen else ""
     title = Content.assemble((f"{number} ", "bold $accent"), (displayable_line(model), "bold"), (mark, "bold $success"))
-    return Content.assemble(title.truncate(width, ellipsis=True), "\n", (" · ".join(parts), "dim"))
+    figures_text = "\n".join(figure_lines(figures, width))
+    return Content.assemble(title.truncate(width, ellipsis=True), "\n", (figures_text, "dim"))
 
 
 class CompareHeader(Widget):
@@ -254,7 +289,9 @@ class CompareView(Vertical, can_focus=True):
     def __init__(self, question: str, models: Sequence[str], on_key: Callable[[int, bool], object]) -> None:
         """`on_key(index, stop)`: the user wants column `index`'s reply (0-based) stopped (`stop`), or the
         conversation continued on it."""
-        super().__init__(id="compare")
+        # No fixed id: a finished view is removed (asynchronously) when the next compare mounts its own, and
+        # two views with one id would be refused (DuplicateIds) for that moment.
+        super().__init__()
         self._column_key = on_key
         self.question = question
         self.columns = [CompareColumn(number, model) for number, model in enumerate(models, 1)]

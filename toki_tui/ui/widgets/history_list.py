@@ -112,11 +112,12 @@ class HistoryList(ChildrenAfterFirstFrame, Vertical):
         width = self._fitted_width = self._detail_width()
         options.clear_options()
         # The detail is cut to one line (it would wrap a word or two onto a third line of its own); it puts
-        # what matters first, so the cut falls on the model name.
+        # what matters first, so the cut falls on the model name. A title gets about two lines: a renamed or
+        # imported one can be any length.
         options.add_options(
             Option(
                 Content.assemble(
-                    (displayable_line(entry.title) or "Untitled", "bold"),
+                    (displayable_line(entry.title, max(2 * width - 4, 16)) or "Untitled", "bold"),
                     "\n",
                     Content.styled(displayable_line(entry.detail), "dim").truncate(width, ellipsis=True),
                 ),

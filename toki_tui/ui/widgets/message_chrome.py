@@ -16,7 +16,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
-from toki_tui.core.text import displayable
+from toki_tui.core.text import displayable, displayable_line
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.line_render import Line, RenderContext, render_lines, render_plain
 from toki_tui.ui.reply_header import reply_header_facts
@@ -38,13 +38,14 @@ STATUS_BADGES = {
 
 
 def header_text(message: DisplayMessage, style: StyleOf) -> Text:
-    """Who wrote it, with which model, the reply's facts; a finished reply's header opens its details."""
-    header = Text(ROLE_LABELS.get(message.role, displayable(message.role).title()), style=style("role"))
+    """Who wrote it, with which model, the reply's facts; a finished reply's header opens its details. Its
+    outside values (model id, tool call id) hold one line each: a line break could forge a message of its own."""
+    header = Text(ROLE_LABELS.get(message.role, displayable_line(message.role).title()), style=style("role"))
     meta = style("meta")
     if message.model:
-        header.append(f" · {displayable(message.model)}", style=meta)
+        header.append(f" · {displayable_line(message.model)}", style=meta)
     if message.tool_call_id:
-        header.append(f" · result of {displayable(message.tool_call_id)}", style=meta)
+        header.append(f" · result of {displayable_line(message.tool_call_id)}", style=meta)
     if message.status == "streaming":
         header.append(" · streaming…", style=meta)
     header.append(reply_header_facts(message), style=meta)
@@ -87,7 +88,7 @@ def tool_lines(message: DisplayMessage, ctx: RenderContext, style: StyleOf) -> l
         name, arguments = tool_call_parts(call)
         title = Text.assemble(("⚙ ", style("tool")), (name, style("tool")))
         if isinstance(call.get("id"), str):  # the id /tool_result answers
-            title.append(f"  id {displayable(call['id'])}", style=style("meta"))
+            title.append(f"  id {displayable_line(call['id'])}", style=style("meta"))
         lines.extend(render_lines(title, ctx))
         if arguments:
             lines.extend(render_plain(arguments, ctx, style("meta"), indent=2))
@@ -105,7 +106,7 @@ def status_lines(message: DisplayMessage, waiting: str, ctx: RenderContext, styl
         lines.extend(render_lines(note, ctx))
     if status in ("complete", "streaming"):
         return lines
-    badge = Text(STATUS_BADGES.get(status, f"● {displayable(status)}"), style=style("badge"))
+    badge = Text(STATUS_BADGES.get(status, f"● {displayable_line(status)}"), style=style("badge"))
     if status == "length" and message.error:  # cut by toki's own reply limit, not max_tokens
         badge = Text(f"… truncated: {displayable(message.error)}", style=style("badge"))
     if status == "error":
@@ -124,7 +125,7 @@ def tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:
     """The name and pretty arguments of a tool call, in the nested (OpenAI) or flat form; all sanitized."""
     function = call.get("function") if isinstance(call.get("function"), dict) else call
     assert isinstance(function, dict)
-    name = displayable(str(function.get("name") or "(unnamed tool)"))
+    name = displayable_line(str(function.get("name") or "(unnamed tool)"))
     arguments = function.get("arguments") or ""
     if isinstance(arguments, str):
         try:

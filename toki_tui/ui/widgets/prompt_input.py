@@ -232,6 +232,11 @@ class PromptInput(TextArea):
         self._cycle = _Cycle(spot, names, index, produced)
         self._set_text(produced)
 
+    def give_back(self, text: str) -> None:
+        """Put text that could not be sent back in the prompt, the cursor at its end: what is typed next goes
+        after it, not before it."""
+        self._set_text(text)
+
     def _set_text(self, text: str) -> None:
         self.text = text
         self.move_cursor(self.document.end)
