@@ -66,7 +66,7 @@ def test_each_server_ends_ready_or_failed_with_the_reason_once(
         == "failed: could not be started: /nonexistent/mcp-server: No such file or directory"
     )
     assert states["broken"].describe() == "failed: exited (cannot open the database / hint: see its log)"
-    assert states["noise"].describe() == "failed: sent something that is not an MCP message"
+    assert states["noise"].describe() == 'failed: sent something that is not an MCP message ("this is not json-rpc")'
     # Killed by the SDK once its start was given up: it did not start, it did not "exit".
     assert states["hung"].describe() == "failed: did not start within 0.5 s"
     first = [(state.name, state.status) for state in changes if state.name != "fake"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.naming import McpTool, assign_names, object_schema
-from toki_tui.core.mcp.reasons import STARTING_WORDS_LINES, describe_failure, last_words
+from toki_tui.core.mcp.reasons import STARTING_WORDS_LINES, describe_failure, garbage_line, last_words
 from toki_tui.core.mcp.results import failed_text, result_text, timed_out_text
 
 STOP_GRACE = 1.0
@@ -282,7 +282,7 @@ class McpManager:
                 return
 
     def _garbage(self, server: _Server, error: Exception) -> None:
-        self._end(server, "sent something that is not an MCP message")
+        self._end(server, "sent something that is not an MCP message" + garbage_line(error))
 
     def _ready(self, config: McpServerConfig, listed: list[Any]) -> None:
         found = [

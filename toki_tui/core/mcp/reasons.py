@@ -12,11 +12,28 @@ while the error stands just above it); a server that ends once ready, its last l
 usually its own logging of earlier requests)."""
 
 
+GARBAGE_CHARS = 120
+"""The most of a line that is not a protocol message a reason quotes."""
+
+
 def last_words(stderr: bytes | bytearray, lines: int = 1) -> str:
     """The last `lines` lines of a server's error output, as " (LINE / LINE)", or "" when it wrote none."""
     written = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
     words = " / ".join(written[-lines:])
     return f" ({words[-LAST_WORDS_CHARS:]})" if words else ""
+
+
+def garbage_line(error: Exception) -> str:
+    """The line a server wrote that is not JSON, quoted as ' ("LINE")', when the parser's error holds it (a
+    pydantic ValidationError does): it says what went wrong, often a banner or a log line written to stdout."""
+    errors = getattr(error, "errors", None)
+    try:
+        found = errors()[0].get("input") if callable(errors) else None
+    except (TypeError, IndexError, AttributeError, ValueError):
+        found = None
+    if not isinstance(found, str) or not found.strip():
+        return ""
+    return f' ("{found.strip()[:GARBAGE_CHARS]}")'
 
 
 def describe_failure(error: BaseException, *, stderr: bytes | bytearray, refusals: list[int], was_ready: bool) -> str:
