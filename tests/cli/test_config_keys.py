@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.cli.helpers import run_toki
 
@@ -32,3 +37,25 @@ def test_config_keys_json_shows_a_remap_and_names_a_bad_entry(toki_env: dict[str
     assert rows["chat.model"]["keys"] == "ctrl+o"
     assert "chat.nope" in result.stderr and "chat.model" in result.stderr and "ctrl+a" in result.stderr
     assert all(row["what"] for row in rows.values())
+
+
+@pytest.mark.parametrize("action", ["keys", "show"])
+def test_a_reader_that_went_away_is_not_an_error(toki_env: dict[str, str], action: str) -> None:
+    """`toki config keys | head -1`: the pipe's reader is gone before the output is written (`show`'s few lines
+    wait in the buffer until the exit); that is a success, with no traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "toki_tui", "config", action],
+            env=toki_env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    assert result.stderr == ""

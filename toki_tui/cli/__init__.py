@@ -7,6 +7,7 @@ import Textual, so each subcommand's module is imported only when that subcomman
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from toki_tui import __version__
@@ -140,33 +141,55 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "ask":
-            from toki_tui.cli.ask import run_ask
-
-            return run_ask(args)
-        if args.command == "models":
-            from toki_tui.cli.models import run_models
-
-            return run_models(args)
-        if args.command == "history":
-            from toki_tui.cli.history_command import run_history_command
-
-            return run_history_command(args)
-        if args.command == "usage":
-            from toki_tui.cli.usage import run_usage
-
-            return run_usage(args)
-        if args.command == "config":
-            from toki_tui.cli.config_command import run_config_command
-
-            return run_config_command(args)
-        if args.command == "mcp":
-            from toki_tui.cli.mcp_command import run_mcp_command
-
-            return run_mcp_command(args)
-        from toki_tui.cli.tui_command import run_tui_command
-
-        return run_tui_command(args)
+        exit_code = run_command(args)
+        sys.stdout.flush()  # here, not at exit, so a reader that went away is seen below
+        return exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`toki config keys | head -1`): what it wanted it has, so not an error.
+        silence_stdout()
+        return EXIT_OK
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        from toki_tui.cli.ask import run_ask
+
+        return run_ask(args)
+    if args.command == "models":
+        from toki_tui.cli.models import run_models
+
+        return run_models(args)
+    if args.command == "history":
+        from toki_tui.cli.history_command import run_history_command
+
+        return run_history_command(args)
+    if args.command == "usage":
+        from toki_tui.cli.usage import run_usage
+
+        return run_usage(args)
+    if args.command == "config":
+        from toki_tui.cli.config_command import run_config_command
+
+        return run_config_command(args)
+    if args.command == "mcp":
+        from toki_tui.cli.mcp_command import run_mcp_command
+
+        return run_mcp_command(args)
+    from toki_tui.cli.tui_command import run_tui_command
+
+    return run_tui_command(args)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone away, so the interpreter's final flush of what is still
+    buffered does not print a BrokenPipeError of its own."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)

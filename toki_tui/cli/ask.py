@@ -9,11 +9,11 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from toki_tui.cli import silence_stdout
 from toki_tui.cli.ask_costs import price_lookup, report_after_reply
 from toki_tui.cli.ask_tools import check_tool_flags, run_with_mcp
 from toki_tui.cli.common import (
@@ -173,18 +173,6 @@ async def _stream(
         await session.client.aclose()
 
 
-def _silence_stdout() -> None:
-    """The reader went away (`toki ask ... | head`): not an error. Point stdout at /dev/null so the interpreter's
-    final flush does not print a BrokenPipeError of its own."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(devnull)
-
-
 def _choose_conversation(args: argparse.Namespace, store: HistoryStore | None) -> str | None:
     if args.conversation is not None and not args.conversation.strip():
         raise UsageError("--conversation needs an id (a unique prefix is enough, or 'last')")
@@ -280,7 +268,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
             _report_unsaved(session)
             return EXIT_API_ERROR
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             return 0
         _report_unsaved(session)
         reply = session.reply
@@ -304,7 +292,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         report(str(error))
         return exit_code_for(error)
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return 0
     finally:
         if store is not None:
