@@ -40,7 +40,8 @@ def add_parameter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system-role",
         choices=SYSTEM_ROLES,
-        help='send the system prompt as "system" (default) or "developer" (newer OpenAI models)',
+        help='send the system prompt as "system" or "developer" (newer OpenAI models); '
+        "default: the endpoint's system_role, else system",
     )
     parser.add_argument("--temperature", metavar="T", help=f"sampling temperature, {described('temperature')}")
     parser.add_argument("--top-p", metavar="P", help=f"nucleus sampling, {described('top_p')}")
