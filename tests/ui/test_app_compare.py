@@ -112,6 +112,12 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         fake_server.default_reply = by_model(
             {"m/fast": text_reply("Quick.", chunk_delay=0.005), "m/slow": text_reply(["word "] * 400, chunk_delay=0.02)}
         )
+        # The line saying compare is armed wraps rather than cut off the models it names (long ids, 90 columns).
+        long_ids = ("vendor/a-rather-long-model-name-v3", "vendor/another-long-model-name", "vendor/third-long-one-v2")
+        screen.compare.arm(long_ids)
+        await pilot.pause()
+        armed_text = screen_plain_text(harness.app)
+        assert all(model_id in armed_text for model_id in long_ids) and "cancels)" in armed_text
         screen.compare.arm(("m/slow", "m/fast"))
         prompt.text = "Go"
         await pilot.press("enter")
