@@ -63,12 +63,21 @@ max_tokens = 50
 def test_config_show_lists_the_presets_and_names_the_ones_left_out(
     isolated_dirs: IsolatedDirs, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = 'budget_per_day = 2.5\n[models."m/x"]\nprice_in = 0.27\nprice_out = 1.1\n[presets.terse]\nmodel = "m/x"\n'
+    config = (
+        'budget_per_day = 2.5\ntools_file = "tools.json"\n[tool_commands]\nget_weather = ["weather", "--json"]\n'
+        '[models."m/x"]\nprice_in = 0.27\nprice_out = 1.1\n[presets.terse]\nmodel = "m/x"\n'
+    )
+    tools = (
+        '[{"type": "function", "function": {"name": "get_weather"}}, {"type": "function", "function": {"name": "f"}}]'
+    )
+    (isolated_dirs.config_dir / "tools.json").write_text(tools, encoding="utf-8")
     (isolated_dirs.config_dir / "config.toml").write_text(config, encoding="utf-8")
     (isolated_dirs.config_dir / "presets").mkdir()
     (isolated_dirs.config_dir / "presets" / "broken.toml").write_text("[parameters]\ntop_p = 3\n", encoding="utf-8")
     assert run_config_command(argparse.Namespace(action="show")) == 0
     shown = capsys.readouterr()
-    assert "presets:       terse\n" in shown.out
+    assert "presets:       terse (1 left out: named on stderr)\n" in shown.out
+    tools_path = isolated_dirs.config_dir / "tools.json"
+    assert f"tools:         {tools_path}: get_weather, f (commands for: get_weather)\n" in shown.out
     assert "budget/day:    $2.50\nprices:        per 1M tokens, in / out\n  m/x  0.27 / 1.1\n" in shown.out
     assert "toki: preset left out: " in shown.err and "broken.toml: parameters.top_p" in shown.err

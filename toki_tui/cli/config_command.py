@@ -9,6 +9,7 @@ import sys
 from toki_tui.cli.common import EXIT_USAGE, exit_code_for, load_settings, report
 from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import default_config_text, folder_problem
+from toki_tui.core.config.model import Config, parameters_for_endpoint, tools_file_for_endpoint
 from toki_tui.core.config.preset_loading import preset_problem_lines
 from toki_tui.core.errors import TokiError
 from toki_tui.core.pricing import format_cost
@@ -61,7 +62,9 @@ def run_config_command(args: argparse.Namespace) -> int:
         + displayable_line(", ".join(f"{k}={v}" for k, v in parameters.items()) or "server defaults")
         + "\n"
     )
-    out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + "\n")
+    left_out = f" ({len(config.preset_problems)} left out: named on stderr)" if config.preset_problems else ""
+    out.write("presets:       " + displayable(", ".join(sorted(config.presets)) or "none") + left_out + "\n")
+    out.write("tools:         " + displayable_line(_tools_line(config, resolved.name)) + "\n")
     servers = [name + ("" if server.enabled else " (disabled)") for name, server in config.mcp_servers.items()]
     out.write("MCP servers:   " + displayable(", ".join(servers) or "none") + " (toki mcp list: their state)\n")
     budget = config.budget_per_day
@@ -73,3 +76,14 @@ def run_config_command(args: argparse.Namespace) -> int:
     for line in preset_problem_lines(config.preset_problems):
         report(line)
     return 0
+
+
+def _tools_line(config: Config, endpoint_name: str) -> str:
+    """The tools file requests on this endpoint carry, its tools by name, and the tools bound to a command."""
+    tools_file = tools_file_for_endpoint(config, endpoint_name)
+    tools = parameters_for_endpoint(config, endpoint_name).tools or ()
+    names = [str(tool.get("function", {}).get("name", "?")) for tool in tools]
+    shown = f"{tools_file}: {', '.join(names)}" if tools_file is not None else "none"
+    if config.tool_commands:
+        shown += f" (commands for: {', '.join(sorted(config.tool_commands))})"
+    return shown
