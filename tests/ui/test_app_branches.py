@@ -253,6 +253,16 @@ async def test_shift_tab_reaches_the_messages_with_the_sidebar_open(tmp_path: Pa
         prompt.focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: fake_server.chat_requests() and not harness.screen.streaming)
+        # A question sent in this session (shown before it was stored) can be edited once its reply has ended.
+        question = next(view for view in harness.screen.query(MessageView) if view.message.role == "user")
+        await wait_until(pilot, lambda: question.message.id is not None)
+        [conversation] = harness.store.list_conversations()
+        assert question.message.id == harness.store.branch(conversation.id)[0].id
+        question.focus()
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: prompt.text == "first question")
+        await pilot.press("escape")
+        assert prompt.text == "" and harness.screen.branches.editing is None
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: len(fake_server.chat_requests()) == 2 and not harness.screen.streaming)
         await harness.app.workers.wait_for_complete()

@@ -107,6 +107,9 @@ class BranchActions:
         self.editing: int | None = None
         """The question being edited in the prompt (sending asks a sibling of it), or None."""
         self._continuing = False
+        self._run_before_question: object | None = None
+        """While a question sent from the prompt waits for its reply: the session's run before it (see reply_ended)."""
+        self._question_sent = False
 
     def _can_start_reply(self) -> bool:
         if self._replies.streaming:
@@ -266,6 +269,7 @@ class BranchActions:
         reply ends)."""
         edited = self.editing
         if edited is None:
+            self._question_sent, self._run_before_question = True, self._session.last_run
             return self._session.send_batches(text, attachments), False
         self.cancel_edit(clear_prompt=False)
         view = self._view()
@@ -300,3 +304,19 @@ class BranchActions:
         if self._continuing and message.status == "error" and message.error:
             self._app.notify(f"The reply was not continued: {message.error}", severity="error", timeout=8)
         self._continuing = False
+        self._mark_question_saved()
+
+    def _mark_question_saved(self) -> None:
+        """A question sent from the prompt is shown before it is stored: once its reply ends, its view gets the id
+        it was stored under (the reply's parent), so Ctrl+E and /edit reach it without reopening the conversation.
+        A run that did not start (no key, stopped while waiting) leaves the session's last run as it was."""
+        if not self._question_sent:
+            return
+        self._question_sent = False
+        run = self._session.last_run
+        if run is None or run is self._run_before_question or run.parent_id is None:
+            return
+        view = self._view()
+        question = next((m for m in reversed(view.messages) if m.role == "user"), None)
+        if question is not None and question.id is None:
+            view.mark_saved(question, run.parent_id)

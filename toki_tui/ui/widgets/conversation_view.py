@@ -2,11 +2,11 @@
 
 Only a window of recent messages is mounted (docs/architecture.md: opening 5,000 messages costs what 50 do). Older ones
 are mounted as the user scrolls up, first from messages already given, then by asking the screen for more
-(`OlderMessagesWanted` -> `prepend_older`); when the window grows past a limit, widgets far from the viewport
-are removed, and mounted again if the user scrolls back. The view follows the bottom while a reply streams
-(Textual's anchor) until the user scrolls up, and follows again once they scroll back to the bottom. Which
-messages have a widget is kept by ConversationWindow (conversation_window.py); this widget mounts and removes them.
-Widgets do no I/O: data comes in through the methods below and requests go up as messages.
+(`OlderMessagesWanted` -> `prepend_older`); when the window grows past a limit, widgets far from the viewport are
+removed, and mounted again if the user scrolls back. The view follows the bottom while a reply streams (Textual's
+anchor) until the user scrolls up, and follows again once they scroll back to the bottom. Which messages have a widget
+is kept by ConversationWindow (conversation_window.py); this widget mounts and removes them. Widgets do no I/O: data
+comes in through the methods below and requests go up as messages.
 """
 
 from __future__ import annotations
@@ -104,15 +104,13 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.anchor()
 
     def on_resize(self) -> None:
-        # A taller pane may no longer be filled by the messages mounted (a follow trim keeps a few screens): with
-        # nothing to scroll, scrolling up could never ask for the older ones.
+        # A taller pane may no longer be filled by what is mounted: with nothing to scroll, older ones could not load.
         self.call_after_refresh(self._fill_viewport)
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        # Textual stores a container's new virtual size through a reactive that asks for another layout of the
-        # whole screen, and a repaint of the container, right after the layout that measured it. Each flush of a
-        # streaming reply grows the virtual height, so that was a second full layout per flush. The layout that
-        # calls this has placed the children (and the anchor has scrolled) for this virtual size already;
+        # Textual stores a container's new virtual size through a reactive that asks for another layout of the whole
+        # screen and a repaint, right after the layout that measured it: a second full layout per streaming flush.
+        # The layout calling this has placed the children (and the anchor has scrolled) for this size already;
         # scrollbars are updated either way, and a change of the view's own size still repaints it.
         return textual_internals.size_updated_without_layout(super(), size, virtual_size, container_size)
 
@@ -167,6 +165,10 @@ class ConversationView(VerticalScroll, can_focus=True):
         """Show only the first `count` messages known: a reply about to be regenerated or continued, or a question
         about to be edited, and what was under it, make way for what replaces them."""
         self.show_messages(self._window.messages[:count], has_older=self._has_older)
+
+    def mark_saved(self, message: DisplayMessage, message_id: int) -> None:
+        """`message`, shown before it was stored, is stored as `message_id` (so the keys on it act on it)."""
+        self._window.mark_saved(message, message_id)
 
     def clear(self) -> None:
         """Remove every message (a new conversation)."""

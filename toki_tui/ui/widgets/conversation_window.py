@@ -8,6 +8,7 @@ its view goes, so mounting it again shows the same.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -106,6 +107,16 @@ class ConversationWindow:
             return None
         self.hi += 1
         return view if view is not None else slot.make_view()
+
+    def mark_saved(self, message: DisplayMessage, message_id: int) -> None:
+        """Give `message` (this very object, shown before it was stored) its store id, in its view if it has one."""
+        for slot in reversed(self.slots):
+            if slot.message is message:
+                if slot.view is not None:
+                    slot.view.saved_as(message_id)
+                else:
+                    slot.stored = dataclasses.replace(slot.stored, id=message_id)
+                return
 
     def grow_above(self, count: int) -> tuple[list[MessageView], MessageView | None]:
         """Up to `count` older slots get views: those (to mount in order) and the view they go above (None when

@@ -163,12 +163,9 @@ class MessageView(Widget, can_focus=True):
         self._set_reasoning_expanded(not self._reasoning_expanded)
 
     def release_painted_lines(self) -> None:
-        """Let Textual forget the strips it keeps for every line of this widget it has painted.
-
-        Textual caches each painted line as a Strip with seven small caches of its own, about 1 KB a line, for as
-        long as the widget is mounted: a window of long finished replies each held many of them. For a
-        message out of view that is waste; painting it again is cheap, as its lines are kept here.
-        """
+        """Let Textual forget the strips it keeps for every line of this widget it has painted: each painted line is
+        a Strip with seven small caches, about 1 KB a line, for as long as the widget is mounted. For a message out
+        of view that is waste; painting it again is cheap, as its lines are kept here."""
         if self._painted:
             self._painted = False
             self.refresh()
@@ -181,6 +178,10 @@ class MessageView(Widget, can_focus=True):
         """Highlight these words wherever they appear (a search hit opened from the history list)."""
         self._marked_words = words
         self.refresh()
+
+    def saved_as(self, message_id: int) -> None:
+        """The message was stored under `message_id` after it was shown (a question sent in this session)."""
+        self._message = dataclasses.replace(self._message, id=message_id)
 
     def action_details(self) -> None:
         self.post_message(self.DetailsClicked(self._message))
