@@ -207,6 +207,8 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         await pilot.pause()
         assert manager.call("grow", {}).result(10) == "grew a tool"
         await wait_until(pilot, lambda: "tool:grown" in _lines(listed))
+        changed = "MCP server fake changed its tools (new: grown), from the next message."
+        assert changed in [n.message for n in harness.app._notifications]
         lines = _lines(listed)
         assert lines.pop("server:fake") == (True, False) and lines.pop("tool:big") == (False, False)
         assert set(lines.values()) == {(True, False)}  # switched on again: each tool's own choice is back

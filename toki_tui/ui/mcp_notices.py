@@ -1,6 +1,7 @@
 """What the app says and shows when an MCP server's state changes: one notification for the failures that arrive
-close together (several servers failing at start-up are one notice naming each, not a stack of toasts), and the
-`/mcp` and `/tools` dialogs shown again with the new states (a server ready, failed, or with a new tool list)."""
+close together (several servers failing at start-up are one notice naming each, not a stack of toasts), a notice
+naming the tools that came and went when a running server's tool list changes, and the `/mcp` and `/tools` dialogs
+shown again with the new states."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ class McpNotices:
 
     def __init__(self, app: TokiApp) -> None:
         self._app = app
+        self._offered: dict[str, list[str]] = {}
+        """The tools each ready server offered when last told: a change while it runs is named."""
         self._failures = FailureGatherer(
             lambda delay, then: app.set_timer(delay, then),
             lambda text: app.notify(text, title="MCP", severity="error", timeout=NOTICE_SECONDS),
@@ -62,6 +65,21 @@ class McpNotices:
 
         if state.status == "failed":
             self._failures.add(state)
+        elif state.status == "ready":
+            self._tools_changed(state)
         manager, screen = self._app.mcp, self._app.screen
         if manager is not None and isinstance(screen, McpServersScreen | McpToolsScreen):
             screen.show_states(manager.states())
+
+    def _tools_changed(self, state: ServerState) -> None:
+        """A ready server listed its tools again (it said they changed): name what came and went."""
+        offered = [tool.exposed for tool in state.tools]
+        before, self._offered[state.name] = self._offered.get(state.name), offered
+        if before is None or set(before) == set(offered):
+            return
+        added = [name for name in offered if name not in before]
+        removed = [name for name in before if name not in offered]
+        changes = [f"{label}: {', '.join(names)}" for label, names in (("new", added), ("gone", removed)) if names]
+        self._app.notify(
+            f"MCP server {state.name} changed its tools ({'; '.join(changes)}), from the next message.", title="MCP"
+        )
