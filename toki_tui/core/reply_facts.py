@@ -52,6 +52,8 @@ class ReplyRecord(Protocol):
     def cost_estimate(self) -> float | None: ...
     @property
     def price(self) -> Price | None: ...
+    @property
+    def cost_reported(self) -> bool: ...
 
 
 def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
@@ -79,7 +81,7 @@ def reply_measures(message: ReplyRecord) -> list[str]:
     if message.usage and isinstance(message.usage.get("completion_tokens"), int):
         measures.append(f"{message.usage['completion_tokens']} tokens")
     if message.cost_estimate is not None:
-        measures.append(format_cost(message.cost_estimate))
+        measures.append(format_cost(message.cost_estimate, reported=message.cost_reported))
     return measures
 
 
@@ -118,7 +120,10 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     rows.append(("Duration", _seconds(message.duration)))
     speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
     rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
-    rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
+    if message.cost_estimate is not None and message.cost_reported:
+        rows.append(("Cost", f"{format_cost(message.cost_estimate, reported=True)}: reported by the server"))
+    else:
+        rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
     if message.error:
         rows.append(("Error", message.error))
     return rows
