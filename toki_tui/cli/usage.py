@@ -3,7 +3,8 @@
 The sums are SQLite aggregates over an index (core/store/usage.py). A reply's cost is the charge the server reported
 (OpenRouter's `usage.cost`), else an estimate (usage times the price in force when the reply ended); a total with
 any estimate in it is written "≈$…", and `cost_source` in JSON says which it is. Unknown is never counted as 0: a
-group with an unpriced reply has `cost` null in JSON and says so in the table. Model ids and titles are untrusted text, shown through displayable().
+group with an unpriced reply has `cost` null in JSON and says so in the table. Model ids and titles are untrusted
+text, shown through displayable().
 """
 
 from __future__ import annotations
