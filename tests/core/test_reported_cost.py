@@ -88,12 +88,12 @@ def _session(fake_server: FakeServer, store: HistoryStore, **params: Any) -> tup
 async def test_a_reported_charge_is_stored_as_the_replys_cost(fake_server: FakeServer, store: HistoryStore) -> None:
     session, client = _session(fake_server, store)
     fake_server.script(
-        stream_text("charged", usage=USAGE, usage_extra={"cost": 0.0042}),
+        stream_text("charged", usage=USAGE, usage_extra={"cost": 0.00421}),
         stream_text("nonsense charge", usage=USAGE, usage_extra={"cost": -1}),
     )
     await drain(session.send("one"))
     run = session.last_run
-    assert run is not None and (run.cost, run.cost_reported) == (0.0042, True)
+    assert run is not None and (run.cost, run.cost_reported) == (0.00421, True)
     assert usage_line(run).endswith("; cost $0.0042 (reported by the server)")
     await drain(session.send("two"))
     assert session.last_run is not None and session.last_run.cost_reported is False
@@ -101,12 +101,12 @@ async def test_a_reported_charge_is_stored_as_the_replys_cost(fake_server: FakeS
     assert session.conversation_id is not None
     replies = [message for message in store.branch(session.conversation_id) if message.role == "assistant"]
     assert [(reply.cost_estimate, reply.cost_reported) for reply in replies] == [
-        (0.0042, True),
+        (0.00421, True),
         (pytest.approx(ESTIMATE), False),  # a negative charge is no report: estimated from the price
     ]
     assert replies[0].price == PRICE  # the price in force is kept all the same
     assert reply_measures(replies[0])[-1] == "$0.0042"
-    assert ("Cost", "$0.0042: reported by the server") in detail_rows(replies[0])
+    assert ("Cost", "$0.00421: reported by the server") in detail_rows(replies[0])  # to the digit, as billed
     assert dict(detail_rows(replies[1]))["Cost (estimate)"].startswith("≈$0.00082: 1,000 prompt tokens")
     total = store.usage_total(conversation_id=session.conversation_id)
     assert (total.priced_replies, total.reported_replies, total.cost_reported) == (2, 1, False)
