@@ -167,3 +167,22 @@ def test_a_version_4_history_is_upgraded_and_its_costs_stay_estimates(tmp_path: 
         assert connection.execute("PRAGMA user_version").fetchone() == (5,)
         columns = {row[2] for row in connection.execute("PRAGMA index_info(messages_replies_by_time)")}
         assert "cost_source" in columns
+
+
+@pytest.mark.parametrize(("second", "reported"), [({"cost": 0.002}, True), ({}, False)])
+async def test_a_continued_reply_is_reported_only_when_both_parts_were(
+    fake_server: FakeServer, store: HistoryStore, second: dict[str, Any], reported: bool
+) -> None:
+    session, client = _session(fake_server, store)
+    conversation = store.create_conversation(endpoint="toki", model="m")
+    asked = store.add_message(conversation.id, role="user", content="Tell me about rivers")
+    row = store.start_reply(conversation.id, parent_id=asked.id, model="m", endpoint="toki", params={})
+    partial = store.finish_reply(row.id, content="Rivers", status="stopped", cost_estimate=0.001, cost_reported=True)
+    session.conversation_id = conversation.id
+    session.forget_context(partial.id)
+    fake_server.script(stream_text(" flow.", usage=USAGE, usage_extra=second))
+    await drain(session.continue_batches())
+    await client.aclose()
+    [reply] = store.siblings(partial.id)
+    expected = 0.003 if reported else 0.001 + ESTIMATE
+    assert (reply.cost_estimate, reply.cost_reported) == (pytest.approx(expected), reported)
