@@ -356,6 +356,8 @@ class McpManager:
             return timed_out_text(timeout)
         except Exception as error:
             return await self._ended_during_call(server) or failed_text(tool.server, f"answered with an error: {error}")
+        if server.relisting:  # the call changed the server's tools (it said so first): the next request has them
+            await asyncio.wait(set(server.relisting), timeout=timeout)
         return result_text(result.content, is_error=bool(result.is_error), structured=result.structured_content)
 
     async def _ended_during_call(self, server: _Server) -> str | None:
