@@ -67,7 +67,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     ask.add_argument("--conversation", metavar="ID", help="continue this conversation (id, unique prefix or 'last')")
     ask.add_argument("--no-save", action="store_true", help="do not save this exchange in the history")
-    ask.add_argument("--usage", action="store_true", help="print token usage and estimated cost to stderr at the end")
+    ask.add_argument("--usage", action="store_true", help="print token usage and cost to stderr at the end")
     ask.add_argument("--mcp", action="store_true", help="offer the tools of the configured MCP servers ([mcp_servers])")
     ask.add_argument(
         "--yes", action="store_true", help="with --mcp: run the MCP tool calls the model makes (else print them)"
