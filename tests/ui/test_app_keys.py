@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
@@ -59,6 +60,13 @@ async def test_page_keys_scroll_the_transcript_from_the_prompt(tmp_path: Path, f
         assert prompt.has_focus
         await enter_text(pilot, "still typing")
         assert prompt.text == "still typing"
+        # Keys that arrive together (a fast typist, a paste of keystrokes) apply in the order typed: an editing key
+        # the prompt binds (Backspace, Ctrl+W) is not overtaken by the characters typed after it.
+        for key, character in [("backspace", None), ("backspace", None), ("e", "e"), ("ctrl+w", None), ("o", "o")]:
+            harness.app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: prompt.text.endswith("o"))
+        await pilot.pause()
+        assert prompt.text == "still o"
 
 
 def seed_with_thinking(root: Path) -> None:

@@ -170,6 +170,16 @@ class PromptInput(TextArea):
             event.prevent_default()
             self._recall(+1)
             return
+        if not event.is_printable:
+            # A key bound on the prompt itself (Backspace, Ctrl+W, arrows, the keymap's prompt.* keys) runs here,
+            # in the order typed. Left to bubble, it reaches its binding only through the app's queue, so the
+            # characters typed right after it went in first: a fast "still⌫⌫o" deleted the o.
+            active = self.screen.active_bindings.get(event.key)
+            if active is not None and active.node is self and active.enabled:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(active.binding.action)
+                return
         await super()._on_key(event)
 
     def _recall(self, step: int) -> None:
