@@ -126,7 +126,7 @@ async def shoot(root: Path, server: FakeServer) -> None:
     async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
         await ready(pilot, app)
         for _ in range(200):
-            if app.screen.models_note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
+            if app.screen.model_choice.note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
                 break
             await pilot.pause(0.02)
         await pilot.press("ctrl+o")
