@@ -12,7 +12,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Button, SelectionList, Static
 
-from tests.ui.app_support import wait_until
+from tests.ui.app_support import assert_dialog_centered, wait_until
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpToolsScreen
@@ -40,6 +40,7 @@ async def test_the_buttons_stay_on_an_80_by_24_screen_with_long_arguments() -> N
             assert screen.contains_region(button.region), f"{button.id} is off screen: {button.region}"
             assert dialog.contains_region(button.region), f"{button.id} is outside the dialog: {button.region}"
             assert button.region.width >= len(str(button.label)), f"{button.id} is cut: {button.region}"
+        assert_dialog_centered(app, "#mcp-call-dialog")  # a modal of toki's, over the dimmed chat like the others
 
 
 async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> None:
@@ -60,6 +61,7 @@ async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> N
         assert keys.region.height == 1, f"the keys line is not shown: {keys.region}"
         assert dialog.contains_region(keys.region), f"the keys line is outside the dialog: {keys.region}"
         assert Region(0, 0, 80, 24).contains_region(keys.region)
+        assert_dialog_centered(app, "#mcp-tools")
         listed = app.screen.query_one(SelectionList)
         labels = [str(listed.get_option_at_index(index).prompt) for index in range(listed.option_count)]
         assert "fetch  (MCP server, 1 tool)" in labels and "git  (MCP server, 20 tools)" in labels
