@@ -252,20 +252,21 @@ async def shoot(root: Path, server: FakeServer) -> None:
     )
     async with app.run_test(size=(110, 32)) as pilot:
         await ready(pilot, app)
-        manager = app.mcp  # type: ignore[attr-defined]
+        manager = app.mcp
+        assert manager is not None
         for _ in range(1500):
             if manager.wait_settled(0):
                 break
             await pilot.pause(0.02)
         await pilot.press(*"Note the demo date", "enter")
         for _ in range(500):
-            if isinstance(app.screen, McpCallDialog):  # type: ignore[attr-defined]
+            if isinstance(app.screen, McpCallDialog):
                 break
             await pilot.pause(0.01)
         await pilot.pause(0.8)  # armed: the buttons enabled
-        app.save_screenshot(str(OUT / "mcp-call.svg"))  # type: ignore[attr-defined]
+        app.save_screenshot(str(OUT / "mcp-call.svg"))
         await pilot.press("n")
-        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()
     store.close()
 
 
