@@ -6,8 +6,9 @@ Generates the history (tests/usage_history.py: 2,500 conversations, three models
 the public HistoryStore API, median of several runs: the sums per model, per day and per conversation over the
 whole history and over the last 7 days, today's total (what the budget reads after each reply), one
 conversation's total (the status line), and the whole `toki usage --json` command as a subprocess. Then builds
-the same history at schema version 3 (no cost columns) and times the open that migrates it to version 4 (the
-backup copy, the token columns filled from `usage`, the index built).
+the same history at schema version 3 (no cost columns) and times the open that migrates it to the current version
+(the backup copy, the token columns filled from `usage`, the index built, and built again with `cost_source` by
+version 5).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def main() -> None:
     with HistoryStore(old) as store:
         migrated = time.perf_counter() - start
         total = store.usage_total()
-    print(f"{'open + migrate version 3 to 4':34} {migrated * 1000:8.1f} ms "
+    print(f"{f'open + migrate version 3 to {store_schema.SCHEMA_VERSION}':34} {migrated * 1000:8.1f} ms "
           f"({total.replies:,} replies, {total.prompt_tokens:,} prompt tokens kept, all unpriced)")  # fmt: skip
 
 

@@ -90,6 +90,7 @@ def _stored(**fields: object) -> SimpleNamespace:
         "error": None,
         "cost_estimate": None,
         "price": None,
+        "cost_reported": False,
     }
     base.update(fields)
     return SimpleNamespace(**base)
@@ -118,6 +119,8 @@ def test_detail_rows_name_everything_known() -> None:
     )
     continued = dict(detail_rows(_stored(cost_estimate=0.001, price=Price(0.27, 1.1, "config"))))  # type: ignore[arg-type]
     assert continued["Cost (estimate)"] == "≈$0.001: the reply was continued, and this adds up the cost of each part"
+    charged = dict(detail_rows(_stored(cost_estimate=1.5, cost_reported=True)))  # type: ignore[arg-type]
+    assert charged["Cost"] == "$1.50: reported by the server" and "Cost (estimate)" not in charged
 
 
 def test_detail_rows_of_a_failed_reply_without_usage() -> None:

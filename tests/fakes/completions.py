@@ -20,10 +20,12 @@ def completion_json(
     reasoning_field: ReasoningField = "reasoning_content",
     tool_calls: Sequence[Mapping[str, Any]] | None = None,
     usage: bool | Mapping[str, Any] = True,
+    usage_extra: Mapping[str, Any] | None = None,
     prompt_tokens: int = 12,
     n: int = 1,
 ) -> dict[str, Any]:
-    """A `chat.completion` object as in TOKI's overview page (§1.3)."""
+    """A `chat.completion` object as in TOKI's overview page (§1.3); `usage_extra` adds keys to its usage (a
+    router's charge: `{"cost": 0.0012}`)."""
     message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
     if reasoning is not None:
         message["reasoning" if reasoning_field == "reasoning" else "reasoning_content"] = reasoning
@@ -48,6 +50,7 @@ def completion_json(
     }
     if usage is not False:
         body["usage"] = dict(usage) if isinstance(usage, Mapping) else usage_dict(prompt_tokens, completion_tokens)
+        body["usage"].update(usage_extra or {})
     return body
 
 
@@ -98,6 +101,7 @@ def _answer(request: RecordedRequest, tokens: list[str], stream_options: Mapping
         model=model,
         finish_reason=finish_reason,
         reasoning="".join(as_tokens(reasoning)) if reasoning is not None else None,
+        usage_extra=stream_options.get("usage_extra"),
     )
 
 

@@ -101,9 +101,16 @@ def _flaky(server: FakeServer) -> None:
     )
 
 
+OPENROUTER_CHARGE = {"cost": 0.000321, "is_byok": False, "cost_details": {"upstream_inference_cost": None}}
+"""What the openrouter scenario's replies were charged, as OpenRouter's usage says it."""
+
+
 def _openrouter(server: FakeServer) -> None:
     server.models = models_reply("openrouter")
-    server.default_reply = text_reply(REASONING_ANSWER, reasoning=REASONING_TEXT, reasoning_field="reasoning")
+    # OpenRouter reports each reply's charge in its usage (docs/protocol.md §2.3): toki shows it, not an estimate.
+    server.default_reply = text_reply(
+        REASONING_ANSWER, reasoning=REASONING_TEXT, reasoning_field="reasoning", usage_extra=OPENROUTER_CHARGE
+    )
 
 
 def _compare(server: FakeServer) -> None:

@@ -96,6 +96,7 @@ def stream_text(
     finish_with_last_content: bool = False,
     usage: bool | Mapping[str, Any] = True,
     usage_in_chunks: UsageInChunks = "absent",
+    usage_extra: Mapping[str, Any] | None = None,
     done: bool = True,
     no_space: bool = False,
     line_ending: str = "\n",
@@ -130,6 +131,7 @@ def stream_text(
       its own text when `n > 1` (default: every choice streams `text`).
     - `usage`: False for no usage chunk, or a dict to send verbatim. `usage_in_chunks`: "null" puts
       `usage: null` on every other chunk (OpenAI with include_usage), "cumulative" a running usage (§2.3).
+      `usage_extra` adds keys to the final usage: OpenRouter's charge, `{"cost": 0.0012, "cost_details": ...}`.
     - `finish_reason=None` sends no finish chunk; `finish_with_last_content` puts it on the last content chunk.
     - `error`: end with that mid-stream error form instead of finish/usage/[DONE] (§6.11).
     - `close_abruptly`: close the socket without the final zero-length chunk (httpx: incomplete chunked read).
@@ -208,6 +210,7 @@ def stream_text(
                 add(encoder.chunk_event([entry], running_usage()), chunk_delay)
         if usage is not False:
             final = dict(usage) if isinstance(usage, Mapping) else running_usage()
+            final.update(usage_extra or {})
             add(encoder.event(chunk([], model=model, usage=final)))
         if done:
             add(done_event(no_space=no_space, line_ending=line_ending))

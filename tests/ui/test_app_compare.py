@@ -25,7 +25,7 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
     fake_server.default_reply = by_model(
         {
             "m/alpha": text_reply("Alpha says hi.", chunk_delay=0.005),
-            "m/beta": text_reply("Beta says hello."),
+            "m/beta": text_reply("Beta says hello.", usage_extra={"cost": 0.0042}),  # a router's charge
             "m/gamma": openai_error_reply(429, "You exceeded your current quota.", code="insufficient_quota"),
         },
         default=text_reply("Next answer."),
@@ -61,9 +61,10 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         headers = [widget_text(column.header) for column in view.columns]
         assert headers[0].split()[:4] == ["1", "m/alpha", "✓", "continuing…"] and "complete" in headers[0]
         assert headers[2].split()[:4] == ["3", "m/gamma", "error", "·"] and "cost unknown" in headers[2]
-        spend = harness.app.spend  # the run's total: two replies unpriced (no prices); the failed one is free
-        await wait_until(pilot, lambda: spend.unpriced == 2)
-        assert (spend.priced, spend.cost) == (0, 0.0)
+        assert "cost unknown" in headers[0] and "$0.0042" in headers[1] and "≈" not in headers[1]
+        spend = harness.app.spend  # the run's total: alpha unpriced (no prices), beta charged, the failed one free
+        await wait_until(pilot, lambda: spend.unpriced == 1)
+        assert (spend.priced, spend.cost, spend.reported) == (1, 0.0042, 1)
 
         conversation_id = screen.session.conversation_id
         assert conversation_id is not None
@@ -73,6 +74,7 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
             ("m/beta", "complete", question.id),
             ("m/gamma", "error", question.id),
         }
+        assert {r.model: (r.cost_estimate, r.cost_reported) for r in replies}["m/beta"] == (0.0042, True)
 
         # On the columns, letters typed go to the prompt, and so does Esc once the replies have ended.
         await pilot.press("shift+tab", "o", "k")

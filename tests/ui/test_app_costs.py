@@ -41,6 +41,7 @@ async def test_replies_are_priced_stored_shown_and_the_budget_warns_once(
         stream_text("first answer", usage=USAGE),
         stream_text("second answer", usage=USAGE),
         stream_text("third, unmeasured", usage=False),
+        stream_text("fourth, charged", usage={**USAGE, "cost": 0.0042}),  # OpenRouter says what it charged
     )
     harness = make_app(tmp_path, fake_server)
     async with harness.app.run_test(size=(140, 40), notifications=True) as pilot:
@@ -63,6 +64,10 @@ async def test_replies_are_priced_stored_shown_and_the_budget_warns_once(
         assert status.costs == "conv ≈$0.0016 + unpriced · session ≈$0.0016 + unpriced"
         assert "unpriced" in str(status.render())
         assert len(budget_notes(harness)) == 1
+        await send_and_wait(pilot, harness, "four")  # the charge is the cost, shown as no estimate
+        await wait_until(pilot, lambda: "0.0058" in status.costs)
+        assert "· $0.0042" in screen_plain_text(harness.app) and "≈$0.0042" not in screen_plain_text(harness.app)
+        assert status.costs == "conv ≈$0.0058 + unpriced · session ≈$0.0058 + unpriced"  # with estimates: ≈
         conversation_id = harness.screen.session.conversation_id
     assert conversation_id is not None
     replies = [m for m in harness.store.branch(conversation_id) if m.role == "assistant"]
@@ -71,7 +76,9 @@ async def test_replies_are_priced_stored_shown_and_the_budget_warns_once(
         ("first answer", pytest.approx(0.00082), server_price),
         ("second answer", pytest.approx(0.00082), server_price),
         ("third, unmeasured", None, server_price),
+        ("fourth, charged", 0.0042, server_price),
     ]
+    assert [m.cost_reported for m in replies] == [False, False, False, True]
 
 
 def test_status_line_totals_appear_once_a_reply_is_priced() -> None:
@@ -84,6 +91,9 @@ def test_status_line_totals_appear_once_a_reply_is_priced() -> None:
     mixed = UsageRow("total", 3, 9, 9, priced_cost=0.5, unpriced_replies=1, priced_replies=2)
     assert costs_text(mixed, Spend(cost=0.0, priced=1)) == "conv ≈$0.50 + unpriced · session ≈$0"
     assert costs_text(None, Spend(cost=0.25, priced=1, unpriced=2)) == "session ≈$0.25 + unpriced"
+    # Every priced reply's cost reported by the server: the totals are no estimates.
+    reported = UsageRow("total", 2, 9, 9, priced_cost=0.5, unpriced_replies=0, priced_replies=2, reported_replies=2)
+    assert costs_text(reported, Spend(cost=0.5, priced=2, reported=2)) == "conv $0.50 · session $0.50"
 
 
 def test_a_narrow_status_line_leaves_out_the_usage_and_endpoint_before_the_costs() -> None:

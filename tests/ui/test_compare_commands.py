@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
 
+from toki_tui.core.api.events import Usage
+from toki_tui.core.api.reply import ReplyAccumulator
+from toki_tui.core.pricing import Price
+from toki_tui.core.reply_run import ReplyRun
 from toki_tui.ui.prompt_completion import candidates, completion_spot
+from toki_tui.ui.screens.compare_runner import figures_of
 from toki_tui.ui.slash_commands import CompareModels, SlashCommandError, parse_slash_command
 
 MODELS = ["deepseek/deepseek-chat-v3", "openai/gpt-4o-mini", "meta-llama/llama-3.1-8b-instruct"]
@@ -95,3 +104,30 @@ async def test_the_compare_picker_marks_the_best_match_of_a_new_filter_in_the_or
         await pilot.pause()
         await pilot.press("space", "enter")
     assert picker.marked == ["c/three", "free/model", "a/one"]
+
+
+PRICE = Price(0.27, 1.1, "config")
+ESTIMATE = 0.00082  # 1,000 x 0.27 + 500 x 1.10, per million
+
+
+def _run(model: str, *, status: str, usage: Usage | None) -> ReplyRun:
+    """A compare column's run as figures_of reads it."""
+    reply = ReplyAccumulator(time.monotonic)
+    reply.usage = usage
+    fields = {"model": model, "reply": reply, "reply_status": status, "cost": None, "cost_reported": False}
+    return cast(ReplyRun, SimpleNamespace(price=None, **fields))
+
+
+def test_compare_headers_price_with_the_session_lookup_and_show_what_was_stored() -> None:
+    prices: dict[str, Price] = {}
+    usage = Usage(prompt_tokens=1_000, completion_tokens=500)
+    streaming = _run("m", status="streaming", usage=usage)
+    assert figures_of(streaming, prices.get).cost == "cost unknown"
+    prices["m"] = PRICE  # the model list arrives while the replies stream: the header prices as the store will
+    assert figures_of(streaming, prices.get).cost == "≈$0.00082"
+    ended = _run("m", status="complete", usage=usage)
+    ended.cost, ended.price = ESTIMATE, PRICE  # what ReplyRun._price stored when it ended
+    prices.clear()  # whatever the lookup says later, the header shows the stored cost
+    assert figures_of(ended, prices.get).cost == "≈$0.00082"
+    charged = _run("m", status="streaming", usage=Usage(prompt_tokens=1, completion_tokens=2, cost=0.0042))
+    assert figures_of(charged, prices.get).cost == "$0.0042"

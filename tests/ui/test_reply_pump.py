@@ -34,6 +34,7 @@ class StubRun:
     reply_status = "complete"
     reply_message_id = 7
     cost = None
+    cost_reported = False
 
 
 class StubSession:

@@ -20,12 +20,10 @@ from toki_tui.cli.ask_costs import usage_line, warn_over_budget
 from toki_tui.cli.common import EXIT_API_ERROR, UsageError, report
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.events import StreamEvent
-from toki_tui.core.api.model_cache import load_cached_models
 from toki_tui.core.attachments import Attachment
 from toki_tui.core.compare import CompareError, CompareTurn, check_compare_models, start_compare
-from toki_tui.core.config import paths
 from toki_tui.core.config.config_file import Config
-from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
+from toki_tui.core.pricing import format_cost
 from toki_tui.core.reply_run import ReplyRun
 from toki_tui.core.session import ChatSession
 from toki_tui.core.text import displayable, displayable_line, terminal_json
@@ -43,23 +41,14 @@ def compare_models(args: argparse.Namespace) -> tuple[str, ...] | None:
         raise UsageError(f"--compare: {error}") from None
 
 
-def price_book(config: Config, endpoint_name: str) -> PriceBook:
-    """The config's prices, else those of the endpoint's cached model list (`toki models` and the app fill it)."""
-    return PriceBook(config.model_prices, load_cached_models(paths.cache_dir(), endpoint_name))
-
-
-def run_cost(run: ReplyRun, prices: PriceBook) -> float | None:
-    usage = run.reply.usage.as_dict() if run.reply.usage is not None else None
-    return reply_cost(usage, prices.price_for(run.model))
-
-
-def summary_rows(turn: CompareTurn, prices: PriceBook) -> list[list[str]]:
+def summary_rows(turn: CompareTurn) -> list[list[str]]:
+    """The summary table; each cost is the one stored with the reply (ReplyRun.cost: the server's reported charge,
+    or the estimate from the price in force when the reply ended)."""
     rows = [["MODEL", "STATUS", "FIRST TOKEN", "TOK/S", "TOKENS", "COST"]]
     for run in turn.runs:
         reply = run.reply
         ttft, speed = reply.ttft, reply.tokens_per_second()
         tokens = reply.usage.completion_tokens if reply.usage is not None else None
-        cost = run_cost(run, prices)
         rows.append(
             [
                 displayable_line(run.model),
@@ -67,7 +56,7 @@ def summary_rows(turn: CompareTurn, prices: PriceBook) -> list[list[str]]:
                 f"{ttft:.2f} s" if ttft is not None else "-",
                 f"{speed:.1f}" if speed is not None else "-",
                 str(tokens) if tokens is not None else "-",
-                format_cost(cost) if cost is not None else "unknown",
+                format_cost(run.cost, reported=run.cost_reported) if run.cost is not None else "unknown",
             ]
         )
     return rows
@@ -153,10 +142,9 @@ def ask_compare(
     models = compare_models(args)
     assert models is not None
     err = sys.stderr
-    prices = price_book(config, session.endpoint_name)
     turn = asyncio.run(_compare(session, prompt, models, attachments, out, err))
     out.write("\n")
-    print_table(summary_rows(turn, prices), out)
+    print_table(summary_rows(turn), out)
     with contextlib.suppress(BrokenPipeError):
         out.flush()
     if args.usage:  # each model's counts as reported, as `toki ask --usage` prints them

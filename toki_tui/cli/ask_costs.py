@@ -48,10 +48,13 @@ def report_after_reply(args: argparse.Namespace, session: ChatSession, config: C
 
 
 def usage_line(run: ReplyRun) -> str:
-    """`usage: prompt_tokens 12, ...; cost ≈$0.0012 (estimate)`, or why the cost is unknown (`--usage`)."""
+    """`usage: prompt_tokens 12, ...; cost ≈$0.0012 (estimate)` (or `cost $0.0012 (reported by the server)`), or
+    why the cost is unknown (`--usage`)."""
     usage = run.reply.usage.as_dict() if run.reply.usage is not None else {}
     counts = ", ".join(f"{key} {value}" for key, value in usage.items()) or "no token counts"
-    if run.cost is not None:
+    if run.cost is not None and run.cost_reported:
+        priced = f"cost {format_cost(run.cost, reported=True)} (reported by the server)"
+    elif run.cost is not None:
         priced = f"cost {format_cost(run.cost)} (estimate)"
     elif run.price is None:
         priced = f"cost unknown (no price for {displayable_line(run.model)})"
@@ -74,4 +77,4 @@ def warn_over_budget(config: Config, session: ChatSession, cost: float | None) -
     except HistoryError:
         return
     if budget_crossed(today.priced_cost, cost, budget):
-        report(budget_message(today.priced_cost, today.unpriced_replies, budget))
+        report(budget_message(today.priced_cost, today.unpriced_replies, budget, reported=today.cost_reported))

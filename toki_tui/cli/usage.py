@@ -1,8 +1,10 @@
-"""`toki usage`: tokens and estimated cost from the history, per model, day or conversation.
+"""`toki usage`: tokens and cost from the history, per model, day or conversation.
 
-The sums are SQLite aggregates over an index (core/store/usage.py). A cost is an estimate (usage times the price in
-force when the reply ended) and unknown is never counted as 0: a group with an unpriced reply has `cost` null in
-JSON and says so in the table. Model ids and titles are untrusted text, shown through displayable().
+The sums are SQLite aggregates over an index (core/store/usage.py). A reply's cost is the charge the server reported
+(OpenRouter's `usage.cost`), else an estimate (usage times the price in force when the reply ended); a total with
+any estimate in it is written "≈$…", and `cost_source` in JSON says which it is. Unknown is never counted as 0: a
+group with an unpriced reply has `cost` null in JSON and says so in the table. Model ids and titles are untrusted
+text, shown through displayable().
 """
 
 from __future__ import annotations
@@ -26,16 +28,28 @@ MAX_KEY_WIDTH = 48
 
 
 def cost_text(row: UsageRow) -> str:
-    """A group's cost for people: "≈$0.04", "≈$0.04 + 2 unpriced", "3 unpriced"."""
+    """A group's cost for people: "≈$0.04", "≈$0.04 + 2 unpriced", "3 unpriced"; "$0.04" when every priced reply's
+    cost was reported by the server."""
+    priced = format_cost(row.priced_cost, reported=row.cost_reported)
     if not row.unpriced_replies:
-        return format_cost(row.priced_cost)
+        return priced
     unpriced = f"{row.unpriced_replies:,} unpriced"
-    return f"{format_cost(row.priced_cost)} + {unpriced}" if row.priced_cost else unpriced
+    return f"{priced} + {unpriced}" if row.priced_cost else unpriced
+
+
+def cost_source(row: UsageRow) -> str | None:
+    """Where a group's priced cost came from: "reported" (every priced reply's charge, as the server reported it),
+    "estimate" (worked out from prices), "mixed", or None when no reply of the group is priced."""
+    if not row.priced_replies:
+        return None
+    if row.reported_replies == row.priced_replies:
+        return "reported"
+    return "mixed" if row.reported_replies else "estimate"
 
 
 def usage_records(rows: list[UsageRow], by: Grouping) -> list[dict[str, Any]]:
     """The JSON rows: the grouping key (`model`, `day` or `conversation`), the sums, `cost` (null when any reply
-    of the group is unpriced), `priced_cost` and `unpriced_replies`."""
+    of the group is unpriced), `priced_cost`, `cost_source` and `unpriced_replies`."""
     records = []
     for row in rows:
         record: dict[str, Any] = {by: row.key}
@@ -47,6 +61,7 @@ def usage_records(rows: list[UsageRow], by: Grouping) -> list[dict[str, Any]]:
             completion_tokens=row.completion_tokens,
             cost=row.cost,
             priced_cost=row.priced_cost,
+            cost_source=cost_source(row),
             unpriced_replies=row.unpriced_replies,
         )
         records.append(record)
@@ -67,7 +82,7 @@ def _label(row: UsageRow, by: Grouping) -> str:
 def print_usage_table(rows: list[UsageRow], total: UsageRow, by: Grouping, out: TextIO, *, cut: bool = False) -> None:
     """The rows and, under them, the total of every group (`cut`: --limit left some groups out, so even one row
     shown has a total of its own)."""
-    header = ("conversation" if by == "conversation" else by, "replies", "prompt", "completion", "cost (estimate)")
+    header = ("conversation" if by == "conversation" else by, "replies", "prompt", "completion", "cost (≈: estimate)")
     lines = [
         (_label(row, by), f"{row.replies:,}", f"{row.prompt_tokens:,}", f"{row.completion_tokens:,}", cost_text(row))
         for row in rows

@@ -8,8 +8,10 @@ Unknown is never 0: a price that is missing, negative (OpenRouter's "-1" means "
 infinite or implausibly large is unknown, and so is the cost of a reply whose price or usage is unknown. A price
 of exactly 0 is a real price (a free model), and its replies really cost 0.
 
-A reply's cost is an estimate: prompt tokens at the input price plus completion tokens at the output price.
-Discounts the server may give (cached prompt tokens) and per-request fees are not counted.
+A reply's cost is what the server reported it charged, when it says (OpenRouter's `usage.cost`, read in
+core/api/chunks.py with `reported_charge` below); else an estimate: prompt tokens at the input price plus completion
+tokens at the output price, where discounts the server may give (cached prompt tokens) and per-request fees are not
+counted. People see the difference: an estimate is written "≈$0.0012", a reported charge "$0.0012".
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ MAX_PRICE_PER_MILLION = 10_000.0
 """The highest believable price per million tokens (the dearest real models cost a few hundred). A larger value is
 a unit mix-up (a per-million price in a per-token field would be a million times too big) or garbage, and is
 treated as unknown rather than shown as a fortune."""
+
+MAX_REPORTED_CHARGE = 1_000.0
+"""The highest believable charge for one reply, in the currency the server reports: a million tokens at the dearest
+prices cost a few hundred. A larger value is garbage (or another unit) and is not taken as the reply's cost."""
 
 COST_DIGITS = 10
 """Costs are rounded to this many decimals: below any currency's smallest unit, above float noise."""
@@ -73,6 +79,15 @@ def read_cost(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         return None
     return float(value)
+
+
+def reported_charge(value: object) -> float | None:
+    """A charge the server reported for a reply (a JSON number, or the decimal text of a response header): a finite
+    number from 0 to MAX_REPORTED_CHARGE, else None (not reported: the cost is then estimated, if it can be)."""
+    number = _number(value)
+    if number is None or not math.isfinite(number) or number < 0 or number > MAX_REPORTED_CHARGE:
+        return None
+    return round(number, COST_DIGITS)
 
 
 def _number(value: object) -> float | None:
@@ -166,6 +181,22 @@ def reply_cost(usage: Mapping[str, object] | None, price: Price | None) -> float
     return round(cost, COST_DIGITS)
 
 
+class ReportedUsage(Protocol):
+    """What `cost_of` needs of a reply's usage (core/api/events.Usage)."""
+
+    @property
+    def cost(self) -> float | None: ...
+    def as_dict(self) -> dict[str, int]: ...
+
+
+def cost_of(usage: ReportedUsage | None, price: Price | None) -> tuple[float | None, bool]:
+    """A reply's cost and whether the server reported it: its reported charge when there is one, else the
+    estimate from its token counts and `price` (reply_cost), else unknown: (None, False)."""
+    if usage is not None and usage.cost is not None:
+        return usage.cost, True
+    return reply_cost(usage.as_dict() if usage is not None else None, price), False
+
+
 def added_costs(first: float | None, second: float | None) -> float | None:
     """Two costs added (a reply and its continuation); unknown if either is."""
     if first is None or second is None:
@@ -173,25 +204,28 @@ def added_costs(first: float | None, second: float | None) -> float | None:
     return round(first + second, COST_DIGITS)
 
 
-def format_cost(cost: float) -> str:
-    """A cost for people, marked as an estimate: "≈$0.0012", "≈$0.25", "≈$1.25", "≈$0" for a free reply. Small
-    costs keep two significant digits, so a cheap reply never reads as free."""
+def format_cost(cost: float, *, reported: bool = False) -> str:
+    """A cost for people, marked as an estimate: "≈$0.0012", "≈$0.25", "≈$1.25", "≈$0" for a free reply; a charge
+    the server reported (`reported`) has no "≈": "$0.0012". Small costs keep two significant digits, so a cheap
+    reply never reads as free."""
+    mark = "" if reported else "≈"
     if cost <= 0:
-        return "≈$0"
+        return f"{mark}$0"
     if cost < SMALLEST_SHOWN:
         return f"<${SMALLEST_SHOWN:.6f}"
     if cost >= 1:
-        return f"≈${cost:,.2f}"
+        return f"{mark}${cost:,.2f}"
     decimals = max(2, 1 - math.floor(math.log10(cost)))
     text = f"{cost:.{decimals}f}"
     while text.endswith("0") and len(text.partition(".")[2]) > 2:
         text = text[:-1]
-    return f"≈${text}"
+    return f"{mark}${text}"
 
 
-def format_total(cost: float | None, unpriced: int) -> str:
+def format_total(cost: float | None, unpriced: int, *, reported: bool = False) -> str:
     """A total over replies some of which may be unpriced, said honestly: "≈$0.04", "≈$0.04 + unpriced",
-    "unpriced" (none priced), or "" when there is nothing to count."""
+    "unpriced" (none priced), or "" when there is nothing to count. `reported`: every priced reply's cost is a
+    charge the server reported, so the total is no estimate ("$0.04")."""
     if cost is None:
         return "unpriced" if unpriced else ""
-    return format_cost(cost) + (" + unpriced" if unpriced else "")
+    return format_cost(cost, reported=reported) + (" + unpriced" if unpriced else "")

@@ -10,7 +10,7 @@ import json
 from typing import Any, Protocol
 
 from toki_tui.core.api.reply import speed
-from toki_tui.core.pricing import Price, format_cost, reply_cost
+from toki_tui.core.pricing import COST_DIGITS, Price, format_cost, reply_cost
 
 USAGE_LABELS = (
     ("prompt_tokens", "Prompt tokens"),
@@ -52,6 +52,8 @@ class ReplyRecord(Protocol):
     def cost_estimate(self) -> float | None: ...
     @property
     def price(self) -> Price | None: ...
+    @property
+    def cost_reported(self) -> bool: ...
 
 
 def tokens_per_second(completion_tokens: object, duration: float | None, ttft: float | None) -> float | None:
@@ -80,7 +82,7 @@ def reply_measures(message: ReplyRecord) -> list[str]:
     if isinstance(tokens, int):
         measures.append(f"{tokens} token{'' if tokens == 1 else 's'}")
     if message.cost_estimate is not None:
-        measures.append(format_cost(message.cost_estimate))
+        measures.append(format_cost(message.cost_estimate, reported=message.cost_reported))
     return measures
 
 
@@ -119,7 +121,10 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     rows.append(("Duration", _seconds(message.duration)))
     speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
     rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
-    rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
+    if message.cost_estimate is not None and message.cost_reported:
+        rows.append(("Cost", f"{exact_cost(message.cost_estimate)}: reported by the server"))
+    else:
+        rows.append(("Cost (estimate)", cost_detail(message.cost_estimate, message.price, usage)))
     if message.error:
         rows.append(("Error", message.error))
     return rows
@@ -127,6 +132,14 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
 
 def _per_million(value: float) -> str:
     return f"{value:,.6f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def exact_cost(cost: float) -> str:
+    """A charge to the digit the history keeps ("$0.000321", "$1.50"), to compare with the server's bill: the
+    header's two significant digits would round it."""
+    text = f"{cost:.{COST_DIGITS}f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"${whole}.{decimals.ljust(2, '0')}"
 
 
 def cost_detail(cost: float | None, price: Price | None, usage: dict[str, Any]) -> str:

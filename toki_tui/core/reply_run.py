@@ -21,7 +21,7 @@ from toki_tui.core.api.reply import CUT_SHORT_REASONS, ReplyAccumulator, status_
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
 from toki_tui.core.continuation import RESTARTED_NOTE, started_again
 from toki_tui.core.errors import APIError, HistoryError
-from toki_tui.core.pricing import Price, added_costs, reply_cost
+from toki_tui.core.pricing import Price, added_costs, cost_of
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -58,7 +58,9 @@ class Continued:
     content: str
     reasoning: str | None
     cost: float | None = None
-    """The cut-short reply's estimated cost: the continuation's is added to it (unknown if either is)."""
+    """The cut-short reply's cost: the continuation's is added to it (unknown if either is)."""
+    cost_reported: bool = False
+    """Whether `cost` is a charge the server reported (else an estimate)."""
 
 
 class ReplyHost(Protocol):
@@ -117,8 +119,10 @@ class ReplyRun:
         self.reply_note: str | None = None
         #: The error that ended the reply ("error" status), as shown and stored.
         self.error: str | None = None
-        #: The reply's estimated cost and the price it used (the price in force when it ends); None when unknown.
+        #: The reply's cost and the price in force when it ended (None when unknown); the cost is the charge the
+        #: server reported when it did (`cost_reported`), else an estimate from the price.
         self.cost: float | None = None
+        self.cost_reported = False
         self.price: Price | None = None
 
     @property
@@ -184,9 +188,10 @@ class ReplyRun:
         """Price the reply as it ends; a continuation's cost is added to the cut-short reply's, as its stored text
         is both parts."""
         self.price = self._host.price_of(self.model)
-        self.cost = reply_cost(self.reply.usage.as_dict() if self.reply.usage is not None else None, self.price)
+        self.cost, self.cost_reported = cost_of(self.reply.usage, self.price)
         if self.continued is not None:
             self.cost = added_costs(self.continued.cost, self.cost)
+            self.cost_reported = self.cost_reported and self.continued.cost_reported
 
     async def _save_progress(self, store: HistoryStore, last_checkpoint: float) -> float:
         """Create the reply's row at its first byte, then checkpoint it; returns when it was last checkpointed."""
@@ -292,6 +297,7 @@ class ReplyRun:
                 duration=reply.duration,
                 error=error_text,
                 cost_estimate=self.cost,
+                cost_reported=self.cost_reported,
                 price=self.price,
             )
         )

@@ -1,4 +1,4 @@
-"""Running totals of estimated cost, and the daily budget's warning.
+"""Running totals of cost, and the daily budget's warning.
 
 A total over replies keeps the cost of the priced ones and counts the unpriced ones apart, so it can be said
 honestly ("≈$0.04 + unpriced"); the rule for "unpriced" is the one the history's sums use (core/store/usage.py):
@@ -31,25 +31,29 @@ def is_unpriced(cost: float | None, usage: Mapping[str, object] | None, status: 
 
 @dataclass
 class Spend:
-    """A running total: the priced replies' estimated cost, how many costs were added (`priced`; a compare turn's
-    replies are added as one), and how many replies were unpriced."""
+    """A running total: the priced replies' cost, how many costs were added (`priced`; a compare turn's
+    replies are added as one), how many of those costs the server reported in full (`reported`; the others are
+    estimates, in whole or in part), and how many replies were unpriced."""
 
     cost: float = 0.0
     priced: int = 0
     unpriced: int = 0
+    reported: int = 0
 
-    def add(self, cost: float | None, *, unpriced: int = 0) -> None:
-        """Count a turn: the estimated cost of its priced replies (None: none was priced), and how many of its
-        replies were unpriced."""
+    def add(self, cost: float | None, *, unpriced: int = 0, reported: bool = False) -> None:
+        """Count a turn: the cost of its priced replies (None: none was priced), whether the server reported all
+        of it (else some of it is an estimate), and how many of its replies were unpriced."""
         if cost is not None:
             self.cost = round(self.cost + cost, COST_DIGITS)
             self.priced += 1
+            self.reported += reported
         self.unpriced += unpriced
 
     @property
     def text(self) -> str:
-        """ "≈$0.04", "≈$0.04 + unpriced", "unpriced", or "" when nothing was counted."""
-        return format_total(self.cost if self.priced else None, self.unpriced)
+        """ "≈$0.04", "≈$0.04 + unpriced", "unpriced", or "" when nothing was counted; "$0.04" when every priced
+        reply's cost was reported by the server."""
+        return format_total(self.cost if self.priced else None, self.unpriced, reported=self.reported == self.priced)
 
 
 def budget_crossed(today_cost: float, reply_cost: float | None, budget: float | None) -> bool:
@@ -59,11 +63,14 @@ def budget_crossed(today_cost: float, reply_cost: float | None, budget: float | 
     return today_cost - reply_cost < budget <= today_cost
 
 
-def budget_message(today_cost: float, unpriced: int, budget: float) -> str:
-    """The warning: today's total and the budget, and what the total leaves out."""
+def budget_message(today_cost: float, unpriced: int, budget: float, *, reported: bool = False) -> str:
+    """The warning: today's total (`reported`: all of it charges the server reported, not an estimate), the
+    budget, and what the total leaves out."""
     replies = "reply" if unpriced == 1 else "replies"
     left_out = f" (not counting {unpriced:,} unpriced {replies})" if unpriced else ""
+    estimate = "" if reported else " (estimate)"
     return (
-        f"today's replies cost {format_cost(today_cost)} (estimate){left_out}, over your budget_per_day of "
+        f"today's replies cost {format_cost(today_cost, reported=reported)}{estimate}{left_out}, over your "
+        "budget_per_day of "
         f"{format_cost(budget).removeprefix('≈')}"
     )

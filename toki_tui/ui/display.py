@@ -61,7 +61,9 @@ class DisplayMessage:
     attachments: tuple[str, ...] = ()
     """One label per attached file ("name · kind · size"); outside text, shown through safe_text."""
     cost: float | None = None
-    """A reply's estimated cost (core/pricing.py); None when unknown."""
+    """A reply's cost (core/pricing.py); None when unknown."""
+    cost_reported: bool = False
+    """Whether `cost` is the charge the server reported rather than an estimate."""
 
     @classmethod
     def from_stored(cls, m: StoredMessageLike) -> DisplayMessage:
@@ -85,6 +87,7 @@ class DisplayMessage:
                 attachment_label(item) for item in attachments_from_records(getattr(m, "attachments", None))
             ),
             cost=read_cost(getattr(m, "cost_estimate", None)),
+            cost_reported=getattr(m, "cost_reported", False) is True,
         )
 
 

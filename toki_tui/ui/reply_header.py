@@ -1,4 +1,5 @@
-"""The facts a reply's header line shows after its model: " · 1,234 tokens · 42.1 tok/s · ≈$0.0012"."""
+"""The facts a reply's header line shows after its model: " · 1,234 tokens · 42.1 tok/s · ≈$0.0012" (an estimate;
+a charge the server reported is "$0.0012")."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from toki_tui.ui.display import DisplayMessage
 
 
 def reply_header_facts(message: DisplayMessage) -> str:
-    """Tokens, speed and the estimated cost, each only when known ("" for a message with none of them; an
+    """Tokens, speed and the cost, each only when known ("" for a message with none of them; an
     unknown cost is left out here, and the details say why it is unknown)."""
-    cost = f" · {format_cost(message.cost)}" if message.cost is not None else ""
+    cost = f" · {format_cost(message.cost, reported=message.cost_reported)}" if message.cost is not None else ""
     tokens = (message.usage or {}).get("completion_tokens")
     if not isinstance(tokens, int) or isinstance(tokens, bool):
         return cost

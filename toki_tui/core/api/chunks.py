@@ -22,6 +22,7 @@ from toki_tui.core.api.events import (
 from toki_tui.core.api.think_tags import ThinkTagSplitter
 from toki_tui.core.api.tool_calls import ToolCallRouter
 from toki_tui.core.errors import StreamError
+from toki_tui.core.pricing import reported_charge
 
 _RAW_EXCERPT = 200
 #: Delta keys that carry nothing but text (OpenAI repeats a null refusal; some servers repeat the role).
@@ -51,12 +52,30 @@ def parse_usage(raw: object) -> Usage | None:
     details = raw.get("completion_tokens_details")
     prompt_details = raw.get("prompt_tokens_details")
     return Usage(
+        cost=_charge(raw),
         prompt_tokens=number(raw.get("prompt_tokens")),
         completion_tokens=number(raw.get("completion_tokens")),
         total_tokens=number(raw.get("total_tokens")),
         reasoning_tokens=number(details.get("reasoning_tokens")) if isinstance(details, dict) else None,
         cached_tokens=number(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None,
     )
+
+
+def _charge(usage: dict[str, Any]) -> float | None:
+    """The charge a usage object reports (OpenRouter, LiteLLM's `include_cost_in_streaming_usage`): `cost`, a JSON
+    number. With the user's own provider key (OpenRouter's `is_byok`), `cost` is only the router's fee and the
+    provider charged `cost_details.upstream_inference_cost` besides: the reply cost both, and unknown if that is
+    missing. A value that is not a believable charge (a string, negative, NaN, huge) is no report."""
+
+    def number(value: object) -> float | None:
+        return reported_charge(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    charge = number(usage.get("cost"))
+    if charge is None or usage.get("is_byok") is not True:
+        return charge
+    details = usage.get("cost_details")
+    upstream = number(details.get("upstream_inference_cost")) if isinstance(details, dict) else None
+    return None if upstream is None else reported_charge(charge + upstream)
 
 
 def error_from_payload(payload: object, where: str = " mid-stream") -> StreamError:

@@ -104,7 +104,8 @@ class ToolCallDelta(_Event):
 class Usage(_Event):
     """Token usage. The last one seen in a stream is final (docs/protocol.md §2.3)."""
 
-    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cached_tokens")
+    _COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cached_tokens")
+    __slots__ = (*_COUNTS, "cost")
 
     def __init__(
         self,
@@ -113,16 +114,20 @@ class Usage(_Event):
         total_tokens: int | None = None,
         reasoning_tokens: int | None = None,
         cached_tokens: int | None = None,
+        cost: float | None = None,
     ) -> None:
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
         self.total_tokens = total_tokens
         self.reasoning_tokens = reasoning_tokens
         self.cached_tokens = cached_tokens
+        #: What the server says the reply was charged (OpenRouter's `usage.cost`, checked by
+        #: core/pricing.reported_charge); None when it did not say. Not one of the counts of as_dict().
+        self.cost = cost
 
     def as_dict(self) -> dict[str, int]:
-        """The non-empty fields, for storing and printing."""
-        return {name: value for name in self.__slots__ if (value := getattr(self, name)) is not None}
+        """The token counts that are known, for storing and printing."""
+        return {name: value for name in self._COUNTS if (value := getattr(self, name)) is not None}
 
 
 class Finished(_Event):

@@ -16,12 +16,13 @@ import httpx
 
 from toki_tui.core.api.body_limits import format_size, iter_body
 from toki_tui.core.api.chunks import ChunkParser, error_from_payload, excerpt
-from toki_tui.core.api.events import ResponseStarted, StreamEvent
+from toki_tui.core.api.events import ResponseStarted, StreamEvent, Usage
 from toki_tui.core.api.http_errors import describe_exception, summarise_non_json
 from toki_tui.core.api.idle_watchdog import IdleWatchdog
 from toki_tui.core.api.json_limits import JSONTooDeepError, loads
 from toki_tui.core.api.sse import EventTooLargeError, SSEDecoder
 from toki_tui.core.errors import APITimeoutError, StreamError
+from toki_tui.core.pricing import reported_charge
 
 AFTER_FINISH_GRACE = 5.0
 """Seconds of silence after a finish reason and a chunk without content (ChunkParser.settled) before a body that
@@ -57,10 +58,30 @@ async def read_reply(response: httpx.Response, *, idle: float, total: float | No
         else:
             raise await _not_a_reply(response, first, reads)
         async for batch in reader(first, reads):
+            if reader is _read_json:
+                batch = with_header_charge(batch, response.headers.get(CHARGE_HEADER))
             yield batch
     finally:
         reads.watchdog.cancel()
         await body.aclose()
+
+
+CHARGE_HEADER = "x-litellm-response-cost"
+"""The response header in which LiteLLM's proxy reports what a non-streamed reply was charged (a decimal number). A
+streamed response's headers leave before its cost is known, so there it is ignored: the cost comes in `usage`."""
+
+
+def with_header_charge(batch: list[StreamEvent], header: str | None) -> list[StreamEvent]:
+    """A whole (non-streamed) reply's events with the charge of CHARGE_HEADER given to its usage, unless the usage
+    reports one itself, or the header holds no believable charge (core/pricing.reported_charge)."""
+    charge = reported_charge(header) if header is not None else None
+    if charge is None:
+        return batch
+    usages = [event for event in batch if isinstance(event, Usage)]
+    if usages and usages[-1].cost is not None:
+        return batch
+    counts = usages[-1].as_dict() if usages else {}
+    return [event for event in batch if not isinstance(event, Usage)] + [Usage(**counts, cost=charge)]
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"

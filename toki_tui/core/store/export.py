@@ -54,6 +54,7 @@ _MESSAGE_FIELDS = (
     "error",
     "attachments",
     "cost_estimate",
+    "cost_reported",
 )
 
 
@@ -227,6 +228,7 @@ def _imported_message(item: Any, where: str, index_of: dict[int, int]) -> Import
         attachments=_attachments(item.get("attachments"), f"{where}.attachments"),
         cost_estimate=_cost(item.get("cost_estimate"), f"{where}.cost_estimate"),
         price=_price(item.get("price"), f"{where}.price"),
+        cost_reported=_flag(item.get("cost_reported", False), f"{where}.cost_reported"),
     )
 
 

@@ -155,6 +155,17 @@ SCHEMA_V4: tuple[str, ...] = (
     "completion_tokens, cost_estimate, role) WHERE role = 'assistant'",
 )
 
+# Version 5: where each reply's cost came from (`cost_source`): "reported" when the server said what it charged
+# (OpenRouter's `usage.cost`; core/pricing.py), "estimate" when toki worked it out from a price, NULL when the cost is
+# unknown. Rows from before have NULL, and their costs were all estimates. The sums' index is made again with the
+# column in it, so that `toki usage` still reads the index alone to say whether a total is an estimate.
+SCHEMA_V5: tuple[str, ...] = (
+    "ALTER TABLE messages ADD COLUMN cost_source TEXT",
+    "DROP INDEX messages_replies_by_time",
+    "CREATE INDEX messages_replies_by_time ON messages(created_at, model, conversation_id, status, prompt_tokens, "
+    "completion_tokens, cost_estimate, cost_source, role) WHERE role = 'assistant'",
+)
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -166,5 +177,10 @@ def _run(statements: tuple[str, ...]) -> Migration:
     return migrate
 
 
-MIGRATIONS: dict[int, Migration] = {2: _run(SCHEMA_V2), 3: _run(SCHEMA_V3), 4: _run(SCHEMA_V4)}
+MIGRATIONS: dict[int, Migration] = {
+    2: _run(SCHEMA_V2),
+    3: _run(SCHEMA_V3),
+    4: _run(SCHEMA_V4),
+    5: _run(SCHEMA_V5),
+}
 """`MIGRATIONS[n]` turns a version n-1 history into version n, inside the open's write transaction."""

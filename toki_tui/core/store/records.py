@@ -86,9 +86,12 @@ class StoredMessage:
     attachments: list[dict[str, Any]] | None = None
     """Files attached to a user message, as records (core/attachments.py reads them); None for none."""
     cost_estimate: float | None = None
-    """For a reply: its estimated cost from its usage and `price` (core/pricing.py); None when unknown."""
+    """For a reply: its cost (core/pricing.py): the charge the server reported when `cost_reported`, else an
+    estimate from its usage and `price`; None when unknown."""
     price: Price | None = None
-    """For a reply: the price in force when it ended, which `cost_estimate` used; None when none was known."""
+    """For a reply: the price in force when it ended, which an estimated cost used; None when none was known."""
+    cost_reported: bool = False
+    """For a reply: whether `cost_estimate` is a charge the server reported rather than an estimate."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,23 @@ class OpenReport:
     """One readable line per event above worth telling the user about."""
 
 
+COST_REPORTED = "reported"
+COST_ESTIMATED = "estimate"
+"""The values of a reply's `cost_source` (migrations.py, version 5); NULL when its cost is unknown, and in rows
+written before version 5, whose costs were all estimates."""
+
+
+def cost_source(cost: float | None, reported: bool) -> str | None:
+    """The `cost_source` of a reply that cost `cost` (None: unknown, and so is its source)."""
+    if cost is None:
+        return None
+    return COST_REPORTED if reported else COST_ESTIMATED
+
+
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, tool_calls, tool_call_id, name, status, "
     "created_at, model, endpoint, params, usage, ttft, duration, finish_reason, error, attachments, "
-    "cost_estimate, price"
+    "cost_estimate, price, cost_source"
 )
 CONVERSATION_COLUMNS = (
     "id, title, created_at, updated_at, endpoint, model, system_prompt, params, current_leaf_id, archived, "
@@ -219,6 +235,7 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
         attachments=_records(_load_json(row[19])),
         cost_estimate=read_cost(read_float(row[20])),
         price=price_from_record(_load_json(row[21])),
+        cost_reported=row[22] == COST_REPORTED,
     )
 
 

@@ -14,7 +14,14 @@ from typing import Any, NotRequired, TypedDict
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.pricing import Price, token_count
 from toki_tui.core.store.connection import read_conversation, read_message
-from toki_tui.core.store.records import FINAL_STATUSES, Conversation, StoredMessage, dump_json, title_from_text
+from toki_tui.core.store.records import (
+    FINAL_STATUSES,
+    Conversation,
+    StoredMessage,
+    cost_source,
+    dump_json,
+    title_from_text,
+)
 
 
 class ReplyOutcome(TypedDict):
@@ -31,9 +38,11 @@ class ReplyOutcome(TypedDict):
     duration: NotRequired[float | None]
     error: NotRequired[str | None]
     cost_estimate: NotRequired[float | None]
-    """The reply's estimated cost (core/pricing.reply_cost); None when unknown."""
+    """The reply's cost (core/pricing.cost_of); None when unknown."""
+    cost_reported: NotRequired[bool]
+    """Whether the cost is a charge the server reported (else an estimate; False when not given)."""
     price: NotRequired[Price | None]
-    """The price the estimate used; None when none was known."""
+    """The price in force when the reply ended; None when none was known."""
 
 
 def insert_message(
@@ -132,7 +141,7 @@ def finish(db: sqlite3.Connection, path: Path, message_id: int, outcome: ReplyOu
     cursor = db.execute(
         "UPDATE messages SET content = ?, status = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, "
         "usage = ?, ttft = ?, duration = ?, error = ?, writer_pid = NULL, touched_at = ?, cost_estimate = ?, "
-        "price = ?, prompt_tokens = ?, completion_tokens = ? WHERE id = ?",
+        "price = ?, prompt_tokens = ?, completion_tokens = ?, cost_source = ? WHERE id = ?",
         (
             outcome["content"],
             outcome["status"],
@@ -148,6 +157,7 @@ def finish(db: sqlite3.Connection, path: Path, message_id: int, outcome: ReplyOu
             dump_json(price.to_record() if price is not None else None),
             token_count(usage, "prompt_tokens"),
             token_count(usage, "completion_tokens"),
+            cost_source(outcome.get("cost_estimate"), outcome.get("cost_reported", False)),
             message_id,
         ),
     )

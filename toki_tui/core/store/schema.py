@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toki_tui.core.errors import HistoryError
-from toki_tui.core.store.migrations import CJK_GLOB, MIGRATIONS, SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4
+from toki_tui.core.store.migrations import (
+    CJK_GLOB,
+    MIGRATIONS,
+    SCHEMA_V1,
+    SCHEMA_V2,
+    SCHEMA_V3,
+    SCHEMA_V4,
+    SCHEMA_V5,
+)
 
-__all__ = ["CJK_GLOB", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_V2", "SCHEMA_V3", "SCHEMA_V4", "SCHEMA_VERSION"]
+__all__ = ["CJK_GLOB", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_V2", "SCHEMA_V3", "SCHEMA_V4", "SCHEMA_V5", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The version a new history is created at; `MIGRATIONS[n]` (migrations.py) turns version n-1 into n."""
 
 BUSY_TIMEOUT_SECONDS = 10.0

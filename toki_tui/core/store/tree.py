@@ -15,7 +15,14 @@ from typing import Any
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.pricing import Price, token_count
 from toki_tui.core.store.connection import read_conversation, read_message
-from toki_tui.core.store.records import MESSAGE_COLUMNS, Conversation, StoredMessage, dump_json, message_from_row
+from toki_tui.core.store.records import (
+    MESSAGE_COLUMNS,
+    Conversation,
+    StoredMessage,
+    cost_source,
+    dump_json,
+    message_from_row,
+)
 
 _PREFIXED_COLUMNS = ", ".join(f"m.{column.strip()}" for column in MESSAGE_COLUMNS.split(","))
 
@@ -59,6 +66,8 @@ class ImportedMessage:
     attachments: list[dict[str, Any]] | None = None
     cost_estimate: float | None = None
     price: Price | None = None
+    cost_reported: bool = False
+    """Whether `cost_estimate` is a charge the server reported rather than an estimate."""
 
 
 def walk_up(
@@ -103,8 +112,8 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, tool_calls, "
             "tool_call_id, name, status, created_at, model, endpoint, params, usage, ttft, duration, "
-            "finish_reason, error, attachments, cost_estimate, price, prompt_tokens, completion_tokens) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "finish_reason, error, attachments, cost_estimate, price, prompt_tokens, completion_tokens, cost_source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation.id,
                 parent_id,
@@ -129,6 +138,7 @@ def insert_tree(db: sqlite3.Connection, conversation: Conversation, messages: li
                 dump_json(message.price.to_record() if message.price is not None else None),
                 token_count(message.usage, "prompt_tokens"),
                 token_count(message.usage, "completion_tokens"),
+                cost_source(message.cost_estimate, message.cost_reported),
             ),
         )
         ids.append(int(cursor.lastrowid or 0))

@@ -1,8 +1,11 @@
-"""Tokens and estimated cost summed over the history's replies: `toki usage`, the status line's totals, the budget.
+"""Tokens and cost summed over the history's replies: `toki usage`, the status line's totals, the budget.
 
-Every sum is one SQLite aggregate over the partial index `messages_replies_by_time` (migrations.py, version 4),
-which holds each reply's time, model, conversation, status, token counts and cost: the queries read that index
-and never the rows, so 500,000 messages cost a few hundred milliseconds (docs/performance.md).
+Every sum is one SQLite aggregate over the partial index `messages_replies_by_time` (migrations.py, versions 4 and
+5), which holds each reply's time, model, conversation, status, token counts, cost and the cost's source: the
+queries read that index and never the rows, so 500,000 messages cost a few hundred milliseconds
+(docs/performance.md). A cost is the server's reported charge or toki's estimate; a sum says how many of its
+priced replies were reported (`reported_replies`), so that a total of reported charges alone is not called an
+estimate.
 
 Unknown is never counted as 0. A reply is *unpriced* when its cost is unknown (no price for its model when it
 ended, no usage reported, or written before costs were kept) and it may have cost something: it reported tokens,
@@ -45,7 +48,8 @@ _UNPRICED = (
 
 _SUMS = (
     "count(*), total(prompt_tokens), total(completion_tokens), total(cost_estimate), "
-    f"sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END), count(cost_estimate)"
+    f"sum(CASE WHEN {_UNPRICED} THEN 1 ELSE 0 END), count(cost_estimate), "
+    "count(CASE WHEN cost_source = 'reported' AND cost_estimate IS NOT NULL THEN 1 END)"
 )
 
 # total() rather than sum(): a server's absurd token counts must not stop the sums with an integer overflow.
@@ -67,6 +71,13 @@ class UsageRow:
     priced_replies: int = 0
     title: str | None = None
     """With the conversation grouping: the conversation's title (untrusted text)."""
+    reported_replies: int = 0
+    """How many of the priced replies' costs are charges the server reported (the others are estimates)."""
+
+    @property
+    def cost_reported(self) -> bool:
+        """Whether the priced cost is no estimate: every priced reply's cost was reported by the server."""
+        return self.priced_replies > 0 and self.reported_replies == self.priced_replies
 
     @property
     def cost(self) -> float | None:
@@ -79,7 +90,7 @@ def _number(value: object) -> float:
 
 
 def _row(key: object, values: tuple[object, ...], title: object = None) -> UsageRow:
-    replies, prompt, completion, cost, unpriced, priced = (_number(value) for value in values)
+    replies, prompt, completion, cost, unpriced, priced, reported = (_number(value) for value in values)
     return UsageRow(
         key=str(key) if key is not None else "",
         replies=int(replies),
@@ -89,6 +100,7 @@ def _row(key: object, values: tuple[object, ...], title: object = None) -> Usage
         unpriced_replies=int(unpriced),
         priced_replies=int(priced),
         title=str(title) if title is not None else None,
+        reported_replies=int(reported),
     )
 
 
@@ -116,6 +128,7 @@ def _values(row: UsageRow) -> tuple[object, ...]:
         row.priced_cost,
         row.unpriced_replies,
         row.priced_replies,
+        row.reported_replies,
     )
 
 

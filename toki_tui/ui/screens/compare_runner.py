@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from toki_tui.core.api.events import RetryScheduled
 from toki_tui.core.errors import TokiError
-from toki_tui.core.pricing import PriceBook, format_cost, reply_cost
+from toki_tui.core.pricing import Price, cost_of, format_cost
 from toki_tui.core.spend import is_unpriced
 from toki_tui.ui.display import DisplayMessage, asked_for_json
 from toki_tui.ui.safe_text import plain_content
@@ -57,16 +57,20 @@ def _usage_of(run: ReplyRun) -> dict[str, int] | None:
     return run.reply.usage.as_dict() if run.reply.usage is not None else None
 
 
-def figures_of(run: ReplyRun, prices: PriceBook) -> ReplyFigures:
-    """A column header's figures: the reply's status, speed, time to first token, tokens and estimated cost."""
+def figures_of(run: ReplyRun, price_of: Callable[[str], Price | None]) -> ReplyFigures:
+    """A column header's figures: the reply's status, speed, time to first token, tokens and cost. An ended
+    reply's cost is the one stored with it (ReplyRun.cost); until then it is worked out as that will be, with
+    `price_of`, the session's price lookup, so a model list that arrives meanwhile counts for both."""
     reply = run.reply
-    usage = reply.usage.as_dict() if reply.usage is not None else None
-    price = prices.price_for(run.model)
-    cost = reply_cost(usage, price)
-    if price is None:
+    if run.reply_status == "streaming":
+        price = price_of(run.model)
+        cost, reported = cost_of(reply.usage, price)
+    else:
+        price, cost, reported = run.price, run.cost, run.cost_reported
+    if cost is not None:
+        cost_text = format_cost(cost, reported=reported)
+    elif price is None:
         cost_text = "cost unknown"
-    elif cost is not None:
-        cost_text = format_cost(cost)
     else:
         cost_text = "cost …" if run.reply_status == "streaming" else "cost unknown"
     status = run.reply_status
@@ -141,7 +145,6 @@ class CompareRunner:
         self.streaming = False
         self.turn: CompareTurn | None = None
         self.view: CompareView | None = None
-        self._prices = PriceBook()
         self._timer: Timer | None = None
         self._ticks = 0
 
@@ -200,7 +203,6 @@ class CompareRunner:
         self._screen.mount(view, after=conversation)
         self.streaming = True
         self._screen.query_one(StatusLine).state = "comparing"
-        self._prices = PriceBook(self._app.config.model_prices, self._model_source.models)
         self._ticks = 0
         self._timer = self._screen.set_interval(FLUSH_INTERVAL, self._tick)
         self._screen.refresh_bindings()
@@ -267,6 +269,7 @@ class CompareRunner:
         usage = chosen.reply.usage if chosen is not None else None
         runs = turn.runs if turn is not None else []
         costs = [run.cost for run in runs if run.cost is not None]  # every model answered: each reply counts
+
         ended = ReplyEnded(
             status=chosen.reply_status if chosen is not None else "error",
             error=None,
@@ -275,6 +278,7 @@ class CompareRunner:
             retry_after=None,
             was_retry=False,
             cost=sum(costs) if costs else None,
+            cost_reported=all(run.cost_reported for run in runs if run.cost is not None),
             unpriced=sum(
                 is_unpriced(run.cost, _usage_of(run), run.reply_status, answered=run.reply.ttft is not None)
                 for run in runs
@@ -293,7 +297,7 @@ class CompareRunner:
     def _show_figures(self) -> None:
         turn, view = self.turn, self.view
         if turn is not None and view is not None and view.is_attached:
-            view.show_figures([figures_of(run, self._prices) for run in turn.runs], turn.chosen)
+            view.show_figures([figures_of(run, self._session.price_of) for run in turn.runs], turn.chosen)
 
     def _reply_may_start(self) -> bool:
         """A reply is to start from the conversation (Ctrl+R, /regenerate, /continue): not while the compared

@@ -45,7 +45,10 @@ def costs_text(conversation: UsageRow | None, session: Spend) -> str:
     reply's details do not; once any reply is priced, its total names what it leaves out."""
     parts = []
     if conversation is not None and conversation.priced_replies:
-        parts.append(f"conv {format_total(conversation.priced_cost, conversation.unpriced_replies)}")
+        total = format_total(
+            conversation.priced_cost, conversation.unpriced_replies, reported=conversation.cost_reported
+        )
+        parts.append(f"conv {total}")
     if session.priced:
         parts.append(f"session {session.text}")
     return " · ".join(parts)
@@ -63,7 +66,7 @@ class CostTracker:
 
     def reply_ended(self, message: ReplyEnded) -> None:
         """Count the reply in this run's total, then read the conversation's (and today's, for the budget)."""
-        self._app.spend.add(message.cost, unpriced=message.unpriced)
+        self._app.spend.add(message.cost, unpriced=message.unpriced, reported=message.cost_reported)
         # Today's total is read from the history, so only a reply the history took can be checked against it.
         budget = self._app.config.budget_per_day
         budget_check = message.cost is not None and budget is not None and self._session.saving
@@ -103,7 +106,7 @@ class CostTracker:
         today, budget = message.today, self._app.config.budget_per_day
         if today is None or budget is None or not budget_crossed(today.priced_cost, message.reply_cost, budget):
             return
-        text = budget_message(today.priced_cost, today.unpriced_replies, budget)
+        text = budget_message(today.priced_cost, today.unpriced_replies, budget, reported=today.cost_reported)
         self._app.notify(text[0].upper() + text[1:], title="Budget", severity="warning", timeout=20)
 
     def _show(self) -> None:

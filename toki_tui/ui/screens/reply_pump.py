@@ -115,6 +115,7 @@ async def pump_reply(
     finally:
         reply, run = session.reply, session.last_run
         cost = run.cost if run is not None else None
+        cost_reported = run is not None and run.cost_reported
         usage = reply.usage.as_dict() if reply is not None and reply.usage is not None else None
         duration, ttft = (reply.duration, reply.ttft) if reply is not None else (None, None)
         live.finish(
@@ -125,6 +126,7 @@ async def pump_reply(
             duration=duration,
             ttft=ttft,
             cost=cost,
+            cost_reported=cost_reported,
         )
         if status == "complete" and asked_for_json(session.params.to_record()):
             live.mark_json_reply()  # parsed once, now that it is whole
@@ -137,6 +139,7 @@ async def pump_reply(
                 retry_after=retry_after,
                 was_retry=was_retry,
                 cost=cost,
+                cost_reported=cost_reported,
                 unpriced=int(is_unpriced(cost, usage, status, answered=ttft is not None)),
             )
         )

@@ -95,12 +95,15 @@ class ReplyEnded(Message):
         was_retry: bool,
         cost: float | None = None,
         unpriced: int = 0,
+        cost_reported: bool = False,
     ) -> None:
         super().__init__()
         self.cost = cost
-        """The estimated cost of the turn's priced replies (one, or a compare turn's), None when none was priced;
-        `unpriced` counts the replies whose cost is unknown although they may have cost something."""
+        """The cost of the turn's priced replies (one, or a compare turn's), None when none was priced;
+        `cost_reported` says whether the server reported all of it (else some is an estimate), `unpriced` counts
+        the replies whose cost is unknown although they may have cost something."""
         self.unpriced = unpriced
+        self.cost_reported = cost_reported
         self.status = status
         self.error = error
         self.usage = usage

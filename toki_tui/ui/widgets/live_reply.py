@@ -117,6 +117,7 @@ class LiveReply(MessageView):
         duration: float | None = None,
         ttft: float | None = None,
         cost: float | None = None,
+        cost_reported: bool = False,
     ) -> DisplayMessage:
         """End the stream: show everything still buffered, close any open fence (highlighting it once) and
         turn into the finished message view. Returns the message as it now stands. Calling it twice returns
@@ -151,6 +152,7 @@ class LiveReply(MessageView):
             duration=duration,
             ttft=ttft,
             cost=cost,
+            cost_reported=cost_reported,
         )
         # The pieces as they arrived (one string per token) are now in the message: a finished view keeps its
         # text once, not also as thousands of small strings.
