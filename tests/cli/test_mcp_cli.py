@@ -92,7 +92,12 @@ FORGING_ID = "c1\r\ntoki: forged"
 def test_ask_mcp_yes_runs_the_call_and_the_model_goes_on(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     _configure(toki_env, fake_server_toml("fake"))
     fake_server.script(
-        stream_tool_calls([{"id": FORGING_ID, "name": "echo", "arguments": '{"text": "hi"}'}]),
+        stream_tool_calls(
+            [
+                {"id": FORGING_ID, "name": "echo", "arguments": '{"text": "hi"}'},
+                {"id": "c2", "name": "grow", "arguments": "{}"},
+            ]
+        ),
         stream_text("The server said hi."),
     )
     result = run_toki(["ask", "--mcp", "--yes", "say hi through the tool"], toki_env)
@@ -104,10 +109,16 @@ def test_ask_mcp_yes_runs_the_call_and_the_model_goes_on(fake_server: FakeServer
     first, second = (request.json() for request in fake_server.chat_requests())
     [echo] = [tool for tool in first["tools"] if tool["function"]["name"] == "echo"]
     assert echo["function"]["parameters"]["properties"]["text"]["type"] == "string"
-    assert second["messages"][-1] == {"role": "tool", "tool_call_id": FORGING_ID, "content": "echo: hi"}
+    assert second["messages"][-2:] == [
+        {"role": "tool", "tool_call_id": FORGING_ID, "content": "echo: hi"},
+        {"role": "tool", "tool_call_id": "c2", "content": "grew a tool"},
+    ]
+    # grow added a tool and said so (notifications/tools/list_changed): the request after it offers it.
+    assert "grown" not in {tool["function"]["name"] for tool in first["tools"]}
+    assert "grown" in {tool["function"]["name"] for tool in second["tools"]}
     with sqlite3.connect(Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3") as connection:
         rows = connection.execute("SELECT role, content FROM messages ORDER BY id").fetchall()
-    assert [role for role, _ in rows] == ["user", "assistant", "tool", "assistant"]
+    assert [role for role, _ in rows] == ["user", "assistant", "tool", "tool", "assistant"]
     assert rows[2][1] == "echo: hi"
 
 

@@ -52,7 +52,7 @@ def test_a_remote_server_gets_its_header_and_a_missing_one_fails(
     try:
         assert manager.wait_settled(30)
         states = {state.name: state for state in manager.states()}
-        assert states["remote"].describe() == "ready, 7 tools"
+        assert states["remote"].describe() == "ready, 8 tools"
         assert (
             states["refused"].describe()
             == "failed: failed to start: the server answered HTTP 401 (check its url and headers)"

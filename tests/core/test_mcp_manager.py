@@ -60,7 +60,7 @@ def test_each_server_ends_ready_or_failed_with_the_reason_once(
 ) -> None:
     manager, changes, _ = running
     states = {state.name: state for state in manager.states()}
-    assert states["fake"].status == "ready" and states["fake"].describe() == "ready, 7 tools"
+    assert states["fake"].status == "ready" and states["fake"].describe() == "ready, 8 tools"
     assert (
         states["missing"].describe()
         == "failed: could not be started: /nonexistent/mcp-server: No such file or directory"
@@ -84,6 +84,24 @@ def test_tools_are_offered_with_unique_valid_names_and_schemas(
     assert echo["parameters"]["properties"]["text"]["type"] == "string"
     [hostile] = [tool for tool in tools.values() if tool.name == HOSTILE_TOOL_NAME]
     assert hostile.exposed == "evil_____52_c_cHduZWQ__name"
+
+
+def test_a_server_whose_tools_change_while_running_has_them_listed_again(
+    running: tuple[McpManager, list[ServerState], Path],
+) -> None:
+    """`grow` adds a tool and sends notifications/tools/list_changed: the new tool is offered (named as on start)
+    and callable, and on_change tells the TUI the server's new state, without a restart."""
+    manager, changes, _ = running
+    before = len(changes)
+    assert manager.call("grow", {}).result(10) == "grew a tool"
+    deadline = time.monotonic() + 10
+    while manager.tool("grown") is None:
+        assert time.monotonic() < deadline, "the new tool was never listed"
+        time.sleep(0.02)
+    assert [state.describe() for state in manager.states() if state.name == "fake"] == ["ready, 9 tools"]
+    assert "fake__big" in {tool.exposed for tool in manager.tools()}  # still named around the local tool's name
+    assert [(state.name, len(state.tools)) for state in changes[before:]] == [("fake", 9)]
+    assert manager.call("grown", {}).result(10) == "grown"
 
 
 def test_a_call_given_up_by_its_caller_is_cancelled_on_the_server(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 Run as `python -m tests.fakes.mcp_server` from the repository root
 (`[--garbage] [--child PIDFILE] [--fail-start]`). Its tools: `echo` (text),
 `picture` (an image and a text), `fail` (an error result), `slow` (sleeps the seconds it is given: a hang),
-`crash` (the process exits in the middle of the call), `big` (a result of N characters), and one whose name and
-description come from the hostile corpus. `--child PIDFILE` starts a sleeping child process and writes its pid
+`crash` (the process exits in the middle of the call), `big` (a result of N characters), `grow` (adds the tool
+`grown` and sends `notifications/tools/list_changed`, as a server whose tools change while it runs), and one whose
+name and description come from the hostile corpus. `--child PIDFILE` starts a sleeping child process and writes its pid
 there (the no-orphans test checks it goes away with the server); `--http PORTFILE TOKEN` serves streamable HTTP
 instead of stdio, to requests with the bearer TOKEN only; `--garbage` writes a line that is not JSON-RPC
 once initialized; `--fail-start` exits at once with a line on stderr.
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ImageContent, TextContent
 
@@ -71,6 +72,17 @@ def crash() -> str:
 @server.tool(description="A long result.")
 def big(size: int) -> str:
     return "b" * size
+
+
+def grown() -> str:
+    return "grown"
+
+
+@server.tool(description="Adds a tool while running.")
+async def grow(ctx: Context) -> str:
+    server.add_tool(grown, description="Added while running.")
+    await ctx.session.send_tool_list_changed()
+    return "grew a tool"
 
 
 @server.tool(name=HOSTILE_TOOL_NAME, description=storable(HOSTILE))

@@ -64,19 +64,31 @@ async def _requests(pilot: Pilot[Any], harness: AppHarness, count: int) -> dict[
     return server.chat_requests()[-1].json()  # type: ignore[no-any-return]
 
 
-async def _toggle(pilot: Pilot[Any], harness: AppHarness, *values: str) -> None:
-    """Open /tools (the hostile tool listed inert) and switch these lines ("server:NAME", "tool:NAME")."""
+async def _open_tools(pilot: Pilot[Any], harness: AppHarness) -> SelectionList[str]:
+    """Open /tools (the hostile tool listed inert): its list."""
     await _send(pilot, harness, "/tools")
     await wait_until(pilot, lambda: isinstance(harness.app.screen, McpToolsScreen))
     await pilot.pause()
     assert HOSTILE_EXPOSED in screen_plain_text(harness.app)
     assert_screen_inert(harness)
-    listed = harness.app.screen.query_one(SelectionList)
+    listed: SelectionList[str] = harness.app.screen.query_one(SelectionList)
     off = listed.get_component_rich_style("selection-list--button")
     on = listed.get_component_rich_style("selection-list--button-selected")
     assert off.bgcolor != on.bgcolor and off.color != on.color  # a tool switched off reads as off at a glance
+    return listed
+
+
+def _lines(listed: SelectionList[str]) -> dict[str, tuple[bool, bool]]:
+    """Each line of /tools: (shown on, inactive)."""
+    options = [listed.get_option_at_index(index) for index in range(listed.option_count)]
+    return {option.value: (option.value in listed.selected, option.disabled) for option in options}
+
+
+async def _switch(pilot: Pilot[Any], harness: AppHarness, listed: SelectionList[str], *values: str) -> None:
+    """Switch these lines of the open /tools ("server:NAME", "tool:NAME") one after the other, and keep."""
     for value in values:
         listed.toggle(value)
+        await pilot.pause()
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(harness.app.screen, McpToolsScreen))
 
@@ -113,105 +125,125 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
         stream_text("The server is gone."),
         stream_tool_calls([{"id": "c6", "name": "echo", "arguments": "{}"}]),
     )
-    async with harness.app.run_test(size=(140, 40)) as pilot:
-        await harness.ready(pilot)
-        manager = harness.app.mcp
-        assert manager is not None
-        await wait_until(pilot, lambda: manager.wait_settled(0), timeout=30)
-        failures = [n.message for n in harness.app._notifications if n.title == "MCP"]
-        assert failures == [
-            "MCP server gone failed: could not be started: /nonexistent/mcp-server: No such file or directory. Its "
-            "tools are not offered until toki starts again: check [mcp_servers.gone] in the config, or set "
-            "enabled = false there."
-        ]
+    try:  # a failed assertion too stops the server, and the child it started
+        async with harness.app.run_test(size=(140, 40)) as pilot:
+            await harness.ready(pilot)
+            manager = harness.app.mcp
+            assert manager is not None
+            await wait_until(pilot, lambda: manager.wait_settled(0), timeout=30)
+            await wait_until(pilot, lambda: any(n.title == "MCP" for n in harness.app._notifications))
+            failures = [n.message for n in harness.app._notifications if n.title == "MCP"]
+            assert failures == [
+                "MCP server gone failed: could not be started: /nonexistent/mcp-server: No such file or directory. Its "
+                "tools are not offered until toki starts again: check [mcp_servers.gone] in the config, or set "
+                "enabled = false there."
+            ]
 
-        await _send(pilot, harness, "/mcp")
-        await wait_until(pilot, lambda: isinstance(harness.app.screen, McpServersScreen))
-        await pilot.pause()
-        shown = screen_plain_text(harness.app)
-        assert "fake  ready, 7 tools" in shown and "gone  failed: could not be started" in shown
-        assert_dialog_centered(harness.app, "#mcp-servers")
-        assert "echo  Echo the text back." in shown and HOSTILE_EXPOSED in shown
-        assert_screen_inert(harness)
-        await pilot.press("escape")
+            await _send(pilot, harness, "/mcp")
+            await wait_until(pilot, lambda: isinstance(harness.app.screen, McpServersScreen))
+            await pilot.pause()
+            shown = screen_plain_text(harness.app)
+            assert "fake  ready, 8 tools" in shown and "gone  failed: could not be started" in shown
+            assert_dialog_centered(harness.app, "#mcp-servers")
+            assert "echo  Echo the text back." in shown and HOSTILE_EXPOSED in shown
+            assert_screen_inert(harness)
+            await pilot.press("escape")
 
-        # Round 1: the tools go with the request; echo is allowed for the session, the hostile call declined.
-        await _send(pilot, harness, "use the tools")
-        shown = await _dialog(pilot, harness)
-        first = fake_server.chat_requests()[0].json()
-        offered = {tool["function"]["name"]: tool["function"] for tool in first["tools"]}
-        assert set(offered) == {"echo", "picture", "fail", "slow", "crash", "big", HOSTILE_EXPOSED}
-        assert offered["echo"]["parameters"]["properties"]["text"]["type"] == "string"
-        assert "server: fake" in shown and "tool:   echo" in shown and '"text": "hi"' in shown
-        assert "Run this MCP tool call? (1 of 2)" in shown
-        await pilot.press("a")
-        shown = await _dialog(pilot, harness)
-        assert "Run this MCP tool call? (2 of 2)" in shown
-        assert "server: fake" in shown and "offered as " + HOSTILE_EXPOSED in shown
-        assert any(marker in shown for marker in LITERAL_MARKERS)
-        assert_screen_inert(harness)
-        await pilot.press("n")
-        second = await _requests(pilot, harness, 2)
-        assert _tool_messages(second) == [("c1", "echo: hi"), ("c2", DECLINED_TEXT)]
+            # Round 1: the tools go with the request; echo is allowed for the session, the hostile call declined.
+            await _send(pilot, harness, "use the tools")
+            shown = await _dialog(pilot, harness)
+            first = fake_server.chat_requests()[0].json()
+            offered = {tool["function"]["name"]: tool["function"] for tool in first["tools"]}
+            assert set(offered) == {"echo", "picture", "fail", "slow", "crash", "big", "grow", HOSTILE_EXPOSED}
+            assert offered["echo"]["parameters"]["properties"]["text"]["type"] == "string"
+            assert "server: fake" in shown and "tool:   echo" in shown and '"text": "hi"' in shown
+            assert "Run this MCP tool call? (1 of 2)" in shown
+            await pilot.press("a")
+            shown = await _dialog(pilot, harness)
+            assert "Run this MCP tool call? (2 of 2)" in shown
+            assert "server: fake" in shown and "offered as " + HOSTILE_EXPOSED in shown
+            assert any(marker in shown for marker in LITERAL_MARKERS)
+            assert_screen_inert(harness)
+            await pilot.press("n")
+            second = await _requests(pilot, harness, 2)
+            assert _tool_messages(second) == [("c1", "echo: hi"), ("c2", DECLINED_TEXT)]
 
-        # Round 2: echo runs without asking; Enter runs the slow call, which the 1 s timeout cuts.
-        await _send(pilot, harness, "once more")
-        shown = await _dialog(pilot, harness)
-        assert "tool:   slow" in shown
-        await pilot.press("enter")
-        status = harness.screen.query_one(StatusLine)
-        await wait_until(
-            pilot, lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake · Esc stops")
-        )
-        fourth = await _requests(pilot, harness, 4)
-        assert _tool_messages(fourth)[-2:] == [
-            ("c3", "echo: again"),
-            ("c4", "The tool did not answer within 1 s; the call was given up."),
-        ]
-        conversation_id = harness.screen.session.conversation_id
-        assert conversation_id is not None
-        stored = [(m.role, m.content) for m in harness.store.branch(conversation_id)]
-        assert [role for role, _ in stored] == ["user", "assistant", "tool", "tool", "assistant"] * 2
-        assert stored[2] == ("tool", "echo: hi") and stored[3] == ("tool", DECLINED_TEXT)
-        exported = export_document(harness.store, conversation_id)["messages"]
-        assert [(m["role"], m.get("tool_call_id")) for m in exported][1:4] == [
-            ("assistant", None), ("tool", "c1"), ("tool", "c2")
-        ]  # fmt: skip
-        assert [call["id"] for call in exported[1]["tool_calls"]] == ["c1", "c2"]
+            # Round 2: echo runs without asking; Enter runs the slow call, which the 1 s timeout cuts.
+            await _send(pilot, harness, "once more")
+            shown = await _dialog(pilot, harness)
+            assert "tool:   slow" in shown
+            assert "of 2)" not in shown  # the counter counts questions: echo, allowed for the session, ran unasked
+            await pilot.press("enter")
+            status = harness.screen.query_one(StatusLine)
+            await wait_until(
+                pilot,
+                lambda: (status.state, status.notice) == ("running a tool", "slow on MCP server fake · Esc stops"),
+            )
+            fourth = await _requests(pilot, harness, 4)
+            assert _tool_messages(fourth)[-2:] == [
+                ("c3", "echo: again"),
+                ("c4", "The tool did not answer within 1 s; the call was given up."),
+            ]
+            conversation_id = harness.screen.session.conversation_id
+            assert conversation_id is not None
+            stored = [(m.role, m.content) for m in harness.store.branch(conversation_id)]
+            assert [role for role, _ in stored] == ["user", "assistant", "tool", "tool", "assistant"] * 2
+            assert stored[2] == ("tool", "echo: hi") and stored[3] == ("tool", DECLINED_TEXT)
+            exported = export_document(harness.store, conversation_id)["messages"]
+            assert [(m["role"], m.get("tool_call_id")) for m in exported][1:4] == [
+                ("assistant", None), ("tool", "c1"), ("tool", "c2")
+            ]  # fmt: skip
+            assert [call["id"] for call in exported[1]["tool_calls"]] == ["c1", "c2"]
 
-        # /tools: switching the server off sends no MCP tool; switching it on again, with one tool off, offers the
-        # others again.
-        await _toggle(pilot, harness, "server:fake")
-        await _send(pilot, harness, "no tools now")
-        assert "tools" not in (await _requests(pilot, harness, 5))
-        await _toggle(pilot, harness, "server:fake", "tool:big")
-        assert [n.message for n in harness.app._notifications][-1] == (
-            "Off for this conversation (from the next message): big. /tools switches them on."
-        )
+            # /tools: switching the server off (and the tool big) sends no MCP tool; its tools show off and inactive.
+            listed = await _open_tools(pilot, harness)
+            await _switch(pilot, harness, listed, "tool:big", "server:fake")
+            await _send(pilot, harness, "no tools now")
+            assert "tools" not in (await _requests(pilot, harness, 5))
+            listed = await _open_tools(pilot, harness)
+            lines = _lines(listed)
+            assert lines.pop("server:fake") == (False, False)
+            assert set(lines.values()) == {(False, True)}  # none is sent: none reads as on
+            # The server's tool list changes while /tools is open: the new tool is listed, on (its server being off,
+            # shown inactive), and the choices made so far stay.
+            listed.toggle("server:fake")
+            await pilot.pause()
+            assert manager.call("grow", {}).result(10) == "grew a tool"
+            await wait_until(pilot, lambda: "tool:grown" in _lines(listed))
+            changed = "MCP server fake changed its tools (new: grown), from the next message."
+            assert changed in [n.message for n in harness.app._notifications]
+            lines = _lines(listed)
+            assert lines.pop("server:fake") == (True, False) and lines.pop("tool:big") == (False, False)
+            assert set(lines.values()) == {(True, False)}  # switched on again: each tool's own choice is back
+            await _switch(pilot, harness, listed)
+            assert [n.message for n in harness.app._notifications][-1] == (
+                "Off for this conversation (from the next message): big. /tools switches them on."
+            )
 
-        # Round 3: the server dies in the middle of the call.
-        await _send(pilot, harness, "crash it")
-        await _dialog(pilot, harness)
-        await pilot.press("y")
-        last = await _requests(pilot, harness, 7)
-        offered_now = {tool["function"]["name"] for tool in fake_server.chat_requests()[5].json()["tools"]}
-        assert offered_now == set(offered) - {"big"}
-        assert _tool_messages(last)[-1] == (
-            "c5",
-            "The tool could not be run: the MCP server 'fake' exited (crashing now) during the call.",
-        )
-        notices = [n.message for n in harness.app._notifications]
-        assert any(notice.startswith("MCP server fake failed: exited (crashing now). Its tools") for notice in notices)
-        assert wait_gone(int(child_file.read_text()))
+            # Round 3: the server dies in the middle of the call.
+            await _send(pilot, harness, "crash it")
+            await _dialog(pilot, harness)
+            await pilot.press("y")
+            last = await _requests(pilot, harness, 7)
+            offered_now = {tool["function"]["name"] for tool in fake_server.chat_requests()[5].json()["tools"]}
+            assert offered_now == set(offered) - {"big"} | {"grown"}
+            assert _tool_messages(last)[-1] == (
+                "c5",
+                "The tool could not be run: the MCP server 'fake' exited (crashing now) during the call.",
+            )
+            crashed = "MCP server fake failed: exited (crashing now). Its tools"
+            await wait_until(pilot, lambda: any(n.message.startswith(crashed) for n in harness.app._notifications))
+            assert wait_gone(int(child_file.read_text()))
 
-        # A call of its tool now: no server is starting, so /tool_run would never help; the notice says so.
-        await _send(pilot, harness, "call it anyway")
-        nothing = (
-            "The reply calls echo, which no ready MCP server offers (/mcp shows why): /tool_result answers it, or "
-            "send a message to go on without a result."
-        )
-        await wait_until(pilot, lambda: nothing in [n.message for n in harness.app._notifications])
-    harness.app.stop_mcp()
+            # A call of its tool now: no server is starting, so /tool_run would never help; the notice says so.
+            await _send(pilot, harness, "call it anyway")
+            nothing = (
+                "The reply calls echo, which no ready MCP server offers (/mcp shows why): /tool_result answers it, or "
+                "send a message to go on without a result."
+            )
+            await wait_until(pilot, lambda: nothing in [n.message for n in harness.app._notifications])
+    finally:
+        harness.app.stop_mcp()
 
 
 STUB_TOOL = McpTool("stub", "echo", "Echo.", {"type": "object"}, exposed="echo")

@@ -9,10 +9,11 @@ from typing import TypeVar
 from textual.message import Message
 from textual.pilot import Pilot
 
-from tests.ui.conversation_support import ConversationApp, make_messages, screen_text, widget_text
+from tests.ui.conversation_support import ConversationApp, make_messages, message_text, screen_text, widget_text
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.message_view import MessageView
+from toki_tui.ui.widgets.tool_fold import FOLD_CHARS, FOLD_LINES, fold_head
 
 T = TypeVar("T", bound=Message)
 
@@ -291,3 +292,40 @@ async def chat_turns(view: ConversationView, pilot: Pilot[None], *, turns: int, 
         live.append_content("".join(f"reply {turn} line {line}\n\n" for line in range(reply_lines)))
         live.finish(status="complete")
         await pilot.pause()
+
+
+def test_a_long_tool_output_folds_to_its_first_lines() -> None:
+    long = "\n".join(f"row {n} " + "x" * 90 for n in range(1000))  # 100,000 characters or so
+    head = fold_head(long)
+    assert head is not None and head.count("\n") == FOLD_LINES - 1 and long.startswith(head)
+    assert fold_head("b" * 100_000) == "b" * FOLD_CHARS  # one huge line is cut too
+    assert fold_head("short\nresult") is None
+
+
+async def test_a_long_tool_result_shows_folded_and_unfolds_on_a_click_or_f3() -> None:
+    long = "\n".join(f"row {n:04} " + "x" * 90 for n in range(1000))
+    messages = [
+        DisplayMessage(id=1, role="user", content="read the file"),
+        DisplayMessage(id=2, role="tool", content=long, tool_call_id="c1"),
+        DisplayMessage(id=3, role="tool", content="a short result", tool_call_id="c2"),
+    ]
+    app = ConversationApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.conversation.show_messages(messages, has_older=False)
+        await pilot.pause()
+        folded, short = list(app.conversation.query(MessageView))[1:]
+        shown = message_text(folded).splitlines()
+        more = f"{len(long) - len(fold_head(long) or ''):,} more characters, 994 more lines"
+        assert shown[-1] == f"▸ Show all ({more}; click or F3)"
+        assert "row 0000" in shown[1] and not any("row 0006" in line for line in shown)
+        assert folded.size.height < 20 and folded.message.content == long  # only the view is folded
+        assert "Show all" not in message_text(short) and "a short result" in message_text(short)
+
+        await pilot.click(folded, offset=(4, len(shown) - 1))
+        await pilot.pause()
+        assert "row 0999" in message_text(folded)
+        assert message_text(folded).splitlines()[-1] == "▾ Fold to the first lines (click or F3)"
+        assert folded.has_focus
+        await pilot.press("f3")
+        await pilot.pause()
+        assert message_text(folded).splitlines() == shown

@@ -68,6 +68,8 @@ async def stream_with_mcp(
                     result = arguments
                 else:
                     result = await asyncio.wrap_future(manager.call(call.name, arguments))
+                # A server whose tools changed (notifications/tools/list_changed) offers its new list from now on.
+                session.extra_tools = tuple(tool.definition() for tool in manager.tools())
                 async with contextlib.aclosing(session.tool_result_batches(result, call.call_id)) as batches:
                     async for batch in batches:
                         printer.handle_batch(batch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import os
 import signal
@@ -259,24 +260,17 @@ class TokiApp(App[int]):
         if not self.config.mcp_servers or self.mcp is not None:
             return
         from toki_tui.core.mcp.manager import McpManager
+        from toki_tui.ui.mcp_notices import McpNotices
 
-        loop = asyncio.get_running_loop()
+        loop, notices = asyncio.get_running_loop(), McpNotices(self)
+        app_context = contextvars.copy_context()  # Textual's timers and messages need the active app's context
 
         def changed(state: ServerState) -> None:  # on the manager's thread
             with contextlib.suppress(RuntimeError):  # the app's loop has closed: toki is exiting
-                loop.call_soon_threadsafe(self._mcp_changed, state)
+                loop.call_soon_threadsafe(notices.changed, state, context=app_context)
 
         self.mcp = McpManager(self.config.mcp_servers, on_change=changed)
         self.mcp.start()
-
-    def _mcp_changed(self, state: ServerState) -> None:
-        from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
-
-        if state.status == "failed":
-            notice = f"MCP server {state.name} {state.describe()}. Its tools are not offered until toki starts again: "
-            self.notify(notice + state.advice + ".", title="MCP", severity="error", timeout=10)
-        if isinstance(self.screen, McpServersScreen) and self.mcp is not None:
-            self.screen.show_states(self.mcp.states())
 
     def stop_mcp(self) -> None:
         """Stop the MCP servers and all they started (the command line calls this once the app has ended)."""

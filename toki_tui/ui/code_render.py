@@ -8,7 +8,9 @@ highlighted form, so swapping one for the other never moves the text.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import time
 from collections.abc import Generator, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -86,6 +88,24 @@ def prepare_lexer(language: str) -> None:
     the first use of a language imports its lexer module, which otherwise stalls the screen just as the
     fence closes."""
     _lexer(language)
+
+
+HIGHLIGHT_SLICE = 0.004
+"""Seconds of highlighting work between two returns to the event loop."""
+
+
+async def highlight_in_slices(code: str, language: str, ctx: RenderContext) -> list[Line]:
+    """`highlight_steps` run to its end in slices of HIGHLIGHT_SLICE, so keys and a stream keep flowing."""
+    steps = highlight_steps(code, language, ctx)
+    deadline = time.perf_counter() + HIGHLIGHT_SLICE
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if time.perf_counter() > deadline:
+            await asyncio.sleep(0)
+            deadline = time.perf_counter() + HIGHLIGHT_SLICE
 
 
 def highlight_steps(code: str, language: str, ctx: RenderContext) -> Generator[None, None, list[Line]]:

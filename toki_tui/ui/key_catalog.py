@@ -46,6 +46,7 @@ WHAT: dict[str, str] = {
     "message.regenerate": "on a reply: regenerate it (the old one stays as a sibling)",
     "message.edit": "on a question: edit it in the prompt; sending asks it anew",
     "message.continue": "on a reply: continue it after a stop or a cut",
+    "message.fold": "on a message: fold or unfold its long tool output or its thinking",
     "help.close": "close the help",
     "details.close": "close the reply details",
     "confirm.yes": "in a question dialog: yes",

@@ -101,15 +101,19 @@ async def open_session(
     pids: list[int],
     on_garbage: Callable[[Exception], None],
     refusals: list[int] | None = None,
+    on_tools_changed: Callable[[], None] | None = None,
 ) -> AsyncIterator[Any]:
     """An initialized `mcp.ClientSession` for `server`; a local server writes its stderr to `errlog` (a file with a
     descriptor; None: toki's own stderr) and its pid into `pids`; a remote one's HTTP error statuses go into
-    `refusals` (the SDK's own error names none). A line that is not a protocol message calls `on_garbage`."""
-    from mcp import ClientSession
+    `refusals` (the SDK's own error names none). A line that is not a protocol message calls `on_garbage`; the
+    server's `notifications/tools/list_changed` calls `on_tools_changed`."""
+    from mcp import ClientSession, types
 
     async def handle(message: Any) -> None:
         if isinstance(message, Exception):
             on_garbage(message)
+        elif isinstance(message, types.ToolListChangedNotification) and on_tools_changed is not None:
+            on_tools_changed()
 
     async with contextlib.AsyncExitStack() as stack:
         if server.url is not None:

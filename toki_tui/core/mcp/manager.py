@@ -8,7 +8,9 @@ with each new state (the TUI posts it to its own loop).
 
 Lifecycle of a server: disabled (`enabled = false`, never started) or starting, then ready (its tools listed) or
 failed (the reason: it could not start, it exited, it sent something that is not MCP, it timed out starting). A
-server that fails is closed and stays failed. `stop()` closes every connection (each local server's whole process
+server that fails is closed and stays failed. A ready server that says its tools changed
+(`notifications/tools/list_changed`) has them listed again and named as on start; `on_change` is called with its
+state again. `stop()` closes every connection (each local server's whole process
 group goes with it) and waits for the thread, bounded; processes still alive after that are killed.
 """
 
@@ -23,13 +25,16 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from toki_tui.core.mcp.config import McpServerConfig
 from toki_tui.core.mcp.naming import McpTool, assign_names, object_schema
 from toki_tui.core.mcp.reasons import STARTING_WORDS_LINES, describe_failure, garbage_line, last_words
 from toki_tui.core.mcp.results import failed_text, result_text, timed_out_text
+from toki_tui.core.mcp.states import ServerState
+
+__all__ = ["McpManager", "ServerState"]
 
 STOP_GRACE = 1.0
 """Seconds a server has to exit by itself once its input is closed (as MCP servers do) before toki signals its
@@ -45,31 +50,6 @@ STDERR_TAIL = 2000
 """The most of a server's last error output kept, to say why it failed."""
 
 
-@dataclass(frozen=True)
-class ServerState:
-    name: str
-    status: str
-    """"disabled", "starting", "ready" or "failed"."""
-    where: str
-    tools: tuple[McpTool, ...] = ()
-    reason: str = ""
-    """Why it failed (untrusted: it may quote the server's own error output)."""
-
-    def describe(self) -> str:
-        if self.status == "ready":
-            return f"ready, {len(self.tools)} tool{'s' if len(self.tools) != 1 else ''}"
-        if self.status == "failed":
-            return f"failed: {self.reason}"
-        if self.status == "disabled":
-            return "disabled (enabled = false in the config)"
-        return self.status
-
-    @property
-    def advice(self) -> str:
-        """What to do about a failed server (the end of its notification)."""
-        return f"check [mcp_servers.{self.name}] in the config, or set enabled = false there"
-
-
 class _Server:
     """One server's connection, on the manager's loop."""
 
@@ -78,6 +58,7 @@ class _Server:
         self.session: Any = None
         self.pids: list[int] = []
         self.refusals: list[int] = []  # a remote server's HTTP error statuses
+        self.relisting: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references to tasks
         self.stderr = bytearray()
         self.ended = asyncio.Event()
         self.problem = ""
@@ -208,7 +189,8 @@ class McpManager:
             with anyio.CancelScope(deadline=anyio.current_time() + config.start_timeout) as starting:
                 server.starting = starting
                 garbage = functools.partial(self._garbage, server)
-                async with open_session(config, errlog, server.pids, garbage, server.refusals) as session:
+                relist = functools.partial(self._tools_changed, server)
+                async with open_session(config, errlog, server.pids, garbage, server.refusals, relist) as session:
                     listed = await session.list_tools()
                     if errlog is not None:
                         errlog.close()  # the server holds its own copy: its end of file means it has exited
@@ -284,6 +266,26 @@ class McpManager:
     def _garbage(self, server: _Server, error: Exception) -> None:
         self._end(server, "sent something that is not an MCP message" + garbage_line(error))
 
+    def _tools_changed(self, server: _Server) -> None:
+        """The server said its tool list changed (on the manager's loop): list them again, off the SDK's reader."""
+        task = asyncio.get_running_loop().create_task(self._relist(server))
+        server.relisting.add(task)
+        task.add_done_callback(server.relisting.discard)
+
+    async def _relist(self, server: _Server) -> None:
+        session = server.session
+        if session is None or server.problem:
+            return  # still starting (its first listing comes next) or ended
+        import anyio
+
+        try:
+            with anyio.fail_after(server.config.timeout):
+                listed = await session.list_tools()
+        except Exception:  # its tools stay as they were; a server that died is noticed (and said) on its own
+            return
+        if server.session is session and not server.problem:
+            self._ready(server.config, listed.tools)
+
     def _ready(self, config: McpServerConfig, listed: list[Any]) -> None:
         found = [
             McpTool(config.name, str(tool.name), str(tool.description or ""), object_schema(tool.input_schema))
@@ -354,6 +356,8 @@ class McpManager:
             return timed_out_text(timeout)
         except Exception as error:
             return await self._ended_during_call(server) or failed_text(tool.server, f"answered with an error: {error}")
+        if server.relisting:  # the call changed the server's tools (it said so first): the next request has them
+            await asyncio.wait(set(server.relisting), timeout=timeout)
         return result_text(result.content, is_error=bool(result.is_error), structured=result.structured_content)
 
     async def _ended_during_call(self, server: _Server) -> str | None:

@@ -56,7 +56,8 @@ class McpCallDialog(ModalScreen[str]):
     ARMING_SECONDS: ClassVar[float] = 0.5
 
     def __init__(self, tool: McpTool, call_id: str, arguments: str, position: str = "") -> None:
-        """`position`: which of the reply's calls this is, such as "2 of 3" (empty for a reply's only call)."""
+        """`position`: which of the reply's questions this is, such as "2 of 3" (empty when it is the only one; the
+        calls of tools allowed for the session are not asked about, and not counted)."""
         super().__init__()
         self._tool, self._call_id, self._arguments, self._position = tool, call_id, arguments, position
         self.armed = False
@@ -185,7 +186,11 @@ class ToolSwitches(SelectionList[str]):
 
 class McpToolsScreen(ModalScreen[frozenset[str] | None]):
     """`/tools`: the MCP servers and their tools, each switched on or off for this conversation. Space toggles,
-    Enter keeps the choice (the names switched off), Esc leaves it as it was."""
+    Enter keeps the choice (the names switched off), Esc leaves it as it was.
+
+    A server switched off shows its tools off and inactive (none of them is sent), and keeps each tool's own
+    choice for when it is switched on again. `show_states` lists the tools again as a server's change (its tool
+    list changed while it runs), keeping the choices made so far; a new tool is on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="mcp_tools.cancel"),
@@ -195,29 +200,79 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
     def __init__(self, states: list[ServerState], off: frozenset[str], local_tools: list[str]) -> None:
         super().__init__()
         self._states, self._off, self._local = states, off, local_tools
+        self._on: dict[str, bool] = {}
+        """Each line's own choice (server and tool keys): a tool's stays while its server is off."""
 
-    def compose(self) -> ComposeResult:
+    def _selections(self) -> list[Selection[str]]:
         selections: list[Selection[str]] = []
         for state in self._states:
             if state.status != "ready":
                 continue
             key = SERVER_KEY + state.name
+            server_on = self._on.setdefault(key, key not in self._off)
             count = len(state.tools)
             label = f"{state.name}  (MCP server, {count} tool{'s' if count != 1 else ''})"
-            selections.append(Selection(plain_content(displayable_line(label)), key, key not in self._off))
+            selections.append(Selection(plain_content(displayable_line(label)), key, server_on, id=key))
             for tool in state.tools:
                 tool_key = TOOL_KEY + tool.exposed
+                tool_on = self._on.setdefault(tool_key, tool_key not in self._off)
                 line = f"    {displayable_line(tool.exposed, 64)}  {_summary(tool)}"
-                selections.append(Selection(plain_content(line), tool_key, tool_key not in self._off))
+                shown_on, inactive = tool_on and server_on, not server_on
+                selections.append(Selection(plain_content(line), tool_key, shown_on, id=tool_key, disabled=inactive))
+        return selections
+
+    def compose(self) -> ComposeResult:
+        selections = self._selections()
         with Vertical(id="mcp-tools", classes="dialog"):
             yield Static("Tools offered in this conversation", classes="dialog-title")
             if self._local:
                 yield Static(plain_content("Tools file: " + ", ".join(self._local)))
-            if selections:
-                yield ToolSwitches(*selections, id="mcp-tools-list")
-            else:
-                yield Static("No MCP server is ready (/mcp shows why).")
+            yield ToolSwitches(*selections, id="mcp-tools-list")
+            yield Static("No MCP server is ready (/mcp shows why).", id="mcp-tools-none")
             yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
+
+    def on_mount(self) -> None:
+        self._show_or_hide_list()
+
+    def _show_or_hide_list(self) -> None:
+        listed = self.query_one(SelectionList)
+        listed.display = listed.option_count > 0
+        self.query_one("#mcp-tools-none").display = not listed.display
+
+    def show_states(self, states: list[ServerState]) -> None:
+        """List the servers' tools again (a server's tools changed), keeping the choices made so far."""
+        self._remember_choices()
+        self._states = states
+        listed = self.query_one(SelectionList)
+        highlighted = listed.highlighted
+        listed.clear_options()
+        listed.add_options(self._selections())
+        if highlighted is not None and listed.option_count:
+            listed.highlighted = min(highlighted, listed.option_count - 1)
+        self._show_or_hide_list()
+
+    def _remember_choices(self) -> None:
+        """The lines the user can switch now say their choice; an inactive tool's is kept as it was."""
+        listed = self.query_one(SelectionList)
+        selected = set(listed.selected)
+        for index in range(listed.option_count):
+            option = listed.get_option_at_index(index)
+            if not option.disabled:
+                self._on[str(option.value)] = option.value in selected
+
+    @on(SelectionList.SelectedChanged)
+    def _switched(self, event: SelectionList.SelectedChanged[str]) -> None:
+        """A server switched off: its tools show off and inactive; switched on: their own choices again."""
+        self._remember_choices()
+        listed = event.selection_list
+        for state in self._states:
+            server_on = self._on.get(SERVER_KEY + state.name, True)
+            for tool in state.tools if state.status == "ready" else ():
+                key = TOOL_KEY + tool.exposed
+                if key not in self._on:
+                    continue
+                (listed.enable_option if server_on else listed.disable_option)(key)
+                (listed.select if server_on and self._on[key] else listed.deselect)(key)
 
     def on_resize(self, event: Resize) -> None:
         fewest, most = TOOL_ROWS
@@ -226,14 +281,11 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
             listed.styles.max_height = max(fewest, min(most, room)) + 2
 
     def action_keep(self) -> None:
-        lists = self.query(SelectionList)
-        if not lists:
+        if not self.query_one(SelectionList).option_count:
             self.dismiss(self._off)
             return
-        chosen = lists.first(SelectionList)
-        selected = set(chosen.selected)
-        everything = [chosen.get_option_at_index(index).value for index in range(chosen.option_count)]
-        self.dismiss(frozenset(str(value) for value in everything if value not in selected))
+        self._remember_choices()
+        self.dismiss(frozenset(key for key, on in self._on.items() if not on))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -151,9 +151,12 @@ class McpTools:
 
     async def _run_calls(self, manager: McpManager, calls: list[ToolCall]) -> None:
         reply, conversation_id = self._session.reply, self._session.conversation_id
-        answers = []
-        for number, call in enumerate(calls, 1):
-            position = f"{number} of {len(calls)}" if len(calls) > 1 else ""
+        answers, asked = [], 0
+        for index, call in enumerate(calls):
+            # The counter counts questions: a call allowed for the session runs without one and is not counted.
+            questions = asked + sum(self._asks(manager, later) for later in calls[index:])
+            position = f"{asked + 1} of {questions}" if questions > 1 else ""
+            asked += self._asks(manager, call)
             answers.append((call.call_id, await self._answer(manager, call, position)))
         if (
             self._replies.streaming
@@ -176,8 +179,14 @@ class McpTools:
         # As a retry: once the reply ends, the conversation is shown again from the store (the stored tool messages).
         self._replies.start(self._session.tool_result_batches(last_text, last_id), was_retry=True)
 
+    def _asks(self, manager: McpManager, call: ToolCall) -> bool:
+        """Whether running `call` needs the user's answer now (its tool is offered and not allowed for the session)."""
+        tool = manager.tool(call.name)
+        return tool is not None and not self._is_off(tool) and (tool.server, tool.name) not in self._app.mcp_allowed
+
     async def _answer(self, manager: McpManager, call: ToolCall, position: str) -> str:
-        """The text of the call's `tool` message, after the user's answer (`position`: "2 of 3", or "")."""
+        """The text of the call's `tool` message, after the user's answer (`position`: which of the reply's
+        questions this is, "2 of 3", or "" when it is the only one)."""
         from toki_tui.ui.screens.mcp_dialogs import ALWAYS, DECLINE, McpCallDialog
 
         tool = manager.tool(call.name)

@@ -27,6 +27,7 @@ MESSAGE_KEYS: list[BindingType] = [
     Binding("ctrl+r", "regenerate", "Regenerate", show=False, id="message.regenerate"),
     Binding("ctrl+e", "edit", "Edit", show=False, id="message.edit"),
     Binding("ctrl+k", "continue_reply", "Continue", show=False, id="message.continue"),
+    Binding("f3", "toggle_fold", "Fold", show=False, id="message.fold"),
 ]
 """The keys of a focused message (MessageView.BINDINGS, where ui/key_catalog.py finds them)."""
 

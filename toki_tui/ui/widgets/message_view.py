@@ -8,13 +8,12 @@ with `@click` style meta, never with markup parsed from the message (model text 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import time
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.actions import SkipAction
 from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -24,7 +23,7 @@ from textual.widget import Widget
 
 from toki_tui.core.text import displayable
 from toki_tui.ui import textual_internals
-from toki_tui.ui.code_render import highlight_steps
+from toki_tui.ui.code_render import highlight_in_slices
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.json_view import shown_content
 from toki_tui.ui.line_render import (
@@ -47,10 +46,8 @@ from toki_tui.ui.widgets.message_chrome import (
     status_lines,
     tool_lines,
 )
+from toki_tui.ui.widgets.tool_fold import FoldableText
 from toki_tui.ui.workers import start_worker
-
-HIGHLIGHT_SLICE = 0.004
-"""Seconds of highlighting work between two returns to the event loop."""
 
 
 class MessageView(Widget, can_focus=True):
@@ -126,7 +123,7 @@ class MessageView(Widget, can_focus=True):
         self._reasoning_toggled_by_user = False
         self._markdown = message.role == "assistant"
         self._content = MarkdownLines()
-        self._plain_content = PlainTextLines()
+        self._plain_content = FoldableText(foldable=message.role == "tool")  # a tool's result folds when long
         self._feed_content(displayable(shown_content(message)))
         if message.status != "streaming":
             self._content.close()
@@ -176,6 +173,17 @@ class MessageView(Widget, can_focus=True):
     def action_toggle_reasoning(self) -> None:
         if self.has_reasoning:
             self.toggle_reasoning()
+
+    def action_toggle_fold(self) -> None:
+        """Fold or unfold a tool message's long output (its fold line's click; F3 on the focused message), else
+        its thinking; with neither, F3 goes on to the screen's (the newest reply's thinking)."""
+        if self._plain_content.folds:
+            self._plain_content.toggle()
+            self._changed()
+        elif self.has_reasoning:
+            self.toggle_reasoning()
+        else:
+            raise SkipAction()
 
     def mark_words(self, words: tuple[str, ...]) -> None:
         """Highlight these words wherever they appear (a search hit opened from the history list)."""
@@ -297,7 +305,7 @@ class MessageView(Widget, can_focus=True):
             for job in self._content.take_highlight_jobs():
                 start_worker(self, self._highlight, job, group="highlight")
         else:
-            lines.extend(self._plain_content.lines(ctx))
+            lines.extend(self._plain_content.lines(ctx, self._style("fold"), self._style("meta")))
         for section in (refusal, tools, status):
             if section and lines:
                 lines.append(BLANK)
@@ -324,17 +332,7 @@ class MessageView(Widget, can_focus=True):
 
     async def _highlight(self, job: HighlightJob) -> None:
         """Highlight a long fence in slices of a few milliseconds, so keys and the stream keep flowing."""
-        steps = highlight_steps(job.block.text, job.block.language, job.ctx)
-        deadline = time.perf_counter() + HIGHLIGHT_SLICE
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                highlighted: list[Line] = done.value
-                break
-            if time.perf_counter() > deadline:
-                await asyncio.sleep(0)
-                deadline = time.perf_counter() + HIGHLIGHT_SLICE
+        highlighted = await highlight_in_slices(job.block.text, job.block.language, job.ctx)
         if self._content.apply_highlight(job, highlighted):
             self._changed()
 
