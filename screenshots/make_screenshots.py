@@ -7,20 +7,24 @@ temporary folder (the user's own config and history are never read). No API key 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.fakes.mcp_config import fake_server_config
 from tests.fakes.per_model import by_model
 from tests.fakes.server import FakeServer, models_reply, openai_error_reply, stream_text
+from tests.fakes.streams import stream_tool_calls
 from tests.ui.app_support import sidebars_built
 from toki_tui.core.api.params import ChatParams
 from toki_tui.core.config.config_file import Config, resolve_endpoint, with_endpoint
 from toki_tui.core.pricing import Price, reply_cost
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.factory import create_app
+from toki_tui.ui.screens.mcp_dialogs import McpCallDialog
 from toki_tui.ui.widgets.history_list import HistoryList
 
 OUT = Path(__file__).resolve().parent
@@ -126,7 +130,7 @@ async def shoot(root: Path, server: FakeServer) -> None:
     async with app.run_test(size=(120, 36)) as pilot:  # type: ignore[attr-defined]
         await ready(pilot, app)
         for _ in range(200):
-            if app.screen.models_note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
+            if app.screen.model_choice.note == "" and len(app.screen.models) > 3:  # type: ignore[attr-defined]
                 break
             await pilot.pause(0.02)
         await pilot.press("ctrl+o")
@@ -232,6 +236,37 @@ async def shoot(root: Path, server: FakeServer) -> None:
         app.save_screenshot(str(OUT / "compare.svg"))  # type: ignore[attr-defined]
         await pilot.press("escape")
         await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+
+    # 7. An MCP tool call waiting for the user's yes: the test MCP server (tests/fakes/mcp_server.py) as "notes",
+    # the model calling its echo tool. The dialog names the server, the tool and the call; no path is shown.
+    arguments = json.dumps({"text": "Remember: the demo is on Thursday at 10:00, room 4B."})
+    server.script(stream_tool_calls([{"id": "call_7f3a", "name": "echo", "arguments": arguments}]))
+    mcp_config = replace(config, mcp_servers={"notes": fake_server_config("notes")})
+    app = create_app(
+        config=mcp_config,
+        endpoint=endpoint,
+        store=store,
+        config_file=root / "config.toml",
+        cache_dir=root / "cache",
+        themes_dir=root / "themes",
+    )
+    async with app.run_test(size=(110, 32)) as pilot:
+        await ready(pilot, app)
+        manager = app.mcp
+        assert manager is not None
+        for _ in range(1500):
+            if manager.wait_settled(0):
+                break
+            await pilot.pause(0.02)
+        await pilot.press(*"Note the demo date", "enter")
+        for _ in range(500):
+            if isinstance(app.screen, McpCallDialog):
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.8)  # armed: the buttons enabled
+        app.save_screenshot(str(OUT / "mcp-call.svg"))
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
     store.close()
 
 
@@ -247,6 +282,7 @@ def main() -> int:
         "branches",
         "reply-details",
         "compare",
+        "mcp-call",
     )
     for name in names:
         print(OUT / f"{name}.svg")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -182,7 +183,7 @@ async def wait_for_request_end(request: Any, timeout: float = 5.0) -> None:
     await asyncio.get_running_loop().run_in_executor(None, request.finished.wait, timeout)
 
 
-def assert_dialog_centered(app: TokiApp, selector: str) -> None:
+def assert_dialog_centered(app: App[Any], selector: str) -> None:
     """The open modal's dialog (`selector`) sits in the middle of the screen, not in its top-left corner."""
     region = app.screen.query_one(selector).region
     width, height = app.screen.size

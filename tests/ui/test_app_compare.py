@@ -125,6 +125,8 @@ async def test_compare_three_models_one_failing_then_continue_with_the_second_th
         await pilot.press("enter")
         view = screen.query_one(CompareView)
         assert view.has_class("-stacked")
+        marker = " ".join(widget_text(screen.query_one("#compare-marker")).split())
+        assert marker.endswith("Enter continues with it); Esc stops all"), marker  # wrapped at 90 columns, not cut
         await wait_until(pilot, lambda: "word" in view.lives[0].content)
         # Sent while the replies arrive: the text goes back in the prompt, the cursor at its end, so what is
         # typed next follows it.

@@ -340,6 +340,19 @@ async def test_the_footer_is_rebuilt_only_when_what_it_shows_changes(tmp_path: P
         await wait_until(pilot, lambda: not harness.screen.streaming)
         await wait_until(pilot, lambda: "stop_reply" not in {key.action for key in keys()})
 
+        # Narrower than the keys: those that would be cut at the palette's key are hidden, not shown in part
+        # (a lone "^" of "^q Quit"), and come back when there is room.
+        def shown_and_fitting() -> tuple[list[str], bool]:
+            [palette] = [key for key in keys() if key.has_class("-command-palette")]
+            shown = [key for key in keys() if key.display and key is not palette]
+            return [key.action for key in shown], all(key.region.right <= palette.region.x for key in shown)
+
+        await pilot.resize_terminal(66, 40)
+        await wait_until(pilot, lambda: shown_and_fitting()[1] and "quit" not in shown_and_fitting()[0])
+        assert shown_and_fitting()[0][:2] == ["submit", "pick_model"]  # the first keys stay
+        await pilot.resize_terminal(140, 40)
+        await wait_until(pilot, lambda: "quit" in shown_and_fitting()[0])
+
 
 async def test_start_up_imports_run_in_a_thread(
     tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList, Static
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import enter_text, make_app, wait_until
@@ -62,3 +62,14 @@ async def test_history_entries_fit_their_width_and_counts_stay_current(tmp_path:
         await wait_until(pilot, lambda: "long long" in entry_lines(pilot)[0])
         lines = entry_lines(pilot)
         assert 3 <= len(lines) <= 4 and lines[-2].endswith("…") and "6 msg" in lines[-1], lines
+        # A search with no match says so right under the search box, where the list was (not at the sidebar's
+        # foot under an empty box); the list comes back, fitted, when the search is cleared.
+        search = history.query_one("#history-search", Input)
+        search.value = "zzzz-nothing"
+        empty = history.query_one("#history-empty", Static)
+        await wait_until(pilot, lambda: "No match." in str(empty.render()) and empty.region.height == 1)
+        assert empty.region.y <= search.region.bottom + 1, (empty.region, search.region)
+        assert not history.query_one("#history-options", OptionList).display
+        search.value = ""
+        await wait_until(pilot, lambda: history.option_count == 1 and not empty.display)
+        await wait_until(pilot, lambda: "6 msg" in entry_lines(pilot)[-1] and entry_lines(pilot)[-2].endswith("…"))

@@ -20,7 +20,7 @@ from tests.fakes.mcp_config import fake_server_config
 from tests.fakes.server import FakeServer, stream_text
 from tests.fakes.streams import stream_tool_calls
 from tests.hostile import HOSTILE, LITERAL_MARKERS, storable
-from tests.ui.app_support import AppHarness, enter_text, make_app, wait_until
+from tests.ui.app_support import AppHarness, assert_dialog_centered, enter_text, make_app, wait_until
 from tests.ui.terminal_frame import screen_plain_text
 from tests.ui.test_hostile_surfaces import assert_screen_inert
 from toki_tui.core.config.config_file import Config
@@ -144,6 +144,7 @@ async def test_the_whole_mcp_loop(tmp_path: Path, fake_server: FakeServer) -> No
             await pilot.pause()
             shown = screen_plain_text(harness.app)
             assert "fake  ready, 8 tools" in shown and "gone  failed: could not be started" in shown
+            assert_dialog_centered(harness.app, "#mcp-servers")
             assert "echo  Echo the text back." in shown and HOSTILE_EXPOSED in shown
             assert_screen_inert(harness)
             await pilot.press("escape")

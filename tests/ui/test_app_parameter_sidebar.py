@@ -24,6 +24,8 @@ async def test_an_out_of_range_value_is_refused_visibly_and_valid_ones_apply(
         if size[0] < 110:
             await pilot.press("f2")  # a narrow terminal shows the sidebar on request
             await pilot.pause()
+        for field in screen.query(".param-input").results(Input):  # each placeholder shown whole, not cut
+            assert len(field.placeholder) <= field.content_region.width, (field.placeholder, field.content_region)
         await pilot.click("#param-temperature")
         await enter_text(pilot, "3")
         await pilot.press("tab")

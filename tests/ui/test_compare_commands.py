@@ -63,6 +63,23 @@ def test_a_column_header_cuts_the_model_id_and_marks_estimates() -> None:
     )
 
 
+def test_tabs_give_the_model_ids_the_room_when_four_share_80_cells() -> None:
+    """At 80x24 four tabs showed `1 dee… · complete`: the state word left the id three letters. Where the id needs
+    the room the state is one sign (✓ ✖ ■ ↓ ⋯); where all fits, the word stays."""
+    from toki_tui.ui.widgets.compare_view import CompareHeader, ReplyFigures, tabs_text
+
+    ids = ("deepseek/deepseek-chat-v3", "openai/gpt-4o-mini", "meta-llama/llama-3.1-8b", "qwen/qwen-2.5")
+    headers = [CompareHeader(number, model) for number, model in enumerate(ids, start=1)]
+    for header, status in zip(headers, ("complete", "streaming", "error", "stopped"), strict=True):
+        header.figures = ReplyFigures(status=status)
+    line = tabs_text(headers, selected=1, width=78).plain
+    assert len(line) <= 78
+    assert " 1 deepseek/de… ✓ " in line and " 2 openai/gpt-… ↓ " in line, line
+    assert " 3 meta-llama/… ✖ " in line and " 4 qwen/qwen-2… ■ " in line, line
+    wide = tabs_text(headers[:2], selected=0, width=160).plain
+    assert " 1 deepseek/deepseek-chat-v3 · complete " in wide and " 2 openai/gpt-4o-mini · streaming " in wide
+
+
 async def test_the_compare_picker_marks_the_best_match_of_a_new_filter_in_the_order_marked() -> None:
     from textual.app import App
     from textual.widgets import Input

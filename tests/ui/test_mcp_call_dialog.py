@@ -12,10 +12,10 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Button, SelectionList, Static
 
-from tests.ui.app_support import wait_until
+from tests.ui.app_support import assert_dialog_centered, wait_until
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
-from toki_tui.ui.screens.mcp_dialogs import McpCallDialog, McpToolsScreen
+from toki_tui.ui.screens.mcp_dialogs import TOOL_KEY, McpCallDialog, McpToolsScreen
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "toki_tui" / "ui" / "styles" / "app.tcss"
 
@@ -40,6 +40,7 @@ async def test_the_buttons_stay_on_an_80_by_24_screen_with_long_arguments() -> N
             assert screen.contains_region(button.region), f"{button.id} is off screen: {button.region}"
             assert dialog.contains_region(button.region), f"{button.id} is outside the dialog: {button.region}"
             assert button.region.width >= len(str(button.label)), f"{button.id} is cut: {button.region}"
+        assert_dialog_centered(app, "#mcp-call-dialog")  # a modal of toki's, over the dimmed chat like the others
 
 
 async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> None:
@@ -53,16 +54,20 @@ async def test_the_tools_switch_keeps_its_keys_line_on_an_80_by_24_screen() -> N
     states = [ServerState("git", "ready", "git", tools), ServerState("fetch", "ready", "fetch", (one,))]
     app = _DialogApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(McpToolsScreen(states, frozenset(), ["local_tool"]))
+        await app.push_screen(McpToolsScreen(states, frozenset({TOOL_KEY + "git_1"}), ["local_tool"]))
         await pilot.pause()
         dialog = app.screen.query_one("#mcp-tools").content_region
         [keys] = [line for line in app.screen.query(Static) if "Space switches" in str(line.render())]
         assert keys.region.height == 1, f"the keys line is not shown: {keys.region}"
         assert dialog.contains_region(keys.region), f"the keys line is outside the dialog: {keys.region}"
         assert Region(0, 0, 80, 24).contains_region(keys.region)
+        assert_dialog_centered(app, "#mcp-tools")
         listed = app.screen.query_one(SelectionList)
         labels = [str(listed.get_option_at_index(index).prompt) for index in range(listed.option_count)]
         assert "fetch  (MCP server, 1 tool)" in labels and "git  (MCP server, 20 tools)" in labels
+        # On and off differ by more than colour: an off switch is an empty box, not a red X.
+        boxes = {label.split()[0]: listed.render_line(index).text[:3] for index, label in enumerate(labels)}
+        assert boxes["git_0"] == "▐X▌" and boxes["git_1"] == "▐ ▌", boxes
 
 
 async def test_keys_typed_as_the_dialog_opens_do_not_answer_it() -> None:

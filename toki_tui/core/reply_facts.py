@@ -78,8 +78,9 @@ def reply_measures(message: ReplyRecord) -> list[str]:
     measures = []
     if message.duration is not None:
         measures.append(f"{message.duration:.1f} s")
-    if message.usage and isinstance(message.usage.get("completion_tokens"), int):
-        measures.append(f"{message.usage['completion_tokens']} tokens")
+    tokens = (message.usage or {}).get("completion_tokens")
+    if isinstance(tokens, int):
+        measures.append(f"{tokens} token{'' if tokens == 1 else 's'}")
     if message.cost_estimate is not None:
         measures.append(format_cost(message.cost_estimate, reported=message.cost_reported))
     return measures

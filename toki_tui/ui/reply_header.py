@@ -15,6 +15,6 @@ def reply_header_facts(message: DisplayMessage) -> str:
     tokens = (message.usage or {}).get("completion_tokens")
     if not isinstance(tokens, int) or isinstance(tokens, bool):
         return cost
-    facts = f" · {tokens:,} tokens"
+    facts = f" · {tokens:,} token{'' if tokens == 1 else 's'}"  # "1 token", not "1 tokens"
     speed = tokens_per_second(tokens, message.duration, message.ttft)
     return facts + (f" · {speed_text(speed)}" if speed is not None else "") + cost

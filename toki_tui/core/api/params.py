@@ -29,6 +29,10 @@ class NumberRange:
             return f"{kind} >= {self.low:g}"
         return f"{kind} from {self.low:g} to {self.high:g}"
 
+    def bounds(self) -> str:
+        """The range in few words ("-2 to 2", "an integer >= 1"), for a field's placeholder in a narrow sidebar."""
+        return self.describe() if self.high is None else f"{self.low:g} to {self.high:g}"
+
 
 #: The numeric parameters of the Chat Completions API and their allowed ranges (TOKI docs, docs/protocol.md §1.2).
 PARAMETER_RANGES: dict[str, NumberRange] = {

@@ -7,10 +7,16 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+ROWS_AROUND_QUESTION = 8
+"""The dialog's rows other than the question's (border, padding, the buttons and the space above them): the
+question gets what is left of the dialog's 90% of the screen and scrolls beyond, so a long one (a tool command
+with the model's arguments) never pushes the buttons off a short screen."""
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -26,13 +32,18 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self._question, id="confirm-question")
+            with VerticalScroll(id="confirm-question-scroll"):
+                yield Static(self._question, id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self._yes, variant="warning", id="confirm-yes")
-                yield Button("Cancel", variant="primary", id="confirm-no")
+                yield Button(f"{self._yes} (y)", variant="warning", id="confirm-yes")
+                yield Button("Cancel (n)", variant="primary", id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()  # Enter on the dialog keeps the file
+
+    def on_resize(self, event: Resize) -> None:
+        room = event.size.height * 9 // 10 - ROWS_AROUND_QUESTION
+        self.query_one("#confirm-question-scroll").styles.max_height = max(3, room)
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes_pressed(self, event: Button.Pressed) -> None:

@@ -86,6 +86,10 @@ INDENT = 2
 GAP = 2
 MIN_DESCRIPTION_WIDTH = 16
 """Below this, descriptions go on lines of their own rather than in a column too thin to read."""
+MAX_KEY_WIDTH = 28
+"""The first column is no wider than this: a longer entry (`/tool_choice auto|none|required|NAME`) has its line
+to itself, its description under it in the column, rather than pushing every description to the right, which
+left them a third of an 80-column terminal."""
 
 
 def _rows(entries: Sequence[tuple[str, str]], key_width: int, width: int) -> list[Content]:
@@ -98,17 +102,21 @@ def _rows(entries: Sequence[tuple[str, str]], key_width: int, width: int) -> lis
             lines += [Content(" " * (INDENT * 2)) + part for part in Content(text).wrap(width - INDENT * 2)]
             continue
         first, *rest = Content(text).wrap(description_width)
-        lines.append(label + first)
+        if len(key) + GAP > key_width:
+            lines.append(label)
+            rest = [first, *rest]
+        else:
+            lines.append(label + first)
         lines += [Content(" " * (INDENT + key_width)) + part for part in rest]
     return lines
 
 
 def help_content(width: int = 76, keymap: Mapping[str, str] | None = None) -> Content:
     """The help text for a pane `width` cells wide, with the keys `keymap` remaps: the first column fits its
-    longest entry, and wrapped descriptions start under the description, not at the edge."""
+    longest entry up to MAX_KEY_WIDTH, and wrapped descriptions start under the description, not at the edge."""
     commands = help_lines()
     keys = [(key_label(label, keymap or {}), text) for label, text in KEY_HELP]
-    key_width = max(len(key) for key, _ in (*keys, *commands)) + GAP
+    key_width = min(max(len(key) for key, _ in (*keys, *commands)), MAX_KEY_WIDTH) + GAP
     lines: list[Content] = [Content.styled("Keys", "bold $primary")]
     lines += _rows(keys, key_width, width)
     lines += [Content(""), Content.styled("Commands (type in the prompt)", "bold $primary")]

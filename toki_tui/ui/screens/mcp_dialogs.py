@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,8 +16,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key, Resize
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Button, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from toki_tui.core.mcp.manager import ServerState
@@ -159,6 +162,28 @@ class McpServersScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+SWITCH_MARK = "X"
+"""The mark SelectionList draws in each entry's box, its second segment (Textual's ToggleButton.BUTTON_INNER, not
+exported): if Textual draws it otherwise, ToolSwitches leaves the line as it is, and its test fails."""
+
+
+class ToolSwitches(SelectionList[str]):
+    """A SelectionList whose switched-off entries show an empty box: SelectionList draws the same X for on and off,
+    told apart by colour alone (green or red), which a colour-blind user or a monochrome theme cannot read."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if option.value in self.selected or len(segments) < 2 or segments[1].text != SWITCH_MARK:
+            return strip
+        segments[1] = Segment(" ", segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
 class McpToolsScreen(ModalScreen[frozenset[str] | None]):
     """`/tools`: the MCP servers and their tools, each switched on or off for this conversation. Space toggles,
     Enter keeps the choice (the names switched off), Esc leaves it as it was.
@@ -202,7 +227,7 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
             yield Static("Tools offered in this conversation", classes="dialog-title")
             if self._local:
                 yield Static(plain_content("Tools file: " + ", ".join(self._local)))
-            yield SelectionList[str](*selections, id="mcp-tools-list")
+            yield ToolSwitches(*selections, id="mcp-tools-list")
             yield Static("No MCP server is ready (/mcp shows why).", id="mcp-tools-none")
             yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
 

@@ -226,14 +226,22 @@ class CompareColumn(Vertical):
         self._followed_to = round(self._scroller.scroll_y)
 
 
+TAB_MARKS = {"complete": "✓", "error": "✖", "stopped": "■", "streaming": "↓", "waiting": "⋯"}
+"""A tab's state in one sign when its model id would otherwise be cut to a few letters (four tabs at 80 cells)."""
+
+
 def tabs_text(headers: Sequence[CompareHeader], selected: int, width: int) -> Content:
-    """One line naming every column (`1 model · complete`), the selected one highlighted, for a pane too short to
-    stack them; ids are outside text, shown as plain text and shortened so that every tab fits the width."""
+    """One line naming every column (`1 model · complete`, or `1 model ✓` where the id needs the room), the
+    selected one highlighted, for a pane too short to stack them; ids are outside text, shown as plain text and
+    shortened so that every tab fits the width."""
     per_tab = width // max(1, len(headers))
     pieces: list[Content | str] = []
     for index, header in enumerate(headers):
-        state = f" · {header.figures.status} "
+        status = header.figures.status
+        state = f" · {status} "
         label = f" {header.number} {displayable_line(header.model)}"
+        if len(label) + len(state) + 1 > per_tab and status in TAB_MARKS:  # the id needs the room more
+            state = f" {TAB_MARKS[status]} "
         room = max(4, per_tab - len(state) - 1)
         label = label if len(label) <= room else label[: room - 1] + "…"
         pieces.append(Content.styled(label + state, "reverse bold $accent" if index == selected else "dim"))

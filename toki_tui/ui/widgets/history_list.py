@@ -108,6 +108,13 @@ class HistoryList(ChildrenAfterFirstFrame, Vertical):
     def _fill(self, current_id: str | None) -> None:
         entries = self._entries
         options = self.query_one("#history-options", OptionList)
+        # With nothing to list, the empty list's box goes and the note takes its place, under the search box (it
+        # was at the foot of the sidebar, below an empty box as tall as the screen). A list shown again is fitted
+        # to its width once laid out.
+        if entries and not options.display:
+            self.call_after_refresh(self._refit)
+        options.display = bool(entries)
+        self.query_one("#history-empty", Static).display = not entries
         highlighted = options.highlighted
         width = self._fitted_width = self._detail_width()
         options.clear_options()

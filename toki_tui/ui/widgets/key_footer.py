@@ -13,13 +13,21 @@ registers a watcher on the footer; Textual drops watchers of removed widgets onl
 it never does here. So every removed key, with its styles and caches, stayed reachable: about 15 widgets a turn,
 measured by tests/benchmarks/bench_tui_start.py (200 turns). After each rebuild this forgets the watchers of
 keys that are gone (textual_internals.forget_watchers_of_removed).
+
+Footer clips the keys that do not fit at the right edge (before the command palette's key), so a narrow terminal
+showed half a key ("^" of "^q Quit"). KeyFooter hides every key that would be cut, after each layout of its keys
+and each resize: the footer shows whole keys only.
 """
 
 from __future__ import annotations
 
+from textual.events import Resize
 from textual.widgets import Footer
 
 from toki_tui.ui.textual_internals import footer_bindings_ready, forget_watchers_of_removed
+
+KEY = "FooterKey"
+"""The footer's key widgets, selected by their type's name: the class is not exported by textual.widgets."""
 
 
 class KeyFooter(Footer):
@@ -43,3 +51,21 @@ class KeyFooter(Footer):
         self._shown = shown
         await super().recompose()
         forget_watchers_of_removed(self)
+        self.call_after_refresh(self._hide_cut_keys)
+
+    def on_resize(self, event: Resize) -> None:
+        for key in self.query(KEY):
+            key.display = True
+        self.call_after_refresh(self._hide_cut_keys)
+
+    def _hide_cut_keys(self) -> None:
+        """Hide the first key that does not fit whole left of the palette's key (or the footer's edge), and every
+        key after it (the keys come most important first)."""
+        keys = [key for key in self.query(KEY) if not key.has_class("-command-palette")]
+        palette = [key.region for key in self.query(KEY) if key.has_class("-command-palette")]
+        edge = palette[0].x if palette and palette[0].area else self.content_region.right
+        cut = False
+        for key in keys:
+            cut = cut or key.region.right > edge
+            if cut and key.display:
+                key.display = False

@@ -90,7 +90,7 @@ class ParameterSidebar(ChildrenAfterFirstFrame, VerticalScroll):
         for name, title in NUMERIC_FIELDS:
             yield Label(title)
             yield Input(
-                placeholder=f"default ({PARAMETER_RANGES[name].describe()})",
+                placeholder=f"default ({PARAMETER_RANGES[name].bounds()})",  # fits the narrow sidebar (27 cells)
                 id=f"param-{name}",
                 classes="param-input",
                 type="text",
