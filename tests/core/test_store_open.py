@@ -67,6 +67,34 @@ def test_two_corrupt_files_in_the_same_second_are_both_kept(tmp_path: Path) -> N
     assert store.path == path
 
 
+def test_a_file_damaged_past_its_header_names_itself_and_says_what_to_do(tmp_path: Path) -> None:
+    """Readable header, broken pages: opening succeeds, the first read fails; the message is not SQLite's alone."""
+    path = history_path(tmp_path)
+    for number in range(30):
+        seeded(path, f"conversation {number} " + "x" * 500)
+    with path.open("r+b") as file:
+        file.seek(4096)
+        file.write(b"\xff" * 16384)
+    with HistoryStore(path) as store, pytest.raises(HistoryError) as raised:
+        store.list_conversations(limit=50)
+    message = str(raised.value)
+    assert str(path) in message and "damaged" in message and "Move the file aside" in message
+
+
+def test_a_write_lock_held_by_another_process_at_open_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = history_path(tmp_path)
+    seeded(path)
+    monkeypatch.setattr(store_schema, "BUSY_TIMEOUT_SECONDS", 0.05)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as holder:
+        holder.execute("PRAGMA journal_mode = DELETE")
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(HistoryError) as raised:
+            HistoryStore(path).open()
+        holder.execute("ROLLBACK")
+    message = str(raised.value)
+    assert str(path) in message and "write lock" in message and "try again" in message
+
+
 def test_a_history_from_a_newer_toki_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = history_path(tmp_path)
     seeded(path)

@@ -204,7 +204,7 @@ def _open_store_or_warn(args: argparse.Namespace) -> HistoryStore | None:
     except HistoryError as error:
         if args.continue_last or args.conversation:
             raise
-        report(f"{error}; this reply will not be saved (move the file aside and toki starts a new history)")
+        report(f"{error}; this reply will not be saved")
         return None
 
 

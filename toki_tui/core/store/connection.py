@@ -28,6 +28,7 @@ from toki_tui.core.store.schema import (
     SCHEMA_VERSION,
     connect_read_only,
     interrupt_abandoned_replies,
+    is_damaged,
     is_disk_full,
     is_read_only,
     open_database,
@@ -99,6 +100,11 @@ class StoreConnection:
         )
 
     def _open_failure(self, error: BaseException) -> HistoryError:
+        if isinstance(error, sqlite3.Error) and _is_busy(error):
+            return HistoryError(
+                f"cannot open the history file {self.path}: another process (another toki, or a program that "
+                "opened the file) held its write lock for too long; close it and try again"
+            )
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return HistoryError(f"cannot open the history file {self.path}: {reason}")
 
@@ -176,12 +182,22 @@ class StoreConnection:
     def _failure(self, error: sqlite3.Error) -> HistoryError:
         if is_disk_full(error) or is_read_only(error, self.path):
             return HistoryUnwritableError(self._unwritable(error))
-        if "locked" in str(error) or "busy" in str(error):
+        if _is_busy(error):
             return HistoryError(
                 f"the history file {self.path} stayed busy with another toki process for too long; "
                 "nothing was saved by this step, try again"
             )
+        if is_damaged(error):
+            return HistoryError(
+                f"the history file {self.path} is damaged ({error}); nothing can be read from or saved to the "
+                "broken part. Move the file aside while no toki runs: toki then starts a new, empty history "
+                "(the old file can often be salvaged with `sqlite3 FILE .recover`)"
+            )
         return HistoryError(f"the history file {self.path} failed: {error}")
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def read_conversation(db: sqlite3.Connection, conversation_id: str, path: Path) -> Conversation:

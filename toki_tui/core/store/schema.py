@@ -61,6 +61,8 @@ def connect(path: Path) -> sqlite3.Connection:
 _SQLITE_READONLY = 8
 _SQLITE_CANTOPEN = 14
 _SQLITE_FULL = 13
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
 _READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
@@ -76,6 +78,13 @@ def is_disk_full(error: BaseException) -> bool:
     if not isinstance(error, sqlite3.Error):
         return False
     return _primary_code(error) == _SQLITE_FULL or "database or disk is full" in str(error)
+
+
+def is_damaged(error: sqlite3.Error) -> bool:
+    """SQLITE_CORRUPT or SQLITE_NOTADB met after opening: pages past the header are broken (a bad disk, a
+    half-copied file), so reads and writes touching them fail however often they are retried."""
+    code = _primary_code(error)
+    return code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in str(error)
 
 
 def is_read_only(error: BaseException, path: Path) -> bool:
@@ -181,7 +190,7 @@ def _use_wal(connection: sqlite3.Connection) -> None:
 def _newer_version_error(path: Path, version: int) -> HistoryError:
     return HistoryError(
         f"the history file {path} was written by a newer toki (history version {version}; this toki reads up "
-        f"to {SCHEMA_VERSION}); toki left it untouched. Upgrade toki, or set TOKI_DATA_DIR to another folder."
+        f"to {SCHEMA_VERSION}); toki left it untouched. Upgrade toki, or set TOKI_DATA_DIR to another folder"
     )
 
 
@@ -243,9 +252,9 @@ def open_database(path: Path) -> OpenedDatabase:
     connection = connect(path)
     try:
         version = _probe(connection)
-    except sqlite3.OperationalError as error:
+    except sqlite3.OperationalError:
         connection.close()
-        raise HistoryError(f"cannot open the history file {path}: {error}") from error
+        raise  # busy, unreadable: the caller words it (StoreConnection.open)
     except sqlite3.DatabaseError:
         # "file is not a database", "database disk image is malformed": keep it for the user, start afresh.
         connection.close()
