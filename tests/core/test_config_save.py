@@ -21,6 +21,7 @@ from toki_tui.core.config.config_file import (
     with_endpoint,
 )
 from toki_tui.core.config.in_place_save import save_config
+from toki_tui.core.config.presets import preset_from_settings
 from toki_tui.core.errors import ConfigError
 
 SECRET = "sk-secret-0123456789abcdef"
@@ -252,3 +253,27 @@ def test_an_endpoint_removed_from_the_config_loses_its_table_and_nothing_else(tm
     assert "[endpoints.work]" not in path.read_text()
     lines_kept(path, USER_FILE.split("# The office server.")[0], set())
     assert list(load_config(path).endpoints) == ["toki"]
+
+
+def test_a_preset_saved_over_one_left_out_for_a_bad_key_replaces_its_table(tmp_path: Path) -> None:
+    text = (
+        '# mine\n[presets.terse]\nmodell = "typo"\n[presets.terse.parameters]\ntemprature = 3\n'
+        '[presets.kept]\nmodel = "k"\n'
+    )
+    path = user_file(tmp_path, text)
+    config = load_config(path)
+    assert "terse" not in config.presets  # left out, with a problem
+    saved_preset = preset_from_settings(
+        "terse",
+        model="m",
+        endpoint=None,
+        params=ChatParams.create(temperature=0.2),
+        system_prompt=None,
+        tools_file=None,
+    )
+    save_config(dataclasses.replace(config, presets={**config.presets, "terse": saved_preset}), path)
+    saved = path.read_text()
+    assert "modell" not in saved and "temprature" not in saved and saved.startswith("# mine\n")
+    reloaded = load_config(path)
+    assert reloaded.presets["terse"].model == "m" and reloaded.presets["terse"].parameters == {"temperature": 0.2}
+    assert reloaded.presets["kept"].model == "k"

@@ -143,6 +143,19 @@ def _apply(document: TOMLDocument, changes: list[tuple[KeyPath, Any]]) -> None:
                 table[path[-1]] = _toml_value(value)
 
 
+def _drop_left_out_presets(document: TOMLDocument, base: Config, config: Config) -> None:
+    """A preset saved under the name of a `[presets.NAME]` table that `base` lacks (one left out for a bad key)
+    replaces that table whole: merged into it, the bad key would stay and the preset just saved stay unusable."""
+    import tomlkit.items
+
+    tables = document.get("presets")
+    if not isinstance(tables, (tomlkit.items.Table, tomlkit.items.InlineTable)):
+        return
+    for name, preset in config.presets.items():
+        if preset.file is None and name not in base.presets and name in tables:
+            del tables[name]
+
+
 def _read_back(text: str, path: Path, changes: list[tuple[KeyPath, Any]]) -> None:
     """Refuse to write a document toki could not read, or one that does not hold the values just set."""
     data = tomllib.loads(text)
@@ -191,6 +204,7 @@ def save_config_file(config: Config, path: Path, base: Config | None = None) -> 
     import tomlkit  # only when saving: keeps it off `toki ask`'s start-up path and the TUI's first frame
 
     document = tomlkit.parse(text)
+    _drop_left_out_presets(document, base if base is not None else on_disk, config)
     _apply(document, changes)
     new_text = tomlkit.dumps(document)
     _read_back(new_text, path, changes)
