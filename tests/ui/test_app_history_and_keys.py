@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import enter_text, make_app, sidebars_built, wait_until
@@ -142,6 +142,9 @@ async def test_without_a_key_the_app_opens_asks_for_one_and_saves_it_0600(
     harness = make_app(tmp_path, fake_server, api_key=None, store=store, config=config)
     async with harness.app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(harness.app.screen, ApiKeyDialog))
+        # Names the endpoint's own variable, not the built-in endpoint's TOKI_API_KEY.
+        explanation = str(harness.app.screen.query_one("#api-key-explanation", Static).content)
+        assert "TOKI_TEST_UNSET_KEY" in explanation and "TOKI_API_KEY" not in explanation
         await pilot.press("escape")  # later: the history is still browsable
         await pilot.press("ctrl+b")
         history = harness.app.screen.query_one(HistoryList)

@@ -20,8 +20,11 @@ class ApiKeyDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later", id="api_key.later")]
 
-    def __init__(self, *, endpoint_name: str, base_url: str, config_path: str) -> None:
+    def __init__(self, *, endpoint_name: str, base_url: str, config_path: str, key_variable: str | None) -> None:
+        """`key_variable`: the environment variable the endpoint reads its key from (its api_key_env), or None
+        when it names none."""
         super().__init__()
+        self._key_variable = key_variable
         self._endpoint_name = endpoint_name
         self._base_url = base_url
         self._config_path = config_path
@@ -38,9 +41,8 @@ class ApiKeyDialog(ModalScreen[str | None]):
                     f" ({displayable_line(self._base_url)}) has no API key, so nothing can be sent yet. Your saved "
                     "conversations are still here to browse.\n\n"
                     f"Paste a key to save it in {displayable_line(self._config_path)} (readable only by you), or "
-                    "press Esc and set the environment variable ",
-                    ("TOKI_API_KEY", "bold"),
-                    " before starting toki — that way the key never touches the disk.",
+                    "press Esc and ",
+                    *self._elsewhere(),
                 ),
                 id="api-key-explanation",
             )
@@ -49,6 +51,21 @@ class ApiKeyDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save key", variant="primary", id="api-key-save")
                 yield Button("Later", id="api-key-later")
+
+    def _elsewhere(self) -> tuple[str | tuple[str, str], ...]:
+        """How to give the key without saving it here: the endpoint's own variable, else its config table."""
+        if self._key_variable:
+            return (
+                "set the environment variable ",
+                (displayable_line(self._key_variable), "bold"),
+                " before starting toki — that way the key never touches the disk.",
+            )
+        table = f"[endpoints.{displayable_line(self._endpoint_name)}]"
+        return (
+            "set api_key_env (a variable's name) or api_key_cmd (a command that prints the key) under ",
+            (table, "bold"),
+            " in the config, then start toki again.",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#api-key-input", Input).focus()

@@ -34,9 +34,17 @@ class ApiKeyRequest:
         if any(isinstance(screen, ApiKeyDialog) for screen in app.screen_stack):
             return
         dialog = ApiKeyDialog(
-            endpoint_name=app.endpoint.name, base_url=app.endpoint.base_url, config_path=str(app.paths.config_file)
+            endpoint_name=app.endpoint.name,
+            base_url=app.endpoint.base_url,
+            config_path=str(app.paths.config_file),
+            key_variable=self._key_variable(),
         )
         app.push_screen(dialog, self._entered)
+
+    def _key_variable(self) -> str | None:
+        """The variable the endpoint in use reads its key from (TOKI_API_KEY for the built-in one), if any."""
+        endpoint = self._app.config.endpoints.get(self._app.endpoint.name)
+        return endpoint.api_key_env if endpoint is not None and endpoint.api_key_env else None
 
     def _entered(self, key: str | None) -> None:
         start_worker(self._screen, self._use, key, group="api-key")
@@ -44,7 +52,9 @@ class ApiKeyRequest:
     async def _use(self, key: str | None) -> None:
         app = self._app
         if key is None:
-            app.notify("No API key yet: history is browsable; set TOKI_API_KEY or send a message to be asked again.")
+            variable = self._key_variable()
+            how = f"set {variable} before starting toki" if variable else "set one in the config"
+            app.notify(f"No API key yet: history is browsable; {how}, or send a message to be asked again.")
             return
         if await app.use_api_key(key):
             self._session.client = app.client
