@@ -433,19 +433,23 @@ async def test_a_401_when_no_key_was_sent_says_so_rather_than_blaming_the_key(fa
     fake_server.expected_api_key = "sekrit"
     keyless = ChatClient(base_url=fake_server.base_url, api_key=None)
     keyed = ChatClient(base_url=fake_server.base_url, api_key="wrong")
+    sourced = ChatClient(base_url=fake_server.base_url, api_key="wrong", key_source="WORK_KEY")
     try:
         _, without_key = await collect_until_error(keyless)
         with pytest.raises(APIStatusError) as models_error:
             await keyless.list_models()
         _, wrong_key = await collect_until_error(keyed)
+        _, wrong_sourced_key = await collect_until_error(sourced)
     finally:
         await keyless.aclose()
         await keyed.aclose()
+        await sourced.aclose()
     for error in (without_key, models_error.value):
         assert isinstance(error, APIStatusError) and error.status == 401
         assert str(error).startswith("HTTP 401: the server wants an API key, and none was sent to 127.0.0.1 ")
         assert "api_key_env" in str(error)
     assert "the API key is missing, wrong, disabled or expired" in str(wrong_key)
+    assert "the API key from WORK_KEY is wrong" in str(wrong_sourced_key)  # says which key to fix
 
 
 async def test_a_server_refusing_stream_options_is_asked_again_without_them(

@@ -147,3 +147,24 @@ def test_a_redirect_without_a_location_says_so() -> None:
         302, b"<html>moved</html>", {}, base_url="http://h/v1", request_url="http://h/v1/models", requested="models"
     )
     assert str(error) == "HTTP 302: the server redirected without saying where to; check the base URL"
+
+
+@pytest.mark.parametrize(
+    ("key_source", "expected"),
+    [
+        ("TOKI_API_KEY", "the API key from TOKI_API_KEY is wrong"),
+        ("api_key_cmd of endpoint 'work'", "the API key from api_key_cmd of endpoint 'work' is wrong"),
+        ("config file", "the API key saved in the config file (api_key) is wrong"),
+    ],
+)
+def test_a_401_names_where_the_key_came_from(key_source: str, expected: str) -> None:
+    error = endpoint_error(
+        401,
+        b'{"error": {"message": "bad key"}}',
+        {},
+        base_url="http://h/v1",
+        request_url="http://h/v1/chat/completions",
+        requested="chat/completions",
+        key_source=key_source,
+    )
+    assert str(error).startswith(f"HTTP 401: {expected}") and "server said: bad key" in str(error)

@@ -239,7 +239,13 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 system_prompt = conversation.system_prompt
             if getattr(args, "model", None) is None and conversation.model:
                 model = conversation.model
-        client = ChatClient(base_url=resolved.base_url, api_key=api_key, timeouts=config.timeouts, one_shot=True)
+        client = ChatClient(
+            base_url=resolved.base_url,
+            api_key=api_key,
+            timeouts=config.timeouts,
+            one_shot=True,
+            key_source=resolved.key_source,
+        )
         session = ChatSession(
             client=client,
             store=store,

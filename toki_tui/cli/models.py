@@ -75,7 +75,11 @@ def run_models(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         config, resolved = load_settings(args)
         client = ChatClient(
-            base_url=resolved.base_url, api_key=api_key_for(resolved), timeouts=config.timeouts, one_shot=True
+            base_url=resolved.base_url,
+            api_key=api_key_for(resolved),
+            timeouts=config.timeouts,
+            one_shot=True,
+            key_source=resolved.key_source,
         )
         try:
             models = asyncio.run(_fetch(client))

@@ -42,6 +42,7 @@ def default_client_factory(
         return ChatClient(
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,
+            key_source=endpoint.key_source,
             timeouts=config.timeouts,
             max_retries=max_retries,
             transport=transport,

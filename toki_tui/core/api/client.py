@@ -112,6 +112,7 @@ class ChatClient:
         one_shot: bool = False,
         max_reply_chars: int = MAX_REPLY_CHARS,
         read_interval: float | None = None,
+        key_source: str | None = None,
     ) -> None:
         """`one_shot=True` (for `toki ask` and `toki models`) uses a pool-less transport that starts faster
         (see direct_transport.py), unless a proxy is configured or a transport is given. `read_interval` (the
@@ -119,6 +120,8 @@ class ChatClient:
         that shows the stream a few times a second saves the CPU of waking for every token."""
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        #: Where the key came from (ResolvedEndpoint.key_source), named by the advice of a 401.
+        self._key_source = key_source if key_source != "none" else None
         self.timeouts: TimeoutSettings = timeouts if timeouts is not None else DefaultTimeouts()
         self.max_retries = max_retries
         self._transport = transport
@@ -312,6 +315,7 @@ class ChatClient:
             request_url=request_url,
             requested="models" if request_url.rstrip("/").endswith("/models") else "chat/completions",
             key_sent=bool(self._api_key),
+            key_source=self._key_source,
         )
 
 

@@ -103,6 +103,15 @@ def status_error(status: int, body: bytes, headers: Mapping[str, str], *, advice
     )
 
 
+def _wrong_key_advice(key_source: str) -> str:
+    if key_source == "config file":
+        return (
+            "the API key saved in the config file (api_key) is wrong, disabled or expired; replace it there, or "
+            "delete that line and start toki again to be asked for a key"
+        )
+    return f"the API key from {excerpt(key_source, 80)} is wrong, disabled or expired; check the key it gives"
+
+
 _VERSION_SEGMENT = re.compile(r"v\d+[a-z0-9]*", re.IGNORECASE)
 """A path segment of a base URL that names an API version: v1, v1beta, v4 (docs/protocol.md §6.28)."""
 
@@ -116,14 +125,18 @@ def endpoint_error(
     request_url: str,
     requested: str,
     key_sent: bool = True,
+    key_source: str | None = None,
 ) -> APIStatusError:
     """The error for a failed response, with advice about the base URL where the status points at it: a redirect
     says where to (the base URL it implies, when the target keeps the requested path), a 404 from a base URL
     with no version segment anywhere in its path (Gemini's is /v1beta/openai) suggests adding /v1 (vLLM,
     llama.cpp, Ollama and LM Studio serve the API there).
     `requested` is the path toki asked for under the base URL ("chat/completions" or "models"). A 401 when no key
-    was sent (`key_sent`: a key goes only to its own endpoint's host) says so instead of blaming the key."""
+    was sent (`key_sent`: a key goes only to its own endpoint's host) says so instead of blaming the key; one with
+    a key names where the key came from (`key_source`, ResolvedEndpoint.key_source), so the user knows what to fix."""
     advice = None
+    if status == 401 and key_sent and key_source:
+        return status_error(status, body, headers, advice=_wrong_key_advice(key_source))
     if status == 401 and not key_sent:
         host = urllib.parse.urlsplit(base_url).hostname or base_url
         advice = (
