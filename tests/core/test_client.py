@@ -246,6 +246,7 @@ async def test_data_that_is_not_json_is_a_stream_error_showing_it(client: ChatCl
     )
     reply, error = await collect_until_error(client)
     assert isinstance(error, StreamError) and "upstream exploded" in str(error)
+    assert "partial reply is kept" in str(error) and "Retry" in str(error)  # what happened to it, what to do
     assert reply.content == "so far"
 
 

@@ -32,6 +32,10 @@ MAX_JSON_REPLY_BYTES = 32 * 1024 * 1024
 """A non-streamed reply, decompressed: a reply at toki's 4 M character limit, with every character escaped as
 \\uXXXX (6 bytes), plus room for the JSON around it; more can only be cut off anyway."""
 
+_BROKEN_STREAM_ADVICE = (
+    "; the partial reply is kept. Retry; if it happens again, the server (or a proxy between) sends a broken stream"
+)
+
 
 async def read_reply(response: httpx.Response, *, idle: float, total: float | None) -> AsyncIterator[list[StreamEvent]]:
     """The events of a chat response whose status was a success, from ResponseStarted to the end of the reply."""
@@ -188,10 +192,13 @@ async def _read_sse(first: bytes, reads: _BodyReads) -> AsyncIterator[list[Strea
                 try:
                     payload = loads(data)
                 except JSONTooDeepError as error:
-                    raise StreamError(f"the server sent a stream chunk that cannot be read: {error}") from None
+                    raise StreamError(
+                        f"the server sent a stream chunk that cannot be read: {error}{_BROKEN_STREAM_ADVICE}"
+                    ) from None
                 except ValueError:
                     raise StreamError(
-                        f"the server sent stream data that is not JSON: {excerpt(data)}", raw=data
+                        f"the server sent stream data that is not JSON ({excerpt(data)}){_BROKEN_STREAM_ADVICE}",
+                        raw=data,
                     ) from None
                 batch.extend(parser.parse_chunk(payload))
         except EventTooLargeError as error:
