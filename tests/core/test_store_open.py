@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -133,6 +134,35 @@ def test_a_migration_copies_the_file_first(tmp_path: Path, monkeypatch: pytest.M
     with contextlib.closing(sqlite3.connect(backup)) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (current,)
         assert connection.execute("SELECT title FROM conversations").fetchall() == [("remember the milk",)]
+
+
+def test_a_backup_cut_off_mid_copy_is_never_left_under_a_backup_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """toki killed while copying the old file: what is on disk must not pass for a backup (SQLite's journal for
+    the copy rolls it back to an empty file). The process dies just before the rename here."""
+    path = history_path(tmp_path)
+    conversation_id = seeded(path)
+    current = store_schema.SCHEMA_VERSION
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_schema.MIGRATIONS, current + 1, lambda connection: None)
+
+    def killed(source: object, target: object) -> None:
+        raise SystemExit("killed")
+
+    replace = os.replace
+    monkeypatch.setattr(store_schema.os, "replace", killed)
+    with pytest.raises(SystemExit):
+        HistoryStore(path).open()
+    assert [leftover.name.split(".")[-1][:8] for leftover in path.parent.glob("*-backup-*")] == ["partial-"]
+    [partial] = path.parent.glob("*.partial-*")
+    dead = partial.with_name(partial.name.rsplit("-", 1)[0] + "-999999999")  # as if left by a process now gone
+    partial.rename(dead)
+    monkeypatch.setattr(store_schema.os, "replace", replace)
+    with HistoryStore(path) as store:  # started again: nothing lost, and the half copy is gone
+        assert store.get_conversation(conversation_id).title == "remember the milk"
+    assert not list(path.parent.glob("*.partial-*"))
+    assert len(list(path.parent.glob(f"history.sqlite3.v{current}-backup-*"))) == 1
 
 
 def test_the_migration_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

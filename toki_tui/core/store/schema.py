@@ -8,7 +8,9 @@ The schema version lives in `PRAGMA user_version`. Opening never damages what is
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import glob
 import os
 import sqlite3
 import time
@@ -195,9 +197,25 @@ def _newer_version_error(path: Path, version: int) -> HistoryError:
 
 
 def _backup(connection: sqlite3.Connection, path: Path, version: int) -> Path:
+    """A copy of the history before it is upgraded. Written under a `.partial` name and renamed when whole: a
+    toki killed mid-copy leaves a file that says it is not a backup (the copy's own journal rolls it back to
+    nothing), never an empty "backup" beside the history."""
+    _remove_abandoned_partial_backups(path)
     target = _free_name(path.with_name(f"{path.name}.v{version}-backup-{_timestamp()}"))
-    connection.execute("VACUUM INTO ?", (str(target),))
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    connection.execute("VACUUM INTO ?", (str(partial),))
+    os.replace(partial, target)
     return target
+
+
+def _remove_abandoned_partial_backups(path: Path) -> None:
+    """Delete the half copies (and their journals) of toki processes killed while backing up: each names its
+    process, so one still copying (another toki starting at the same moment) is left alone."""
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.v*-backup-*.partial-*"):
+        pid = leftover.name.rsplit(".partial-", 1)[1].removesuffix("-journal")
+        if pid.isdigit() and not process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _create_or_migrate(connection: sqlite3.Connection, path: Path, version: int) -> tuple[bool, int | None]:
