@@ -253,3 +253,28 @@ def test_a_read_only_history_from_an_older_toki_is_refused_with_what_to_do(
     monkeypatch.setattr(store_connection, "open_database", refuse)
     with pytest.raises(HistoryError, match=r"older toki \(history version 3\).*read-only; make it"):
         HistoryStore(path).open()
+
+
+async def test_a_new_conversation_is_saved_again_once_the_disk_has_room(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    """Saving stops for the conversation that failed, not for the rest of the session: a transient cause (a full
+    disk since freed, another process's lock since released) must not leave every later conversation unsaved."""
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    store.open()
+    fake_server.script(stream_text("lost answer"), stream_text("kept answer"))
+    client = ChatClient(base_url=fake_server.base_url, api_key="k")
+    session = ChatSession(client=client, store=store, endpoint_name="toki", model="m", params=ChatParams())
+    fill_disk(store._connection.db())
+    await drain(session.send("x" * 100_000))
+    assert session.save_problem is not None and session.save_failures == 1
+    store._connection.db().execute("PRAGMA max_page_count = 1073741823")  # space freed
+    session.conversation_id = None  # Ctrl+N
+    await drain(session.send("saved now"))
+    assert session.save_problem is None and session.save_failures == 1
+    assert [(role, status) for role, status, *_ in message_rows(store.path)] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    await client.aclose()
+    store.close()

@@ -63,7 +63,7 @@ async def test_a_disk_that_fills_up_mid_reply_shows_the_whole_reply_and_warns_on
 ) -> None:
     harness = make_app(tmp_path, fake_server)
     fill_disk(harness.store._connection.db())
-    fake_server.script(stream_text(LONG_REPLY), stream_text("second"))
+    fake_server.script(stream_text(LONG_REPLY), stream_text("second"), stream_text("x" * 200_000))
     async with harness.app.run_test(size=(120, 40), notifications=True) as pilot:
         await harness.ready(pilot)
         await send_and_wait(pilot, harness, fake_server, "tell me everything")
@@ -72,7 +72,12 @@ async def test_a_disk_that_fills_up_mid_reply_shows_the_whole_reply_and_warns_on
         assert [m.content for m in shown] == ["tell me everything", LONG_REPLY]
         assert shown[-1].status == "complete"
         [warning] = history_notices(harness.app)
-        assert warning.startswith("the disk is full:") and warning.endswith("; this reply was not saved")
+        assert warning.startswith("the disk is full:") and "this conversation is no longer saved" in warning
+        assert "Ctrl+N starts a new one" in warning
         await send_and_wait(pilot, harness, fake_server, "more")
         assert len(history_notices(harness.app)) == 1
+        # A new conversation tries the history again; the disk still full, it warns again.
+        await pilot.press("ctrl+n")
+        await send_and_wait(pilot, harness, fake_server, "and now?")
+        await wait_until(pilot, lambda: len(history_notices(harness.app)) == 2)
     harness.app.close_history()

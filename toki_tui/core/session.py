@@ -2,8 +2,8 @@
 
 The conversation controller of docs/architecture.md's streaming pipeline, shared by `toki ask` and the TUI: the
 user message is written to the store before the request; each reply is streamed and recorded by a ReplyRun
-(core/reply_run.py). With no store (`--no-save`) the same happens in memory. So it does when the store cannot be
-written (a full disk, a read-only history): `save_problem` says why, and the session goes on in memory.
+(core/reply_run.py). With no store (`--no-save`) the same happens in memory, as it does for a conversation the store
+stopped taking (a full disk, a lock held too long, a read-only history): `save_problem` says why.
 """
 
 from __future__ import annotations
@@ -70,17 +70,16 @@ class ChatSession:
         self._run: ReplyRun | None = None  # the last reply of a normal turn (last_run, reply, reply_note)
         self.runs_in_flight: set[ReplyRun] = set()
         self.save_problem: str | None = None
-        """Why the store stopped taking this session's messages (None while it takes them)."""
-        # The conversation whose branch was copied into memory when saving stopped (see _use_memory).
-        self._memory_of: str | None = None
+        """Why the store stopped taking this conversation's messages (None while it takes them; conversation_id)."""
+        self.save_failures = 0  # how often saving stopped: a caller warns once per stop
+        self._memory_of: str | None = None  # the conversation copied into memory when saving stopped
         self._continued: Continued | None = None  # set while a continuation streams
         self.extra_tools: tuple[dict[str, Any], ...] = ()
         """Tools sent with each request after `params.tools`, not stored with it (the MCP servers' tools)."""
 
     @property
     def client(self) -> ChatClient:
-        """The client requests go through. It may be given later (the TUI builds its client after the first frame,
-        since building it imports httpx), but must be set before the first send."""
+        """The client requests go through: given later by the TUI (after the first frame), before the first send."""
         if self._client is None:
             raise RuntimeError("ChatSession has no client: set session.client before sending")
         return self._client
@@ -95,8 +94,9 @@ class ChatSession:
 
     @conversation_id.setter
     def conversation_id(self, conversation_id: str | None) -> None:
-        """Switching conversations (opening one, starting a new one) drops what a session kept in memory."""
+        """Another conversation (opened, or a new one) drops what was kept in memory and tries saving again."""
         self._conversation_id = conversation_id
+        self.save_problem = None
         self._memory = []
         self._memory_of = None
 
@@ -123,11 +123,11 @@ class ChatSession:
     def stop_saving(self, error: HistoryError) -> None:
         if self.save_problem is None:
             self.save_problem = str(error)
+            self.save_failures += 1
         self._use_memory()
 
     def _use_memory(self) -> None:
-        """Go on in memory, starting from the branch already stored (read once; what was sent last if even
-        reading fails)."""
+        """Go on in memory from the branch already stored (read once; what was sent last if reading fails)."""
         if self._memory_of is not None or self.store is None or self._conversation_id is None:
             return
         try:

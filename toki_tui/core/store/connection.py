@@ -184,8 +184,8 @@ class StoreConnection:
             return HistoryUnwritableError(self._unwritable(error))
         if _is_busy(error):
             return HistoryError(
-                f"the history file {self.path} stayed busy with another toki process for too long; "
-                "nothing was saved by this step, try again"
+                f"the history file {self.path} stayed locked by another process (another toki, or a program that "
+                "opened the file) for too long"
             )
         if is_damaged(error):
             return HistoryError(

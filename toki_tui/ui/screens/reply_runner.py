@@ -50,7 +50,7 @@ class ReplyRunner:
         self._speed_shown_at = float("-inf")
         self._countdown_timer: Timer | None = None
         self._countdown_left = 0.0
-        self._unsaved_warned = False
+        self._unsaved_warned = 0  # the session's save_failures already warned about
         self.may_start: Callable[[], bool] = lambda: True
         """Asked before a reply starts from the conversation as it is (a retry, a regenerate, a continue): False
         when none may start now, having said why (set by compare_runner.py)."""
@@ -129,11 +129,18 @@ class ReplyRunner:
         return True
 
     def _warn_if_unsaved(self) -> None:
-        """Once: the history stopped taking this session's messages (a full disk); the reply is shown all the same."""
+        """Once each time the history stops taking the conversation's messages (a full disk, a lock held too long);
+        the reply is shown all the same."""
         problem = self._session.save_problem
-        if problem is not None and not self._unsaved_warned:
-            self._unsaved_warned = True
-            self._app.notify(f"{problem}; this reply was not saved", title="History", severity="warning", timeout=15)
+        if problem is not None and self._unsaved_warned < self._session.save_failures:
+            self._unsaved_warned = self._session.save_failures
+            self._app.notify(
+                f"{problem}; this conversation is no longer saved, from this reply on (it stays on screen until you "
+                "quit or leave it; Ctrl+N starts a new one, which is saved if the history can take it)",
+                title="History",
+                severity="warning",
+                timeout=15,
+            )
 
     def _show_speed(self) -> None:
         reply = self._session.reply
