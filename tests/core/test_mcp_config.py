@@ -63,6 +63,14 @@ def test_no_table_means_no_servers() -> None:
         ('[mcp_servers.a]\ncommand = "x"\nurl = "https://h/mcp"', "either command"),
         ('[mcp_servers.a]\ncommand = "x"\ntimeout = 0', "mcp_servers.a.timeout: expected a number of seconds"),
         ('[mcp_servers.a]\ncommand = "x"\nargs = "one string"', "mcp_servers.a.args: expected an array"),
+        (
+            '[mcp_servers.a]\ncommand = ["npx", "-y"]',
+            "command: expected a program name or path (its arguments go in args), got an array",
+        ),
+        (
+            '[mcp_servers.a]\ncommand = "x"\nenv = { A = 1 }',
+            "mcp_servers.a.env: expected a table of strings, got a table",
+        ),
         ('[mcp_servers.a]\ncommand = "x"\nenabeld = false', "mcp_servers.a.enabeld: unknown key"),
         ('[mcp_servers.a]\nurl = "ftp://h"', "mcp_servers.a.url: expected an http"),
         ('[mcp_servers."bad name"]\ncommand = "x"', "expected a server name"),

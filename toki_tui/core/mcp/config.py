@@ -126,7 +126,12 @@ def _parse_server(name: str, body: Mapping[str, Any], prefix: str, problems: lis
         problems.append(f'{prefix}: expected either command = "program" (a local server) or url = "https://..."')
     fields: dict[str, Any] = {}
     if command is not None:
-        fields["command"] = _checked(problems, f"{prefix}.command", command, _text, "a program name or path")
+        form = (
+            "a program name or path (its arguments go in args)"
+            if isinstance(command, list)
+            else "a program name or path"
+        )
+        fields["command"] = _checked(problems, f"{prefix}.command", command, _text, form)
         fields["args"] = tuple(_checked(problems, f"{prefix}.args", body.get("args", []), _strings, "an array") or ())
         env = _checked(problems, f"{prefix}.env", body.get("env", {}), _env, "a table of strings")
         fields["env"] = MappingProxyType(env or {})
@@ -154,9 +159,19 @@ def _checked(problems: list[str], key: str, value: object, check: Any, form: str
     try:
         return check(value)
     except ValueError:
-        shown = repr(value) if isinstance(value, str | int | float) and len(repr(value)) <= 40 else "another value"
-        problems.append(f"{key}: expected {form}, got {shown}")
+        problems.append(f"{key}: expected {form}, got {_shown(value)}")
         return None
+
+
+def _shown(value: object) -> str:
+    """A wrong value as the user wrote it, or its TOML kind when it is long or not a plain value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float) and len(repr(value)) <= 40:
+        return repr(value)
+    if isinstance(value, list):
+        return "an array"
+    return "a table" if isinstance(value, Mapping) else "a long text"
 
 
 def _text(value: object) -> str:
