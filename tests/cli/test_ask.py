@@ -233,6 +233,25 @@ def test_exchanges_are_saved_and_continued(fake_server: FakeServer, toki_env: di
     assert len(json.loads(listing.stdout)) == 2
 
 
+def test_continuing_a_reply_the_chat_is_still_receiving_says_so(
+    fake_server: FakeServer, toki_env: dict[str, str]
+) -> None:
+    from toki_tui.core.store.history_store import HistoryStore
+
+    with HistoryStore(Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3") as store:
+        conversation = store.create_conversation(endpoint="toki", model="m")
+        asked = store.add_message(conversation.id, role="user", content="tell me")
+        # Owned by this (live) process, as the chat's reply would be while it streams.
+        reply = store.start_reply(conversation.id, parent_id=asked.id, model="m", endpoint="toki", params={})
+        store.checkpoint_reply(reply.id, content="Half of")
+    fake_server.script(stream_text("Answer."))
+    result = run_toki(["ask", "-c", "and then?"], toki_env)
+    assert result.returncode == 0, result.stderr
+    assert "still arriving in another toki" in result.stderr
+    sent = fake_server.chat_requests()[0].json()["messages"]
+    assert [m["content"] for m in sent] == ["tell me", "Half of", "and then?"]
+
+
 def test_no_save_saves_nothing(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
     fake_server.script(stream_text("ephemeral"))
     assert run_toki(["ask", "--no-save", "hi"], toki_env).returncode == 0

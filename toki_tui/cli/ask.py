@@ -208,6 +208,16 @@ def _open_store_or_warn(args: argparse.Namespace) -> HistoryStore | None:
         return None
 
 
+def _warn_if_still_arriving(store: HistoryStore, conversation_id: str) -> None:
+    """A reply another toki (the chat) is still receiving is continued from the part stored so far: say so."""
+    branch = store.branch(conversation_id)
+    if branch and branch[-1].role == "assistant" and branch[-1].status == "streaming":
+        report(
+            "the last reply of this conversation is still arriving in another toki; this question follows the part "
+            "of it received so far (wait for it to finish to continue after all of it)"
+        )
+
+
 def _report_unsaved(session: ChatSession) -> None:
     if session.save_problem is not None:
         report(f"{session.save_problem}; this reply was not saved")
@@ -234,6 +244,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
         system_prompt = args.system if args.system is not None else config.system_prompt
         model = resolved.model
         if conversation_id is not None and store is not None:
+            _warn_if_still_arriving(store, conversation_id)
             conversation = store.get_conversation(conversation_id)
             if args.system is None:
                 system_prompt = conversation.system_prompt
