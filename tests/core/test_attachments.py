@@ -92,7 +92,7 @@ def test_each_bad_file_gets_its_own_error(tmp_path: Path) -> None:
         read_attachment(tmp_path / "nul.txt")
     (tmp_path / "big.txt").write_bytes(b"a" * (MAX_TEXT_BYTES + 1))
     # Both round to "1.0 MB": the message gives bytes, so it does not read "1.0 MB, over the limit of 1.0 MB".
-    with pytest.raises(AttachmentError, match=r"is 1,048,577 bytes, over toki's limit of 1,048,576 bytes for text files"):
+    with pytest.raises(AttachmentError, match=r"is 1,048,577 bytes, over toki.s limit of 1,048,576 bytes for text"):
         read_attachment(tmp_path / "big.txt")
     (tmp_path / "bigger.txt").write_bytes(b"a" * (MAX_TEXT_BYTES * 3 // 2))
     with pytest.raises(AttachmentError, match=r"is 1\.5 MB, over toki's limit of 1\.0 MB for text files"):
