@@ -320,3 +320,25 @@ class BranchActions:
         question = next((m for m in reversed(view.messages) if m.role == "user"), None)
         if question is not None and question.id is None:
             view.mark_saved(question, run.parent_id)
+            start_worker(self._screen, self._show_question_siblings, run.parent_id, group="siblings")
+
+    async def _show_question_siblings(self, question_id: int) -> None:
+        """The question just asked has siblings when another process (`toki ask -c`) added a turn under the same
+        message meanwhile: its `‹ 2/2 ›` shows at once, so ← reaches that branch (the branch sent was the one on
+        screen)."""
+        store = await self._app.history()
+        if store is None:
+            return
+        try:
+            siblings = await self._app.store_thread.read(lambda: [m.id for m in store.siblings(question_id)])
+        except TokiError:
+            return  # the marker only; the store's trouble is reported by what writes to it
+        view = self._view()
+        question = next((m for m in reversed(view.messages) if m.id == question_id), None)
+        if len(siblings) > 1 and question is not None and question_id in siblings:
+            view.mark_saved(question, question_id, (siblings.index(question_id) + 1, len(siblings)))
+            self._app.notify(
+                "This conversation has another branch here, added outside this window (such as by toki ask -c): "
+                "← on your question shows it.",
+                title="Branch",
+            )

@@ -166,9 +166,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         about to be edited, and what was under it, make way for what replaces them."""
         self.show_messages(self._window.messages[:count], has_older=self._has_older)
 
-    def mark_saved(self, message: DisplayMessage, message_id: int) -> None:
+    def mark_saved(self, message: DisplayMessage, message_id: int, siblings: tuple[int, int] | None = None) -> None:
         """`message`, shown before it was stored, is stored as `message_id` (so the keys on it act on it)."""
-        self._window.mark_saved(message, message_id)
+        self._window.mark_saved(message, message_id, siblings)
 
     def clear(self) -> None:
         """Remove every message (a new conversation)."""

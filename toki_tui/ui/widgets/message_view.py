@@ -187,9 +187,11 @@ class MessageView(Widget, can_focus=True):
         self._marked_words = words
         self.refresh()
 
-    def saved_as(self, message_id: int) -> None:
-        """The message was stored under `message_id` after it was shown (a question sent in this session)."""
-        self._message = dataclasses.replace(self._message, id=message_id)
+    def saved_as(self, message_id: int, siblings: tuple[int, int] | None = None) -> None:
+        """Stored under `message_id` after it was shown (a question sent here), with its place among siblings."""
+        old, self._message = self._message, dataclasses.replace(self._message, id=message_id, siblings=siblings)
+        if old.siblings != siblings:
+            self._changed(chrome=True)  # the header gains its `‹ 1/2 ›`
 
     def action_details(self) -> None:
         self.post_message(self.DetailsClicked(self._message))
