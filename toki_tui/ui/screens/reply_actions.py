@@ -115,7 +115,7 @@ class ReplyActions:
 
     async def _export(self, conversation_id: str, export_format: str, path: str | None) -> None:
         from toki_tui.core.store import export
-        from toki_tui.core.store.export_file import default_export_path
+        from toki_tui.core.store.export_file import export_target
 
         store = await self._app.history()
         if store is None:
@@ -133,7 +133,7 @@ class ReplyActions:
         except TokiError as error:
             self._app.notify(f"Could not export: {error}", severity="error")
             return
-        target = Path(path).expanduser() if path else default_export_path(title, export_format, Path.cwd())
+        target = await asyncio.to_thread(export_target, path, title, export_format, Path.cwd())
         if await asyncio.to_thread(target.exists):
             from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 
