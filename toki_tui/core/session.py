@@ -347,9 +347,7 @@ class ChatSession:
             check_continuable(partial.role, partial.status)
             await self.run_store(lambda: store.set_current_leaf(conversation_id, partial.id))
             self._branch.use(conversation_id, branch)
-            self._continued = Continued(
-                partial.id, partial.content, partial.reasoning, partial.cost_estimate, partial.cost_reported
-            )
+            self._continued = Continued.of_stored(partial)
             parent_id = partial.parent_id
         else:
             last = self._memory[-1] if self._memory else None
