@@ -56,11 +56,13 @@ class BranchShown(Message):
 class EditReady(Message):
     """The question to edit, read from the history: its text and its place in the branch (1-based)."""
 
-    def __init__(self, message_id: int, number: int, content: str) -> None:
+    def __init__(self, message_id: int, number: int, content: str, files: int = 0) -> None:
         super().__init__()
         self.message_id = message_id
         self.number = number
         self.content = content
+        self.files = files
+        """How many files the question has: they go with the edited one (and any attached meanwhile)."""
 
 
 def switch_to_sibling(
@@ -231,13 +233,13 @@ class BranchActions:
         if store is None:
             return
         try:
-            content, number = await self._app.store_thread.read(
-                lambda: (store.get_message(message_id).content, store.position_in_branch(message_id))
+            edited, number = await self._app.store_thread.read(
+                lambda: (store.get_message(message_id), store.position_in_branch(message_id))
             )
         except TokiError as error:
             self._screen.post_message(StoreFailed(f"Could not read the message to edit: {error}"))
             return
-        self._screen.post_message(EditReady(message_id, number, content))
+        self._screen.post_message(EditReady(message_id, number, edited.content, len(edited.attachments or ())))
 
     def edit_ready(self, message: EditReady) -> None:
         self.editing = message.message_id
@@ -246,7 +248,8 @@ class BranchActions:
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         marker = self._screen.query_one("#edit-marker", Static)
-        marker.update(plain_content(f"editing message {message.number} (Esc cancels)"))
+        kept = f", with its {message.files} file{'s' if message.files > 1 else ''}" if message.files else ""
+        marker.update(plain_content(f"editing message {message.number}{kept} (Esc cancels)"))
         marker.add_class("-visible")
         self._screen.refresh_bindings()  # Esc now cancels the edit
 
@@ -265,8 +268,8 @@ class BranchActions:
         self, text: str, attachments: tuple[Attachment, ...] = ()
     ) -> tuple[AsyncGenerator[list[StreamEvent], None], bool]:
         """What sending `text` (with `attachments`) does: ask it (events, False), or, while a question is edited,
-        ask it in its place with the old question's files (events, True: the conversation is shown again once the
-        reply ends)."""
+        ask it in its place with the old question's files and `attachments` (events, True: the conversation is
+        shown again once the reply ends)."""
         edited = self.editing
         if edited is None:
             self._question_sent, self._run_before_question = True, self._session.last_run
@@ -276,7 +279,7 @@ class BranchActions:
         index = _index_of(view.messages, edited)
         if index is not None:
             view.keep_first(index)
-        return self._session.edit_batches(edited, text), True
+        return self._session.edit_batches(edited, text, attachments), True
 
     # ---- continue -------------------------------------------------------------------------------------------
 

@@ -262,8 +262,8 @@ class ChatScreen(Screen[None]):
             return
         from toki_tui.ui.display import DisplayMessage
 
-        # An edited question is asked in place of the old one, with its own files; pending ones wait.
-        attachments = self.attachments.take() if self.branches.editing is None else ()
+        # An edited question is asked in place of the old one, with its files and those shown above the prompt.
+        attachments = self.attachments.take()
         if self.branches.editing is None and self.compare.start_if_armed(text, attachments):
             return
         events, was_retry = self.branches.events_for_prompt(text, attachments)
