@@ -22,6 +22,7 @@ from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_messag
 from toki_tui.core.continuation import RESTARTED_NOTE, added_seconds, added_usage, started_again
 from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.pricing import Price, added_costs, cost_of
+from toki_tui.core.tool_answers import choice_after_results
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -156,7 +157,8 @@ class ReplyRun:
         error_text: str | None = None
         last_checkpoint = host.clock()
         try:
-            params = self.params
+            # Recorded as sent (F4 shows every parameter sent): a forced tool_choice is "auto" once answered.
+            params = self.params = choice_after_results(self.params, messages)
             if self.extra_tools:
                 params = params.replace(tools=(*(params.tools or ()), *self.extra_tools))
             stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=params)
