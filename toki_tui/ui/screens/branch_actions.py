@@ -341,7 +341,7 @@ class BranchActions:
         if len(siblings) > 1 and question is not None and question_id in siblings:
             view.mark_saved(question, question_id, (siblings.index(question_id) + 1, len(siblings)))
             self._app.notify(
-                "This conversation has another branch here, added outside this window (such as by toki ask -c): "
-                "← on your question shows it.",
+                "This conversation was continued outside this window meanwhile (such as by toki ask -c): your "
+                "question starts a branch beside that one; click its ‹, or press ← on it, to see it.",
                 title="Branch",
             )
