@@ -20,6 +20,7 @@ from toki_tui.core.attachments import (
     AttachmentError,
     attachment_from_bytes,
     read_attachment,
+    typed_path,
 )
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.session import ChatSession
@@ -190,3 +191,14 @@ def test_a_version_2_history_gains_the_attachments_column(tmp_path: Path) -> Non
     assert report.migrated_from == 2
     (message,) = store.branch("c")
     assert (message.content, message.attachments) == ("q", None)
+
+
+def test_a_dragged_path_loses_its_quotes_or_escapes_unless_the_file_has_them(tmp_path: Path) -> None:
+    spaced = tmp_path / "my file (1).txt"
+    spaced.write_text("x", encoding="utf-8")
+    assert typed_path(f"'{spaced}'") == spaced
+    assert typed_path(f'"{spaced}" ') == spaced
+    assert typed_path(str(spaced).replace(" ", "\\ ").replace("(", "\\(").replace(")", "\\)")) == spaced
+    quoted = tmp_path / "'odd'"
+    quoted.write_text("x", encoding="utf-8")
+    assert typed_path(str(quoted)) == quoted  # a file that really has them keeps them

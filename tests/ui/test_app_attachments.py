@@ -97,4 +97,13 @@ async def test_a_bad_file_is_refused_and_chips_can_be_cleared(tmp_path: Path, fa
         await pilot.press("enter")
         await wait_until(pilot, lambda: chips.labels == ())
         assert harness.screen.attachments.files == []
+        # A file dragged onto the terminal comes quoted (or with its spaces escaped): it was "no such file".
+        (tmp_path / "my notes.txt").write_text("x", encoding="utf-8")
+        await enter_text(pilot, f"/attach '{tmp_path / 'my notes.txt'}' ")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(chips.labels) == 1)
+        assert chips.labels[0].startswith("my notes.txt")
+        await enter_text(pilot, "/attach clear")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: chips.labels == ())
         assert fake_server.chat_requests() == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,19 @@ def attachment_from_bytes(name: str, data: bytes) -> Attachment:
             "convert it to one of those first"
         )
     return Attachment(name, "text", len(data), "text/plain", text)
+
+
+def typed_path(text: str) -> Path:
+    """A path as typed or dropped onto the terminal (`/attach PATH`): as it is when that file exists, else without
+    the quotes or backslash escapes a terminal adds to a file dragged onto it ('/home/me/my file.png',
+    /Users/me/my\\ file.png). `~` is the home folder."""
+    literal = Path(os.path.expanduser(text))
+    stripped = text.strip()
+    if literal.exists() or not stripped:
+        return literal
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        return Path(os.path.expanduser(stripped[1:-1]))
+    return Path(os.path.expanduser(re.sub(r"\\(.)", r"\1", stripped)))
 
 
 def read_attachment(path: Path) -> Attachment:
