@@ -68,7 +68,7 @@ async def test_attached_files_go_with_the_next_message(tmp_path: Path, fake_serv
         await enter_text(pilot, "/edit")
         await pilot.press("enter")
         marker = harness.screen.query_one("#edit-marker", Static)
-        await wait_until(pilot, lambda: "with its 2 files" in str(marker.render()))
+        await wait_until(pilot, lambda: "which keeps its 2 files" in str(marker.render()))
         harness.screen.query_one(PromptInput).text = "and now?"  # in place of the question's text
         await pilot.press("enter")
         await wait_until(pilot, lambda: not harness.screen.streaming and len(fake_server.chat_requests()) == 2)

@@ -248,7 +248,7 @@ class BranchActions:
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         marker = self._screen.query_one("#edit-marker", Static)
-        kept = f", with its {message.files} file{'s' if message.files > 1 else ''}" if message.files else ""
+        kept = f", which keeps its {message.files} file{'s' if message.files > 1 else ''}" if message.files else ""
         marker.update(plain_content(f"editing message {message.number}{kept} (Esc cancels)"))
         marker.add_class("-visible")
         self._screen.refresh_bindings()  # Esc now cancels the edit
