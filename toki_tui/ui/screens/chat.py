@@ -301,9 +301,7 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.ScrollRequested)
     def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
-        view = self.query_one(ConversationView)
-        scroll = {"page_up": view.page_up, "page_down": view.page_down, "oldest": view.scroll_to_oldest}
-        scroll.get(message.where, view.scroll_to_latest)()
+        self.query_one(ConversationView).action_scroll_transcript(message.where)
 
     @on(PromptInput.MessagesWanted)
     def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
