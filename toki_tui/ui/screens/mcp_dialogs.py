@@ -6,6 +6,7 @@ and the model: every one is shown as plain content (safe_text), never parsed as 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -122,9 +123,14 @@ class McpCallDialog(ModalScreen[str]):
             self.dismiss(answer)
 
 
-def states_content(states: list[ServerState]) -> Content:
+def states_content(states: list[ServerState], config_file: Path | None = None) -> Content:
     if not states:
-        return Content("No MCP servers are configured: add [mcp_servers.NAME] tables to the config file.")
+        where = f"in {config_file}" if config_file is not None else "in the config file"
+        return plain_content(
+            f"No MCP servers are configured. Add one as a [mcp_servers.NAME] table {where}: command and args for a "
+            'local server, or url for a remote one (README, "MCP tool servers"); toki starts it the next time it '
+            "starts, and `toki mcp list` checks it."
+        )
     lines: list[Content] = []
     for state in states:
         lines.append(Content.styled(displayable_line(state.name), "bold") + plain_content(f"  {state.describe()}"))
@@ -139,24 +145,33 @@ def _summary(tool: McpTool) -> str:
     return displayable_line(stripped.splitlines()[0], 100) if stripped else ""
 
 
+def servers_footer(states: list[ServerState]) -> Content:
+    """The keys line of `/mcp`: /tools only when there are servers whose tools it could switch off."""
+    return Content.styled(
+        "Esc closes; /tools switches tools off for this conversation" if states else "Esc closes", "dim"
+    )
+
+
 class McpServersScreen(ModalScreen[None]):
     """`/mcp`: each server with its state, where it runs, and its tools; shown again as states change."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", id="mcp.close")]
 
-    def __init__(self, states: list[ServerState]) -> None:
+    def __init__(self, states: list[ServerState], config_file: Path | None = None) -> None:
         super().__init__()
         self._states = states
+        self._config_file = config_file
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="mcp-servers", classes="dialog"):
             yield Static("MCP servers", classes="dialog-title")
-            yield Static(states_content(self._states), id="mcp-servers-text")
-            yield Static(Content.styled("Esc closes; /tools switches tools off for this conversation", "dim"))
+            yield Static(states_content(self._states, self._config_file), id="mcp-servers-text")
+            yield Static(servers_footer(self._states), id="mcp-servers-keys")
 
     def show_states(self, states: list[ServerState]) -> None:
         self._states = states
-        self.query_one("#mcp-servers-text", Static).update(states_content(states))
+        self.query_one("#mcp-servers-text", Static).update(states_content(states, self._config_file))
+        self.query_one("#mcp-servers-keys", Static).update(servers_footer(states))
 
     def action_close(self) -> None:
         self.dismiss(None)

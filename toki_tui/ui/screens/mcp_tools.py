@@ -84,7 +84,8 @@ class McpTools:
         from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
 
         manager = self._app.mcp
-        self._app.push_screen(McpServersScreen(manager.states() if manager is not None else []))
+        states = manager.states() if manager is not None else []
+        self._app.push_screen(McpServersScreen(states, self._app.paths.config_file))
 
     def show_tools(self) -> None:
         from toki_tui.ui.screens.mcp_dialogs import McpToolsScreen
