@@ -113,7 +113,9 @@ class BranchActions:
 
     def _can_start_reply(self) -> bool:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it.", severity="warning"
+            )
             return False
         if not self._replies.may_start():
             return False
@@ -155,7 +157,10 @@ class BranchActions:
     def show_sibling(self, message_id: int, step: int) -> None:
         conversation_id = self._session.conversation_id
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
         elif conversation_id is not None:
             start_worker(
                 self._screen, self._switch, conversation_id, message_id, step, group="conversation", exclusive=True
@@ -222,7 +227,10 @@ class BranchActions:
 
     def start_edit(self, message_id: int) -> None:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
             return
         start_worker(self._screen, self._read_for_edit, message_id, group="edit", exclusive=True)
 
@@ -246,7 +254,9 @@ class BranchActions:
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         marker = self._screen.query_one("#edit-marker", Static)
-        marker.update(plain_content(f"editing message {message.number} (Esc cancels)"))
+        marker.update(
+            plain_content(f"editing message {message.number} ({self._app.key_name('chat.stop', 'Esc')} cancels)")
+        )
         marker.add_class("-visible")
         self._screen.refresh_bindings()  # Esc now cancels the edit
 

@@ -345,7 +345,8 @@ class ChatScreen(Screen[None]):
     @on(HistoryList.ConversationChosen)
     def _history_chosen(self, message: HistoryList.ConversationChosen) -> None:
         if self.streaming:
-            self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            stop = self.toki.key_name("chat.stop", "Esc")
+            self.notify(f"A reply is still arriving; {stop} stops it first.", severity="warning")
             return
         self.compare.close()
         self.history.open_chosen(message)

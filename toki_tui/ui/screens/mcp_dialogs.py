@@ -26,6 +26,7 @@ from textual.widgets.selection_list import Selection
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 from toki_tui.core.text import displayable_line
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.safe_text import exact_content, plain_content
 
 RUN, ALWAYS, DECLINE = "run", "always", "decline"
@@ -145,11 +146,10 @@ def _summary(tool: McpTool) -> str:
     return displayable_line(stripped.splitlines()[0], 100) if stripped else ""
 
 
-def servers_footer(states: list[ServerState]) -> Content:
+def servers_footer(states: list[ServerState], close_key: str = "Esc") -> Content:
     """The keys line of `/mcp`: /tools only when there are servers whose tools it could switch off."""
-    return Content.styled(
-        "Esc closes; /tools switches tools off for this conversation" if states else "Esc closes", "dim"
-    )
+    closes = f"{close_key} closes"
+    return Content.styled(f"{closes}; /tools switches tools off for this conversation" if states else closes, "dim")
 
 
 class McpServersScreen(ModalScreen[None]):
@@ -162,16 +162,20 @@ class McpServersScreen(ModalScreen[None]):
         self._states = states
         self._config_file = config_file
 
+    @property
+    def _close_key(self) -> str:
+        return shown_key(self.app, "mcp.close", "Esc")
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="mcp-servers", classes="dialog"):
             yield Static("MCP servers", classes="dialog-title")
             yield Static(states_content(self._states, self._config_file), id="mcp-servers-text")
-            yield Static(servers_footer(self._states), id="mcp-servers-keys")
+            yield Static(servers_footer(self._states, self._close_key), id="mcp-servers-keys")
 
     def show_states(self, states: list[ServerState]) -> None:
         self._states = states
         self.query_one("#mcp-servers-text", Static).update(states_content(states, self._config_file))
-        self.query_one("#mcp-servers-keys", Static).update(servers_footer(states))
+        self.query_one("#mcp-servers-keys", Static).update(servers_footer(states, self._close_key))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -244,7 +248,13 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
                 yield Static(plain_content("Tools file: " + ", ".join(self._local)))
             yield ToolSwitches(*selections, id="mcp-tools-list")
             yield Static("No MCP server is ready (/mcp shows why).", id="mcp-tools-none")
-            yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
+            keep, cancel = (
+                shown_key(self.app, "mcp_tools.keep", "Enter"),
+                shown_key(self.app, "mcp_tools.cancel", "Esc"),
+            )
+            yield Static(
+                Content.styled(f"Space switches one on or off, {keep} keeps the choice, {cancel} cancels", "dim")
+            )
 
     def on_mount(self) -> None:
         self._show_or_hide_list()

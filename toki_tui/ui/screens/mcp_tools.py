@@ -205,7 +205,10 @@ class McpTools:
         if isinstance(arguments, str):
             return arguments
         status = self._screen.query_one(StatusLine)
-        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server} · Esc stops"
+        status.state, status.notice = (
+            "running a tool",
+            f"{tool.name} on MCP server {tool.server} · {self._app.key_name('chat.stop', 'Esc')} stops",
+        )
         self.calling = tool.name
         self._screen.refresh_bindings()  # the Esc hint
         try:

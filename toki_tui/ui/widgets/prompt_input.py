@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.widgets.scroll_keys import SCROLL_KEYS
 
 if TYPE_CHECKING:
@@ -112,6 +113,11 @@ class PromptInput(TextArea):
         """The preset names `/preset` completes, given by the screen (from the config)."""
         self._cycle: _Cycle | None = None
         self._pending_path: CompletionSpot | None = None
+
+    def on_mount(self) -> None:
+        send = shown_key(self.app, "prompt.send", "Enter")
+        if send != "Enter":  # the `[keymap]` moved it: the placeholder names the key that sends
+            self.placeholder = PLACEHOLDER.replace("Enter sends", f"{send} sends")
 
     def action_to_messages(self) -> None:
         self.post_message(self.MessagesWanted())
