@@ -105,8 +105,9 @@ async def test_what_a_confirmation_shows_is_all_that_runs() -> None:
         shown = screen_plain_text(app)
         assert "HIDDEN-C1" in shown and "␛]0;HIDDEN-ESC␇" in shown and "HIDDEN-ID" in shown
         assert_inert(terminal_output(app))
-    question = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
+    question, rows = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
     assert "␛]0;; rm -rf ~␇" in question.plain and "\x1b" not in question.plain
+    assert [(label, value.plain) for label, value in rows][2] == ("  2: ", '{"a": "␛]0;; rm -rf ~␇"}')
 
 
 def test_mcp_with_no_server_says_how_to_configure_one_not_how_to_switch_tools_off() -> None:
