@@ -88,6 +88,7 @@ async def test_a_remap_shows_in_footer_help_and_palette_and_works(tmp_path: Path
         help_text = str(harness.app.screen.query_one("#help-text", Static).render())
         assert "F12" in help_text and "Ctrl+O" not in help_text
         assert "[ (on a question)" in help_text
+        assert "(F10 cancels)" in help_text and "Esc cancels" not in help_text
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, CommandPalette))
