@@ -115,7 +115,9 @@ class BranchActions:
 
     def _can_start_reply(self) -> bool:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it.", severity="warning"
+            )
             return False
         if not self._replies.may_start():
             return False
@@ -157,7 +159,10 @@ class BranchActions:
     def show_sibling(self, message_id: int, step: int) -> None:
         conversation_id = self._session.conversation_id
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
         elif conversation_id is not None:
             start_worker(
                 self._screen, self._switch, conversation_id, message_id, step, group="conversation", exclusive=True
@@ -224,7 +229,10 @@ class BranchActions:
 
     def start_edit(self, message_id: int) -> None:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
             return
         start_worker(self._screen, self._read_for_edit, message_id, group="edit", exclusive=True)
 
@@ -249,7 +257,8 @@ class BranchActions:
         prompt.focus()
         marker = self._screen.query_one("#edit-marker", Static)
         kept = f", which keeps its {message.files} file{'s' if message.files > 1 else ''}" if message.files else ""
-        marker.update(plain_content(f"editing message {message.number}{kept} (Esc cancels)"))
+        stop = self._app.key_name("chat.stop", "Esc")
+        marker.update(plain_content(f"editing message {message.number}{kept} ({stop} cancels)"))
         marker.add_class("-visible")
         self._screen.refresh_bindings()  # Esc now cancels the edit
 
@@ -327,21 +336,28 @@ class BranchActions:
 
     async def _show_question_siblings(self, question_id: int) -> None:
         """The question just asked has siblings when another process (`toki ask -c`) added a turn under the same
-        message meanwhile: its `‹ 2/2 ›` shows at once, so ← reaches that branch (the branch sent was the one on
-        screen)."""
-        store = await self._app.history()
-        if store is None:
+        message meanwhile (the branch sent was the one on screen): the conversation is shown again from the store,
+        so the question's `‹ 2/2 ›` shows and ← reaches that branch."""
+        from toki_tui.ui.screens import history_loading
+
+        store, conversation_id = await self._app.history(), self._session.conversation_id
+        if store is None or conversation_id is None:
             return
+
+        def read() -> LoadedConversation | None:
+            if len(store.siblings(question_id)) < 2:
+                return None
+            return history_loading.load_conversation(store, conversation_id)
+
         try:
-            siblings = await self._app.store_thread.read(lambda: [m.id for m in store.siblings(question_id)])
+            loaded = await self._app.store_thread.read(read)
         except TokiError:
-            return  # the marker only; the store's trouble is reported by what writes to it
-        view = self._view()
-        question = next((m for m in reversed(view.messages) if m.id == question_id), None)
-        if len(siblings) > 1 and question is not None and question_id in siblings:
-            view.mark_saved(question, question_id, (siblings.index(question_id) + 1, len(siblings)))
-            self._app.notify(
-                "This conversation was continued outside this window meanwhile (such as by toki ask -c): your "
-                "question starts a branch beside that one; click its ‹, or press ← on it, to see it.",
-                title="Branch",
-            )
+            return  # the markers only; the store's trouble is reported by what writes to it
+        if loaded is None or loaded.conversation_id != self._session.conversation_id or self._replies.streaming:
+            return
+        self._history.show_loaded(ConversationLoaded(loaded))
+        self._app.notify(
+            "This conversation was continued outside this window meanwhile (such as by toki ask -c): your "
+            "question starts a branch beside that one; click its ‹, or press ← on it, to see it.",
+            title="Branch",
+        )

@@ -108,15 +108,14 @@ class ConversationWindow:
         self.hi += 1
         return view if view is not None else slot.make_view()
 
-    def mark_saved(self, message: DisplayMessage, message_id: int, siblings: tuple[int, int] | None = None) -> None:
-        """Give `message` (this very object, shown before it was stored) its store id and its place among its
-        siblings, in its view if it has one."""
+    def mark_saved(self, message: DisplayMessage, message_id: int) -> None:
+        """Give `message` (this very object, shown before it was stored) its store id, in its view if it has one."""
         for slot in reversed(self.slots):
             if slot.message is message:
                 if slot.view is not None:
-                    slot.view.saved_as(message_id, siblings)
+                    slot.view.saved_as(message_id)
                 else:
-                    slot.stored = dataclasses.replace(slot.stored, id=message_id, siblings=siblings)
+                    slot.stored = dataclasses.replace(slot.stored, id=message_id)
                 return
 
     def grow_above(self, count: int) -> tuple[list[MessageView], MessageView | None]:

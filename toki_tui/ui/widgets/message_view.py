@@ -26,6 +26,7 @@ from toki_tui.ui import textual_internals
 from toki_tui.ui.code_render import highlight_in_slices
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.json_view import shown_content
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.line_render import (
     BLANK,
     HighlightJob,
@@ -187,11 +188,9 @@ class MessageView(Widget, can_focus=True):
         self._marked_words = words
         self.refresh()
 
-    def saved_as(self, message_id: int, siblings: tuple[int, int] | None = None) -> None:
-        """Stored under `message_id` after it was shown (a question sent here), with its place among siblings."""
-        old, self._message = self._message, dataclasses.replace(self._message, id=message_id, siblings=siblings)
-        if old.siblings != siblings:
-            self._changed(chrome=True)  # the header gains its `‹ 1/2 ›`
+    def saved_as(self, message_id: int) -> None:
+        """The message was stored under `message_id` after it was shown (a question sent in this session)."""
+        self._message = dataclasses.replace(self._message, id=message_id)
 
     def action_details(self) -> None:
         self.post_message(self.DetailsClicked(self._message))
@@ -308,7 +307,8 @@ class MessageView(Widget, can_focus=True):
             for job in self._content.take_highlight_jobs():
                 start_worker(self, self._highlight, job, group="highlight")
         else:
-            lines.extend(self._plain_content.lines(ctx, self._style("fold"), self._style("meta")))
+            fold_key = shown_key(self.app, "message.fold", "F3")
+            lines.extend(self._plain_content.lines(ctx, self._style("fold"), self._style("meta"), fold_key))
         for section in (refusal, tools, status):
             if section and lines:
                 lines.append(BLANK)
