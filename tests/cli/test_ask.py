@@ -278,7 +278,7 @@ def test_models_table_and_json(fake_server: FakeServer, toki_env: dict[str, str]
     assert table.stdout.splitlines()[0].split() == ["MODEL", "CONTEXT", "INPUT", "OUTPUT"]
     assert "deepseek/deepseek-chat-v3" in table.stdout and "unknown" in table.stdout
     rows = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:]}
-    assert rows["openai/gpt-4o-mini"] == ["128k", "$0.50/M", "$2.00/M"]
+    assert rows["openai/gpt-4o-mini"] == ["128,000", "$0.50/M", "$2.00/M"]
     assert rows["deepseek/deepseek-chat-v3"][1:] == ["$0.27/M", "$1.10/M"]
     as_json = run_toki(["models", "--json"], toki_env)
     listed = {m["id"]: m for m in json.loads(as_json.stdout)}

@@ -65,7 +65,7 @@ def test_dash_attaches_stdin_as_one_file(fake_server: FakeServer, toki_env: dict
         (lambda folder: folder / "missing.txt", "no such file"),
         (lambda folder: folder, "is a folder"),
         (lambda folder: _write(folder / "x.bin", b"\x00\xff\x00"), "neither a PNG, JPEG, WebP or GIF image"),
-        (lambda folder: _write(folder / "big.txt", b"a" * (1024 * 1024 + 1)), "over toki's limit of 1.0 MB"),
+        (lambda folder: _write(folder / "big.txt", b"a" * (1024 * 1024 + 1)), "over toki's limit of 1,048,576 bytes"),
     ],
 )
 def test_a_bad_attachment_is_refused_before_any_request(

@@ -21,3 +21,16 @@ def test_a_bad_system_role_is_refused_before_any_request(fake_server: FakeServer
     assert result.returncode != 0
     assert "developer" in result.stderr
     assert fake_server.chat_requests() == []
+
+
+def test_continuing_keeps_the_conversations_role(fake_server: FakeServer, toki_env: dict[str, str]) -> None:
+    """`toki ask -c` sends the system prompt as the role the conversation keeps (set by `--system-role` here, or
+    by `/role` in the chat), not the endpoint's default; `--system-role` still goes over it."""
+    fake_server.script(stream_text("one"), stream_text("two"), stream_text("three"))
+    assert run_toki(["ask", "-s", "Be brief.", "--system-role", "developer", "Hi"], toki_env).returncode == 0
+    result = run_toki(["ask", "-c", "And?"], toki_env)
+    assert result.returncode == 0, result.stderr
+    assert fake_server.chat_requests()[-1].json()["messages"][0] == {"role": "developer", "content": "Be brief."}
+    result = run_toki(["ask", "-c", "--system-role", "system", "More?"], toki_env)
+    assert result.returncode == 0, result.stderr
+    assert fake_server.chat_requests()[-1].json()["messages"][0] == {"role": "system", "content": "Be brief."}

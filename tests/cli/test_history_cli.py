@@ -221,3 +221,15 @@ def test_the_api_key_never_reaches_the_history_or_an_export(
     for path in files:
         assert secret not in path.read_bytes(), path
         assert TEST_API_KEY.encode("utf-16-le") not in path.read_bytes()
+
+
+def test_resume_naming_no_conversation_exits_before_the_screen_opens(toki_env: dict[str, str]) -> None:
+    with HistoryStore(Path(toki_env["TOKI_DATA_DIR"]) / "history.sqlite3") as opened:
+        kept = seed(opened, "question", "answer")
+    wrong = "0" if not kept.startswith("0") else "1"
+    result = run_toki(["--resume", wrong], toki_env, timeout=20)
+    assert result.returncode == 2 and "\x1b" not in result.stdout  # like --preset nope: refused before the screen
+    assert result.stderr == (
+        f"toki: --resume {wrong}: no conversation id starts with '{wrong}'; "
+        "`toki history list` lists the conversations\n"
+    )

@@ -20,6 +20,7 @@ from toki_tui.core.attachments import (
     AttachmentError,
     attachment_from_bytes,
     read_attachment,
+    typed_path,
 )
 from toki_tui.core.errors import HistoryError
 from toki_tui.core.session import ChatSession
@@ -60,6 +61,15 @@ def test_a_text_file_is_a_named_text_part(tmp_path: Path) -> None:
     assert attachment.to_part() == {"type": "text", "text": "File: image.png\n```\nprint('hé')\n\n```"}
 
 
+def test_a_markdown_file_with_code_blocks_stays_inside_its_fence(tmp_path: Path) -> None:
+    """A README's own ``` (or ````) blocks would close a ``` fence early and spill the rest of the file out of it."""
+    path = tmp_path / "README.md"
+    text = "# Use\n```sh\nmake\n```\nThen ````` nested ````` and `inline`.\n"
+    path.write_text(text, encoding="utf-8")
+    part = read_attachment(path).to_part()
+    assert part == {"type": "text", "text": f"File: README.md\n``````\n{text}\n``````"}
+
+
 def test_a_file_name_that_is_not_utf8_can_be_sent_and_saved(tmp_path: Path) -> None:
     # A name with bytes that are not UTF-8 arrives with lone surrogates, which neither JSON for the server nor
     # SQLite can encode: toki ask crashed with a traceback.
@@ -82,8 +92,12 @@ def test_each_bad_file_gets_its_own_error(tmp_path: Path) -> None:
     with pytest.raises(AttachmentError, match="nor UTF-8 text"):
         read_attachment(tmp_path / "nul.txt")
     (tmp_path / "big.txt").write_bytes(b"a" * (MAX_TEXT_BYTES + 1))
-    with pytest.raises(AttachmentError, match=r"over toki's limit of 1\.0 MB for text files"):
+    # Both round to "1.0 MB": the message gives bytes, so it does not read "1.0 MB, over the limit of 1.0 MB".
+    with pytest.raises(AttachmentError, match=r"is 1,048,577 bytes, over toki.s limit of 1,048,576 bytes for text"):
         read_attachment(tmp_path / "big.txt")
+    (tmp_path / "bigger.txt").write_bytes(b"a" * (MAX_TEXT_BYTES * 3 // 2))
+    with pytest.raises(AttachmentError, match=r"is 1\.5 MB, over toki's limit of 1\.0 MB for text files"):
+        read_attachment(tmp_path / "bigger.txt")
 
 
 def test_an_image_over_the_limit_is_refused_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,7 +106,7 @@ def test_an_image_over_the_limit_is_refused_without_reading_it(tmp_path: Path, m
         file.write(PNG)
         file.truncate(MAX_IMAGE_BYTES + 1)  # sparse: no 20 MB written
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
-    with pytest.raises(AttachmentError, match=r"over toki's limit of 20\.0 MB for images"):
+    with pytest.raises(AttachmentError, match=r"over toki's limit of 20,971,520 bytes for images"):
         read_attachment(path)
     assert attachments_module.MAX_IMAGE_BYTES == 20 * 1024 * 1024
 
@@ -177,3 +191,14 @@ def test_a_version_2_history_gains_the_attachments_column(tmp_path: Path) -> Non
     assert report.migrated_from == 2
     (message,) = store.branch("c")
     assert (message.content, message.attachments) == ("q", None)
+
+
+def test_a_dragged_path_loses_its_quotes_or_escapes_unless_the_file_has_them(tmp_path: Path) -> None:
+    spaced = tmp_path / "my file (1).txt"
+    spaced.write_text("x", encoding="utf-8")
+    assert typed_path(f"'{spaced}'") == spaced
+    assert typed_path(f'"{spaced}" ') == spaced
+    assert typed_path(str(spaced).replace(" ", "\\ ").replace("(", "\\(").replace(")", "\\)")) == spaced
+    quoted = tmp_path / "'odd'"
+    quoted.write_text("x", encoding="utf-8")
+    assert typed_path(str(quoted)) == quoted  # a file that really has them keeps them

@@ -194,3 +194,34 @@ def test_a_local_tool_taking_a_name_renames_the_mcp_tool_in_its_server_state() -
     [state] = manager.states()
     assert isinstance(state, ServerState) and [tool.exposed for tool in state.tools] == ["s__echo"]
     assert manager.tool("s__echo") is not None and manager.tool("echo") is None
+
+
+def test_a_name_once_offered_stays_with_its_tool_when_a_clashing_tool_arrives() -> None:
+    first = assign_names([_tool("git", "search"), _tool("git", "log")])
+    kept = {(tool.server, tool.name): tool.exposed for tool in first}
+    assert kept == {("git", "search"): "search", ("git", "log"): "log"}
+    # files lists a "search" of its own later (list_changed): the newcomer takes the prefix, git's keeps its name.
+    later = assign_names([_tool("git", "search"), _tool("files", "search"), _tool("files", "log")], kept=kept)
+    assert [tool.exposed for tool in later] == ["search", "files__search", "files__log"]
+    # git's "log" went away: its name stays taken, so it never comes to mean files' tool; a duplicate is renamed.
+    again = assign_names([_tool("files", "log"), _tool("git", "search"), _tool("git", "search")], kept=kept)
+    assert [tool.exposed for tool in again] == ["files__log", "search", "git__search"]
+    # Nothing offered yet (servers still starting): a shared name is prefixed on both sides, as before.
+    assert [tool.exposed for tool in assign_names([_tool("git", "search"), _tool("files", "search")])] == [
+        "git__search",
+        "files__search",
+    ]
+
+
+def test_the_manager_keeps_offered_names_when_another_server_lists_a_clashing_tool() -> None:
+    from toki_tui.core.mcp.manager import McpManager
+
+    configs = {name: McpServerConfig(name=name, command="never-run") for name in ("s", "t")}
+    manager = McpManager(configs)
+    echo = [SimpleNamespace(name="echo", description="", input_schema={"type": "object"})]
+    manager._ready(manager._configs["s"], echo)
+    assert [tool.exposed for tool in manager.tools()] == ["echo"]  # offered to the model
+    manager._ready(manager._configs["t"], echo)  # t's list changed: it has an "echo" too
+    assert sorted(tool.exposed for tool in manager.tools()) == ["echo", "t__echo"]
+    tool = manager.tool("echo")
+    assert tool is not None and tool.server == "s"

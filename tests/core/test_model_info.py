@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from toki_tui.core.api.model_info import ModelInfo, parse_models, price_per_million
@@ -68,10 +70,15 @@ def test_prices_per_million_are_rounded_to_what_the_server_meant() -> None:
     assert price_per_million(0.0000003) == 0.3
 
 
-def test_context_lengths_are_written_like_model_cards() -> None:
-    from toki_tui.cli.models import format_context
+def test_context_lengths_are_written_in_one_form_and_aligned() -> None:
+    from toki_tui.cli.models import format_context, print_models_table
 
-    assert [format_context(v) for v in (None, 163_840, 128_000, 2_000_000)] == ["-", "163,840", "128k", "2M"]
+    assert [format_context(v) for v in (None, 163_840, 128_000, 2_000_000)] == ["-", "163,840", "128,000", "2,000,000"]
+    out = io.StringIO()
+    models = [ModelInfo(id=name, context_length=length) for name, length in [("a", 163_840), ("b", 2_000_000)]]
+    print_models_table(models, out)
+    lines = out.getvalue().splitlines()
+    assert lines == ["MODEL    CONTEXT", "a        163,840", "b      2,000,000"]
 
 
 def test_context_length_under_the_names_local_servers_and_groq_use() -> None:

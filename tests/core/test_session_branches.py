@@ -197,10 +197,26 @@ async def test_a_continued_reply_costs_both_parts_or_is_unknown(
     price = Price(1.0, 2.0, "config")
     session.price_of = {"m": price}.get
     usage = {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}  # 0.0002 at that price
-    priced = exchange(store, conversation_id, "q1", PARTIAL, status="length", cost_estimate=0.001, price=price)
+    first_usage = {"prompt_tokens": 80, "completion_tokens": 400, "total_tokens": 480}
+    priced = exchange(
+        store,
+        conversation_id,
+        "q1",
+        PARTIAL,
+        status="length",
+        cost_estimate=0.001,
+        price=price,
+        usage=first_usage,
+        ttft=0.5,
+        duration=4.0,
+    )
     fake_server.script(stream_text(" the sea.", usage=usage), stream_text(" the sea.", usage=usage))
     await drain(shown(session, conversation_id, priced.id).continue_batches())
-    assert store.get_message(priced.id).cost_estimate == pytest.approx(0.0012)
+    continued = store.get_message(priced.id)
+    assert continued.cost_estimate == pytest.approx(0.0012)
+    # Its tokens are both parts' too (they were the continuation's alone: `toki usage` lost the first part's).
+    assert continued.usage == {"prompt_tokens": 180, "completion_tokens": 450, "total_tokens": 630}
+    assert continued.ttft == 0.5 and continued.duration is not None and continued.duration > 4.0
     unpriced = exchange(store, conversation_id, "q2", PARTIAL, status="stopped")
     await drain(shown(session, conversation_id, unpriced.id).continue_batches())
     assert store.get_message(unpriced.id).cost_estimate is None  # the first part's cost is unknown

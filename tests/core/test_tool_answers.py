@@ -14,7 +14,7 @@ from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.errors import APIError
 from toki_tui.core.session import ChatSession
 from toki_tui.core.store.history_store import HistoryStore
-from toki_tui.core.tool_answers import NO_RESULT_TEXT, answer_open_calls
+from toki_tui.core.tool_answers import NO_RESULT_TEXT, answer_open_calls, choice_after_results
 
 WEATHER = {"id": "c1", "name": "get_weather", "arguments": '{"city":"Oslo"}'}
 TIME = {"id": "c2", "name": "get_time", "arguments": "{}"}
@@ -85,15 +85,31 @@ async def test_a_tool_result_is_stored_and_the_model_goes_on(
     session: ChatSession, fake_server: FakeServer, store: HistoryStore
 ) -> None:
     fake_server.script(stream_tool_calls([WEATHER]), stream_text("It is 12 C in Oslo."))
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    session.params = session.params.replace(tools=(tool,), tool_choice="required")
     await drain(session.send("weather?"))
     await drain(session.tool_result_batches("12 C"))
     assert sent(fake_server, 1)[-1] == {"role": "tool", "content": "12 C", "tool_call_id": "c1"}
+    # The call was forced; the request with its result lets the model answer (forced, it could only call again).
+    bodies = [request.json() for request in fake_server.chat_requests()]
+    assert [body["tool_choice"] for body in bodies] == ["required", "auto"]
     assert session.conversation_id is not None
     branch = store.branch(session.conversation_id)
     assert [(m.role, m.tool_call_id, m.content) for m in branch[2:]] == [
         ("tool", "c1", "12 C"),
         ("assistant", None, "It is 12 C in Oslo."),
     ]
+    assert (branch[1].params or {})["tool_choice"] == "required" and (branch[3].params or {})["tool_choice"] == "auto"
+
+
+def test_only_a_forced_choice_is_relaxed_and_only_after_results() -> None:
+    named = {"type": "function", "function": {"name": "get_weather"}}
+    answered = [ChatMessage("user", "q"), ChatMessage("tool", "12 C", tool_call_id="c1")]
+    asked = [*answered, ChatMessage("assistant", "It is 12 C."), ChatMessage("user", "and tomorrow?")]
+    for choice, after_results in [(named, "auto"), ("required", "auto"), ("none", "none"), ("auto", "auto")]:
+        params = ChatParams(tool_choice=choice)
+        assert choice_after_results(params, answered).tool_choice == after_results
+        assert choice_after_results(params, asked).tool_choice == choice  # a new question is forced again
 
 
 async def test_with_two_open_calls_the_id_is_needed_and_the_model_waits_for_both(

@@ -9,6 +9,7 @@ from tests.fakes.server import FakeServer, stream_text
 from tests.ui.app_support import make_app, wait_until
 from toki_tui.core.store.history_store import HistoryStore
 from toki_tui.ui.widgets.conversation_view import ConversationView
+from toki_tui.ui.widgets.message_view import MessageView
 from toki_tui.ui.widgets.prompt_input import PromptInput
 from toki_tui.ui.widgets.status_line import StatusLine
 
@@ -50,6 +51,13 @@ async def test_a_message_appended_by_another_process_is_not_sent(tmp_path: Path,
         branch = harness.store.branch(conversation_id)
         assert [message.content for message in branch] == ["seen question", "seen answer", "tui side", "fine"]
         assert [m.content for m in harness.store.siblings(cli_question.id)] == ["cli side", "tui side"]
+        # ... and is shown as one at once (it was not: the shell's branch was out of reach until reopened).
+        await wait_until(pilot, lambda: view.messages[2].siblings == (2, 2))
+        question = next(widget for widget in view.query(MessageView) if widget.message.content == "tui side")
+        question.focus()
+        await pilot.press("left")
+        await wait_until(pilot, lambda: [m.content for m in view.messages][2:] == ["cli side", "cli answer"])
+        assert view.messages[2].siblings == (1, 2)
 
 
 async def test_a_model_chosen_right_before_a_retry_stays_chosen(tmp_path: Path, fake_server: FakeServer) -> None:

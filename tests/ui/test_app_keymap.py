@@ -17,6 +17,7 @@ from toki_tui.ui.command_palette import PALETTE_COMMANDS
 from toki_tui.ui.key_catalog import key_rows, toki_bindings
 from toki_tui.ui.screens.file_picker import FilePickerScreen
 from toki_tui.ui.screens.help import HelpScreen
+from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
 from toki_tui.ui.widgets.history_list import HistoryList
 from toki_tui.ui.widgets.prompt_input import PromptInput
 
@@ -68,10 +69,18 @@ async def test_palette_lists_toki_commands_with_keys_and_runs_one(tmp_path: Path
 async def test_a_remap_shows_in_footer_help_and_palette_and_works(tmp_path: Path, fake_server: FakeServer) -> None:
     # "[" is markup to Textual: the palette and help must show it as the key it is.
     harness = app_with_keymap(tmp_path, fake_server, {"chat.model": "f12", "message.edit": "left_square_bracket",
-                                                      "chat.new": "f9"})  # fmt: skip
+                                                      "chat.new": "f9", "prompt.send": "ctrl+s,enter",
+                                                      "chat.stop": "f10", "mcp.close": "f7"})  # fmt: skip
     async with harness.app.run_test(size=(120, 30)) as pilot:
         await harness.ready(pilot)
         assert harness.app.applied_keymap["chat.model"] == "f12"
+        # Hints that name a key name the one in effect (the first of several).
+        assert harness.app.screen.query_one(PromptInput).placeholder.startswith("Message…  Ctrl+S sends ·")
+        assert harness.app.key_name("chat.stop", "Esc") == "F10" and harness.app.key_name("chat.retry", "X") == "X"
+        await harness.app.push_screen(McpServersScreen([]))
+        assert str(harness.app.screen.query_one("#mcp-servers-keys", Static).render()) == "F7 closes"
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: not isinstance(harness.app.screen, McpServersScreen))
         await wait_until(pilot, lambda: any(key.key == "f9" for key in harness.app.screen.query(FooterKey)))
         assert not any(key.key == "ctrl+n" for key in harness.app.screen.query(FooterKey))
         await pilot.press("f1")
@@ -79,6 +88,7 @@ async def test_a_remap_shows_in_footer_help_and_palette_and_works(tmp_path: Path
         help_text = str(harness.app.screen.query_one("#help-text", Static).render())
         assert "F12" in help_text and "Ctrl+O" not in help_text
         assert "[ (on a question)" in help_text
+        assert "(F10 cancels)" in help_text and "Esc cancels" not in help_text
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, CommandPalette))
@@ -158,3 +168,17 @@ async def test_the_palette_opens_the_file_picker(tmp_path: Path, fake_server: Fa
         await wait_until(pilot, lambda: palette_lines(palette)[0].startswith("Attach a file  (Ctrl+L)"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(harness.app.screen, FilePickerScreen))
+
+
+def test_hints_name_the_key_the_keymap_put_in_place() -> None:
+    from rich.style import Style
+
+    from toki_tui.ui.key_names import key_name
+    from toki_tui.ui.widgets.tool_fold import fold_line
+
+    keymap = {"message.fold": "ctrl+f,f3", "chat.stop": "escape"}
+    assert key_name("message.fold", keymap, "F3") == "Ctrl+F"
+    assert key_name("chat.stop", keymap, "Esc") == "Escape"
+    assert key_name("chat.retry", keymap, "Ctrl+R") == "Ctrl+R"
+    fold = fold_line(False, "a\n" * 20, "a\n", Style(), Style(), key_name("message.fold", keymap, "F3"))
+    assert fold.plain.endswith("; click or Ctrl+F)")

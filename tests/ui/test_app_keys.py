@@ -58,6 +58,18 @@ async def test_page_keys_scroll_the_transcript_from_the_prompt(tmp_path: Path, f
         await wait_until(pilot, lambda: view.scroll_y == view.max_scroll_y)
         assert view.messages[-1].content == "answer 199"
         assert prompt.has_focus
+        # The same keys work with the focus on a message (Shift+Tab) or in the pane itself, not only from the prompt.
+        await pilot.press("shift+tab")
+        await wait_until(pilot, lambda: view.has_focus_within and not prompt.has_focus)
+        at_bottom = view.scroll_y
+        await pilot.press("ctrl+home")
+        await wait_until(pilot, lambda: view.scroll_y < at_bottom - view.scrollable_content_region.height)
+        view.focus()
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: view.scroll_y == view.max_scroll_y)
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: view.scroll_y < view.max_scroll_y)
+        prompt.focus()
         await enter_text(pilot, "still typing")
         assert prompt.text == "still typing"
         # Keys that arrive together (a fast typist, a paste of keystrokes) apply in the order typed: an editing key

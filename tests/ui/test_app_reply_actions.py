@@ -185,6 +185,10 @@ async def test_export_names_the_file_after_the_title_and_asks_before_replacing(
         await wait_until(pilot, lambda: (work / "sub" / "chat.json").exists())
         assert "An answer." in json.dumps(json.loads((work / "sub" / "chat.json").read_text()))
         assert sorted(p.name for p in work.iterdir()) == ["plan-a-trip-2024.md", "sub"]  # no temporary left
+        # A folder: the file named after the title goes into it (it was offered for replacing, then refused).
+        await submit(pilot, harness, "/export md sub")
+        await wait_until(pilot, lambda: (work / "sub" / "plan-a-trip-2024.md").exists())
+        assert not isinstance(harness.app.screen, ConfirmDialog)
 
 
 async def test_a_json_reply_is_shown_pretty_printed_and_copied_as_sent(
@@ -205,6 +209,9 @@ async def test_a_json_reply_is_shown_pretty_printed_and_copied_as_sent(
         assert '"name": "toki",' in shown and '"tags": [' in shown
         await submit(pilot, harness, "/copy")
         await wait_until(pilot, lambda: harness.app.clipboard == raw)
+        # The code block it is shown as copies as shown (it said "This reply has no code block").
+        await submit(pilot, harness, "/copy code")
+        await wait_until(pilot, lambda: harness.app.clipboard == json.dumps(json.loads(raw), indent=2))
         # Opened again from the history: still pretty-printed (the stored reply's parameters asked for JSON).
         harness.screen.history.open_conversation(harness.screen.session.conversation_id or "")
         await harness.app.workers.wait_for_complete()

@@ -40,3 +40,25 @@ async def test_a_long_question_scrolls_and_the_buttons_stay_on_an_80_by_24_scree
         assert_dialog_centered(app, "#confirm-dialog")
         await pilot.press("y")
         assert answers == [True]
+
+
+async def test_a_long_argument_wraps_under_itself() -> None:
+    from textual.widgets import Static
+
+    from tests.ui.terminal_frame import screen_plain_text
+    from toki_tui.ui.screens.tool_commands import command_confirmation
+
+    argv = ["/bin/echo", "--json", '{"text": "' + "word " * 30 + 'end"}']
+    question, rows = command_confirmation("call_1", argv)
+    app = _DialogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ConfirmDialog(question, yes="Run", rows=rows))
+        await pilot.pause()
+        values = list(app.screen.query(".confirm-row-value").results(Static))
+        labels = list(app.screen.query(".confirm-row-label").results(Static))
+        assert len(values) == 3 and values[2].region.height > 1  # the JSON wraps
+        column = values[2].region.x
+        assert {value.region.x for value in values} == {column} and labels[2].region.right <= column
+        lines = screen_plain_text(app).splitlines()
+        first = next(y for y, line in enumerate(lines) if '2: {"text":' in line)
+        assert lines[first + 1][column:].startswith("word") and not lines[first + 1][:column].strip(" │")

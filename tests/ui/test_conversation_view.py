@@ -80,7 +80,7 @@ async def test_the_window_stays_bounded_when_the_user_keeps_scrolling_up() -> No
             await pilot.pause()
         assert len(view.query(MessageView)) <= ConversationView.MAX_MOUNTED
         assert view.mounted_message_count <= ConversationView.MAX_MOUNTED
-        view.scroll_to_latest()
+        view.action_scroll_transcript("latest")
         await pilot.pause()
         assert "message number 1000" in screen_text(app)
 
@@ -251,7 +251,7 @@ async def test_while_following_only_the_last_screens_stay_mounted_and_scrolling_
         assert len(view.messages) == 28  # unmounted, not forgotten
 
         for _ in range(12):  # scrolling up mounts the older ones again, down to the first message
-            view.scroll_to_oldest()
+            view.action_scroll_transcript("oldest")
             await pilot.pause()
             await pilot.pause()
         assert "message number 1" in screen_text(app)

@@ -15,7 +15,7 @@ from textual.widgets import Button, SelectionList, Static
 from tests.ui.app_support import assert_dialog_centered, wait_until
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
-from toki_tui.ui.screens.mcp_dialogs import TOOL_KEY, McpCallDialog, McpToolsScreen
+from toki_tui.ui.screens.mcp_dialogs import TOOL_KEY, McpCallDialog, McpToolsScreen, servers_footer, states_content
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "toki_tui" / "ui" / "styles" / "app.tcss"
 
@@ -105,5 +105,16 @@ async def test_what_a_confirmation_shows_is_all_that_runs() -> None:
         shown = screen_plain_text(app)
         assert "HIDDEN-C1" in shown and "␛]0;HIDDEN-ESC␇" in shown and "HIDDEN-ID" in shown
         assert_inert(terminal_output(app))
-    question = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
+    question, rows = command_confirmation("call_1", ["/bin/echo", "--json", '{"a": "\x1b]0;; rm -rf ~\x07"}'])
     assert "␛]0;; rm -rf ~␇" in question.plain and "\x1b" not in question.plain
+    assert [(label, value.plain) for label, value in rows][2] == ("  2: ", '{"a": "␛]0;; rm -rf ~␇"}')
+
+
+def test_mcp_with_no_server_says_how_to_configure_one_not_how_to_switch_tools_off() -> None:
+    config_file = Path("/home/me/.config/toki/config.toml")
+    shown = states_content([], config_file).plain
+    assert "[mcp_servers.NAME] table in /home/me/.config/toki/config.toml" in shown
+    assert '"MCP tool servers"' in shown and "url" in shown
+    assert servers_footer([]).plain == "Esc closes"
+    ready = ServerState("git", "ready", "git", ())
+    assert "/tools switches tools off" in servers_footer([ready]).plain

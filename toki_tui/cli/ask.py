@@ -28,7 +28,7 @@ from toki_tui.cli.common import (
 )
 from toki_tui.cli.reply_printer import ReplyPrinter
 from toki_tui.core.api.client import ChatClient
-from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter
+from toki_tui.core.api.params import ChatParams, ParameterError, check_parameter, check_system_role
 from toki_tui.core.attachments import (
     MAX_IMAGE_BYTES,
     STDIN_NAME,
@@ -44,6 +44,7 @@ from toki_tui.core.text import terminal_json
 from toki_tui.core.text_input import decode_lossy, without_surrogates
 
 if TYPE_CHECKING:
+    from toki_tui.core.config.presets import Preset
     from toki_tui.core.store.history_store import HistoryStore
 
 
@@ -218,6 +219,20 @@ def _warn_if_still_arriving(store: HistoryStore, conversation_id: str) -> None:
         )
 
 
+def _with_stored_role(
+    params: ChatParams, stored: dict[str, Any], args: argparse.Namespace, preset: Preset | None
+) -> ChatParams:
+    """A continued conversation's system prompt goes as the role the conversation keeps (`/role developer` in the
+    chat, or the `--system-role` it was started with), unless `--system-role` or the preset names one."""
+    if getattr(args, "system_role", None) or (preset is not None and preset.system_role is not None):
+        return params
+    try:
+        role = check_system_role(stored.get("system_role", params.system_role))
+    except ParameterError:
+        return params  # settings saved by another version that this one refuses: the endpoint's role
+    return params.replace(system_role=role)
+
+
 def _report_unsaved(session: ChatSession) -> None:
     if session.save_problem is not None:
         report(f"{session.save_problem}; this reply was not saved")
@@ -250,6 +265,7 @@ def run_ask(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO |
                 system_prompt = conversation.system_prompt
             if getattr(args, "model", None) is None and conversation.model:
                 model = conversation.model
+            params = _with_stored_role(params, conversation.params, args, preset)
         client = ChatClient(
             base_url=resolved.base_url,
             api_key=api_key,

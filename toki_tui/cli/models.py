@@ -22,14 +22,9 @@ def format_price(value: float | None) -> str:
 
 
 def format_context(value: int | None) -> str:
-    """Context length the way model cards write it: 128k, 163,840, 2M."""
-    if value is None:
-        return "-"
-    if value >= 1_000_000 and value % 1_000_000 == 0:
-        return f"{value // 1_000_000}M"
-    if value >= 1000 and value % 1000 == 0:
-        return f"{value // 1000}k"
-    return f"{value:,}"
+    """The context length in tokens, exact and in one form for every row (128,000, 163,840, 2,000,000), so that the
+    right-aligned column compares at a glance; "-" when the server did not say."""
+    return "-" if value is None else f"{value:,}"
 
 
 def print_models_table(models: list[ModelInfo], out: TextIO) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +65,8 @@ class Attachment:
         """The content part sent for this file."""
         if self.kind == "image":
             return {"type": "image_url", "image_url": {"url": f"data:{self.media_type};base64,{self.data}"}}
-        return {"type": "text", "text": f"File: {self.name}\n```\n{self.data}\n```"}
+        fence = text_fence(self.data)
+        return {"type": "text", "text": f"File: {self.name}\n{fence}\n{self.data}\n{fence}"}
 
     def to_record(self) -> dict[str, Any]:
         """The attachment as JSON for the history and exports (read back by `attachment_from_record`)."""
@@ -101,9 +104,26 @@ def describe_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def text_fence(text: str) -> str:
+    """The backtick fence around a text file's content: longer than any run of backticks in it (at least three,
+    as Markdown wants), so a Markdown file's own code blocks cannot close it early and spill the rest of the file
+    out of the block the model reads as the file."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _sizes_apart(size: int, limit: int) -> tuple[str, str]:
+    """The size and the limit for a message, in bytes when rounding would show them equal ("1.0 MB over 1.0 MB")."""
+    shown, shown_limit = describe_size(size), describe_size(limit)
+    if shown == shown_limit:
+        return f"{size:,} bytes", f"{limit:,} bytes"
+    return shown, shown_limit
+
+
 def _too_big(name: str, what: str, size: int, limit: int) -> AttachmentError:
+    shown, shown_limit = _sizes_apart(size, limit)
     return AttachmentError(
-        f"cannot attach {name}: the {what} is {describe_size(size)}, over toki's limit of {describe_size(limit)} "
+        f"cannot attach {name}: the {what} is {shown}, over toki's limit of {shown_limit} "
         f"for {what}s; attach a smaller {'or compressed ' if what == 'image' else 'excerpt of the '}file"
     )
 
@@ -127,6 +147,19 @@ def attachment_from_bytes(name: str, data: bytes) -> Attachment:
             "convert it to one of those first"
         )
     return Attachment(name, "text", len(data), "text/plain", text)
+
+
+def typed_path(text: str) -> Path:
+    """A path as typed or dropped onto the terminal (`/attach PATH`): as it is when that file exists, else without
+    the quotes or backslash escapes a terminal adds to a file dragged onto it ('/home/me/my file.png',
+    /Users/me/my\\ file.png). `~` is the home folder."""
+    literal = Path(os.path.expanduser(text))
+    stripped = text.strip()
+    if literal.exists() or not stripped:
+        return literal
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        return Path(os.path.expanduser(stripped[1:-1]))
+    return Path(os.path.expanduser(re.sub(r"\\(.)", r"\1", stripped)))
 
 
 def read_attachment(path: Path) -> Attachment:

@@ -3,6 +3,8 @@ tell a server that continued it from one that ignored the partial reply and star
 
 from __future__ import annotations
 
+from typing import Any
+
 CONTINUABLE_STATUSES = frozenset({"stopped", "length", "interrupted"})
 """Replies that ended before the model finished: the ones `/continue` can take up."""
 
@@ -31,3 +33,23 @@ def started_again(partial: str, continuation: str) -> bool:
     if len(start) < RESTART_PROBE_MIN_CHARS:
         return False
     return _collapsed(continuation).startswith(start)
+
+
+def added_usage(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The token counts of a continued reply: both requests' counts added, key by key, as its cost adds both
+    parts' (a part without counts, such as a reply stopped before the server sent them, adds none)."""
+    if first is None or second is None:
+        return second if first is None else first
+    added = dict(first)
+    for name, value in second.items():
+        earlier = added.get(name)
+        both_counts = isinstance(value, int) and isinstance(earlier, int)
+        added[name] = earlier + value if both_counts else value
+    return added
+
+
+def added_seconds(first: float | None, second: float | None) -> float | None:
+    """The time both parts of a continued reply took (one of them when the other was not measured)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return first + second

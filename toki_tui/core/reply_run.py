@@ -19,9 +19,10 @@ from toki_tui.core.api.events import StreamEvent
 from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.api.reply import CUT_SHORT_REASONS, ReplyAccumulator, status_for_finish_reason
 from toki_tui.core.api.reply_limit import REPLY_LIMIT_REASON, reply_limit_message
-from toki_tui.core.continuation import RESTARTED_NOTE, started_again
+from toki_tui.core.continuation import RESTARTED_NOTE, added_seconds, added_usage, started_again
 from toki_tui.core.errors import APIError, HistoryError
 from toki_tui.core.pricing import Price, added_costs, cost_of
+from toki_tui.core.tool_answers import choice_after_results
 
 if TYPE_CHECKING:
     from toki_tui.core.api.client import ChatClient
@@ -61,6 +62,23 @@ class Continued:
     """The cut-short reply's cost: the continuation's is added to it (unknown if either is)."""
     cost_reported: bool = False
     """Whether `cost` is a charge the server reported (else an estimate)."""
+    usage: dict[str, Any] | None = None
+    """The cut-short reply's token counts: the continuation's are added to them, as its cost is."""
+    ttft: float | None = None
+    duration: float | None = None
+
+    @classmethod
+    def of_stored(cls, partial: StoredMessage) -> Continued:
+        return cls(
+            partial.id,
+            partial.content,
+            partial.reasoning,
+            partial.cost_estimate,
+            partial.cost_reported,
+            partial.usage,
+            partial.ttft,
+            partial.duration,
+        )
 
 
 class ReplyHost(Protocol):
@@ -139,7 +157,8 @@ class ReplyRun:
         error_text: str | None = None
         last_checkpoint = host.clock()
         try:
-            params = self.params
+            # Recorded as sent (F4 shows every parameter sent): a forced tool_choice is "auto" once answered.
+            params = self.params = choice_after_results(self.params, messages)
             if self.extra_tools:
                 params = params.replace(tools=(*(params.tools or ()), *self.extra_tools))
             stream = host.client.stream_chat_batches(model=self.model, messages=list(messages), params=params)
@@ -224,6 +243,19 @@ class ReplyRun:
             with contextlib.suppress(HistoryError):
                 await host.run_store(lambda: store.mark_reply_unsaved(message_id, reason=reason))
 
+    def _measures(self) -> dict[str, Any]:
+        """Usage and timing to store: a continuation's added to those of the reply it continues (its time to first
+        token stays the first part's), so the tokens `toki usage` sums match the cost, which adds both parts."""
+        usage = self.reply.usage.as_dict() if self.reply.usage is not None else None
+        ttft, duration, continued = self.reply.ttft, self.reply.duration, self.continued
+        if continued is None:
+            return {"usage": usage, "ttft": ttft, "duration": duration}
+        return {
+            "usage": added_usage(continued.usage, usage),
+            "ttft": continued.ttft if continued.ttft is not None else ttft,
+            "duration": added_seconds(continued.duration, duration),
+        }
+
     def _with_continued(self) -> tuple[str, str | None]:
         """The content and reasoning to store: a continuation's come after those of the reply it continues."""
         content, reasoning = self.reply.stored_content, self.reply.reasoning or None
@@ -292,9 +324,7 @@ class ReplyRun:
                 reasoning=reasoning,
                 tool_calls=reply.tool_calls or None,
                 finish_reason=reply.finish_reason,
-                usage=reply.usage.as_dict() if reply.usage is not None else None,
-                ttft=reply.ttft,
-                duration=reply.duration,
+                **self._measures(),
                 error=error_text,
                 cost_estimate=self.cost,
                 cost_reported=self.cost_reported,

@@ -315,9 +315,12 @@ class ChatSession:
         async for batch in self._run_reply(parent_id):
             yield batch
 
-    async def edit_batches(self, message_id: int, user_text: str) -> AsyncGenerator[list[StreamEvent], None]:
-        """Ask `user_text` in place of the question `message_id`: a sibling of it (same parent), then its reply.
-        Nothing is overwritten: the old question and everything under it stay in the tree."""
+    async def edit_batches(
+        self, message_id: int, user_text: str, added: tuple[Attachment, ...] = ()
+    ) -> AsyncGenerator[list[StreamEvent], None]:
+        """Ask `user_text` in place of the question `message_id`: a sibling of it (same parent), with the old
+        question's files and then those `added`, then its reply. Nothing is overwritten: the old question and
+        everything under it stay in the tree."""
         store, conversation_id = self.store, self.conversation_id
         if not self.saving or store is None or conversation_id is None:
             raise APIError("a past message can be edited only in a conversation that is being saved")
@@ -327,8 +330,7 @@ class ChatSession:
         parent = edited.parent_id
         above = await self.run_store(lambda: store.branch(conversation_id, parent)) if parent is not None else []
         self._branch.use(conversation_id, above)  # the new question goes under `parent` (a new root if None)
-        # The edited question keeps the files attached to the old one.
-        kept = attachments_from_records(edited.attachments)
+        kept = (*attachments_from_records(edited.attachments), *added)
         async with contextlib.aclosing(self.send_batches(user_text, kept)) as batches:
             async for batch in batches:
                 yield batch
@@ -347,9 +349,7 @@ class ChatSession:
             check_continuable(partial.role, partial.status)
             await self.run_store(lambda: store.set_current_leaf(conversation_id, partial.id))
             self._branch.use(conversation_id, branch)
-            self._continued = Continued(
-                partial.id, partial.content, partial.reasoning, partial.cost_estimate, partial.cost_reported
-            )
+            self._continued = Continued.of_stored(partial)
             parent_id = partial.parent_id
         else:
             last = self._memory[-1] if self._memory else None

@@ -10,10 +10,10 @@ the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from toki_tui.core.api.params import ChatMessage
+from toki_tui.core.api.params import ChatMessage, ChatParams
 from toki_tui.core.errors import APIError
 
 NO_RESULT_TEXT = "No result was given for this call."
@@ -83,3 +83,14 @@ def split_result(argument: str, open_ids: list[str]) -> tuple[str | None, str]:
     if first in open_ids and rest.strip():
         return first, rest.strip()
     return None, argument.strip()
+
+
+def choice_after_results(params: ChatParams, messages: Sequence[ChatMessage]) -> ChatParams:
+    """The parameters for a request that ends with tool results: a forced `tool_choice` ("required", or a named
+    tool) becomes "auto". It forces the request that asks; kept for the request carrying the answers, it leaves the
+    model no way to answer but another call, round after round (`toki ask --mcp --yes` to its 20th; in the chat,
+    until the user changes it). A new question is forced again."""
+    forced = params.tool_choice == "required" or isinstance(params.tool_choice, dict)
+    if forced and messages and messages[-1].role == "tool":
+        return params.replace(tool_choice="auto")
+    return params

@@ -216,6 +216,12 @@ class TokiApp(App[int]):
             lines = [*problems, "These keep their default keys; fix [keymap] in the config file."]
             self.notify("\n".join(lines), title="Keymap", severity="warning", timeout=15)
 
+    def key_name(self, binding_id: str, default: str) -> str:
+        """The key a hint names for the binding `binding_id` ("Esc stops"): `default`, or the `[keymap]`'s."""
+        from toki_tui.ui.key_names import key_name
+
+        return key_name(binding_id, self.applied_keymap, default)
+
     def notify(
         self,
         message: str,

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import Keys, key_to_character
 
+from toki_tui.ui.key_names import key_display as key_display
+from toki_tui.ui.key_names import key_name as key_name
+
 MODIFIERS = frozenset({"ctrl", "alt", "shift", "meta", "super", "hyper"})
 _NAMED_KEYS = frozenset(key.value for key in Keys) | {"space", "tab", "enter", "escape", "backspace", "delete"}
 
@@ -192,21 +195,6 @@ def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
             continue
         good[binding_id] = ",".join(normal)
     return good, problems
-
-
-def key_display(keys: str) -> str:
-    """Keys as people write them: "ctrl+n,f2" is "Ctrl+N / F2", and "left_square_bracket" is "["."""
-    shown: list[str] = []
-    for key in keys.split(","):
-        *modifiers, name = key.strip().split("+")
-        character = name if len(name) == 1 else key_to_character(name)
-        if character is not None and not character.isprintable():
-            character = None  # escape, tab, enter: their names, not their control characters
-        label = (character.upper() if modifiers else character) if character else name.capitalize()
-        if name in ("pageup", "pagedown"):
-            label = {"pageup": "PgUp", "pagedown": "PgDn"}[name]
-        shown.append("+".join([*(modifier.capitalize() for modifier in modifiers), label]))
-    return " / ".join(shown)
 
 
 def keys_for(binding_id: str, keymap: Mapping[str, str]) -> str:

@@ -9,7 +9,8 @@ with each new state (the TUI posts it to its own loop).
 Lifecycle of a server: disabled (`enabled = false`, never started) or starting, then ready (its tools listed) or
 failed (the reason: it could not start, it exited, it sent something that is not MCP, it timed out starting). A
 server that fails is closed and stays failed. A ready server that says its tools changed
-(`notifications/tools/list_changed`) has them listed again and named as on start; `on_change` is called with its
+(`notifications/tools/list_changed`) has them listed again and named as on start, except that a name already
+offered stays with its tool (a newcomer that clashes gets the prefix); `on_change` is called with its
 state again. `stop()` closes every connection (each local server's whole process
 group goes with it) and waits for the thread, bounded; processes still alive after that are killed.
 """
@@ -85,6 +86,7 @@ class McpManager:
             for name, config in self._configs.items()
         }
         self._tools: dict[str, McpTool] = {}
+        self._offered: dict[tuple[str, str], str] = {}  # (server, tool name): the name tools() gave out for it
         self._servers: dict[str, _Server] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -98,8 +100,10 @@ class McpManager:
             return list(self._states.values())
 
     def tools(self) -> list[McpTool]:
-        """The tools of the ready servers, with the names they are offered under."""
+        """The tools of the ready servers, with the names they are offered under (to the model: from here on,
+        each keeps its name for the session, whatever a later tool list brings; naming.py)."""
         with self._lock:
+            self._offered.update({(tool.server, tool.name): tool.exposed for tool in self._tools.values()})
             return list(self._tools.values())
 
     def tool(self, exposed: str) -> McpTool | None:
@@ -301,7 +305,7 @@ class McpManager:
 
     def _name_tools(self, tools: list[McpTool]) -> None:
         """Under the lock: give `tools` their unique names, and the ready servers' states their tools."""
-        named = assign_names(tools, self._reserved)
+        named = assign_names(tools, self._reserved, self._offered)
         self._tools = {tool.exposed: tool for tool in named}
         for name, state in self._states.items():
             if state.status == "ready":

@@ -4,12 +4,18 @@ A model calls a tool by a name matching `^[A-Za-z0-9_-]{1,64}$` (OpenAI's rule, 
 names must be unique across every server and the local tools file. A tool keeps its own name when that is
 possible; a name two servers share (or a local tool's) becomes `SERVER__NAME`; a character outside the rule
 becomes `_`, and a name still taken gets a number. The original name is kept for the call itself.
+
+A name once offered to the model stays its tool's for the session (`kept`): when a server's tool list changes
+(`list_changed`) and a newcomer's name clashes, the newcomer gets the `SERVER__NAME` form, never the tool already
+offered, so a call the model makes under the old name (or an off-switch set on it) still means that tool. The
+name of an offered tool that went away stays taken, so it can never come to mean another server's tool. Only a
+local tool taking the name (the tools file changed) moves an offered tool to `SERVER__NAME`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,23 +46,33 @@ def _clean(name: str) -> str:
     return _NOT_ALLOWED.sub("_", name)[:NAME_MAX] or "tool"
 
 
-def assign_names(tools: Iterable[McpTool], reserved: Iterable[str] = ()) -> list[McpTool]:
-    """`tools` (in server order) with unique `exposed` names, none of them in `reserved` (the local tools)."""
-    listed = list(tools)
-    taken = set(reserved)
+def assign_names(
+    tools: Iterable[McpTool], reserved: Iterable[str] = (), kept: Mapping[tuple[str, str], str] | None = None
+) -> list[McpTool]:
+    """`tools` (in server order) with unique `exposed` names, none of them in `reserved` (the local tools).
+    `kept` maps (server, tool name) to the name already offered for it, which it keeps (unless a local tool now
+    has it); its names are taken."""
+    listed, local = list(tools), set(reserved)
+    # A local tool (the request's own `tools`) wins even over a name offered before: two tools cannot share it.
+    kept = {key: name for key, name in (kept or {}).items() if name not in local}
+    taken = local | set(kept.values())
     servers_of: dict[str, set[str]] = {}
     for tool in listed:
         servers_of.setdefault(_clean(tool.name), set()).add(tool.server)
     named: list[McpTool] = []
+    given: set[str] = set()
     for tool in listed:
-        own = _clean(tool.name)
-        shared = len(servers_of[own]) > 1 or own in taken
-        candidate = _clean(f"{tool.server}{SEPARATOR}{tool.name}") if shared else own
-        exposed, number = candidate, 2
-        while exposed in taken:
-            suffix = f"_{number}"
-            exposed, number = candidate[: NAME_MAX - len(suffix)] + suffix, number + 1
-        taken.add(exposed)
+        exposed = kept.get((tool.server, tool.name))
+        if exposed is None or exposed in given:  # (a server listing one tool twice: the second is a newcomer)
+            own = _clean(tool.name)
+            shared = len(servers_of[own]) > 1 or own in taken
+            candidate = _clean(f"{tool.server}{SEPARATOR}{tool.name}") if shared else own
+            exposed, number = candidate, 2
+            while exposed in taken:
+                suffix = f"_{number}"
+                exposed, number = candidate[: NAME_MAX - len(suffix)] + suffix, number + 1
+            taken.add(exposed)
+        given.add(exposed)
         named.append(McpTool(tool.server, tool.name, tool.description, tool.schema, exposed))
     return named
 

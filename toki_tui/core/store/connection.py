@@ -214,26 +214,3 @@ def read_message(db: sqlite3.Connection, message_id: int, path: Path) -> StoredM
     if row is None:
         raise HistoryError(f"there is no message {message_id} in the history {path}")
     return message_from_row(row)
-
-
-def resolve_conversation_ref(db: sqlite3.Connection, ref: str) -> str:
-    """The full id for a full id, a unique prefix of one, or "last" (the most recent unarchived conversation)."""
-    wanted = ref.strip().lower()
-    if wanted == "last":
-        recent = db.execute(
-            "SELECT id FROM conversations WHERE archived = 0 ORDER BY updated_at DESC, seq DESC LIMIT 1"
-        ).fetchone()
-        if recent is None:
-            raise HistoryError("there are no conversations in the history yet")
-        return str(recent[0])
-    if not wanted or any(character not in "0123456789abcdef" for character in wanted):
-        raise HistoryError(f"{ref!r} is not a conversation id (use the id from `toki history list`, or 'last')")
-    rows = db.execute(
-        "SELECT id, title FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 3", (wanted, wanted + "g")
-    ).fetchall()
-    if not rows:
-        raise HistoryError(f"no conversation id starts with {wanted!r}")
-    if len(rows) > 1:
-        examples = ", ".join(f"{row[0][:12]} ({row[1] or 'untitled'})" for row in rows[:2])
-        raise HistoryError(f"{wanted!r} matches more than one conversation ({examples}, ...); give more of the id")
-    return str(rows[0][0])

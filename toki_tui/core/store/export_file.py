@@ -48,6 +48,18 @@ def default_export_path(title: str, export_format: str, folder: Path) -> Path:
     return folder / (safe_file_stem(title) + EXPORT_FORMATS[export_format])
 
 
+def export_target(path: str | None, title: str, export_format: str, cwd: Path) -> Path:
+    """Where `/export FORMAT [PATH]` writes: PATH, or a file named after the title in the current folder; a PATH
+    that is a folder (or ends with "/") gets that file name inside it, as `cp` does (it used to be offered for
+    replacing, then refused as a folder)."""
+    if not path:
+        return default_export_path(title, export_format, cwd)
+    target = Path(path).expanduser()
+    if path.endswith(("/", os.sep)) or target.is_dir():
+        return default_export_path(title, export_format, target)
+    return target
+
+
 def write_export(path: Path, text: str, *, overwrite: bool) -> Path:
     """Write `text` to `path` atomically (a temporary file beside it, then a rename: an interrupted write never
     leaves half a file). Refuses to replace an existing file unless `overwrite`. Returns the absolute path."""

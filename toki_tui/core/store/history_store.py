@@ -28,8 +28,8 @@ from toki_tui.core.store.connection import (
     StoreConnection,
     read_conversation,
     read_message,
-    resolve_conversation_ref,
 )
+from toki_tui.core.store.conversation_ref import resolve_conversation_ref
 from toki_tui.core.store.records import (
     ROLES,
     STATUSES,

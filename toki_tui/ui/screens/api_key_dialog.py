@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from toki_tui.core.text import displayable_line
+from toki_tui.ui.key_names import shown_key
 
 
 class ApiKeyDialog(ModalScreen[str | None]):
@@ -41,7 +42,7 @@ class ApiKeyDialog(ModalScreen[str | None]):
                     f" ({displayable_line(self._base_url)}) has no API key, so nothing can be sent yet. Your saved "
                     "conversations are still here to browse.\n\n"
                     f"Paste a key to save it in {displayable_line(self._config_path)} (readable only by you), or "
-                    "press Esc and ",
+                    f"press {shown_key(self.app, 'api_key.later', 'Esc')} and ",
                     *self._elsewhere(),
                 ),
                 id="api-key-explanation",

@@ -56,11 +56,13 @@ class BranchShown(Message):
 class EditReady(Message):
     """The question to edit, read from the history: its text and its place in the branch (1-based)."""
 
-    def __init__(self, message_id: int, number: int, content: str) -> None:
+    def __init__(self, message_id: int, number: int, content: str, files: int = 0) -> None:
         super().__init__()
         self.message_id = message_id
         self.number = number
         self.content = content
+        self.files = files
+        """How many files the question has: they go with the edited one (and any attached meanwhile)."""
 
 
 def switch_to_sibling(
@@ -113,7 +115,9 @@ class BranchActions:
 
     def _can_start_reply(self) -> bool:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it.", severity="warning"
+            )
             return False
         if not self._replies.may_start():
             return False
@@ -155,7 +159,10 @@ class BranchActions:
     def show_sibling(self, message_id: int, step: int) -> None:
         conversation_id = self._session.conversation_id
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
         elif conversation_id is not None:
             start_worker(
                 self._screen, self._switch, conversation_id, message_id, step, group="conversation", exclusive=True
@@ -222,7 +229,10 @@ class BranchActions:
 
     def start_edit(self, message_id: int) -> None:
         if self._replies.streaming:
-            self._app.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it first.",
+                severity="warning",
+            )
             return
         start_worker(self._screen, self._read_for_edit, message_id, group="edit", exclusive=True)
 
@@ -231,13 +241,13 @@ class BranchActions:
         if store is None:
             return
         try:
-            content, number = await self._app.store_thread.read(
-                lambda: (store.get_message(message_id).content, store.position_in_branch(message_id))
+            edited, number = await self._app.store_thread.read(
+                lambda: (store.get_message(message_id), store.position_in_branch(message_id))
             )
         except TokiError as error:
             self._screen.post_message(StoreFailed(f"Could not read the message to edit: {error}"))
             return
-        self._screen.post_message(EditReady(message_id, number, content))
+        self._screen.post_message(EditReady(message_id, number, edited.content, len(edited.attachments or ())))
 
     def edit_ready(self, message: EditReady) -> None:
         self.editing = message.message_id
@@ -246,7 +256,9 @@ class BranchActions:
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         marker = self._screen.query_one("#edit-marker", Static)
-        marker.update(plain_content(f"editing message {message.number} (Esc cancels)"))
+        kept = f", which keeps its {message.files} file{'s' if message.files > 1 else ''}" if message.files else ""
+        stop = self._app.key_name("chat.stop", "Esc")
+        marker.update(plain_content(f"editing message {message.number}{kept} ({stop} cancels)"))
         marker.add_class("-visible")
         self._screen.refresh_bindings()  # Esc now cancels the edit
 
@@ -265,8 +277,8 @@ class BranchActions:
         self, text: str, attachments: tuple[Attachment, ...] = ()
     ) -> tuple[AsyncGenerator[list[StreamEvent], None], bool]:
         """What sending `text` (with `attachments`) does: ask it (events, False), or, while a question is edited,
-        ask it in its place with the old question's files (events, True: the conversation is shown again once the
-        reply ends)."""
+        ask it in its place with the old question's files and `attachments` (events, True: the conversation is
+        shown again once the reply ends)."""
         edited = self.editing
         if edited is None:
             self._question_sent, self._run_before_question = True, self._session.last_run
@@ -276,7 +288,7 @@ class BranchActions:
         index = _index_of(view.messages, edited)
         if index is not None:
             view.keep_first(index)
-        return self._session.edit_batches(edited, text), True
+        return self._session.edit_batches(edited, text, attachments), True
 
     # ---- continue -------------------------------------------------------------------------------------------
 
@@ -320,3 +332,32 @@ class BranchActions:
         question = next((m for m in reversed(view.messages) if m.role == "user"), None)
         if question is not None and question.id is None:
             view.mark_saved(question, run.parent_id)
+            start_worker(self._screen, self._show_question_siblings, run.parent_id, group="siblings")
+
+    async def _show_question_siblings(self, question_id: int) -> None:
+        """The question just asked has siblings when another process (`toki ask -c`) added a turn under the same
+        message meanwhile (the branch sent was the one on screen): the conversation is shown again from the store,
+        so the question's `‹ 2/2 ›` shows and ← reaches that branch."""
+        from toki_tui.ui.screens import history_loading
+
+        store, conversation_id = await self._app.history(), self._session.conversation_id
+        if store is None or conversation_id is None:
+            return
+
+        def read() -> LoadedConversation | None:
+            if len(store.siblings(question_id)) < 2:
+                return None
+            return history_loading.load_conversation(store, conversation_id)
+
+        try:
+            loaded = await self._app.store_thread.read(read)
+        except TokiError:
+            return  # the markers only; the store's trouble is reported by what writes to it
+        if loaded is None or loaded.conversation_id != self._session.conversation_id or self._replies.streaming:
+            return
+        self._history.show_loaded(ConversationLoaded(loaded))
+        self._app.notify(
+            "This conversation was continued outside this window meanwhile (such as by toki ask -c): your "
+            "question starts a branch beside that one; click its ‹, or press ← on it, to see it.",
+            title="Branch",
+        )

@@ -262,8 +262,8 @@ class ChatScreen(Screen[None]):
             return
         from toki_tui.ui.display import DisplayMessage
 
-        # An edited question is asked in place of the old one, with its own files; pending ones wait.
-        attachments = self.attachments.take() if self.branches.editing is None else ()
+        # An edited question is asked in place of the old one, with its files and those shown above the prompt.
+        attachments = self.attachments.take()
         if self.branches.editing is None and self.compare.start_if_armed(text, attachments):
             return
         events, was_retry = self.branches.events_for_prompt(text, attachments)
@@ -301,9 +301,7 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.ScrollRequested)
     def _scroll_requested(self, message: PromptInput.ScrollRequested) -> None:
-        view = self.query_one(ConversationView)
-        scroll = {"page_up": view.page_up, "page_down": view.page_down, "oldest": view.scroll_to_oldest}
-        scroll.get(message.where, view.scroll_to_latest)()
+        self.query_one(ConversationView).action_scroll_transcript(message.where)
 
     @on(PromptInput.MessagesWanted)
     def _messages_wanted(self, message: PromptInput.MessagesWanted) -> None:
@@ -347,7 +345,8 @@ class ChatScreen(Screen[None]):
     @on(HistoryList.ConversationChosen)
     def _history_chosen(self, message: HistoryList.ConversationChosen) -> None:
         if self.streaming:
-            self.notify("A reply is still arriving; Esc stops it first.", severity="warning")
+            stop = self.toki.key_name("chat.stop", "Esc")
+            self.notify(f"A reply is still arriving; {stop} stops it first.", severity="warning")
             return
         self.compare.close()
         self.history.open_chosen(message)

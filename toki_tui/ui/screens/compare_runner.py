@@ -50,7 +50,6 @@ FIGURES_EVERY = 3
 
 CHARS_PER_TOKEN = 4
 """A reply's tokens before the server counts them: about 4 characters each (as ReplyAccumulator's speed)."""
-KEYS_HINT = "Shift+Tab: to the columns (←/→ or 1-4 select, X stops one, Enter continues with it); Esc stops all"
 
 
 def _usage_of(run: ReplyRun) -> dict[str, int] | None:
@@ -148,11 +147,20 @@ class CompareRunner:
         self._timer: Timer | None = None
         self._ticks = 0
 
+    def _keys_hint(self) -> str:
+        """The compare columns' keys, as the `[keymap]` has them (←/→ and 1-4 stand for their whole group)."""
+        key = self._app.key_name
+        return (
+            f"{key('prompt.messages', 'Shift+Tab')}: to the columns (←/→ or 1-4 select, {key('compare.stop_one', 'X')}"
+            f" stops one, {key('compare.continue', 'Enter')} continues with it); {key('chat.stop', 'Esc')} stops all"
+        )
+
     # ---- arming ---------------------------------------------------------------------------------------------
 
     def arm(self, models: tuple[str, ...]) -> None:
         self.armed = models
-        self._marker(f"compare: the next prompt goes to {', '.join(models)} (/compare off or Esc cancels)")
+        stop = self._app.key_name("chat.stop", "Esc")
+        self._marker(f"compare: the next prompt goes to {', '.join(models)} (/compare off or {stop} cancels)")
         self._screen.refresh_bindings()
 
     def cancel(self) -> None:
@@ -195,7 +203,7 @@ class CompareRunner:
             return False
         self.armed = None
         self.close()
-        self._marker(f"comparing {len(models)} models. {KEYS_HINT}")
+        self._marker(f"comparing {len(models)} models. {self._keys_hint()}")
         conversation = self._screen.query_one(ConversationView)
         view = CompareView(text, models, self._column_key)
         self.view = view
@@ -260,7 +268,11 @@ class CompareRunner:
         turn = self.turn
         if turn is not None and turn.chosen is not None and self.view is view:
             number = turn.chosen + 1
-            self._marker(f"continuing with reply {number}; another: Shift+Tab, then ←/→ or 1-4, and Enter")
+            key = self._app.key_name
+            self._marker(
+                f"continuing with reply {number}; another: {key('prompt.messages', 'Shift+Tab')}, then ←/→ or 1-4, "
+                f"and {key('compare.continue', 'Enter')}"
+            )
         conversation_id = self._session.conversation_id
         if conversation_id is not None and self.view is view:
             self._reopen(conversation_id)  # under the compare view: the branch the turn continues on
@@ -303,7 +315,8 @@ class CompareRunner:
         """A reply is to start from the conversation (Ctrl+R, /regenerate, /continue): not while the compared
         replies arrive; else the columns close, so that it is seen (it went on unseen under them)."""
         if self.streaming:
-            self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
+            stop = self._app.key_name("chat.stop", "Esc")
+            self._app.notify(f"The compared replies are still arriving; {stop} stops them.", severity="warning")
             return False
         self.close()
         return True
@@ -313,7 +326,8 @@ class CompareRunner:
         a finished compare view closes: the conversation goes on in the conversation pane."""
         if self.streaming:
             self._screen.query_one(PromptInput).give_back(text)
-            self._app.notify("The compared replies are still arriving; Esc stops them.", severity="warning")
+            stop = self._app.key_name("chat.stop", "Esc")
+            self._app.notify(f"The compared replies are still arriving; {stop} stops them.", severity="warning")
             return False
         self.close()
         return True
@@ -346,7 +360,10 @@ class CompareRunner:
         """Continue the conversation on column `index`'s reply; the others stay as its siblings."""
         turn = self.turn
         if turn is None or self.streaming:
-            self._app.notify("The replies are still arriving: wait, or stop them (X, Esc).", severity="warning")
+            stop_one, stop = self._app.key_name("compare.stop_one", "X"), self._app.key_name("chat.stop", "Esc")
+            self._app.notify(
+                f"The replies are still arriving: wait, or stop them ({stop_one}, {stop}).", severity="warning"
+            )
             return
         start_worker(self._screen, self._choose, turn, index, group="compare-choice")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on
@@ -25,15 +26,24 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("y", "yes", "Yes", id="confirm.yes"),
     ]
 
-    def __init__(self, question: Content, *, yes: str = "Yes") -> None:
+    def __init__(self, question: Content, *, yes: str = "Yes", rows: Sequence[tuple[str, Content]] = ()) -> None:
+        """`rows` follow the question, each a label and its value; a long value wraps under itself, not under the
+        label (a tool command's numbered arguments)."""
         super().__init__()
         self._question = question
         self._yes = yes
+        self._rows = rows
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
             with VerticalScroll(id="confirm-question-scroll"):
                 yield Static(self._question, id="confirm-question")
+                if self._rows:
+                    with Vertical(id="confirm-rows"):
+                        for label, value in self._rows:
+                            with Horizontal(classes="confirm-row"):
+                                yield Static(label, classes="confirm-row-label")
+                                yield Static(value, classes="confirm-row-value")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._yes} (y)", variant="warning", id="confirm-yes")
                 yield Button("Cancel (n)", variant="primary", id="confirm-no")

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Static
 
 from toki_tui.core.text import displayable_line
+from toki_tui.ui.key_names import shown_key
 
 
 class SafeDirectoryTree(DirectoryTree):
@@ -39,7 +40,8 @@ class FilePickerScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="file-picker", classes="dialog"):
-            yield Static("Attach a file (Enter picks it, Esc closes)", classes="dialog-title")
+            closes = shown_key(self.app, "picker_file.close", "Esc")
+            yield Static(f"Attach a file (Enter picks it, {closes} closes)", classes="dialog-title")
             yield SafeDirectoryTree(self._folder, id="file-picker-tree")
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from toki_tui.ui.key_catalog import key_display, keys_for
+from toki_tui.ui.key_names import key_name
 from toki_tui.ui.slash_commands import help_lines
 
 KEY_HELP: tuple[tuple[str, str], ...] = (
@@ -115,7 +116,8 @@ def help_content(width: int = 76, keymap: Mapping[str, str] | None = None) -> Co
     """The help text for a pane `width` cells wide, with the keys `keymap` remaps: the first column fits its
     longest entry up to MAX_KEY_WIDTH, and wrapped descriptions start under the description, not at the edge."""
     commands = help_lines()
-    keys = [(key_label(label, keymap or {}), text) for label, text in KEY_HELP]
+    stop = key_name("chat.stop", keymap or {}, "Esc")  # "(Esc cancels)" in a description: the key in effect
+    keys = [(key_label(label, keymap or {}), text.replace("Esc ", f"{stop} ")) for label, text in KEY_HELP]
     key_width = min(max(len(key) for key, _ in (*keys, *commands)), MAX_KEY_WIDTH) + GAP
     lines: list[Content] = [Content.styled("Keys", "bold $primary")]
     lines += _rows(keys, key_width, width)

@@ -6,6 +6,7 @@ and the model: every one is shown as plain content (safe_text), never parsed as 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -25,6 +26,7 @@ from textual.widgets.selection_list import Selection
 from toki_tui.core.mcp.manager import ServerState
 from toki_tui.core.mcp.naming import McpTool
 from toki_tui.core.text import displayable_line
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.safe_text import exact_content, plain_content
 
 RUN, ALWAYS, DECLINE = "run", "always", "decline"
@@ -122,9 +124,14 @@ class McpCallDialog(ModalScreen[str]):
             self.dismiss(answer)
 
 
-def states_content(states: list[ServerState]) -> Content:
+def states_content(states: list[ServerState], config_file: Path | None = None) -> Content:
     if not states:
-        return Content("No MCP servers are configured: add [mcp_servers.NAME] tables to the config file.")
+        where = f"in {config_file}" if config_file is not None else "in the config file"
+        return plain_content(
+            f"No MCP servers are configured. Add one as a [mcp_servers.NAME] table {where}: command and args for a "
+            'local server, or url for a remote one (README, "MCP tool servers"); toki starts it the next time it '
+            "starts, and `toki mcp list` checks it."
+        )
     lines: list[Content] = []
     for state in states:
         lines.append(Content.styled(displayable_line(state.name), "bold") + plain_content(f"  {state.describe()}"))
@@ -139,24 +146,36 @@ def _summary(tool: McpTool) -> str:
     return displayable_line(stripped.splitlines()[0], 100) if stripped else ""
 
 
+def servers_footer(states: list[ServerState], close_key: str = "Esc") -> Content:
+    """The keys line of `/mcp`: /tools only when there are servers whose tools it could switch off."""
+    closes = f"{close_key} closes"
+    return Content.styled(f"{closes}; /tools switches tools off for this conversation" if states else closes, "dim")
+
+
 class McpServersScreen(ModalScreen[None]):
     """`/mcp`: each server with its state, where it runs, and its tools; shown again as states change."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", id="mcp.close")]
 
-    def __init__(self, states: list[ServerState]) -> None:
+    def __init__(self, states: list[ServerState], config_file: Path | None = None) -> None:
         super().__init__()
         self._states = states
+        self._config_file = config_file
+
+    @property
+    def _close_key(self) -> str:
+        return shown_key(self.app, "mcp.close", "Esc")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="mcp-servers", classes="dialog"):
             yield Static("MCP servers", classes="dialog-title")
-            yield Static(states_content(self._states), id="mcp-servers-text")
-            yield Static(Content.styled("Esc closes; /tools switches tools off for this conversation", "dim"))
+            yield Static(states_content(self._states, self._config_file), id="mcp-servers-text")
+            yield Static(servers_footer(self._states, self._close_key), id="mcp-servers-keys")
 
     def show_states(self, states: list[ServerState]) -> None:
         self._states = states
-        self.query_one("#mcp-servers-text", Static).update(states_content(states))
+        self.query_one("#mcp-servers-text", Static).update(states_content(states, self._config_file))
+        self.query_one("#mcp-servers-keys", Static).update(servers_footer(states, self._close_key))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -229,7 +248,13 @@ class McpToolsScreen(ModalScreen[frozenset[str] | None]):
                 yield Static(plain_content("Tools file: " + ", ".join(self._local)))
             yield ToolSwitches(*selections, id="mcp-tools-list")
             yield Static("No MCP server is ready (/mcp shows why).", id="mcp-tools-none")
-            yield Static(Content.styled("Space switches one on or off, Enter keeps the choice, Esc cancels", "dim"))
+            keep, cancel = (
+                shown_key(self.app, "mcp_tools.keep", "Enter"),
+                shown_key(self.app, "mcp_tools.cancel", "Esc"),
+            )
+            yield Static(
+                Content.styled(f"Space switches one on or off, {keep} keeps the choice, {cancel} cancels", "dim")
+            )
 
     def on_mount(self) -> None:
         self._show_or_hide_list()

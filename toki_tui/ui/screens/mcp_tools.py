@@ -84,7 +84,8 @@ class McpTools:
         from toki_tui.ui.screens.mcp_dialogs import McpServersScreen
 
         manager = self._app.mcp
-        self._app.push_screen(McpServersScreen(manager.states() if manager is not None else []))
+        states = manager.states() if manager is not None else []
+        self._app.push_screen(McpServersScreen(states, self._app.paths.config_file))
 
     def show_tools(self) -> None:
         from toki_tui.ui.screens.mcp_dialogs import McpToolsScreen
@@ -204,7 +205,10 @@ class McpTools:
         if isinstance(arguments, str):
             return arguments
         status = self._screen.query_one(StatusLine)
-        status.state, status.notice = "running a tool", f"{tool.name} on MCP server {tool.server} · Esc stops"
+        status.state, status.notice = (
+            "running a tool",
+            f"{tool.name} on MCP server {tool.server} · {self._app.key_name('chat.stop', 'Esc')} stops",
+        )
         self.calling = tool.name
         self._screen.refresh_bindings()  # the Esc hint
         try:

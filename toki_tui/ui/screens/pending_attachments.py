@@ -4,11 +4,10 @@ next message is sent, shown as chips above the prompt, removable one by one or a
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toki_tui.core.attachments import Attachment, AttachmentError, attachment_label, read_attachment
+from toki_tui.core.attachments import Attachment, AttachmentError, attachment_label, read_attachment, typed_path
 from toki_tui.ui.widgets.attachment_chips import AttachmentChips
 from toki_tui.ui.workers import start_worker
 
@@ -33,7 +32,7 @@ class PendingAttachments:
 
     async def _read(self, path: str) -> None:
         try:
-            attachment = await asyncio.to_thread(read_attachment, Path(os.path.expanduser(path)))
+            attachment = await asyncio.to_thread(lambda: read_attachment(typed_path(path)))
         except AttachmentError as error:
             self._app.notify(str(error), title="Not attached", severity="error")
             return

@@ -18,6 +18,7 @@ from textual.content import Content
 from toki_tui.core.code_blocks import code_blocks
 from toki_tui.core.errors import TokiError
 from toki_tui.core.text import displayable_line
+from toki_tui.ui.json_view import shown_content
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.workers import start_worker
 
@@ -86,7 +87,8 @@ class ReplyActions:
             return
         text, what = message.content, "the reply" if message.role == "assistant" else "the message"
         if code:
-            blocks = code_blocks(message.content)
+            # A JSON reply is shown as one code block (pretty-printed): F8 copies it as shown.
+            blocks = code_blocks(message.content) or code_blocks(shown_content(message))
             if not blocks:
                 self._app.notify("This reply has no code block; /copy copies the whole reply.", severity="warning")
                 return
@@ -115,7 +117,7 @@ class ReplyActions:
 
     async def _export(self, conversation_id: str, export_format: str, path: str | None) -> None:
         from toki_tui.core.store import export
-        from toki_tui.core.store.export_file import default_export_path
+        from toki_tui.core.store.export_file import export_target
 
         store = await self._app.history()
         if store is None:
@@ -133,7 +135,7 @@ class ReplyActions:
         except TokiError as error:
             self._app.notify(f"Could not export: {error}", severity="error")
             return
-        target = Path(path).expanduser() if path else default_export_path(title, export_format, Path.cwd())
+        target = await asyncio.to_thread(export_target, path, title, export_format, Path.cwd())
         if await asyncio.to_thread(target.exists):
             from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 

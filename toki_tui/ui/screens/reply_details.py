@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from toki_tui.core.text import displayable, displayable_line
+from toki_tui.ui.key_names import shown_key
 
 LABEL_GAP = 2
 DEFAULT_WIDTH = 74
@@ -63,7 +64,7 @@ class ReplyDetailsScreen(ModalScreen[None]):
         with VerticalScroll(id="reply-details", classes="dialog"):
             yield Static("How this reply was made", classes="dialog-title")
             yield DetailsText(self._rows, id="reply-details-text")
-            yield Static(Content.styled("Esc closes", "dim"))
+            yield Static(Content.styled(f"{shown_key(self.app, 'details.close', 'Esc')} closes", "dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -69,7 +69,9 @@ class ReplyRunner:
         (a reply is arriving) or asked for what is missing (the API key)."""
         if self.streaming:
             self._screen.query_one(PromptInput).give_back(text)
-            self._app.notify("A reply is still arriving; Esc stops it.", severity="warning")
+            self._app.notify(
+                f"A reply is still arriving; {self._app.key_name('chat.stop', 'Esc')} stops it.", severity="warning"
+            )
             return False
         if self._app.needs_api_key:
             self._screen.query_one(PromptInput).give_back(text)
@@ -185,7 +187,7 @@ class ReplyRunner:
         status.last_usage = message.usage or None  # this reply's own, or none (stopped before the server said)
         if message.status == "error":
             wait = f" (the server asks to wait {message.retry_after:.0f} s)" if message.retry_after else ""
-            status.notice = "Ctrl+R retries" + wait
+            status.notice = f"{self._app.key_name('chat.retry', 'Ctrl+R')} retries{wait}"
         self._screen.refresh_bindings()
         self.after_reply(message)
 

@@ -150,18 +150,21 @@ def run_tool(screen: ChatScreen, call_id: str | None) -> None:
 async def _confirm_and_run(screen: ChatScreen, call_id: str, argv: list[str], open_ids: list[str]) -> None:
     from toki_tui.ui.screens.confirm_dialog import ConfirmDialog
 
-    if not await screen.app.push_screen_wait(ConfirmDialog(command_confirmation(call_id, argv), yes="Run")):
+    question, rows = command_confirmation(call_id, argv)
+    if not await screen.app.push_screen_wait(ConfirmDialog(question, yes="Run", rows=rows)):
         screen.notify("The command was not run; the call is still open.")
         return
     result = await asyncio.to_thread(run_tool_command, argv)
     _answer(screen, call_id, result, open_ids)
 
 
-def command_confirmation(call_id: str, argv: list[str]) -> Content:
-    """The question before a tool command runs: the exact argv, every control in it shown (`exact_visible`), since
-    the model's arguments are part of it and a removed escape sequence would hide what runs."""
-    listed = "\n".join(f"  {number}: {part}" for number, part in enumerate(argv))
-    return exact_content(f"Run this command for tool call {call_id}?\n\n{shlex.join(argv)}\n\n{listed}")
+def command_confirmation(call_id: str, argv: list[str]) -> tuple[Content, list[tuple[str, Content]]]:
+    """The question before a tool command runs, and its rows: the exact argv, as one command line and then each
+    argument numbered (the dialog wraps a long one under itself), every control in it shown (`exact_visible`),
+    since the model's arguments are part of it and a removed escape sequence would hide what runs."""
+    digits = len(str(len(argv) - 1))
+    rows = [(f"  {number:>{digits}}: ", exact_content(part)) for number, part in enumerate(argv)]
+    return exact_content(f"Run this command for tool call {call_id}?\n\n{shlex.join(argv)}"), rows
 
 
 def _call_parts(messages: list[DisplayMessage], call_id: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from textual.widget import Widget
 from toki_tui.core.text import displayable_line
 from toki_tui.ui import textual_internals
 from toki_tui.ui.display import DisplayMessage
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.widgets.conversation_view import ConversationView
 from toki_tui.ui.widgets.live_reply import LiveReply
 from toki_tui.ui.widgets.message_actions import ContinueWanted
@@ -330,12 +331,19 @@ class CompareView(Vertical, can_focus=True):
 
     def on_message_view_retry_clicked(self, event: MessageView.RetryClicked) -> None:
         event.stop()  # a failed column is retried from the conversation, once a reply is chosen (Ctrl+R there)
-        self.notify("A compared reply is not retried here: continue with one (Enter), then Ctrl+R asks again.")
+        choose, retry = shown_key(self.app, "compare.continue", "Enter"), shown_key(self.app, "chat.retry", "Ctrl+R")
+        self.notify(f"A compared reply is not retried here: continue with one ({choose}), then {retry} asks again.")
 
     @on(ContinueWanted)
     def _continue_wanted(self, event: ContinueWanted) -> None:
         event.stop()  # the conversation under the columns would go on unseen: a cut reply is continued there
-        self.notify("A compared reply is not continued here: continue with it (Enter), then Ctrl+K goes on with it.")
+        choose, go_on = (
+            shown_key(self.app, "compare.continue", "Enter"),
+            shown_key(self.app, "message.continue", "Ctrl+K"),
+        )
+        self.notify(
+            f"A compared reply is not continued here: continue with it ({choose}), then {go_on} goes on with it."
+        )
 
     def on_mount(self) -> None:
         self._select(0)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
@@ -22,6 +23,7 @@ from textual.widget import Widget
 
 from toki_tui.ui import textual_internals
 from toki_tui.ui.widgets.conversation_window import ConversationWindow, Slot
+from toki_tui.ui.widgets.scroll_keys import SCROLL_KEYS
 
 if TYPE_CHECKING:
     from toki_tui.ui.display import DisplayMessage
@@ -38,6 +40,10 @@ class ConversationView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ConversationView { height: 1fr; padding: 0 1; }
     """
+
+    # The prompt's scroll keys, under the same ids: they work the same with the focus in the pane or on a message
+    # (Textual's own PgUp would not load older messages), and a `[keymap]` remapping moves both.
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
 
     INITIAL_WINDOW: ClassVar[int] = 40
     """Messages mounted by show_messages."""
@@ -174,32 +180,24 @@ class ConversationView(VerticalScroll, can_focus=True):
         """Remove every message (a new conversation)."""
         self.show_messages([], has_older=False)
 
-    def scroll_to_latest(self) -> None:
-        """Show the newest messages and follow the bottom again."""
-        if not self._window.bottom_mounted:
-            self._show_latest()
-        self.scroll_end(animate=False, immediate=False)
-
-    def page_up(self) -> None:
-        """Scroll one page towards older messages (from the keyboard, wherever the focus is). At the top of the
-        window this loads older ones, as scrolling up with the mouse does."""
-        self.release_anchor()
-        if self.scroll_y <= 0:
-            self._near_top()
+    def action_scroll_transcript(self, where: str) -> None:
+        """Scroll from the keyboard, wherever the focus is: `where` is "page_up", "page_down", "oldest" (the top of
+        what is loaded) or "latest". Going up from the top loads older messages, as the mouse wheel does (each
+        "oldest" reaches further back); "latest" shows the newest and follows the bottom again."""
+        if where == "page_down":
+            self.scroll_page_down(animate=False)
+        elif where == "latest":
+            if not self._window.bottom_mounted:
+                self._show_latest()
+            self.scroll_end(animate=False, immediate=False)
         else:
-            self.scroll_page_up(animate=False)
-
-    def page_down(self) -> None:
-        """Scroll one page towards the newest message; reaching the bottom follows it again."""
-        self.scroll_page_down(animate=False)
-
-    def scroll_to_oldest(self) -> None:
-        """Go to the top of what is loaded, loading older messages (each press reaches further back)."""
-        self.release_anchor()
-        if self.scroll_y <= 0:
-            self._near_top()
-        else:
-            self.scroll_home(animate=False)
+            self.release_anchor()
+            if self.scroll_y <= 0:
+                self._near_top()
+            elif where == "oldest":
+                self.scroll_home(animate=False)
+            else:
+                self.scroll_page_up(animate=False)
 
     @property
     def chosen_message(self) -> DisplayMessage | None:

@@ -119,7 +119,7 @@ def continue_action(message: DisplayMessage, style: Style) -> Text | None:
     """A clickable "continue" after the badge of a reply that was cut short."""
     if not can_continue(message) or message.id is None:
         return None
-    return Text.assemble("   ", ("⏵ continue", style + Style.from_meta({"@click": "continue_reply"})))
+    return Text("⏵ continue", style=style + Style.from_meta({"@click": "continue_reply"}))
 
 
 def reply_note(message: DisplayMessage, style: Style) -> Text | None:

@@ -113,12 +113,23 @@ def status_lines(message: DisplayMessage, waiting: str, ctx: RenderContext, styl
         badge.stylize(style("error"))
         if message.error:
             badge.append(f": {displayable(message.error)}", style=style("error"))
-        badge.append("   ")
-        badge.append("↻ retry", style=style("action") + Style.from_meta({"@click": "retry"}))
+        _append_action(badge, Text("↻ retry", style=style("action") + Style.from_meta({"@click": "retry"})), ctx)
     if (action := continue_action(message, style("action"))) is not None:
-        badge.append_text(action)
+        _append_action(badge, action, ctx)
     lines.extend(render_lines(badge, ctx))
     return lines
+
+
+ACTION_GAP = "   "
+
+
+def _append_action(badge: Text, action: Text, ctx: RenderContext) -> None:
+    """`action` ("↻ retry") after the badge, three spaces on; on a line of its own when it would not fit on the
+    badge's last line: word wrapping would otherwise part the arrow from its word (the line breaks at the space)."""
+    last = badge.wrap(ctx.console, ctx.width)[-1].cell_len if badge.plain else 0
+    fits = last + len(ACTION_GAP) + action.cell_len <= ctx.width
+    badge.append(ACTION_GAP if fits else "\n")
+    badge.append_text(action)
 
 
 def tool_call_parts(call: dict[str, Any]) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from toki_tui.ui import textual_internals
 from toki_tui.ui.code_render import highlight_in_slices
 from toki_tui.ui.display import DisplayMessage
 from toki_tui.ui.json_view import shown_content
+from toki_tui.ui.key_names import shown_key
 from toki_tui.ui.line_render import (
     BLANK,
     HighlightJob,
@@ -306,7 +307,8 @@ class MessageView(Widget, can_focus=True):
             for job in self._content.take_highlight_jobs():
                 start_worker(self, self._highlight, job, group="highlight")
         else:
-            lines.extend(self._plain_content.lines(ctx, self._style("fold"), self._style("meta")))
+            fold_key = shown_key(self.app, "message.fold", "F3")
+            lines.extend(self._plain_content.lines(ctx, self._style("fold"), self._style("meta"), fold_key))
         for section in (refusal, tools, status):
             if section and lines:
                 lines.append(BLANK)

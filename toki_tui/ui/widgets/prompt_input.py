@@ -21,6 +21,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+from toki_tui.ui.key_names import shown_key
+from toki_tui.ui.widgets.scroll_keys import SCROLL_KEYS
+
 if TYPE_CHECKING:
     from toki_tui.ui.prompt_completion import CompletionSpot
 
@@ -51,19 +54,7 @@ class PromptInput(TextArea):
         Binding("enter", "submit", "Send", show=True, id="prompt.send"),
         # Shift+Tab goes to the messages (where ← → walk branches), whatever follows the prompt in the focus chain.
         Binding("shift+tab", "to_messages", "Messages", show=False, id="prompt.messages"),
-        Binding(
-            "pageup", "scroll_transcript('page_up')", "Scroll", show=False, key_display="PgUp", id="prompt.page_up"
-        ),
-        Binding(
-            "pagedown",
-            "scroll_transcript('page_down')",
-            "Scroll down",
-            show=False,
-            key_display="PgDn",
-            id="prompt.page_down",
-        ),
-        Binding("ctrl+home", "scroll_transcript('oldest')", "Oldest", show=False, id="prompt.oldest"),
-        Binding("ctrl+end", "scroll_transcript('latest')", "Latest", show=False, id="prompt.latest"),
+        *SCROLL_KEYS,
     ]
 
     class Submitted(Message):
@@ -122,6 +113,11 @@ class PromptInput(TextArea):
         """The preset names `/preset` completes, given by the screen (from the config)."""
         self._cycle: _Cycle | None = None
         self._pending_path: CompletionSpot | None = None
+
+    def on_mount(self) -> None:
+        send = shown_key(self.app, "prompt.send", "Enter")
+        if send != "Enter":  # the `[keymap]` moved it: the placeholder names the key that sends
+            self.placeholder = PLACEHOLDER.replace("Enter sends", f"{send} sends")
 
     def action_to_messages(self) -> None:
         self.post_message(self.MessagesWanted())

@@ -24,14 +24,16 @@ def fold_head(text: str) -> str | None:
     return None if len(head) >= len(text) else head
 
 
-def fold_line(expanded: bool, text: str, head: str, fold_style: Style, meta_style: Style) -> Text:
-    """▸ (the hidden part's size) under a folded text, ▾ under an unfolded one; either toggles on a click."""
+def fold_line(expanded: bool, text: str, head: str, fold_style: Style, meta_style: Style, fold_key: str = "F3") -> Text:
+    """▸ (the hidden part's size) under a folded text, ▾ under an unfolded one; either toggles on a click, or with
+    `fold_key` (the key bound to `message.fold`, which a `[keymap]` may have moved)."""
     click = Style.from_meta({"@click": FOLD_ACTION})
     if expanded:
-        return Text.assemble(("▾ Fold", fold_style + click), (" to the first lines (click or F3)", meta_style + click))
+        tail = f" to the first lines (click or {fold_key})"
+        return Text.assemble(("▾ Fold", fold_style + click), (tail, meta_style + click))
     lines = text.count("\n") - head.count("\n")
     hidden = f"{len(text) - len(head):,} more characters" + (f", {lines:,} more lines" if lines else "")
-    return Text.assemble(("▸ Show all", fold_style + click), (f" ({hidden}; click or F3)", meta_style + click))
+    return Text.assemble(("▸ Show all", fold_style + click), (f" ({hidden}; click or {fold_key})", meta_style + click))
 
 
 class FoldableText:
@@ -61,10 +63,10 @@ class FoldableText:
     def toggle(self) -> None:
         self.expanded = not self.expanded
 
-    def lines(self, ctx: RenderContext, fold_style: Style, meta_style: Style) -> list[Line]:
+    def lines(self, ctx: RenderContext, fold_style: Style, meta_style: Style, fold_key: str = "F3") -> list[Line]:
         """The lines shown: the whole text, or its head; and the fold line when it folds."""
         if self._head is None:
             return self._whole.lines(ctx)
         body = self._whole.lines(ctx) if self.expanded else self._head_lines.lines(ctx)
-        fold = fold_line(self.expanded, self._text, self._head, fold_style, meta_style)
+        fold = fold_line(self.expanded, self._text, self._head, fold_style, meta_style, fold_key)
         return [*body, *render_lines(fold, ctx)]
