@@ -210,7 +210,7 @@ def test_replies_left_streaming_by_a_dead_process_become_interrupted(tmp_path: P
     report = store.open()
     try:
         assert report.interrupted_count == 1
-        assert any("interrupted" in notice for notice in report.notices)
+        assert any("interrupted" in notice and "full disk" in notice for notice in report.notices)
         reply = store.get_message(reply_id)
         assert (reply.status, reply.content) == ("interrupted", "half a sentence")
         assert [hit.message_id for hit in store.search("sentence")] == [reply_id]  # now searchable

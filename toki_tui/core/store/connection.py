@@ -89,7 +89,10 @@ class StoreConnection:
             )
         if interrupted:
             plural = "reply was" if interrupted == 1 else "replies were"
-            notices.append(f"{interrupted} {plural} cut off when toki stopped unexpectedly; kept as 'interrupted'")
+            notices.append(
+                f"{interrupted} {plural} left unfinished by a toki that stopped (or could not save them, as on a full "
+                "disk) before they ended; what was saved is kept, marked 'interrupted'"
+            )
         return OpenReport(
             path=self.path,
             created=opened.created,
