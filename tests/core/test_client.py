@@ -515,6 +515,7 @@ async def test_connection_refused_before_any_content_is_retried_then_reported(fa
     finally:
         await chat.aclose()
     assert isinstance(error, APIConnectionError)
+    assert str(error).startswith("127.0.0.1 closed the connection without answering; check that the server")
     assert len(fake_server.chat_requests()) == 3
 
 

@@ -356,7 +356,19 @@ def _connection_error(error: httpx.HTTPError, base_url: str, idle: float) -> API
         return APIConnectionError(
             f"could not connect to {host} ({describe_exception(error)}); check the network or the base URL"
         )
+    if isinstance(error, httpx.RemoteProtocolError) and _closed_without_answer(error):
+        # httpx says "Server disconnected without sending a response", or h11's "can't handle event type
+        # ConnectionClosed when role=SERVER and state=SEND_RESPONSE" when the close comes as the request is sent.
+        return APIConnectionError(
+            f"{host} closed the connection without answering; check that the server is running and the base URL "
+            "(a proxy or a server restarting may also drop a request)"
+        )
     return APIConnectionError(f"the connection to {host} failed ({describe_exception(error)})")
+
+
+def _closed_without_answer(error: httpx.RemoteProtocolError) -> bool:
+    text = str(error)
+    return "without sending a response" in text or "ConnectionClosed" in text
 
 
 __all__ = ["ChatClient", "DefaultTimeouts", "RetryScheduled", "StreamEvent", "TimeoutSettings"]
