@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,7 +23,7 @@ from toki_tui.core.api.model_info import ModelInfo
 from toki_tui.core.compare import MAX_COMPARED, MIN_COMPARED
 from toki_tui.core.text import displayable_line
 from toki_tui.ui.safe_text import plain_content
-from toki_tui.ui.screens.model_picker import highlighted_id, highlighted_option_id, model_details
+from toki_tui.ui.screens.model_picker import ListPickerScreen, highlighted_id, highlighted_option_id, model_details
 from toki_tui.ui.screens.model_ranking import ModelIndex
 
 
@@ -35,7 +34,7 @@ class ModelFilter(Input):
         return key != "space" and super().check_consume_key(key, character)
 
 
-class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
+class ComparePickerScreen(ListPickerScreen[tuple[str, ...]]):
     """Returns the marked model ids in the order marked, or None when dismissed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,12 +130,3 @@ class ComparePickerScreen(ModalScreen[tuple[str, ...] | None]):
         event.stop()
         if event.option.id is not None:
             self._toggle(event.option.id)
-
-    def action_cursor_down(self) -> None:
-        self.query_one("#picker-options", OptionList).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one("#picker-options", OptionList).action_cursor_up()
-
-    def action_dismiss_picker(self) -> None:
-        self.dismiss(None)

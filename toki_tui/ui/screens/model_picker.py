@@ -9,7 +9,7 @@ built, with the match highlighted by offsets over the plain id (an id is never r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -82,7 +82,25 @@ def rank_models(models: Sequence[ModelInfo], query: str) -> list[tuple[ModelInfo
     return [(model, highlighted_id(model.id, query)) for model in ranked.models]
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
+PickedT = TypeVar("PickedT")
+
+
+class ListPickerScreen(ModalScreen[PickedT | None]):
+    """What the model picker and the compare picker share: a filter field over `#picker-options`, where Up and
+    Down move in the list while the filter keeps the focus, and Esc closes with None. Each keeps its own bindings
+    (their ids are the keymap's)."""
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#picker-options", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#picker-options", OptionList).action_cursor_up()
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)
+
+
+class ModelPickerScreen(ListPickerScreen[str]):
     """Returns the chosen model id, or None when dismissed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -172,12 +190,3 @@ class ModelPickerScreen(ModalScreen[str | None]):
         event.stop()
         if event.option.id is not None:
             self.dismiss(event.option.id)
-
-    def action_cursor_down(self) -> None:
-        self.query_one("#picker-options", OptionList).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one("#picker-options", OptionList).action_cursor_up()
-
-    def action_dismiss_picker(self) -> None:
-        self.dismiss(None)
