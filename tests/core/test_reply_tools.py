@@ -128,7 +128,9 @@ def test_detail_rows_of_a_failed_reply_without_usage() -> None:
     assert rows["Error"] == "boom"
     assert rows["Usage"] == "not reported by the server"
     assert rows["Parameters"].startswith("none sent")
-    assert rows["Speed"] == "unknown"
+    assert rows["Speed"] == "unknown (no completion token count)"
+    quick = dict(detail_rows(_stored(duration=0.1, ttft=0.05)))  # type: ignore[arg-type]
+    assert quick["Speed"] == "unknown (the tokens came in under 0.25 s: too fast to measure)"
     assert rows["Finish reason"] == "none given"
     unmeasured = dict(detail_rows(_stored(usage=None, price=Price(1, 2, "server"))))  # type: ignore[arg-type]
     assert unmeasured["Cost (estimate)"] == "unknown: the server reported no token counts"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from toki_tui.core.api.reply import speed
+from toki_tui.core.api.reply import SPEED_WINDOW, speed
 from toki_tui.core.pricing import COST_DIGITS, Price, format_cost, reply_cost
 
 USAGE_LABELS = (
@@ -96,6 +96,15 @@ def _param_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _unknown_speed(usage: dict[str, Any], duration: float | None) -> str:
+    """Why a reply's speed is not shown."""
+    if not isinstance(usage.get("completion_tokens"), int) or usage["completion_tokens"] <= 0:
+        return "unknown (no completion token count)"
+    if duration is None:
+        return "unknown (no timing)"
+    return f"unknown (the tokens came in under {SPEED_WINDOW:g} s: too fast to measure)"
+
+
 def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     """(label, value) for everything known about how `message` was made, in reading order. Parameters are
     listed one by one as they were sent; a parameter not sent was left to the server."""
@@ -120,7 +129,7 @@ def detail_rows(message: ReplyRecord) -> list[tuple[str, str]]:
     rows.append(("Time to first token", _seconds(message.ttft)))
     rows.append(("Duration", _seconds(message.duration)))
     speed = tokens_per_second(usage.get("completion_tokens"), message.duration, message.ttft)
-    rows.append(("Speed", speed_text(speed) if speed is not None else "unknown"))
+    rows.append(("Speed", speed_text(speed) if speed is not None else _unknown_speed(usage, message.duration)))
     if message.cost_estimate is not None and message.cost_reported:
         rows.append(("Cost", f"{exact_cost(message.cost_estimate)}: reported by the server"))
     else:
